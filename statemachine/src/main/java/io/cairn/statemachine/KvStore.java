@@ -1,0 +1,44 @@
+package io.cairn.statemachine;
+
+/**
+ * The key-value storage under one shard: byte[] keys, each with a value and a version.
+ *
+ * <p>Threading: writes ({@link #put}, {@link #remove}, {@link #clear}, {@link #compact}) come
+ * from one thread at a time (the shard's apply thread). {@link #get}, {@link #keyCount} and
+ * {@link #storageBytes} may run concurrently with them from any thread and see each single
+ * write either wholly or not at all. {@link #forEachInKeyOrder} is meant for the writer
+ * thread (snapshots); run concurrently with writes it may or may not see them.
+ *
+ * <p>A store is not durable state: the shard's truth is its Raft log plus snapshot, and a store
+ * is rebuilt from them after a restart. After {@link #close} every other method throws
+ * {@link IllegalStateException}.
+ */
+public interface KvStore extends AutoCloseable {
+
+  /** The value and version stored under {@code key}, or null if it is absent. */
+  Versioned get(byte[] key);
+
+  /** Stores a copy of {@code value} under {@code key} with {@code version}, replacing any. */
+  void put(byte[] key, byte[] value, long version);
+
+  /** Removes {@code key}; true if it existed. */
+  boolean remove(byte[] key);
+
+  long keyCount();
+
+  /** Visits every entry in ascending unsigned lexicographic key order. */
+  void forEachInKeyOrder(EntryVisitor visitor);
+
+  /** Removes every entry. */
+  void clear();
+
+  /** Bytes the store occupies on disk; 0 for a memory store. */
+  long storageBytes();
+
+  /** Gives unused space back to the file system where the store can; a no-op in memory. */
+  void compact();
+
+  /** Releases the store's resources; closing twice is allowed. */
+  @Override
+  void close();
+}
