@@ -1,0 +1,201 @@
+package io.cairn.node.api;
+
+import io.cairn.node.cluster.ShardDirectory;
+import io.cairn.node.cluster.ShardDirectory.Route;
+import io.cairn.node.metrics.NodeMetrics;
+import io.cairn.node.raft.ShardRequests;
+import io.cairn.node.raft.ShardRequests.WriteOutcome;
+import io.cairn.proto.Consistency;
+import io.cairn.proto.DeleteRequest;
+import io.cairn.proto.DeleteResponse;
+import io.cairn.proto.GetRequest;
+import io.cairn.proto.GetResponse;
+import io.cairn.proto.KvGrpc;
+import io.cairn.proto.PutRequest;
+import io.cairn.proto.PutResponse;
+import io.cairn.proto.SessionToken;
+import io.cairn.proto.internal.Command;
+import io.cairn.proto.internal.CommandResult;
+import io.cairn.proto.internal.DeleteCommand;
+import io.cairn.proto.internal.PutCommand;
+import io.cairn.statemachine.InvalidRequestException;
+import io.cairn.statemachine.RequestLimits;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * The public Kv service: validates each request before anything reaches a log, routes it to its
+ * shard and turns the outcome into a response or a status (via {@link StatusMapping}).
+ */
+public final class KvService extends KvGrpc.KvImplBase {
+  private final ShardDirectory directory;
+  private final ShardRequests requests;
+  private final RequestLimits limits;
+  private final NodeMetrics metrics;
+  private final long defaultTimeoutMs;
+
+  public KvService(ShardDirectory directory, ShardRequests requests, RequestLimits limits, NodeMetrics metrics,
+                   long defaultTimeoutMs) {
+    this.directory = directory;
+    this.requests = requests;
+    this.limits = limits;
+    this.metrics = metrics;
+    this.defaultTimeoutMs = defaultTimeoutMs;
+  }
+
+  @Override
+  public void put(PutRequest req, StreamObserver<PutResponse> out) {
+    Call<PutResponse> call = new Call<>("put", "-", out);
+    byte[] key = req.getKey().toByteArray();
+    try {
+      limits.checkKey("put", key);
+      limits.checkValue("put", req.getValue().toByteArray());
+    } catch (InvalidRequestException e) {
+      call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
+      return;
+    }
+    PutCommand.Builder put = PutCommand.newBuilder().setKey(req.getKey()).setValue(req.getValue());
+    if (req.hasExpectedVersion()) {
+      put.setExpectedVersion(req.getExpectedVersion());
+    }
+    Command cmd = Command.newBuilder().setPut(put).setWriteId(req.getWriteId()).build();
+    write(call, key, cmd, req.hasExpectedVersion() ? req.getExpectedVersion() : -1, (route, o) ->
+        PutResponse.newBuilder().setVersion(o.result().getPutVersion()).setToken(token(route, o.index())).build());
+  }
+
+  @Override
+  public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
+    Call<DeleteResponse> call = new Call<>("delete", "-", out);
+    byte[] key = req.getKey().toByteArray();
+    try {
+      limits.checkKey("delete", key);
+    } catch (InvalidRequestException e) {
+      call.fail(StatusMapping.fromFailure(e, "delete", 0, null, 0, false));
+      return;
+    }
+    DeleteCommand.Builder del = DeleteCommand.newBuilder().setKey(req.getKey());
+    if (req.hasExpectedVersion()) {
+      del.setExpectedVersion(req.getExpectedVersion());
+    }
+    Command cmd = Command.newBuilder().setDelete(del).setWriteId(req.getWriteId()).build();
+    write(call, key, cmd, req.hasExpectedVersion() ? req.getExpectedVersion() : -1, (route, o) ->
+        DeleteResponse.newBuilder().setExisted(o.result().getDeleted().getExisted())
+            .setIndex(o.index()).setToken(token(route, o.index())).build());
+  }
+
+  private <R> void write(Call<R> call, byte[] key, Command cmd, long expected,
+                         java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
+    Route route = directory.route(key);
+    long timeoutMs = call.timeoutMs();
+    requests.write(route, cmd, timeoutMs).whenComplete((outcome, error) -> {
+      call.leader.set(requests.leaderHint(route).orElse(null));
+      if (error != null) {
+        call.fail(StatusMapping.fromFailure(error, call.op, route.shardId(), requests.leaderHint(route).orElse(null),
+            timeoutMs, call.deadlinePassed()));
+        return;
+      }
+      CommandResult r = outcome.result();
+      switch (r.getOutcomeCase()) {
+        case MISMATCH -> call.fail(StatusMapping.versionMismatch(call.op, route.shardId(), expected,
+            r.getMismatch().getCurrentVersion(), r.getMismatch().getExists()));
+        case STALE_DUPLICATE -> call.fail(Status.ABORTED.withDescription(call.op
+            + ": this write id was already answered (sequence below acked_below); not applied again")
+            .asRuntimeException());
+        case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
+        default -> call.fail(Status.INTERNAL.withDescription(call.op + ": empty result from shard "
+            + route.shardId()).asRuntimeException());
+      }
+    });
+  }
+
+  @Override
+  public void get(GetRequest req, StreamObserver<GetResponse> out) {
+    Call<GetResponse> call = new Call<>("get", req.getConsistency().name().toLowerCase(), out);
+    byte[] key = req.getKey().toByteArray();
+    try {
+      limits.checkKey("get", key);
+    } catch (InvalidRequestException e) {
+      call.fail(StatusMapping.fromFailure(e, "get", 0, null, 0, false));
+      return;
+    }
+    if (req.getConsistency() == Consistency.UNRECOGNIZED) {
+      call.fail(Status.INVALID_ARGUMENT.withDescription("get: unknown consistency level "
+          + req.getConsistencyValue() + "; use LINEARIZABLE, SESSION or EVENTUAL").asRuntimeException());
+      return;
+    }
+    Route route = directory.route(key);
+    long timeoutMs = call.timeoutMs();
+    requests.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs).whenComplete((r, error) -> {
+      if (error != null) {
+        call.fail(StatusMapping.fromFailure(error, "get", route.shardId(), requests.leaderHint(route).orElse(null),
+            timeoutMs, call.deadlinePassed()));
+        return;
+      }
+      if (req.getConsistency() == Consistency.LINEARIZABLE) {
+        call.leader.set(requests.leaderHint(route).orElse(null));
+      }
+      GetResponse.Builder b = GetResponse.newBuilder().setFound(r.getFound())
+          .setToken(token(route, r.getAppliedIndex()));
+      if (r.getFound()) {
+        b.setValue(r.getValue()).setVersion(r.getVersion());
+      }
+      call.succeed(b.build());
+    });
+  }
+
+  private static SessionToken token(Route route, long index) {
+    return SessionToken.newBuilder().setShardId(route.shardId()).setIndex(index).build();
+  }
+
+  /** One RPC in flight: its deadline, its metrics and its single completion. */
+  private final class Call<R> {
+    final String op;
+    final String consistency;
+    final StreamObserver<R> out;
+    final Deadline deadline = Context.current().getDeadline();
+    final AtomicReference<String> leader = LeaderHintInterceptor.slot();
+    final long startNanos = System.nanoTime();
+
+    Call(String op, String consistency, StreamObserver<R> out) {
+      this.op = op;
+      this.consistency = consistency;
+      this.out = out;
+    }
+
+    long timeoutMs() {
+      if (deadline == null) {
+        return defaultTimeoutMs;
+      }
+      return Math.max(1, Math.min(defaultTimeoutMs, deadline.timeRemaining(TimeUnit.MILLISECONDS)));
+    }
+
+    boolean deadlinePassed() {
+      return deadline != null && deadline.isExpired();
+    }
+
+    void succeed(R response) {
+      metrics.request(op, consistency, "OK", System.nanoTime() - startNanos);
+      try {
+        out.onNext(response);
+        out.onCompleted();
+      } catch (StatusRuntimeException | IllegalStateException e) {
+        // The call was cancelled by the client meanwhile; nothing to send.
+      }
+    }
+
+    void fail(StatusRuntimeException e) {
+      metrics.request(op, consistency, e.getStatus().getCode().name(), System.nanoTime() - startNanos);
+      try {
+        out.onError(e);
+      } catch (IllegalStateException ignored) {
+        // Already cancelled.
+      }
+    }
+  }
+}

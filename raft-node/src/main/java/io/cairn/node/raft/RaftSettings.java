@@ -1,0 +1,67 @@
+package io.cairn.node.raft;
+
+import io.cairn.node.config.NodeConfig;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Derives Ratis properties from a {@link NodeConfig}: the one place where Cairn's settings meet
+ * Ratis's keys. The reasons for each choice are in {@code docs/architecture.md} and
+ * {@code shared/notes/ratis.md}.
+ */
+public final class RaftSettings {
+  private RaftSettings() {}
+
+  public static RaftProperties serverProperties(NodeConfig c) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(new File(c.dataDir().toFile(), "raft")));
+    GrpcConfigKeys.Server.setHost(p, c.host());
+    GrpcConfigKeys.Server.setPort(p, c.raftPort());
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.valueBytesMax())));
+
+    // Ratis's 150-300 ms default caused spurious elections on a loaded 2-core box; see notes.
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(c.electionTimeoutMsMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(c.electionTimeoutMsMax()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raftRequestTimeoutMs()));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+
+    // The default read option serves straight from the state machine and is not linearizable.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, c.leaderLeaseEnabled());
+    RaftServerConfigKeys.Read.setTimeout(p, ms(c.raftRequestTimeoutMs()));
+
+    // Bounded disk: snapshot every N entries, keep two snapshots, purge the log behind them.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, c.snapshotEveryEntries()));
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, Math.min(1024, c.snapshotEveryEntries()));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.logSegmentBytesMax()));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(c.logSegmentBytesMax(), 4 << 20)));
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, c.logMetadataEnabled());
+    // Entries carry whole batches; make sure one batch of maximum size fits a log entry buffer.
+    long entryBytesMax = (long) c.batchCommandsMax() * (c.keyBytesMax() + 64) + 4L * c.valueBytesMax() + (1 << 20);
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 << 20, entryBytesMax)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(4 << 20, entryBytesMax)));
+    return p;
+  }
+
+  /** Properties for the RaftClients a node uses to forward requests to other leaders. */
+  public static RaftProperties clientProperties(NodeConfig c) {
+    RaftProperties p = new RaftProperties();
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.valueBytesMax())));
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(c.raftRequestTimeoutMs()));
+    return p;
+  }
+
+  private static TimeDuration ms(long millis) {
+    return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+  }
+}

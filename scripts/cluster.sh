@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002),
+# with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
+#
+#   scripts/cluster.sh start [N]    build if needed, start N nodes (default 3), wait until healthy
+#   scripts/cluster.sh stop         graceful stop of every node (SIGTERM, then SIGKILL after 20 s)
+#   scripts/cluster.sh status       pid, liveness and /health of every node
+#   scripts/cluster.sh kill I       kill -9 node I
+#   scripts/cluster.sh restart I    stop node I if running, start it again with its data
+#   scripts/cluster.sh wipe         stop everything and delete run/
+#
+# Environment: CAIRN_SHARDS (default 8), CAIRN_JAVA_OPTS (default -Xms128m -Xmx768m),
+# CAIRN_EXTRA_CONFIG (extra lines appended to every node's config).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
+RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002
+JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx768m}"
+START_TIMEOUT_S="${CAIRN_START_TIMEOUT_S:-90}"
+
+die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+node_count() {
+  [ -f "$RUN/cluster.size" ] && cat "$RUN/cluster.size" || echo 0
+}
+
+node_pid() {
+  local f="$RUN/n$1/pid"
+  [ -f "$f" ] && cat "$f" || true
+}
+
+alive() {
+  local pid; pid=$(node_pid "$1")
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+build_if_needed() {
+  if ! ls "$ROOT"/raft-node/target/cairn-raft-node-*.jar >/dev/null 2>&1 \
+      || [ ! -d "$ROOT/raft-node/target/lib" ] \
+      || ! ls "$ROOT"/client/target/cairn-client-*.jar >/dev/null 2>&1; then
+    echo "cluster.sh: building Cairn (mvn package, tests skipped)..." >&2
+    (cd "$ROOT" && mvn -B -q -DskipTests package) || die "build failed; run 'mvn -B package' to see why"
+  fi
+}
+
+classpath() {
+  local jar; jar=$(ls "$ROOT"/raft-node/target/cairn-raft-node-*.jar | head -1)
+  echo "$jar:$ROOT/raft-node/target/lib/*"
+}
+
+write_config() {
+  local i=$1 n=$2 nodes="" j
+  for j in $(seq 1 "$n"); do
+    nodes+="${nodes:+,}n$j@127.0.0.$j:$RAFT_PORT:$CLIENT_PORT:$HTTP_PORT"
+  done
+  local rf=3; [ "$n" -lt 3 ] && rf=$n
+  mkdir -p "$RUN/n$i/data"
+  cat > "$RUN/n$i/node.properties" <<CONF
+node.id=n$i
+node.host=127.0.0.$i
+node.raft-port=$RAFT_PORT
+node.client-port=$CLIENT_PORT
+node.http-port=$HTTP_PORT
+data.dir=$RUN/n$i/data
+cluster.id=cairn-local
+cluster.nodes=$nodes
+cluster.shards=${CAIRN_SHARDS:-8}
+cluster.replication-factor=$rf
+CONF
+  if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
+    printf '%s\n' "$CAIRN_EXTRA_CONFIG" >> "$RUN/n$i/node.properties"
+  fi
+}
+
+start_node() {
+  local i=$1
+  if alive "$i"; then
+    echo "node n$i already running (pid $(node_pid "$i"))"
+    return
+  fi
+  # shellcheck disable=SC2086
+  nohup java $JAVA_OPTS -cp "$(classpath)" io.cairn.node.Main --config "$RUN/n$i/node.properties" \
+    >> "$RUN/n$i/node.log" 2>&1 < /dev/null &
+  echo $! > "$RUN/n$i/pid"
+  echo "started n$i (pid $!) on 127.0.0.$i; log: $RUN/n$i/node.log"
+}
+
+healthy() {
+  curl -fsS -m 2 "http://127.0.0.$1:$HTTP_PORT/health" >/dev/null 2>&1
+}
+
+wait_healthy() {
+  local n=$1 deadline=$((SECONDS + START_TIMEOUT_S)) i ok
+  while :; do
+    ok=1
+    for i in $(seq 1 "$n"); do
+      alive "$i" || die "node n$i exited during start-up; see $RUN/n$i/node.log: $(tail -5 "$RUN/n$i/node.log")"
+      healthy "$i" || ok=0
+    done
+    [ "$ok" = 1 ] && { echo "cluster of $n nodes is up: every shard has a leader"; return; }
+    [ $SECONDS -ge $deadline ] && die "cluster not healthy after ${START_TIMEOUT_S}s; see $RUN/n*/node.log"
+    sleep 0.5
+  done
+}
+
+stop_node() {
+  local i=$1 pid deadline
+  pid=$(node_pid "$i")
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    rm -f "$RUN/n$i/pid"; return
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + 20))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "node n$i did not stop within 20 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  rm -f "$RUN/n$i/pid"
+  echo "stopped n$i"
+}
+
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  start)
+    n="${1:-3}"
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 50 ] || die "start: node count must be 1..50, got '$n'"
+    existing=$(node_count)
+    if [ "$existing" != 0 ] && [ "$existing" != "$n" ]; then
+      die "run dir $RUN holds a $existing-node cluster; 'scripts/cluster.sh wipe' first to start $n nodes"
+    fi
+    command -v java >/dev/null || die "java not found; install a JDK 17"
+    command -v curl >/dev/null || die "curl not found; install curl"
+    build_if_needed
+    mkdir -p "$RUN"
+    echo "$n" > "$RUN/cluster.size"
+    for i in $(seq 1 "$n"); do
+      [ -f "$RUN/n$i/node.properties" ] || write_config "$i" "$n"
+      start_node "$i"
+    done
+    wait_healthy "$n"
+    ;;
+  stop)
+    for i in $(seq 1 "$(node_count)"); do stop_node "$i"; done
+    ;;
+  status)
+    n=$(node_count)
+    [ "$n" = 0 ] && { echo "no cluster in $RUN"; exit 0; }
+    for i in $(seq 1 "$n"); do
+      if alive "$i"; then
+        echo "n$i pid $(node_pid "$i") up   $(curl -sS -m 2 "http://127.0.0.$i:$HTTP_PORT/health" 2>&1 || true)"
+      else
+        echo "n$i down"
+      fi
+    done
+    ;;
+  kill)
+    i="${1:?kill needs a node number}"
+    pid=$(node_pid "$i"); [ -n "$pid" ] || die "node n$i is not running"
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$RUN/n$i/pid"
+    echo "killed n$i (pid $pid) with SIGKILL"
+    ;;
+  restart)
+    i="${1:?restart needs a node number}"
+    [ -f "$RUN/n$i/node.properties" ] || die "node n$i has no config in $RUN; start the cluster first"
+    stop_node "$i"
+    build_if_needed
+    start_node "$i"
+    ;;
+  wipe)
+    for i in $(seq 1 "$(node_count)"); do stop_node "$i"; done
+    rm -rf "$RUN"
+    echo "wiped $RUN"
+    ;;
+  *)
+    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

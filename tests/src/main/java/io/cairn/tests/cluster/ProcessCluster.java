@@ -1,0 +1,369 @@
+package io.cairn.tests.cluster;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A real Cairn cluster of separate node processes for integration and fault tests.
+ *
+ * <p>Node i (1-based) runs {@code io.cairn.node.Main} in its own JVM with its own data dir and log
+ * under the work dir, listening on {@link #host(int)}. By default the hosts are 127.0.0.i on
+ * loopback; a fault-injection lab can supply other addresses and a command prefix (e.g.
+ * {@code ip netns exec cairn-n2}) so each node gets its own network identity.
+ *
+ * <p>Every process this class starts is killed by {@link #close()}, also when a test fails.
+ */
+public final class ProcessCluster implements AutoCloseable {
+  private final Path workDir;
+  private final int size;
+  private final int shards;
+  private final Map<String, String> extraConfig;
+  private final IntFunction<String> hosts;
+  private final IntFunction<List<String>> commandPrefix;
+  private final String javaOpts;
+  private final int raftPort;
+  private final int clientPort;
+  private final int httpPort;
+  private final Process[] processes;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private ProcessCluster(Builder b) {
+    this.workDir = b.workDir;
+    this.size = b.nodes;
+    this.shards = b.shards;
+    this.extraConfig = Map.copyOf(b.extraConfig);
+    this.hosts = b.hosts;
+    this.commandPrefix = b.commandPrefix;
+    this.javaOpts = b.javaOpts;
+    int base = b.basePort > 0 ? b.basePort : freeBasePort(size, hosts);
+    this.raftPort = base;
+    this.clientPort = base + 1;
+    this.httpPort = base + 2;
+    this.processes = new Process[size + 1];
+  }
+
+  public static Builder builder(Path workDir) {
+    return new Builder(workDir);
+  }
+
+  /** Options of a cluster; defaults suit a 2-core machine. */
+  public static final class Builder {
+    private final Path workDir;
+    private int nodes = 3;
+    private int shards = 4;
+    private int basePort;
+    private final Map<String, String> extraConfig = new LinkedHashMap<>();
+    private IntFunction<String> hosts = i -> "127.0.0." + i;
+    private IntFunction<List<String>> commandPrefix = i -> List.of();
+    private String javaOpts = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
+    private Builder(Path workDir) {
+      this.workDir = workDir;
+    }
+
+    public Builder nodes(int n) {
+      this.nodes = n;
+      return this;
+    }
+
+    public Builder shards(int s) {
+      this.shards = s;
+      return this;
+    }
+
+    public Builder basePort(int port) {
+      this.basePort = port;
+      return this;
+    }
+
+    /** Adds a node config key (see config/node.properties.sample). */
+    public Builder config(String key, String value) {
+      extraConfig.put(key, value);
+      return this;
+    }
+
+    public Builder hosts(IntFunction<String> hosts) {
+      this.hosts = hosts;
+      return this;
+    }
+
+    public Builder commandPrefix(IntFunction<List<String>> prefix) {
+      this.commandPrefix = prefix;
+      return this;
+    }
+
+    public Builder javaOpts(String opts) {
+      this.javaOpts = opts;
+      return this;
+    }
+
+    public ProcessCluster build() {
+      return new ProcessCluster(this);
+    }
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public String host(int node) {
+    return hosts.apply(node);
+  }
+
+  public int clientPort() {
+    return clientPort;
+  }
+
+  public String endpoint(int node) {
+    return host(node) + ":" + clientPort;
+  }
+
+  public List<String> endpoints() {
+    return IntStream.rangeClosed(1, size).mapToObj(this::endpoint).toList();
+  }
+
+  public Path dataDir(int node) {
+    return workDir.resolve("n" + node).resolve("data");
+  }
+
+  public Path log(int node) {
+    return workDir.resolve("n" + node).resolve("node.log");
+  }
+
+  /** Starts every node and waits until each reports every local replica has a leader. */
+  public ProcessCluster start(Duration timeout) {
+    for (int i = 1; i <= size; i++) {
+      start(i);
+    }
+    awaitHealthy(timeout);
+    return this;
+  }
+
+  /** Starts (or restarts) one node with its existing data. */
+  public void start(int node) {
+    if (isAlive(node)) {
+      throw new IllegalStateException("node " + node + " is already running");
+    }
+    try {
+      Path dir = workDir.resolve("n" + node);
+      Files.createDirectories(dir);
+      Path config = dir.resolve("node.properties");
+      Files.writeString(config, configFor(node));
+      List<String> cmd = new ArrayList<>(commandPrefix.apply(node));
+      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.addAll(List.of(javaOpts.split(" +")));
+      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cairn.node.Main", "--config", config.toString()));
+      processes[node] = new ProcessBuilder(cmd)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start node " + node, e);
+    }
+  }
+
+  private String configFor(int node) {
+    String nodes = IntStream.rangeClosed(1, size)
+        .mapToObj(j -> "n" + j + "@" + host(j) + ":" + raftPort + ":" + clientPort + ":" + httpPort)
+        .collect(Collectors.joining(","));
+    Map<String, String> c = new LinkedHashMap<>();
+    c.put("node.id", "n" + node);
+    c.put("node.host", host(node));
+    c.put("node.raft-port", Integer.toString(raftPort));
+    c.put("node.client-port", Integer.toString(clientPort));
+    c.put("node.http-port", Integer.toString(httpPort));
+    c.put("data.dir", dataDir(node).toString());
+    c.put("cluster.id", "cairn-test");
+    c.put("cluster.nodes", nodes);
+    c.put("cluster.shards", Integer.toString(shards));
+    c.put("cluster.replication-factor", Integer.toString(Math.min(3, size)));
+    c.putAll(extraConfig);
+    return c.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n", "", "\n"));
+  }
+
+  public boolean isAlive(int node) {
+    return processes[node] != null && processes[node].isAlive();
+  }
+
+  public long pid(int node) {
+    return processes[node].pid();
+  }
+
+  /** SIGKILL: no shutdown hook, no flush; what a power cut looks like to the process. */
+  public void kill9(int node) {
+    Process p = processes[node];
+    if (p != null) {
+      p.destroyForcibly();
+      waitFor(p, node);
+    }
+  }
+
+  /** SIGTERM and wait for the graceful shutdown. */
+  public void stop(int node) {
+    Process p = processes[node];
+    if (p != null && p.isAlive()) {
+      p.destroy();
+      try {
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      waitFor(p, node);
+    }
+  }
+
+  private static void waitFor(Process p, int node) {
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("node " + node + " (pid " + p.pid() + ") did not exit");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Sends SIGSTOP / SIGCONT to a node. */
+  public void signal(int node, String signal) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
+      if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + pid(node) + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The body of a node's /health, or null if it did not answer 200. */
+  public String health(int node) {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+              URI.create("http://" + host(node) + ":" + httpPort + "/health")).timeout(Duration.ofSeconds(2)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? r.body() : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** The Prometheus text of a node's /metrics. */
+  public String metrics(int node) {
+    try {
+      return http.send(HttpRequest.newBuilder(URI.create("http://" + host(node) + ":" + httpPort + "/metrics"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Waits until every running node is healthy; fails with the nodes' log tails otherwise. */
+  public void awaitHealthy(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      boolean all = true;
+      for (int i = 1; i <= size; i++) {
+        if (processes[i] != null && !processes[i].isAlive()) {
+          throw new IllegalStateException("node " + i + " exited with " + processes[i].exitValue()
+              + "; log tail:\n" + tail(i, 40));
+        }
+        all &= processes[i] == null || health(i) != null;
+      }
+      if (all) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder sb = new StringBuilder("cluster not healthy within " + timeout + ":");
+        for (int i = 1; i <= size; i++) {
+          sb.append("\n--- node ").append(i).append(" log tail:\n").append(tail(i, 15));
+        }
+        throw new IllegalStateException(sb.toString());
+      }
+      pause(Duration.ofMillis(200));
+    }
+  }
+
+  /** Last lines of a node's log, for failure messages. */
+  public String tail(int node, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log(node));
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  /** Polling interval helper for wait loops that check a condition with a deadline. */
+  private static void pause(Duration d) {
+    try {
+      TimeUnit.MILLISECONDS.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the cluster", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int i = 1; i <= size; i++) {
+      Process p = processes[i];
+      if (p != null && p.isAlive()) {
+        // A paused node cannot die from SIGTERM; SIGKILL works on stopped processes too.
+        p.destroyForcibly();
+        waitFor(p, i);
+      }
+    }
+  }
+
+  /** Finds a port p such that p, p+1, p+2 are free on every node's address. */
+  static int freeBasePort(int nodes, IntFunction<String> hosts) {
+    Random random = new Random();
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int base = 20_000 + 3 * random.nextInt(10_000);
+      if (allFree(base, nodes, hosts)) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no free port triple found on the node addresses");
+  }
+
+  private static boolean allFree(int base, int nodes, IntFunction<String> hosts) {
+    for (int i = 1; i <= nodes; i++) {
+      for (int p = base; p < base + 3; p++) {
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress(hosts.apply(i), p));
+        } catch (IOException e) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+}
