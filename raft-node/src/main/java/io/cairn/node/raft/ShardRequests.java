@@ -127,8 +127,10 @@ public final class ShardRequests implements Closeable {
   }
 
   private WriteBatcher batcher(RaftGroupId gid) {
-    return batchers.computeIfAbsent(gid, g -> new WriteBatcher(g, host, config.batchCommandsMax(),
-        config.batchesInFlightMax(), config.raftRequestTimeoutMs(), System::currentTimeMillis, batchSizeObserver));
+    return batchers.computeIfAbsent(gid, g -> new WriteBatcher(
+        entry -> host.submitWrite(g, entry.toByteArray(), config.raftRequestTimeoutMs())
+            .thenApply(reply -> parse(reply, BatchResult::parseFrom)),
+        config.batchCommandsMax(), config.batchesInFlightMax(), System::currentTimeMillis, batchSizeObserver));
   }
 
   private static Message message(byte[] bytes) {

@@ -13,8 +13,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntConsumer;
 import java.util.function.LongSupplier;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroupId;
 
 /**
  * Groups concurrent writes for one shard into one Raft log entry.
@@ -35,25 +33,27 @@ final class WriteBatcher {
 
   private record Pending(Command command, CompletableFuture<Applied> future) {}
 
+  /** Proposes one entry to the shard's Raft group and completes with its result. */
+  @FunctionalInterface
+  interface EntrySubmitter {
+    CompletableFuture<BatchResult> submit(CommandBatch entry);
+  }
+
   private static final long BATCH_BYTES_SOFT_MAX = 4L << 20;
 
-  private final RaftGroupId groupId;
-  private final RaftHost host;
+  private final EntrySubmitter submitter;
   private final int commandsMax;
   private final int inFlightMax;
-  private final long timeoutMs;
   private final LongSupplier clockMs;
   private final IntConsumer batchSizeObserver;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
 
-  WriteBatcher(RaftGroupId groupId, RaftHost host, int commandsMax, int inFlightMax, long timeoutMs,
-               LongSupplier clockMs, IntConsumer batchSizeObserver) {
-    this.groupId = groupId;
-    this.host = host;
+  WriteBatcher(EntrySubmitter submitter, int commandsMax, int inFlightMax, LongSupplier clockMs,
+               IntConsumer batchSizeObserver) {
+    this.submitter = submitter;
     this.commandsMax = commandsMax;
     this.inFlightMax = inFlightMax;
-    this.timeoutMs = timeoutMs;
     this.clockMs = clockMs;
     this.batchSizeObserver = batchSizeObserver;
   }
@@ -104,19 +104,25 @@ final class WriteBatcher {
     CommandBatch.Builder entry = CommandBatch.newBuilder().setProposedAtMs(clockMs.getAsLong());
     batch.forEach(p -> entry.addCommands(p.command()));
     batchSizeObserver.accept(batch.size());
-    host.submitWrite(groupId, entry.build().toByteArray(), timeoutMs)
-        .whenComplete((reply, error) -> {
-          synchronized (this) {
-            inFlight--;
-          }
-          complete(batch, reply, error);
-          flush();
-        });
+    CompletableFuture<BatchResult> sent;
+    try {
+      sent = submitter.submit(entry.build());
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((result, error) -> {
+      synchronized (this) {
+        inFlight--;
+      }
+      complete(batch, result, error);
+      flush();
+    });
   }
 
-  private static void complete(List<Pending> batch, RaftClientReply reply, Throwable error) {
-    if (error == null && !reply.isSuccess()) {
-      error = reply.getException();
+  private static void complete(List<Pending> batch, BatchResult result, Throwable error) {
+    if (error == null && result.getResultsCount() != batch.size()) {
+      error = new IllegalStateException("entry of " + batch.size() + " commands came back with "
+          + result.getResultsCount() + " results");
     }
     if (error != null) {
       for (Pending p : batch) {
@@ -124,16 +130,8 @@ final class WriteBatcher {
       }
       return;
     }
-    BatchResult result;
-    try {
-      result = BatchResult.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-    } catch (Exception e) {
-      batch.forEach(p -> p.future().completeExceptionally(e));
-      return;
-    }
-    long index = result.getIndex() > 0 ? result.getIndex() : reply.getLogIndex();
     for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).future().complete(new Applied(result.getResults(i), index));
+      batch.get(i).future().complete(new Applied(result.getResults(i), result.getIndex()));
     }
   }
 

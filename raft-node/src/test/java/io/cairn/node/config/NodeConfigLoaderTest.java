@@ -1,0 +1,95 @@
+package io.cairn.node.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+class NodeConfigLoaderTest {
+  private static Map<String, String> minimal() {
+    Map<String, String> m = new HashMap<>();
+    m.put("node.id", "n1");
+    m.put("data.dir", "/tmp/cairn-n1");
+    m.put("cluster.nodes", "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
+    return m;
+  }
+
+  @Test
+  void appliesDefaults() {
+    NodeConfig c = NodeConfigLoader.fromMap(minimal());
+    assertThat(c.shards()).isEqualTo(8);
+    assertThat(c.replicationFactor()).isEqualTo(3);
+    assertThat(c.keyBytesMax()).isEqualTo(4096);
+    assertThat(c.valueBytesMax()).isEqualTo(1 << 20);
+    assertThat(c.electionTimeoutMsMin()).isEqualTo(1000);
+    assertThat(c.debugUnsafeLocalReads()).isFalse();
+    assertThat(c.seedNodes()).hasSize(3);
+    assertThat(c.seedNodes().get(1).getHost()).isEqualTo("127.0.0.2");
+  }
+
+  @Test
+  void theSampleConfigListsExactlyTheKnownKeysWithTheirDefaults() throws IOException {
+    Path sample = Path.of("..", "config", "node.properties.sample");
+    Properties p = new Properties();
+    try (var r = Files.newBufferedReader(sample)) {
+      p.load(r);
+    }
+    assertThat(p.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(NodeConfigLoader.DEFAULTS.keySet());
+    NodeConfigLoader.DEFAULTS.forEach((k, d) -> {
+      if (d != null) {
+        assertThat(p.getProperty(k)).as(k).isEqualTo(d);
+      }
+    });
+  }
+
+  @Test
+  void rejectsUnknownKeys() {
+    Map<String, String> m = minimal();
+    m.put("cluster.shard", "4");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("unknown config key 'cluster.shard'");
+  }
+
+  @Test
+  void rejectsMissingRequiredKey() {
+    Map<String, String> m = minimal();
+    m.remove("data.dir");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("'data.dir' is required");
+  }
+
+  @Test
+  void rejectsOutOfRangeAndMalformedValues() {
+    Map<String, String> m = minimal();
+    m.put("cluster.shards", "0");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("cluster.shards is 0");
+    m.put("cluster.shards", "four");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("whole number");
+    m.put("cluster.shards", "4");
+    m.put("cluster.replication-factor", "5");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("lists only 3 nodes");
+    m.put("cluster.replication-factor", "3");
+    m.put("raft.election-timeout-ms-max", "500");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("must be greater than");
+  }
+
+  @Test
+  void rejectsNodeNotInCluster() {
+    Map<String, String> m = minimal();
+    m.put("node.id", "n9");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("'n9' is not in cluster.nodes");
+  }
+
+  @Test
+  void rejectsMalformedNodeList() {
+    Map<String, String> m = minimal();
+    m.put("cluster.nodes", "n1@127.0.0.1:7000:7001");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("expected id@host:raftPort:clientPort:httpPort");
+    m.put("cluster.nodes", "n1@h:1:2:3,n1@h:4:5:6");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("twice");
+  }
+}
