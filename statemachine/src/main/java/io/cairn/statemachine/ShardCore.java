@@ -1,0 +1,236 @@
+package io.cairn.statemachine;
+
+import com.google.protobuf.ByteString;
+import io.cairn.proto.internal.BatchResult;
+import io.cairn.proto.internal.Command;
+import io.cairn.proto.internal.CommandBatch;
+import io.cairn.proto.internal.CommandResult;
+import io.cairn.proto.internal.DeleteCommand;
+import io.cairn.proto.internal.DeleteOutcome;
+import io.cairn.proto.internal.PutCommand;
+import io.cairn.proto.internal.ReadResult;
+import io.cairn.proto.internal.VersionMismatch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/**
+ * The deterministic apply logic of one data shard: Raft log entries ({@link CommandBatch}) in,
+ * results out, over a {@link KvStore}.
+ *
+ * <p><b>Determinism.</b> The result of {@link #apply} depends only on the state and the entry:
+ * no clock (session expiry uses the leader's {@code proposed_at_ms} from the entry), no
+ * randomness, no per-node config (size limits are checked before proposing, see
+ * {@link RequestLimits}), and fixed iteration orders. Every replica therefore holds the same
+ * state after the same entries, and a snapshot of it is byte-for-byte the same.
+ *
+ * <p><b>Versions.</b> A put or delete that applies stamps the key with the entry's log index; all
+ * commands of a batch share it. Compare-and-set: no expected_version means unconditional; 0
+ * means "the key must not exist"; n means "the key's version must be n". A failed expectation
+ * is an answer ({@code mismatch}), never an exception, and changes nothing.
+ *
+ * <p><b>Why deletes leave no tombstone.</b> Deletes go through the Raft log like puts, so every
+ * replica removes the key at the same point of the same order. A key created again later gets
+ * the index of that later entry as its version, which is larger than any version it had before
+ * the delete (log indexes only grow), so a compare-and-set holding a version from before the
+ * delete can never match the new key. Nothing about the deleted key needs remembering.
+ *
+ * <p><b>Exactly-once.</b> A command whose write_id carries a client_id goes through
+ * {@link ClientSessions}: a retried write returns the first result without applying again.
+ * Commands without a client_id are applied every time.
+ *
+ * <p><b>Threads.</b> {@link #apply}, {@link #advanceAppliedIndex}, {@link #writeSnapshot} and
+ * {@link #restore} run on one thread, the Raft group's apply thread. {@link #read},
+ * {@link #appliedIndex}, {@link #keyCount}, {@link #storageBytes} and {@link #sessionCount}
+ * may run on any thread at the same time. An exception from apply is a broken invariant (an index going backwards, a
+ * failing store), not a bad request; the adapter should treat it as fatal for the replica.
+ */
+public final class ShardCore {
+  private final KvStore store;
+  private final ClientSessions sessions;
+  // Written only by the apply thread. appliedIndex: the last entry fully applied.
+  // applyingIndex: the entry being applied now (or the last one), published before the store
+  // changes, so a concurrent read can name an index no lower than the state it saw.
+  private volatile long appliedIndex;
+  private volatile long applyingIndex;
+  private volatile int sessionCount; // a copy of sessions.size() for other threads
+
+  /** A shard at applied index 0 over {@code store}, which should be empty. */
+  public ShardCore(KvStore store) {
+    this(store, new ClientSessions(), 0);
+  }
+
+  private ShardCore(KvStore store, ClientSessions sessions, long appliedIndex) {
+    this.store = store;
+    this.sessions = sessions;
+    this.appliedIndex = appliedIndex;
+    this.applyingIndex = appliedIndex;
+    this.sessionCount = sessions.size();
+  }
+
+  /**
+   * Applies one log entry. Never throws on user input: every command gets a result, in command
+   * order, and {@code BatchResult.index} is {@code index}. A command with no operation set gets
+   * an empty result (no outcome) and changes nothing.
+   *
+   * @param index the entry's log index; at least 1 and above {@link #appliedIndex()}
+   * @throws IllegalArgumentException if {@code index} does not move the shard forward
+   */
+  public BatchResult apply(CommandBatch batch, long index) {
+    if (index < 1 || index <= appliedIndex) {
+      throw new IllegalArgumentException("apply: entry index " + index
+          + " must be at least 1 and above the applied index " + appliedIndex);
+    }
+    applyingIndex = index;
+    long nowMs = batch.getProposedAtMs();
+    sessions.expireIdle(nowMs);
+    BatchResult.Builder out = BatchResult.newBuilder().setIndex(index);
+    for (Command command : batch.getCommandsList()) {
+      out.addResults(applyOne(command, nowMs, index));
+    }
+    sessionCount = sessions.size();
+    appliedIndex = index;
+    return out.build();
+  }
+
+  private CommandResult applyOne(Command command, long nowMs, long index) {
+    if (command.hasWriteId() && !command.getWriteId().getClientId().isEmpty()) {
+      return sessions.applyOnce(command.getWriteId(), nowMs, index, () -> execute(command, index));
+    }
+    return execute(command, index);
+  }
+
+  private CommandResult execute(Command command, long index) {
+    switch (command.getOpCase()) {
+      case PUT:
+        return put(command.getPut(), index);
+      case DELETE:
+        return delete(command.getDelete(), index);
+      default:
+        return CommandResult.getDefaultInstance();
+    }
+  }
+
+  private CommandResult put(PutCommand put, long index) {
+    byte[] key = put.getKey().toByteArray();
+    CommandResult mismatch =
+        checkExpectation(key, put.hasExpectedVersion(), put.getExpectedVersion());
+    if (mismatch != null) {
+      return mismatch;
+    }
+    store.put(key, put.getValue().toByteArray(), index);
+    return CommandResult.newBuilder().setPutVersion(index).build();
+  }
+
+  private CommandResult delete(DeleteCommand delete, long index) {
+    byte[] key = delete.getKey().toByteArray();
+    CommandResult mismatch =
+        checkExpectation(key, delete.hasExpectedVersion(), delete.getExpectedVersion());
+    if (mismatch != null) {
+      return mismatch;
+    }
+    boolean existed = store.remove(key);
+    return CommandResult.newBuilder()
+        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed))
+        .build();
+  }
+
+  /** A mismatch result if the key's state breaks the expectation, else null. */
+  private CommandResult checkExpectation(byte[] key, boolean hasExpected, long expected) {
+    if (!hasExpected) {
+      return null;
+    }
+    Versioned current = store.get(key);
+    long currentVersion = current == null ? 0 : current.version();
+    boolean matches = expected == 0 ? current == null : current != null && currentVersion == expected;
+    if (matches) {
+      return null;
+    }
+    return CommandResult.newBuilder()
+        .setMismatch(VersionMismatch.newBuilder()
+            .setCurrentVersion(currentVersion)
+            .setExists(current != null))
+        .build();
+  }
+
+  /**
+   * The key's current value and version. Safe to call while an entry is being applied.
+   *
+   * <p>{@code applied_index} is an upper bound on the log entries this read can have seen: the
+   * applied index, or the index of the entry being applied at that moment. Session tokens built
+   * from it therefore never let a later read (on a replica at least that far) go back in time.
+   */
+  public ReadResult read(byte[] key) {
+    Versioned v = store.get(key);
+    long seenUpTo = Math.max(applyingIndex, appliedIndex); // read after the get, see field doc
+    ReadResult.Builder out = ReadResult.newBuilder().setAppliedIndex(seenUpTo);
+    if (v != null) {
+      out.setFound(true).setValue(ByteString.copyFrom(v.value())).setVersion(v.version());
+    }
+    return out.build();
+  }
+
+  /** The index of the last log entry applied (0 before any). */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  /**
+   * Records that the log reached {@code index} through an entry with no command for this core
+   * (a Raft configuration change, a leader's no-op). Never moves the index back.
+   */
+  public void advanceAppliedIndex(long index) {
+    if (index > appliedIndex) {
+      applyingIndex = Math.max(applyingIndex, index);
+      appliedIndex = index;
+    }
+  }
+
+  /**
+   * Writes the shard's state (applied index, every entry, the session table) in the format of
+   * {@link ShardSnapshotFormat}, and flushes {@code out} without closing it.
+   */
+  public void writeSnapshot(OutputStream out) throws IOException {
+    ShardSnapshotFormat.write(out, appliedIndex, store, sessions);
+  }
+
+  /**
+   * Rebuilds a shard from a snapshot written by {@link #writeSnapshot}, filling
+   * {@code emptyStore}. The stream must end right after the snapshot.
+   *
+   * @throws SnapshotCorruptException if the snapshot is truncated, fails its CRC32C, has an
+   *     unknown format version or breaks a rule of the format; the store is cleared first
+   * @throws IllegalArgumentException if {@code emptyStore} is not empty
+   */
+  public static ShardCore restore(InputStream in, KvStore emptyStore) throws IOException {
+    if (emptyStore.keyCount() != 0) {
+      throw new IllegalArgumentException("restore needs an empty store; this one holds "
+          + emptyStore.keyCount() + " keys");
+    }
+    ShardSnapshotFormat.Restored restored;
+    try {
+      restored = ShardSnapshotFormat.read(in, emptyStore);
+    } catch (IOException | RuntimeException e) {
+      emptyStore.clear(); // leave no half-restored state behind
+      throw e;
+    }
+    return new ShardCore(emptyStore, restored.sessions(), restored.appliedIndex());
+  }
+
+  public long keyCount() {
+    return store.keyCount();
+  }
+
+  public long storageBytes() {
+    return store.storageBytes();
+  }
+
+  /** The number of client sessions the exactly-once table holds. */
+  public int sessionCount() {
+    return sessionCount;
+  }
+
+  public KvStore store() {
+    return store;
+  }
+}
