@@ -68,19 +68,18 @@ public final class MetaCore {
     }
     ShardMap held = current;
     switch (cmd.getOpCase()) {
-      case INIT_IF_ABSENT:
+      case INIT_IF_ABSENT -> {
         if (held == null) {
           current = cmd.getInitIfAbsent();
         }
-        break;
-      case REPLACE:
+      }
+      case REPLACE -> {
         ShardMap next = cmd.getReplace();
         if (held != null && next.getEpoch() == held.getEpoch() + 1) {
           current = next;
         }
-        break;
-      default:
-        break; // no operation: nothing to do
+      }
+      case OP_NOT_SET -> { } // nothing to do
     }
     appliedIndex = index;
     return current().orElse(ShardMap.getDefaultInstance());

@@ -101,14 +101,12 @@ public final class ShardCore {
   }
 
   private CommandResult execute(Command command, long index) {
-    switch (command.getOpCase()) {
-      case PUT:
-        return put(command.getPut(), index);
-      case DELETE:
-        return delete(command.getDelete(), index);
-      default:
-        return CommandResult.getDefaultInstance();
-    }
+    // Exhaustive on purpose: a new operation in replicated.proto must not compile unhandled.
+    return switch (command.getOpCase()) {
+      case PUT -> put(command.getPut(), index);
+      case DELETE -> delete(command.getDelete(), index);
+      case OP_NOT_SET -> CommandResult.getDefaultInstance(); // the node rejects these earlier
+    };
   }
 
   private CommandResult put(PutCommand put, long index) {
