@@ -67,7 +67,8 @@ public final class MapDbKvStore implements KvStore {
     DB db = DBMaker.fileDB(file.toFile())
         .fileMmapEnableIfSupported()
         .fileMmapPreclearDisable()
-        .closeOnJvmShutdown()
+        // No closeOnJvmShutdown(): its hook would close the store while Ratis still takes the
+        // snapshot-on-stop in the node's own shutdown hook. The owner closes the store.
         .make();
     BTreeMap<byte[], byte[]> entries = db
         .treeMap("kv", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
