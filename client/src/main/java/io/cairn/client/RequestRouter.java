@@ -1,0 +1,94 @@
+package io.cairn.client;
+
+import io.cairn.proto.Consistency;
+import io.grpc.Deadline;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Chooses the node each attempt goes to.
+ *
+ * <ul>
+ *   <li>Writes and LINEARIZABLE reads: the shard's cached leader; if none is known, a replica of
+ *       the shard (it forwards to the leader); without a map, a seed endpoint.</li>
+ *   <li>SESSION and EVENTUAL reads: the first attempt goes to a replica, spreading reads over all
+ *       replicas; later attempts go where a LINEARIZABLE read would (the replica may be lagging or down).</li>
+ *   <li>Cluster calls: any node, moving on to the next one per attempt.</li>
+ * </ul>
+ * Thread-safe.
+ */
+final class RequestRouter {
+  private final RoutingCache cache;
+  private final List<Endpoint> seeds;
+  private final AtomicInteger spread;
+
+  RequestRouter(RoutingCache cache, List<Endpoint> seeds, int spreadStart) {
+    this.cache = cache;
+    this.seeds = List.copyOf(seeds);
+    this.spread = new AtomicInteger(spreadStart);
+  }
+
+  /**
+   * The view to route by: the cached one, or the first fetch, waited for until {@code deadline};
+   * null when there is none in time (the attempt then goes to a seed, which forwards).
+   */
+  CompletableFuture<RoutingView> view(Deadline deadline) {
+    RoutingView v = cache.view();
+    if (v != null) {
+      return CompletableFuture.completedFuture(v);
+    }
+    return cache.refresh()
+        .handle((fresh, error) -> error == null ? fresh : null)
+        .completeOnTimeout(null, Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS)), TimeUnit.MILLISECONDS);
+  }
+
+  /** The shard of {@code key} in {@code view}, -1 when unknown. */
+  static int shardOf(RoutingView view, byte[] key) {
+    return view == null ? -1 : view.shardFor(key);
+  }
+
+  Target toLeader(RoutingView view, byte[] key) {
+    int shard = shardOf(view, key);
+    if (shard < 0) {
+      return anyNode(view);
+    }
+    Optional<String> leader = view.leaderOf(shard);
+    if (leader.isPresent()) {
+      Optional<Endpoint> ep = view.endpointOf(leader.get());
+      if (ep.isPresent()) {
+        return new Target(ep.get(), shard, leader.get(), true);
+      }
+    }
+    return toReplica(view, shard);
+  }
+
+  Target forRead(RoutingView view, byte[] key, Consistency consistency, int attempt) {
+    int shard = shardOf(view, key);
+    if (consistency == Consistency.LINEARIZABLE || attempt > 0 || shard < 0) {
+      return toLeader(view, key);
+    }
+    return toReplica(view, shard);
+  }
+
+  Target anyNode(RoutingView view) {
+    List<Endpoint> nodes = view == null || view.nodeEndpoints().isEmpty() ? seeds : view.nodeEndpoints();
+    return Target.anyNode(nodes.get(Math.floorMod(spread.getAndIncrement(), nodes.size())));
+  }
+
+  private Target toReplica(RoutingView view, int shard) {
+    List<String> replicas = view.replicasOf(shard);
+    if (replicas.isEmpty()) {
+      return anyNode(view);
+    }
+    String node = replicas.get(Math.floorMod(spread.getAndIncrement(), replicas.size()));
+    Optional<Endpoint> ep = view.endpointOf(node);
+    if (ep.isEmpty()) {
+      return anyNode(view);
+    }
+    boolean isLeader = view.leaderOf(shard).filter(node::equals).isPresent();
+    return new Target(ep.get(), shard, node, isLeader);
+  }
+}
