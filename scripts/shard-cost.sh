@@ -32,7 +32,7 @@ for s in "${shards[@]}"; do
     rss=$((rss + $(ps -o rss= -p "$p")))
     cpu=$((cpu + $(cpu_ticks "$p") - ${t0[$p]}))
     jcmd "$p" GC.run >/dev/null 2>&1 || true
-    h=$(curl -s "http://127.0.0.$i:7002/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $2} END {printf "%d", s}')
+    h=$(curl -s "http://127.0.0.$i:7002/metrics" | awk '$1 ~ /^jvm_memory_used_bytes/ && /area="heap"/ {s += $NF} END {printf "%d", s}')
     heap=$((heap + h))
   done
   awk -v s="$s" -v t="$threads" -v r="$rss" -v c="$cpu" -v h="$heap" -v w="$WINDOW_S" -v hz="$CLK_TCK" 'BEGIN {

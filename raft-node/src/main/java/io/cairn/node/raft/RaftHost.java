@@ -108,12 +108,19 @@ public final class RaftHost implements Closeable {
     return RaftGroupId.valueOf(UUID.fromString(s.getGroupId()));
   }
 
+  /**
+   * The group's peers. The first replica in placement order gets a higher priority: Ratis makes
+   * a leader yield to a caught-up follower of higher priority, which spreads leadership over the
+   * nodes as evenly as placement spreads first replicas, and brings it back after a failover.
+   */
   public static List<RaftPeer> peersOf(ShardInfo s, ShardMap map) {
     List<RaftPeer> peers = new ArrayList<>();
     for (String id : s.getReplicasList()) {
+      int priority = peers.isEmpty() ? 1 : 0;
       NodeInfo n = map.getNodesList().stream().filter(x -> x.getId().equals(id)).findFirst()
           .orElseThrow(() -> new IllegalStateException("shard map names node " + id + " but does not list it"));
-      peers.add(RaftPeer.newBuilder().setId(id).setAddress(n.getHost() + ":" + n.getRaftPort()).build());
+      peers.add(RaftPeer.newBuilder().setId(id).setAddress(n.getHost() + ":" + n.getRaftPort())
+          .setPriority(priority).build());
     }
     return peers;
   }
