@@ -23,7 +23,8 @@ final class AttemptSender {
     this.feedback = feedback;
   }
 
-  <Q, R> CompletableFuture<R> send(String op, Target target, MethodDescriptor<Q, R> method, Q request, Deadline deadline) {
+  <Q, R> CompletableFuture<R> send(String op, Target target, MethodDescriptor<Q, R> method, Q request,
+                                   Deadline deadline) {
     CompletableFuture<R> result = new CompletableFuture<>();
     ClientCall<Q, R> call;
     try {

@@ -18,6 +18,7 @@ import io.cairn.proto.ShardMap;
 import io.cairn.proto.WriteId;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -175,8 +176,7 @@ public final class CairnClient implements AutoCloseable {
     Q req = request.apply(id);
     CompletableFuture<T> done = retrier.run(op, (attempt, timeoutMs) -> {
       Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return router.view(deadline)
-          .thenCompose(view -> sender.send(op, router.toLeader(view, key), method, req, deadline));
+      return routed(op, deadline, view -> sender.send(op, router.toLeader(view, key), method, req, deadline));
     }).thenApply(result);
     // whenComplete's future completes after answered(): a caller that saw this write finish
     // starts its next write with acked_below past it.
@@ -214,7 +214,7 @@ public final class CairnClient implements AutoCloseable {
     ByteString k = ByteString.copyFrom(key);
     return retrier.run("get", (attempt, timeoutMs) -> {
       Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return router.view(deadline).thenCompose(view -> {
+      return routed("get", deadline, view -> {
         Target target = router.forRead(view, key, consistency, attempt);
         // Without the map the client cannot name the shard's token; a linearizable read is
         // stronger than the session guarantee, so it stands in.
@@ -254,9 +254,21 @@ public final class CairnClient implements AutoCloseable {
     }
     return retrier.run("status", (attempt, timeoutMs) -> {
       Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return router.view(deadline).thenCompose(view -> sender.send("status", router.anyNode(view),
+      return routed("status", deadline, view -> sender.send("status", router.anyNode(view),
           ClusterGrpc.getGetClusterStatusMethod(), GetClusterStatusRequest.getDefaultInstance(), deadline));
     });
+  }
+
+  /**
+   * Runs {@code send} with the routing view (null if none could be had); fails the attempt instead
+   * when waiting for the first routing used up its time, as sending then could only time out.
+   */
+  private <R> CompletableFuture<R> routed(String op, Deadline deadline,
+                                          Function<RoutingView, CompletableFuture<R>> send) {
+    return router.view(deadline).thenCompose(view -> view == null && deadline.isExpired()
+        ? CompletableFuture.failedFuture(ErrorMapping.of(op, Status.Code.DEADLINE_EXCEEDED,
+            "no node of " + config.endpoints() + " sent the shard map in time", null, null))
+        : send.apply(view));
   }
 
   /** Fails operations still running with a CANCELLED {@link CairnException} and closes every channel. */

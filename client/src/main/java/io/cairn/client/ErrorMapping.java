@@ -37,7 +37,14 @@ final class ErrorMapping {
 
   /** The typed exception for a status the server (or gRPC) answered {@code op} with. */
   static CairnException fromStatus(String op, Status status, Metadata trailers, Throwable cause) {
-    return of(op, status.getCode(), status.getDescription(), detailOf(trailers), cause != null ? cause : status.getCause());
+    String description = status.getDescription();
+    Throwable transportCause = status.getCause();
+    if (transportCause != null && transportCause.getMessage() != null
+        && (description == null || !description.contains(transportCause.getMessage()))) {
+      // Transport failures say only "io exception"; the cause says what happened (connection refused ...).
+      description = (description == null ? "" : description + ": ") + transportCause.getMessage();
+    }
+    return of(op, status.getCode(), description, detailOf(trailers), cause != null ? cause : transportCause);
   }
 
   /** Maps anything an attempt failed with; {@link CairnException}s pass through unchanged. */

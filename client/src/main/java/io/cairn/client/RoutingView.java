@@ -88,7 +88,8 @@ final class RoutingView {
     if (nodeId.equals(routing.getLeadersMap().get(shardId))) {
       return this;
     }
-    return new RoutingView(routing.toBuilder().putLeaders(shardId, nodeId).build(), ring, endpointByNode, replicasByShard);
+    return new RoutingView(routing.toBuilder().putLeaders(shardId, nodeId).build(), ring, endpointByNode,
+        replicasByShard);
   }
 
   RoutingView withoutLeader(int shardId) {

@@ -80,6 +80,14 @@ class ErrorMappingTest {
   }
 
   @Test
+  void aTransportFailureSaysWhatHappened() {
+    Status refused = Status.UNAVAILABLE.withDescription("io exception")
+        .withCause(new java.net.ConnectException("Connection refused: /127.0.0.1:7001"));
+    assertThat(ErrorMapping.fromStatus("put", refused, null, null))
+        .hasMessage("put: io exception: Connection refused: /127.0.0.1:7001");
+  }
+
+  @Test
   void givingUpKeepsTheTypeAndSaysHowLong() {
     CairnException last = ErrorMapping.fromStatus("put", Status.UNAVAILABLE.withDescription("no quorum"), null, null);
     CairnException e = ErrorMapping.gaveUp(last, 4, 9_876);
