@@ -70,7 +70,16 @@ public final class CairnCtl implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine(ChannelFactory.plaintext()).execute(args));
+    System.exit(execute(commandLine(ChannelFactory.plaintext()), args));
+  }
+
+  /** Runs {@code args} and flushes stdout and stderr; returns the exit code. */
+  public static int execute(CommandLine cl, String... args) {
+    int code = cl.execute(args);
+    // picocli's writers flush only on println; System.exit would drop what print() left buffered.
+    cl.getOut().flush();
+    cl.getErr().flush();
+    return code;
   }
 
   /** Without a subcommand: the usage, and a usage-error exit code. */

@@ -47,7 +47,7 @@ class CairnCtlTest {
     CommandLine cl = CairnCtl.commandLine(cluster.channelFactory());
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
-    int code = cl.execute(args);
+    int code = CairnCtl.execute(cl, args);
     return new Run(code, out.toString(), err.toString());
   }
 
@@ -203,6 +203,18 @@ class CairnCtlTest {
           + String.join(",", cluster.map().getShards(shard - 1).getReplicasList()) + " ");
     }
     assertThat(map.out()).containsPattern("(?m)^meta +- +n1,n2,n3");
+  }
+
+  @Test
+  void everythingPrintedIsFlushedBeforeTheExitCodeIsReturned() {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory());
+    cl.setOut(new PrintWriter(out, false));  // like System.out: nothing reaches the stream until a flush
+    cl.setErr(new PrintWriter(err, false));
+    int code = CairnCtl.execute(cl, "--endpoints", String.join(",", cluster.endpoints()), "map");
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("SHARD  LEADER");
   }
 
   @Test
