@@ -3,6 +3,7 @@ package io.cairn.node;
 import io.cairn.node.api.ClusterService;
 import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
+import io.cairn.node.api.MalformedRequests;
 import io.cairn.node.cluster.MetaBootstrap;
 import io.cairn.node.cluster.NodeStatusReader;
 import io.cairn.node.cluster.ShardDirectory;
@@ -95,8 +96,8 @@ public final class CairnNode implements Closeable {
     LeaderHintInterceptor hints = new LeaderHintInterceptor();
     Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
         .maxInboundMessageSize(inboundMax)
-        .addService(ServerInterceptors.intercept(kv, hints))
-        .addService(ServerInterceptors.intercept(cluster, hints))
+        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(kv.bindService()), hints))
+        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
         .build()
         .start();
     closeables.add(() -> {

@@ -21,8 +21,9 @@ import org.apache.ratis.protocol.exceptions.StateMachineException;
  * machine-readable part.
  */
 public final class StatusMapping {
-  public static final Metadata.Key<ErrorDetail> DETAIL_KEY =
-      ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
+  /** The trailer kv.proto promises for {@link ErrorDetail}. */
+  public static final Metadata.Key<ErrorDetail> DETAIL_KEY = Metadata.Key.of("cairn-error-detail-bin",
+      ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
 
   private StatusMapping() {}
 
