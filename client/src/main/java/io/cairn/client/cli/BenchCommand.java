@@ -1,5 +1,7 @@
 package io.cairn.client.cli;
 
+import io.cairn.client.bench.*;
+
 import io.cairn.client.CairnClient;
 import java.util.ArrayList;
 import java.util.List;

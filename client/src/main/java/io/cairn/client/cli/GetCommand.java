@@ -1,5 +1,7 @@
 package io.cairn.client.cli;
 
+import io.cairn.client.bench.*;
+
 import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.GetResult;
 import java.io.PrintWriter;

@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.client.bench;
 
 import io.cairn.client.CairnClient;
 import io.cairn.proto.Consistency;
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** The two operations the benchmark issues; worker {@code w} may be bound to its own client. */
-interface KvOps {
+public interface KvOps {
   CompletableFuture<?> put(int worker, byte[] key, byte[] value);
 
   CompletableFuture<?> get(int worker, byte[] key, Consistency consistency);

@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.client.bench;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,16 +8,16 @@ import java.util.List;
  * request outstanding) run for {@code warmupS} unrecorded seconds and then {@code durationS}
  * recorded ones, over keys {@code 0..keys-1} written as {@code keyBytes}-byte strings.
  */
-record BenchPlan(int clients, double durationS, double warmupS, Workload workload, double readRatio, int keys,
+public record BenchPlan(int clients, double durationS, double warmupS, Workload workload, double readRatio, int keys,
                  int keyBytes, int valueBytes, ReadConsistency consistency, boolean preload, long seed,
                  int clientInstances) {
   /** put: only writes; get: only reads; mix: reads with probability read-ratio. */
-  enum Workload { PUT, GET, MIX }
+  public enum Workload { PUT, GET, MIX }
 
-  static final int VALUE_BYTES_MAX = 1024 * 1024;
-  static final int KEY_BYTES_MAX = 4096;
+  public static final int VALUE_BYTES_MAX = 1024 * 1024;
+  public static final int KEY_BYTES_MAX = 4096;
 
-  BenchPlan {
+  public BenchPlan {
     List<String> problems = new ArrayList<>();
     if (clients < 1 || clients > 10_000) {
       problems.add("--clients is " + clients + "; use 1..10000");
@@ -50,7 +50,7 @@ record BenchPlan(int clients, double durationS, double warmupS, Workload workloa
   }
 
   /** The probability that an operation is a read. */
-  double effectiveReadRatio() {
+  public double effectiveReadRatio() {
     return switch (workload) {
       case PUT -> 0;
       case GET -> 1;
@@ -59,7 +59,7 @@ record BenchPlan(int clients, double durationS, double warmupS, Workload workloa
   }
 
   /** The key with index {@code i}: 'k' and the zero-padded decimal index, {@code keyBytes} long. */
-  byte[] key(int i) {
+  public byte[] key(int i) {
     byte[] key = new byte[keyBytes];
     java.util.Arrays.fill(key, (byte) '0');
     key[0] = 'k';

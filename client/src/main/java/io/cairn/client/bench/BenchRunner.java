@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.client.bench;
 
 import io.cairn.client.CairnException;
 import java.util.HashMap;
@@ -23,18 +23,18 @@ import org.HdrHistogram.Histogram;
  * (no thread each): a completion issues the next request. An operation is recorded (latency into
  * an HdrHistogram, or its error kind) when it started inside the measured window.
  */
-final class BenchRunner {
+public final class BenchRunner {
   private final BenchPlan plan;
   private final KvOps ops;
   private final LongSupplier nanoTime;
 
-  BenchRunner(BenchPlan plan, KvOps ops, LongSupplier nanoTime) {
+  public BenchRunner(BenchPlan plan, KvOps ops, LongSupplier nanoTime) {
     this.plan = plan;
     this.ops = ops;
     this.nanoTime = nanoTime;
   }
 
-  BenchReport run() throws InterruptedException {
+  public BenchReport run() throws InterruptedException {
     BenchReport.Preload preload = plan.preload() ? preload() : null;
     long start = nanoTime.getAsLong();
     long measureFrom = start + secondsToNanos(plan.warmupS());

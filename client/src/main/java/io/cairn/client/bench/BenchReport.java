@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.client.bench;
 
 import java.util.Locale;
 import java.util.Map;
@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
  * microseconds and reported in milliseconds; throughput is successful operations per recorded
  * second. Only operations that started after the warm-up count.
  */
-final class BenchReport {
+public final class BenchReport {
   private final BenchPlan plan;
   private final long reads;
   private final long writes;
@@ -21,7 +21,7 @@ final class BenchReport {
   private final Preload preload;
 
   /** The preload phase, when there was one. */
-  record Preload(long keys, long errors, double seconds) {}
+  public record Preload(long keys, long errors, double seconds) {}
 
   BenchReport(BenchPlan plan, long reads, long writes, Map<String, Long> errorsByKind, double measuredS,
               Histogram latencyMicros, Preload preload) {
@@ -34,29 +34,29 @@ final class BenchReport {
     this.preload = preload;
   }
 
-  long ops() {
+  public long ops() {
     return reads + writes;
   }
 
-  long errors() {
+  public long errors() {
     return errorsByKind.values().stream().mapToLong(Long::longValue).sum();
   }
 
-  double opsPerSecond() {
+  public double opsPerSecond() {
     return measuredS > 0 ? ops() / measuredS : 0;
   }
 
   /** The latency at {@code percentile} (0..100) in ms; 0 when nothing was recorded. */
-  double percentileMs(double percentile) {
+  public double percentileMs(double percentile) {
     return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getValueAtPercentile(percentile) / 1000.0;
   }
 
-  double maxMs() {
+  public double maxMs() {
     return latencyMicros.getTotalCount() == 0 ? 0 : latencyMicros.getMaxValue() / 1000.0;
   }
 
   /** The human-readable report followed by the {@link #summaryLine()}. */
-  String render() {
+  public String render() {
     StringBuilder out = new StringBuilder();
     out.append(String.format(Locale.ROOT,
         "workload %s, %d clients (%d client instance%s), %.1f s after %.1f s warm-up, %d keys of %d bytes, "
@@ -81,7 +81,7 @@ final class BenchReport {
   }
 
   /** One line of key=value pairs for scripts: {@code BENCH clients=.. ops_per_s=.. p50_ms=.. ...}. */
-  String summaryLine() {
+  public String summaryLine() {
     return String.format(Locale.ROOT,
         "BENCH workload=%s clients=%d consistency=%s keys=%d value_bytes=%d duration_s=%.1f ops=%d errors=%d "
             + "ops_per_s=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f",

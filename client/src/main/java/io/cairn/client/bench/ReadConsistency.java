@@ -1,9 +1,9 @@
-package io.cairn.client.cli;
+package io.cairn.client.bench;
 
 import io.cairn.proto.Consistency;
 
 /** The read levels as cairnctl spells them (case-insensitive on the command line). */
-enum ReadConsistency {
+public enum ReadConsistency {
   LINEARIZABLE(Consistency.LINEARIZABLE),
   SESSION(Consistency.SESSION),
   EVENTUAL(Consistency.EVENTUAL);
@@ -14,11 +14,11 @@ enum ReadConsistency {
     this.proto = proto;
   }
 
-  Consistency proto() {
+  public Consistency proto() {
     return proto;
   }
 
-  String label() {
+  public String label() {
     return name().toLowerCase(java.util.Locale.ROOT);
   }
 }

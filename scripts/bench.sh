@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: Cairn (3 local nodes, fsync on) and etcd 3.4 (3 local members) under the
+# same closed-loop load generator (client/ BenchRunner with HdrHistogram), 256-byte values over
+# 100k keys, writes and linearizable reads at 1, 16 and 64 clients.
+#
+#   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
+#
+# Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms).
+# etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
+# own data dirs under run-bench/ and stopped afterwards.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WHAT="${1:-both}"
+DURATION="${2:-20}"
+WARMUP="${WARMUP_S:-5}"
+CLIENTS="${BENCH_CLIENTS:-1 16 64}"
+BENCH_DIR="$ROOT/run-bench"
+export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
+
+tests_classpath() {
+  (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null 2>&1 \
+    || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null)
+  (cd "$ROOT/tests" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
+  echo ":$ROOT/tests/target/classes"
+}
+
+run_points() {  # $1 = target, $2... = command prefix taking bench options
+  local target=$1; shift
+  for workload in put get; do
+    for c in $CLIENTS; do
+      local preload=""
+      [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
+      "$@" --clients "$c" --workload "$workload" --duration-s "$DURATION" --warmup-s "$WARMUP" \
+        --keys 100000 --value-bytes 256 $preload | grep '^BENCH' | sed "s/^BENCH/BENCH target=$target/"
+    done
+  done
+}
+
+bench_cairn() {
+  "$ROOT/scripts/cluster.sh" wipe >/dev/null
+  (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
+  "$ROOT/scripts/cluster.sh" start 3 >/dev/null
+  run_points cairn "$ROOT/scripts/cairnctl" bench
+  "$ROOT/scripts/cluster.sh" wipe >/dev/null
+}
+
+ETCD_PIDS=()
+stop_etcd() {
+  for p in "${ETCD_PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${ETCD_PIDS[@]:-}"; do [ -n "$p" ] && wait "$p" 2>/dev/null || true; done
+  ETCD_PIDS=()
+}
+
+bench_etcd() {
+  command -v etcd >/dev/null || { echo "bench.sh: etcd not found; apt-get install etcd-server" >&2; exit 1; }
+  rm -rf "$BENCH_DIR/etcd"; mkdir -p "$BENCH_DIR/etcd"
+  local cluster="e1=http://127.0.0.1:2380,e2=http://127.0.0.2:2380,e3=http://127.0.0.3:2380"
+  trap stop_etcd EXIT
+  for i in 1 2 3; do
+    etcd --name "e$i" --data-dir "$BENCH_DIR/etcd/e$i" \
+      --listen-client-urls "http://127.0.0.$i:2379" --advertise-client-urls "http://127.0.0.$i:2379" \
+      --listen-peer-urls "http://127.0.0.$i:2380" --initial-advertise-peer-urls "http://127.0.0.$i:2380" \
+      --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token cairn-bench \
+      > "$BENCH_DIR/etcd/e$i.log" 2>&1 &
+    ETCD_PIDS+=($!)
+  done
+  local deadline=$((SECONDS + 60))
+  until ETCDCTL_API=3 etcdctl --endpoints=127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379 endpoint health >/dev/null 2>&1; do
+    [ $SECONDS -ge $deadline ] && { echo "bench.sh: etcd did not become healthy" >&2; exit 1; }
+    sleep 0.5
+  done
+  local cp; cp=$(tests_classpath)
+  run_points etcd java -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
+  stop_etcd
+}
+
+case "$WHAT" in
+  cairn) bench_cairn ;;
+  etcd) bench_etcd ;;
+  both) bench_cairn; bench_etcd ;;
+  *) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+esac
