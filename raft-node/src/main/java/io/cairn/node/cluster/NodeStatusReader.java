@@ -44,6 +44,7 @@ public final class NodeStatusReader {
         .setRole(info.getCurrentRole().name())
         .setTerm(info.getCurrentTerm())
         .setCommitIndex(Math.max(0, d.getRaftLog().getLastCommittedIndex()))
+        .setLogStartIndex(Math.max(0, d.getRaftLog().getStartIndex()))
         .setAppliedIndex(Math.max(0, info.getLastAppliedIndex()))
         .setSnapshotIndex(Math.max(0, SnapshotIndex.of(d.getStateMachine())));
     if (info.getLeaderId() != null) {

@@ -68,6 +68,8 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     // Called after a snapshot was installed from the leader: the sm/ directory was replaced.
     getLifeCycle().startAndTransition(this::loadLatestSnapshot);
+    LOG.info("{}: state reloaded from a snapshot installed from the leader, now at {}", describe(),
+        getLastAppliedTermIndex());
   }
 
   @Override
@@ -102,7 +104,7 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     TermIndex ti = snapshot.getTermIndex();
     setLastAppliedTermIndex(ti);
     appliedThrough(ti.getIndex());
-    LOG.info("{}: loaded snapshot {} ({} bytes)", getGroupId(), ti, Files.size(file));
+    LOG.info("{}: loaded snapshot {} ({} bytes)", describe(), ti, Files.size(file));
   }
 
   /** Replaces the whole in-memory state: from the snapshot stream, or empty. */
@@ -177,7 +179,7 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
     storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), ti));
     afterSnapshot();
-    LOG.info("{}: took snapshot at {} ({} bytes)", getGroupId(), ti, Files.size(target.toPath()));
+    LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, Files.size(target.toPath()));
     return ti.getIndex();
   }
 

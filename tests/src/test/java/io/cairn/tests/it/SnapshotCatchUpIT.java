@@ -6,7 +6,6 @@ import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClientConfig;
 import io.cairn.client.UnavailableException;
-import io.cairn.proto.Consistency;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -71,6 +69,12 @@ class SnapshotCatchUpIT {
 
       // Wipe node 3 and let it rejoin empty: the leader has purged the log behind its snapshot,
       // so the replica can only catch up by installing the snapshot.
+      int leader = FailoverIT.leaderNode(client, 1);
+      var leaderReplica = async.clusterStatus().get().getNodesList().stream()
+          .filter(n -> n.getNodeId().equals("n" + leader)).findFirst().orElseThrow()
+          .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
+      assertThat(leaderReplica.getSnapshotIndex()).isGreaterThan(0);
+      assertThat(leaderReplica.getLogStartIndex()).as("log purged behind the snapshot").isGreaterThan(1);
       cluster.stop(3);
       deleteRecursively(cluster.dataDir(3));
       for (int k = 0; k < 100; k++) {
@@ -78,14 +82,18 @@ class SnapshotCatchUpIT {
       }
       cluster.start(3);
       cluster.awaitHealthy(Duration.ofSeconds(90));
-      try (CairnClient only3 = CairnClient.connect(ClientConfig.builder()
-          .endpoints(List.of(cluster.endpoint(3))).requestTimeoutMs(15_000).build())) {
-        BlockingCairnClient c3 = new BlockingCairnClient(only3);
-        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() ->
-            c3.get(b("after-wipe/99"), Consistency.EVENTUAL).found()
-                && c3.get(b("overwrite/99"), Consistency.EVENTUAL).value()[0] == (byte) 79);
-      }
-      assertThat(Files.readString(cluster.log(3))).contains("loaded snapshot");
+      // Node 3's own replica must reach the leader's state: all 200 keys, applied past the
+      // snapshot the leader took before the wipe.
+      long snapshotIndex = leaderReplica.getSnapshotIndex();
+      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+          .until(() -> {
+            var n3 = async.clusterStatus().get().getNodesList().stream()
+                .filter(n -> n.getNodeId().equals("n3")).findFirst().orElseThrow()
+                .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
+            return n3.getKeys() == 200 && n3.getAppliedIndex() > snapshotIndex;
+          });
+      String log3 = Files.readString(cluster.log(3));
+      assertThat(log3.substring(log3.lastIndexOf("cairn-node starting"))).contains("installed from the leader");
     }
   }
 
