@@ -12,6 +12,8 @@ import java.util.List;
  *     they determine the initial shard map, which every node computes identically
  * @param leaderLeaseEnabled serve linearizable reads from a leader lease instead of a ReadIndex
  *     round; faster, but its safety rests on bounded clock drift between nodes
+ * @param cacheShardBytesMax bytes of keys and values each local shard replica keeps in its read
+ *     cache (0 turns the cache off)
  * @param debugUnsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica
  *     believes it leads, without ReadIndex. Exists so the fault-injection suite can prove its
  *     checker catches stale reads; never enable it in production
@@ -40,6 +42,7 @@ public record NodeConfig(
     int batchCommandsMax,
     int batchesInFlightMax,
     int sessionReadWaitMsMax,
+    long cacheShardBytesMax,
     boolean debugUnsafeLocalReads) {
 
   public NodeInfo self() {

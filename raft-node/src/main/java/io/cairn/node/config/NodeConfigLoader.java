@@ -50,6 +50,7 @@ public final class NodeConfigLoader {
     d.put("batch.commands-max", "256");
     d.put("batch.in-flight-max", "2");
     d.put("read.session-wait-ms-max", "2000");
+    d.put("cache.shard-bytes-max", "16777216");
     d.put("debug.unsafe-local-reads", "false");
     return java.util.Collections.unmodifiableMap(d);
   }
@@ -125,6 +126,7 @@ public final class NodeConfigLoader {
         intIn(v, "batch.commands-max", 1, 65536),
         intIn(v, "batch.in-flight-max", 1, 64),
         intIn(v, "read.session-wait-ms-max", 0, 60_000),
+        intIn(v, "cache.shard-bytes-max", 0, Integer.MAX_VALUE),
         bool(v, "debug.unsafe-local-reads"));
   }
 

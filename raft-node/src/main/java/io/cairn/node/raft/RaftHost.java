@@ -61,7 +61,7 @@ public final class RaftHost implements Closeable {
         throw new IllegalStateException("group " + gid + " on disk is not in the shard map; "
             + "data dir " + config.dataDir() + " belongs to another cluster?");
       }
-      return new ShardStateMachine(shard);
+      return new ShardStateMachine(shard, config.cacheShardBytesMax());
     };
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))

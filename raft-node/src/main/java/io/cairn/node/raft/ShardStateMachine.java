@@ -3,6 +3,8 @@ package io.cairn.node.raft;
 import io.cairn.proto.internal.CommandBatch;
 import io.cairn.proto.internal.ReadQuery;
 import io.cairn.proto.internal.ReadResult;
+import io.cairn.statemachine.CachingKvStore;
+import io.cairn.statemachine.KvStore;
 import io.cairn.statemachine.MapDbKvStore;
 import io.cairn.statemachine.ShardCore;
 import java.io.IOException;
@@ -35,10 +37,12 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private static final long COMPACT_MIN_FILE_BYTES = 32L << 20;
 
   private final int shardId;
+  private final long cacheBytesMax;
   private volatile ShardCore core;
 
-  public ShardStateMachine(int shardId) {
+  public ShardStateMachine(int shardId, long cacheBytesMax) {
     this.shardId = shardId;
+    this.cacheBytesMax = cacheBytesMax;
   }
 
   public int shardId() {
@@ -66,8 +70,14 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   @Override
   protected void resetState(Optional<InputStream> snapshot) throws IOException {
     closeState();
-    MapDbKvStore store = MapDbKvStore.createFresh(storeFile());
+    KvStore store = new CachingKvStore(MapDbKvStore.createFresh(storeFile()), cacheBytesMax);
     core = snapshot.isPresent() ? ShardCore.restore(snapshot.get(), store) : new ShardCore(store);
+  }
+
+  /** Bytes the read cache holds now; 0 while the replica is reloading. */
+  public long cachedBytes() {
+    ShardCore c = core;
+    return c != null && c.store() instanceof CachingKvStore cache ? cache.cachedBytes() : 0;
   }
 
   @Override
