@@ -1,0 +1,7 @@
+package io.cairn.tests.jepsen;
+
+/**
+ * A kill -9 of the node that led {@code shard} (by the routing read just before the kill), at
+ * {@code killNanos} on the history's clock (System.nanoTime).
+ */
+public record LeaderKill(int shard, int node, long killNanos) {}
