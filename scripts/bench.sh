@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHAT="${1:-both}"
 DURATION="${2:-20}"
-WARMUP="${WARMUP_S:-5}"
+WARMUP="${WARMUP_S:-10}"
 CLIENTS="${BENCH_CLIENTS:-1 16 64}"
 BENCH_DIR="$ROOT/run-bench"
 export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
@@ -28,8 +28,9 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
   for workload in put get; do
     for c in $CLIENTS; do
+      # Reads run over the keys the put phase wrote (PRELOAD=1 writes all 100k first: slow here).
       local preload=""
-      [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
+      [ "${PRELOAD:-0}" = 1 ] && [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
       "$@" --clients "$c" --workload "$workload" --duration-s "$DURATION" --warmup-s "$WARMUP" \
         --keys 100000 --value-bytes 256 $preload | grep '^BENCH' | sed "s/^BENCH/BENCH target=$target/"
     done

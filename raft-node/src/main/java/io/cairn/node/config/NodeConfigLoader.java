@@ -48,7 +48,7 @@ public final class NodeConfigLoader {
     d.put("raft.log-metadata-enabled", "true");
     d.put("raft.leader-lease-enabled", "false");
     d.put("batch.commands-max", "256");
-    d.put("batch.in-flight-max", "2");
+    d.put("batch.in-flight-max", "1");
     d.put("read.session-wait-ms-max", "2000");
     d.put("cache.shard-bytes-max", "16777216");
     d.put("debug.unsafe-local-reads", "false");
