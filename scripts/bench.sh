@@ -20,8 +20,8 @@ export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
 tests_classpath() {
   (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null 2>&1 \
     || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null)
-  (cd "$ROOT/tests" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile=/dev/stdout)
-  echo ":$ROOT/tests/target/classes"
+  (cd "$ROOT/tests" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/classpath.txt" >/dev/null)
+  echo "$(cat "$BENCH_DIR/classpath.txt"):$ROOT/tests/target/classes"
 }
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
@@ -55,6 +55,7 @@ stop_etcd() {
 bench_etcd() {
   command -v etcd >/dev/null || { echo "bench.sh: etcd not found; apt-get install etcd-server" >&2; exit 1; }
   rm -rf "$BENCH_DIR/etcd"; mkdir -p "$BENCH_DIR/etcd"
+  local cp; cp=$(tests_classpath)
   local cluster="e1=http://127.0.0.1:2380,e2=http://127.0.0.2:2380,e3=http://127.0.0.3:2380"
   trap stop_etcd EXIT
   for i in 1 2 3; do
@@ -70,7 +71,6 @@ bench_etcd() {
     [ $SECONDS -ge $deadline ] && { echo "bench.sh: etcd did not become healthy" >&2; exit 1; }
     sleep 0.5
   done
-  local cp; cp=$(tests_classpath)
   run_points etcd java -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
   stop_etcd
 }

@@ -84,7 +84,8 @@ public final class CairnNode implements Closeable {
     bootstrap.start();
     closeables.add(bootstrap);
 
-    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, metrics::batch);
+    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, metrics::batch,
+        metrics::entryCommitted);
     closeables.add(requests);
     RequestLimits limits = new RequestLimits(config.keyBytesMax(), config.valueBytesMax());
     KvService kv = new KvService(directory, requests, limits, metrics, config.raftRequestTimeoutMs() * 3L);

@@ -19,6 +19,7 @@ import java.util.function.ToDoubleFunction;
 public final class NodeMetrics {
   private final MeterRegistry registry;
   private final DistributionSummary batchSize;
+  private final Timer entryLatency;
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
 
   public NodeMetrics(MeterRegistry registry) {
@@ -26,6 +27,11 @@ public final class NodeMetrics {
     this.batchSize = DistributionSummary.builder("cairn.batch.commands")
         .description("Commands per Raft log entry proposed by this node")
         .publishPercentiles(0.5, 0.99)
+        .register(registry);
+    this.entryLatency = Timer.builder("cairn.raft.entry")
+        .description("Leader-side time from proposing an entry to its applied result")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
         .register(registry);
   }
 
@@ -45,6 +51,11 @@ public final class NodeMetrics {
 
   public void batch(int commands) {
     batchSize.record(commands);
+  }
+
+  /** Time from proposing a log entry on the leader to its applied result (replication + apply). */
+  public void entryCommitted(long nanos) {
+    entryLatency.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Registers the gauges of one local replica once; {@code source} is read at scrape time. */

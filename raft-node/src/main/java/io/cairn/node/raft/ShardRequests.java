@@ -44,10 +44,12 @@ public final class ShardRequests implements Closeable {
   private final ShardDirectory directory;
   private final GroupClients forwarders;
   private final IntConsumer batchSizeObserver;
+  private final java.util.function.LongConsumer entryLatencyObserver;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
 
   public ShardRequests(NodeConfig config, RaftHost host, ShardDirectory directory, GroupClients forwarders,
-                       IntConsumer batchSizeObserver) {
+                       IntConsumer batchSizeObserver, java.util.function.LongConsumer entryLatencyObserver) {
+    this.entryLatencyObserver = entryLatencyObserver;
     this.config = config;
     this.host = host;
     this.directory = directory;
@@ -130,7 +132,8 @@ public final class ShardRequests implements Closeable {
     return batchers.computeIfAbsent(gid, g -> new WriteBatcher(
         entry -> host.submitWrite(g, entry.toByteArray(), config.raftRequestTimeoutMs())
             .thenApply(reply -> parse(reply, BatchResult::parseFrom)),
-        config.batchCommandsMax(), config.batchesInFlightMax(), System::currentTimeMillis, batchSizeObserver));
+        config.batchCommandsMax(), config.batchesInFlightMax(), System::currentTimeMillis, batchSizeObserver,
+        entryLatencyObserver));
   }
 
   private static Message message(byte[] bytes) {

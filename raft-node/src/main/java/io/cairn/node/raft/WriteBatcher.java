@@ -46,11 +46,13 @@ final class WriteBatcher {
   private final int inFlightMax;
   private final LongSupplier clockMs;
   private final IntConsumer batchSizeObserver;
+  private final java.util.function.LongConsumer entryLatencyObserver;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
 
   WriteBatcher(EntrySubmitter submitter, int commandsMax, int inFlightMax, LongSupplier clockMs,
-               IntConsumer batchSizeObserver) {
+               IntConsumer batchSizeObserver, java.util.function.LongConsumer entryLatencyObserver) {
+    this.entryLatencyObserver = entryLatencyObserver;
     this.submitter = submitter;
     this.commandsMax = commandsMax;
     this.inFlightMax = inFlightMax;
@@ -105,12 +107,14 @@ final class WriteBatcher {
     batch.forEach(p -> entry.addCommands(p.command()));
     batchSizeObserver.accept(batch.size());
     CompletableFuture<BatchResult> sent;
+    long proposedNanos = System.nanoTime();
     try {
       sent = submitter.submit(entry.build());
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
     sent.whenComplete((result, error) -> {
+      entryLatencyObserver.accept(System.nanoTime() - proposedNanos);
       synchronized (this) {
         inFlight--;
       }

@@ -45,7 +45,7 @@ class WriteBatcherTest {
   @Test
   void loneWriteGoesOutAtOnce() throws Exception {
     FakeGroup group = new FakeGroup();
-    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 42L, sizes::add);
+    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 42L, sizes::add, nanos -> { });
     CompletableFuture<WriteBatcher.Applied> f = b.submit(put("a"));
     assertThat(group.entries).hasSize(1);
     assertThat(group.entries.get(0).getProposedAtMs()).isEqualTo(42L);
@@ -57,7 +57,7 @@ class WriteBatcherTest {
   @Test
   void writesArrivingWhileAnEntryIsInFlightShareTheNextEntry() throws Exception {
     FakeGroup group = new FakeGroup();
-    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add);
+    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add, nanos -> { });
     var first = b.submit(put("a"));
     var second = b.submit(put("b"));
     var third = b.submit(put("c"));
@@ -75,7 +75,7 @@ class WriteBatcherTest {
   @Test
   void anEntryNeverHoldsTheSameKeyTwice() {
     FakeGroup group = new FakeGroup();
-    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add);
+    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add, nanos -> { });
     b.submit(put("x"));
     b.submit(put("k"));
     b.submit(put("k"));
@@ -91,7 +91,7 @@ class WriteBatcherTest {
   @Test
   void respectsTheCommandLimitAndInFlightLimit() {
     FakeGroup group = new FakeGroup();
-    WriteBatcher b = new WriteBatcher(group, 2, 2, () -> 0L, sizes::add);
+    WriteBatcher b = new WriteBatcher(group, 2, 2, () -> 0L, sizes::add, nanos -> { });
     for (int i = 0; i < 7; i++) {
       b.submit(put("k" + i));
     }
@@ -105,7 +105,7 @@ class WriteBatcherTest {
   @Test
   void aFailedEntryFailsEveryCommandInIt() {
     FakeGroup group = new FakeGroup();
-    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add);
+    WriteBatcher b = new WriteBatcher(group, 100, 1, () -> 0L, sizes::add, nanos -> { });
     var first = b.submit(put("a"));
     var second = b.submit(put("b"));
     group.pending.get(0).completeExceptionally(new IllegalStateException("not leader"));

@@ -95,6 +95,6 @@ public final class EtcdBench implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new EtcdBench()).execute(args));
+    System.exit(new CommandLine(new EtcdBench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 }
