@@ -15,8 +15,8 @@ import java.util.function.IntFunction;
  * until {@link #stop()}; then {@link #finalReads} reads every key once more, LINEARIZABLE, for the
  * lost-write check.
  *
- * <p>Process ids are 1..processes; callers that record other operations into the same history use
- * ids above {@link #lastProcessId()}. Each process gets its own {@link OpSender} from the factory
+ * <p>Process ids are firstProcess..{@link #lastProcessId()} (1..processes by default); callers that
+ * record other operations into the same history use other ids. Each process gets its own {@link OpSender} from the factory
  * (so its own client, session and write ids); {@link #close()} closes them all.
  *
  * <p>Threads: start, stop, finalReads and close are called by one controlling thread.
@@ -24,6 +24,7 @@ import java.util.function.IntFunction;
 public final class Workload implements AutoCloseable {
 
   private final WorkloadSpec spec;
+  private final int firstProcess;
   private final HistoryRecorder recorder;
   private final IntFunction<OpSender> senders;
   private final List<OpSender> opened = new ArrayList<>();
@@ -32,13 +33,25 @@ public final class Workload implements AutoCloseable {
   private volatile boolean stopping;
 
   public Workload(WorkloadSpec spec, HistoryRecorder recorder, IntFunction<OpSender> senders) {
+    this(spec, 1, recorder, senders);
+  }
+
+  /**
+   * A workload whose processes are numbered from {@code firstProcess}, so that several workloads
+   * (say, writers and pinned readers) can record into one history.
+   */
+  public Workload(WorkloadSpec spec, int firstProcess, HistoryRecorder recorder, IntFunction<OpSender> senders) {
+    if (firstProcess < 1) {
+      throw new IllegalArgumentException("process ids start at 1, got " + firstProcess);
+    }
     this.spec = spec;
+    this.firstProcess = firstProcess;
     this.recorder = recorder;
     this.senders = senders;
   }
 
   public int lastProcessId() {
-    return spec.processes();
+    return firstProcess + spec.processes() - 1;
   }
 
   /** Opens a sender per process and starts every process thread. */
@@ -46,7 +59,7 @@ public final class Workload implements AutoCloseable {
     if (!threads.isEmpty()) {
       throw new IllegalStateException("the workload is already started");
     }
-    for (int p = 1; p <= spec.processes(); p++) {
+    for (int p = firstProcess; p <= lastProcessId(); p++) {
       OpSender sender = senders.apply(p);
       opened.add(sender);
       ClientProcess process = new ClientProcess(p, sender, recorder, spec.keys(), spec.mix(),

@@ -33,7 +33,15 @@ public record WorkloadSpec(int processes, List<String> keys, OpMix mix, long see
 
   /** {@code count} keys named {@code k0..k<count-1>}. */
   public static List<String> keys(int count) {
-    return IntStream.range(0, count).mapToObj(i -> "k" + i).toList();
+    return keys("k", count);
+  }
+
+  /**
+   * {@code count} keys named {@code <prefix>0..}; histories recorded one after another on the same
+   * cluster need keys of their own, or values of the earlier history show up in the later one.
+   */
+  public static List<String> keys(String prefix, int count) {
+    return IntStream.range(0, count).mapToObj(i -> prefix + i).toList();
   }
 
   /** Defaults for a chaos run: 5 processes over 6 keys, 3 s deadlines, up to 10 ms pauses. */

@@ -33,7 +33,7 @@ class FailoverAnalysisTest {
         // after recovery: not counted as INFO of the window
         Operation.info(7, 2, Op.put("a1", "v6"), 950 * MS, 1_000 * MS, "UNAVAILABLE")));
 
-    FailoverAnalysis.Report report = FailoverAnalysis.analyze(List.of(new LeaderKill(1, 2, 100 * MS)), history, SHARD);
+    FailoverAnalysis.Report report = FailoverAnalysis.analyze(List.of(new LeaderKill(1, 2, 100 * MS, Fault.KILL_LEADER)), history, SHARD);
 
     assertThat(report.kills()).isEqualTo(1);
     assertThat(report.recoveryMillis()).containsExactly(700.0);
@@ -46,7 +46,7 @@ class FailoverAnalysisTest {
     History history = new History(List.of(
         Operation.ok(1, 1, Op.put("a1", "v1"), 10 * MS, 20 * MS, new OpResult.PutResult(5))));
 
-    FailoverAnalysis.Report report = FailoverAnalysis.analyze(List.of(new LeaderKill(1, 1, 50 * MS)), history, SHARD);
+    FailoverAnalysis.Report report = FailoverAnalysis.analyze(List.of(new LeaderKill(1, 1, 50 * MS, Fault.KILL_LEADER)), history, SHARD);
 
     assertThat(report.unrecovered()).isEqualTo(1);
     assertThat(report.recoveryMillis()).isEmpty();
@@ -57,7 +57,7 @@ class FailoverAnalysisTest {
   void percentilesAreNearestRank() {
     List<FailoverAnalysis.Recovery> recoveries = new java.util.ArrayList<>();
     for (int i = 1; i <= 10; i++) {
-      recoveries.add(new FailoverAnalysis.Recovery(new LeaderKill(1, 1, 0), java.util.OptionalLong.of(i * 100 * MS), 0));
+      recoveries.add(new FailoverAnalysis.Recovery(new LeaderKill(1, 1, 0, Fault.KILL_RANDOM), java.util.OptionalLong.of(i * 100 * MS), 0));
     }
     FailoverAnalysis.Report report = new FailoverAnalysis.Report(recoveries);
 

@@ -1,0 +1,204 @@
+package io.cairn.tests.jepsen;
+
+import io.cairn.proto.ShardMap;
+import io.cairn.tests.checker.CheckReport;
+import io.cairn.tests.checker.CheckerSuite;
+import io.cairn.tests.history.History;
+import io.cairn.tests.history.HistoryRecorder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.ToIntFunction;
+
+/**
+ * One seeded chaos run, end to end: build the network lab, start the nodes inside it, run the
+ * workload while the nemesis injects its schedule of faults, heal everything, wait for a healthy
+ * cluster, read every key once more (LINEARIZABLE), tear it all down, write the history and check
+ * it.
+ *
+ * <pre>
+ * java -cp ... io.cairn.tests.jepsen.ChaosRun [--seed N] [--duration SECONDS] [--faults LIST]
+ *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]
+ *     [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script scripts/netns.sh]
+ * </pre>
+ *
+ * Fault lists: see {@link Fault#parse}. Exit status: 0 valid, 1 a consistency violation, 2 the
+ * checker could not decide within its limits, 3 the harness failed (the verdict is then not
+ * trusted), 64 bad usage. Everything it started is stopped and removed before it returns, also on
+ * failure; the history and node logs stay in the run directory.
+ */
+public final class ChaosRun {
+
+  private static final Duration HEALTHY_AFTER_HEAL_MAX = Duration.ofSeconds(120);
+  private static final Duration FINAL_READS_MAX = Duration.ofSeconds(60);
+  private static final Duration NEMESIS_OVERRUN_MAX = Duration.ofMinutes(4);
+
+  private final ChaosOptions options;
+  private final PrintStream out;
+
+  public ChaosRun(ChaosOptions options, PrintStream out) {
+    this.options = options;
+    this.out = out;
+  }
+
+  public static void main(String[] args) {
+    ChaosOptions options;
+    try {
+      options = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println("usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
+          + "restart|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
+          + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
+      System.exit(64);
+      return;
+    }
+    ChaosResult result = new ChaosRun(options, System.out).run();
+    System.out.println(result.summary());
+    System.out.flush();
+    System.exit(result.exitStatus());
+  }
+
+  static ChaosOptions parse(String[] args) {
+    ChaosOptions o = ChaosOptions.defaults(System.currentTimeMillis() % 1_000_000);
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--seed" -> o = o.withSeed(Long.parseLong(value(args, ++i)));
+        case "--duration" -> o = o.withDuration(Duration.ofSeconds(Long.parseLong(value(args, ++i))));
+        case "--faults" -> o = o.withFaults(Fault.parse(value(args, ++i)), o.combine());
+        case "--no-combine" -> o = o.withFaults(o.faults(), false);
+        case "--combine" -> o = o.withFaults(o.faults(), true);
+        case "--nodes" -> o = o.withTopology(Integer.parseInt(value(args, ++i)), o.shards());
+        case "--shards" -> o = o.withTopology(o.nodes(), Integer.parseInt(value(args, ++i)));
+        case "--processes" -> o = o.withWorkload(Integer.parseInt(value(args, ++i)), o.keys());
+        case "--keys" -> o = o.withWorkload(o.processes(), Integer.parseInt(value(args, ++i)));
+        case "--election-ms" -> {
+          String[] range = value(args, ++i).split(":");
+          o = o.withElectionTimeouts(Integer.parseInt(range[0]), Integer.parseInt(range[range.length - 1]));
+        }
+        case "--work-dir" -> o = o.withPaths(Path.of(value(args, ++i)), o.labScript());
+        case "--lab-script" -> o = o.withPaths(o.workDir(), Path.of(value(args, ++i)));
+        default -> throw new IllegalArgumentException("unknown argument " + a);
+      }
+    }
+    return o;
+  }
+
+  private static String value(String[] args, int i) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(args[i - 1] + " needs a value");
+    }
+    return args[i];
+  }
+
+  /** Runs, checks and reports; never throws for a failure of the run (see {@link ChaosResult#harnessFailure}). */
+  public ChaosResult run() {
+    long started = System.nanoTime();
+    Path runDir = options.workDir().toAbsolutePath().resolve("seed-" + options.seed() + "-"
+        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    HistoryRecorder recorder = HistoryRecorder.withSystemClock();
+    FaultLog faults = new FaultLog();
+    Map<String, Integer> shardOfKey = new HashMap<>();
+    List<String> unread = List.of();
+    Throwable failure = null;
+    int episodes = 0;
+    WorkloadSpec spec = WorkloadSpec.standard(options.seed())
+        .withProcesses(options.processes()).withKeys(WorkloadSpec.keys(options.keys()));
+    out.println("chaos run seed=" + options.seed() + " in " + runDir);
+    out.flush();
+    try {
+      Files.createDirectories(runDir);
+      LabCluster.Settings settings = new LabCluster.Settings(options.nodes(), options.shards(), options.basePort(),
+          options.electionTimeoutMsMin(), options.electionTimeoutMsMax(), Map.of(), "");
+      try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
+        ShardMap map = lab.shardMap(Duration.ofSeconds(60));
+        spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
+        out.println("cluster up: " + lab.cluster().endpoints() + "; keys by shard " + shardOfKey);
+        List<FaultPlan.Episode> plan = FaultPlan.generate(options.seed(), options.duration(), options.faults(),
+            options.combine());
+        Nemesis nemesis = new Nemesis(plan, new FaultInjector(lab.cluster(), lab.network(), lab.proof(),
+            lab.locator(), faults), faults, line -> {
+              out.println("  " + line);
+              out.flush();
+            });
+        try (Workload workload = new Workload(spec, recorder, p -> new ClientOpSender(
+            lab.newClient(spec.opDeadline().toMillis(), new Random(spec.processSeed(p)))))) {
+          workload.start();
+          Thread nemesisThread = new Thread(nemesis, "nemesis");
+          nemesisThread.start();
+          nemesisThread.join(options.duration().plus(NEMESIS_OVERRUN_MAX).toMillis());
+          if (nemesisThread.isAlive()) {
+            nemesis.stop();
+            nemesisThread.join(NEMESIS_OVERRUN_MAX.toMillis());
+          }
+          episodes = nemesis.episodesRun();
+          workload.stop();
+          if (nemesis.failure() != null) {
+            throw new IllegalStateException("the nemesis failed: " + nemesis.failure().getMessage(), nemesis.failure());
+          }
+          if (nemesisThread.isAlive()) {
+            throw new IllegalStateException("the nemesis did not finish; its episode may still be in force");
+          }
+          out.println("  faults over after " + episodes + " episodes; healing and waiting for a healthy cluster");
+          lab.healAll(HEALTHY_AFTER_HEAL_MAX);
+          try (OpSender finalReader = new ClientOpSender(lab.newClient(spec.opDeadline().toMillis(), new Random(0)))) {
+            unread = workload.finalReads(finalReader, workload.lastProcessId() + 1, FINAL_READS_MAX);
+          }
+        }
+      }
+    } catch (Throwable t) {
+      failure = t;
+      if (t instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    History history = recorder.finish();
+    Path historyFile = runDir.resolve("history.jsonl");
+    try {
+      Files.createDirectories(runDir);
+      history.writeTo(historyFile);
+    } catch (IOException e) {
+      failure = failure == null ? e : failure;
+    }
+    out.println("checking " + history.size() + " operations");
+    out.flush();
+    CheckReport report = CheckerSuite.standard().check(history);
+    ToIntFunction<String> shard = key -> shardOfKey.getOrDefault(key, -1);
+    List<LeaderKill> kills = faults.leaderKills();
+    FailoverAnalysis.Report failover = FailoverAnalysis.analyze(
+        kills.stream().filter(k -> k.cause() != Fault.RESTART_ALL).toList(), history, shard);
+    FailoverAnalysis.Report restarts = FailoverAnalysis.analyze(
+        kills.stream().filter(k -> k.cause() == Fault.RESTART_ALL).toList(), history, shard);
+    ChaosResult result = new ChaosResult(options, history, historyFile, report, faults, episodes, failover, restarts,
+        unread, failure, (System.nanoTime() - started) / 1_000_000);
+    if (result.passed()) {
+      removeNodeData(runDir, options.nodes());
+    }
+    return result;
+  }
+
+  /** A passing run keeps its history and node logs, not the nodes' stores. */
+  private static void removeNodeData(Path runDir, int nodes) {
+    for (int node = 1; node <= nodes; node++) {
+      Path data = runDir.resolve("n" + node).resolve("data");
+      if (!Files.exists(data)) {
+        continue;
+      }
+      try (var walk = Files.walk(data)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // Leftover data of a passing run only costs disk.
+      }
+    }
+  }
+}

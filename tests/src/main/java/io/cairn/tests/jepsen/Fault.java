@@ -1,0 +1,84 @@
+package io.cairn.tests.jepsen;
+
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Set;
+
+/** The faults a chaos run can inject; each is applied, held for a bounded time, then healed. */
+public enum Fault {
+  /** kill -9 the leader of a (seeded) shard; restart it when the fault ends. */
+  KILL_LEADER(Category.KILL),
+  /** kill -9 a replica that does not lead the chosen shard; restart it. */
+  KILL_FOLLOWER(Category.KILL),
+  /** kill -9 a random node; restart it. */
+  KILL_RANDOM(Category.KILL),
+  /** SIGSTOP the leader of a shard; SIGCONT when the fault ends. */
+  PAUSE_LEADER(Category.PAUSE),
+  /** SIGSTOP a random node; SIGCONT. */
+  PAUSE_RANDOM(Category.PAUSE),
+  /** Split the nodes into a random minority and majority. */
+  PARTITION_HALVES(Category.PARTITION),
+  /** Cut a shard's leader off from every other node (clients still reach it). */
+  PARTITION_ISOLATE_LEADER(Category.PARTITION),
+  /** Two halves that cannot talk, joined only through one bridge node. */
+  PARTITION_BRIDGE(Category.PARTITION),
+  /** Drop a share of one node's packets, both directions. */
+  LINK_LOSS(Category.LINK),
+  /** Throttle one node's egress so its packets queue (and overflow). */
+  LINK_SLOW(Category.LINK),
+  /** kill -9 every node at once, then start them all again. */
+  RESTART_ALL(Category.RESTART);
+
+  /** Groups of faults, as named on the command line. */
+  public enum Category {
+    KILL, PAUSE, PARTITION, LINK, RESTART;
+
+    /** Network faults can be combined with process faults in one episode. */
+    public boolean isNetwork() {
+      return this == PARTITION || this == LINK;
+    }
+  }
+
+  private final Category category;
+
+  Fault(Category category) {
+    this.category = category;
+  }
+
+  public Category category() {
+    return category;
+  }
+
+  /**
+   * Parses a comma-separated list of fault names or category names (kill, pause, partition, link,
+   * restart) or "all", case-insensitive, e.g. {@code kill,partition_isolate_leader}.
+   */
+  public static Set<Fault> parse(String list) {
+    Set<Fault> faults = EnumSet.noneOf(Fault.class);
+    for (String raw : list.split(",")) {
+      String name = raw.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (name.equals("ALL")) {
+        faults.addAll(EnumSet.allOf(Fault.class));
+        continue;
+      }
+      boolean matched = false;
+      for (Fault f : values()) {
+        if (f.name().equals(name) || f.category.name().equals(name)) {
+          faults.add(f);
+          matched = true;
+        }
+      }
+      if (!matched) {
+        throw new IllegalArgumentException("unknown fault '" + raw.strip() + "'; use all, a category (kill, pause,"
+            + " partition, link, restart) or one of " + EnumSet.allOf(Fault.class));
+      }
+    }
+    if (faults.isEmpty()) {
+      throw new IllegalArgumentException("no faults named in '" + list + "'");
+    }
+    return faults;
+  }
+}

@@ -1,0 +1,171 @@
+package io.cairn.tests.jepsen;
+
+import io.cairn.tests.cluster.ProcessCluster;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Applies one {@link Fault} to the cluster and the lab, choosing its target with the episode's
+ * random, and hands back how to heal it. Kills of a shard's leader are logged as
+ * {@link LeaderKill}s; partitions are proven by {@link PartitionProof} right after they are
+ * applied, and a partition that does not cut is healed and reported as a
+ * {@link PartitionProof.NotCutException}.
+ *
+ * <p>Healing a kill restarts the node and waits until its /health answers; healing a whole-cluster
+ * restart waits until every node is healthy: the next episode starts from a whole cluster.
+ * Called by the nemesis thread only.
+ */
+final class FaultInjector {
+
+  /** A fault in force: what it hit, and how to undo it. */
+  record Applied(Fault fault, String target, Runnable heal) {}
+
+  private static final Duration NODE_HEALTHY_MAX = Duration.ofSeconds(90);
+  private static final int SLOW_RATE_KBIT = 64;
+  private static final int SLOW_QUEUE_MS = 300;
+
+  private final ProcessCluster cluster;
+  private final NetworkFaults network;
+  private final PartitionProof proof;
+  private final LeaderLocator locator;
+  private final FaultLog log;
+
+  FaultInjector(ProcessCluster cluster, NetworkFaults network, PartitionProof proof, LeaderLocator locator,
+                FaultLog log) {
+    this.cluster = cluster;
+    this.network = network;
+    this.proof = proof;
+    this.locator = locator;
+    this.log = log;
+  }
+
+  Applied apply(Fault fault, Random random) {
+    return switch (fault) {
+      case KILL_LEADER -> kill(fault, leaderOrRandom(random));
+      case KILL_FOLLOWER -> kill(fault, follower(random));
+      case KILL_RANDOM -> kill(fault, randomNode(random));
+      case PAUSE_LEADER -> pause(fault, leaderOrRandom(random));
+      case PAUSE_RANDOM -> pause(fault, randomNode(random));
+      case PARTITION_HALVES -> partition(fault, Cut.halves(cluster.size(), random));
+      case PARTITION_ISOLATE_LEADER -> partition(fault, Cut.isolate(cluster.size(), leaderOrRandom(random)));
+      case PARTITION_BRIDGE -> partition(fault, Cut.bridge(cluster.size(), random));
+      case LINK_LOSS -> loss(fault, randomNode(random), 0.2 + 0.2 * random.nextDouble());
+      case LINK_SLOW -> slow(fault, randomNode(random));
+      case RESTART_ALL -> restartAll(fault);
+    };
+  }
+
+  private Applied kill(Fault fault, int node) {
+    Map<Integer, Integer> leaders = locator.leaders();
+    cluster.kill9(node);
+    long killedAt = System.nanoTime();
+    leaders.forEach((shard, leader) -> {
+      if (leader == node) {
+        log.leaderKilled(new LeaderKill(shard, node, killedAt, fault));
+      }
+    });
+    return new Applied(fault, "n" + node + leadership(leaders, node), () -> restart(node));
+  }
+
+  private Applied pause(Fault fault, int node) {
+    Map<Integer, Integer> leaders = locator.leaders();
+    cluster.signal(node, "STOP");
+    return new Applied(fault, "n" + node + leadership(leaders, node), () -> cluster.signal(node, "CONT"));
+  }
+
+  private Applied partition(Fault fault, Cut cut) {
+    network.cut(cut);
+    try {
+      PartitionProof.Evidence evidence = proof.verify(cut, cluster::isAlive);
+      log.partitionProven(cut + ": " + evidence);
+    } catch (RuntimeException e) {
+      network.heal(cut);
+      throw e;
+    }
+    return new Applied(fault, cut.toString(), () -> network.heal(cut));
+  }
+
+  private Applied loss(Fault fault, int node, double probability) {
+    network.loss(node, probability);
+    return new Applied(fault, "n" + node + String.format(java.util.Locale.ROOT, " drops %.0f%%", probability * 100),
+        () -> network.clearLoss(node, probability));
+  }
+
+  private Applied slow(Fault fault, int node) {
+    network.slow(node, SLOW_RATE_KBIT, SLOW_QUEUE_MS);
+    return new Applied(fault, "n" + node + " egress " + SLOW_RATE_KBIT + " kbit/s, queue " + SLOW_QUEUE_MS + " ms",
+        () -> network.clearSlow(node));
+  }
+
+  private Applied restartAll(Fault fault) {
+    Map<Integer, Integer> leaders = locator.leaders();
+    for (int node = 1; node <= cluster.size(); node++) {
+      cluster.kill9(node);
+    }
+    long killedAt = System.nanoTime();
+    leaders.forEach((shard, leader) -> log.leaderKilled(new LeaderKill(shard, leader, killedAt, fault)));
+    return new Applied(fault, "all " + cluster.size() + " nodes", () -> {
+      for (int node = 1; node <= cluster.size(); node++) {
+        cluster.start(node);
+      }
+      cluster.awaitHealthy(NODE_HEALTHY_MAX);
+    });
+  }
+
+  private void restart(int node) {
+    cluster.start(node);
+    long deadline = System.nanoTime() + NODE_HEALTHY_MAX.toNanos();
+    while (cluster.health(node) == null) {
+      if (!cluster.isAlive(node)) {
+        throw new IllegalStateException("n" + node + " exited after its restart; log tail:\n" + cluster.tail(node, 40));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("n" + node + " not healthy " + NODE_HEALTHY_MAX + " after its restart; log tail:\n"
+            + cluster.tail(node, 40));
+      }
+      if (Thread.currentThread().isInterrupted()) {
+        throw new IllegalStateException("interrupted while waiting for n" + node + " to restart");
+      }
+      Pacing.pause(Duration.ofMillis(200));
+    }
+  }
+
+  private int leaderOrRandom(Random random) {
+    List<Integer> shards = locator.shards();
+    if (!shards.isEmpty()) {
+      int shard = shards.get(random.nextInt(shards.size()));
+      Integer leader = locator.leaders().get(shard);
+      if (leader != null) {
+        return leader;
+      }
+    }
+    return randomNode(random);
+  }
+
+  private int follower(Random random) {
+    List<Integer> shards = locator.shards();
+    if (!shards.isEmpty()) {
+      int shard = shards.get(random.nextInt(shards.size()));
+      Integer leader = locator.leaders().get(shard);
+      List<Integer> followers = new ArrayList<>(locator.replicas(shard));
+      followers.remove(leader);
+      if (!followers.isEmpty()) {
+        return followers.get(random.nextInt(followers.size()));
+      }
+    }
+    return randomNode(random);
+  }
+
+  private int randomNode(Random random) {
+    return 1 + random.nextInt(cluster.size());
+  }
+
+  private static String leadership(Map<Integer, Integer> leaders, int node) {
+    List<Integer> led = leaders.entrySet().stream().filter(e -> e.getValue() == node).map(Map.Entry::getKey)
+        .sorted().toList();
+    return led.isEmpty() ? " (leads no shard)" : " (leader of shard " + led + ")";
+  }
+}

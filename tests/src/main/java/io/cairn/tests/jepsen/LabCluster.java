@@ -1,0 +1,244 @@
+package io.cairn.tests.jepsen;
+
+import io.cairn.client.CairnClient;
+import io.cairn.client.ClientConfig;
+import io.cairn.proto.KeyRing;
+import io.cairn.proto.ShardMap;
+import io.cairn.tests.cluster.ProcessCluster;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Cairn cluster of real node processes, one per network namespace of a {@link NetnsLab}, with
+ * the network faults, partition proof and leader lookup that act on it. The composition root of
+ * a chaos run and of the broken-read proof.
+ *
+ * <p>{@link #start} checks the machine first (root, tools) and fails with what is missing.
+ * {@link #close()} always leaves the machine clean, also after a failure half-way: clients
+ * closed, every node process killed, every rule and qdisc removed, the lab torn down; its problems
+ * are thrown after everything was attempted.
+ */
+public final class LabCluster implements AutoCloseable {
+
+  /**
+   * Config for every node in addition to what {@link ProcessCluster} sets; {@code extraJavaOpts}
+   * are appended to the nodes' JVM options (e.g. a log level), empty for none.
+   */
+  public record Settings(int nodes, int shards, int basePort, int electionTimeoutMsMin, int electionTimeoutMsMax,
+                         Map<String, String> extraConfig, String extraJavaOpts) {
+    public Settings {
+      extraConfig = Map.copyOf(extraConfig);
+    }
+  }
+
+  /** The nodes' JVM options; ProcessCluster's defaults, which suit the 2-core machine. */
+  private static final String NODE_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
+  private static final Duration START_MAX = Duration.ofSeconds(120);
+
+  private final NetnsLab lab;
+  private final ProcessCluster cluster;
+  private final Map<Integer, Map<String, String>> nodeOverrides;
+  private final NetworkFaults network;
+  private final PartitionProof proof;
+  private final CairnClient control;
+  private final LeaderLocator locator;
+
+  private LabCluster(NetnsLab lab, ProcessCluster cluster, Map<Integer, Map<String, String>> nodeOverrides,
+                     int raftPort, CairnClient control) {
+    this.lab = lab;
+    this.cluster = cluster;
+    this.nodeOverrides = nodeOverrides;
+    this.network = new NetworkFaults(lab);
+    this.proof = new PartitionProof(new ReachabilityProbe(lab::commandPrefix, Duration.ofSeconds(2)), lab::host,
+        raftPort, cluster.size());
+    this.control = control;
+    this.locator = new LeaderLocator(control, Duration.ofSeconds(3));
+  }
+
+  /** Builds the lab, starts the nodes in it and waits until every node is healthy. */
+  public static LabCluster start(Path labScript, Path workDir, Settings settings) {
+    List<String> problems = NetnsLab.preflight(labScript);
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("cannot build the network lab on this machine:\n  - "
+          + String.join("\n  - ", problems));
+    }
+    NetnsLab lab = NetnsLab.up(labScript, settings.nodes());
+    ProcessCluster cluster = null;
+    Map<Integer, Map<String, String>> overrides = new java.util.concurrent.ConcurrentHashMap<>();
+    try {
+      ProcessCluster.Builder b = ProcessCluster.builder(workDir).nodes(settings.nodes()).shards(settings.shards())
+          .basePort(settings.basePort()).hosts(lab::host).commandPrefix(node -> commandPrefix(lab, overrides, node))
+          .config("raft.election-timeout-ms-min", Integer.toString(settings.electionTimeoutMsMin()))
+          .config("raft.election-timeout-ms-max", Integer.toString(settings.electionTimeoutMsMax()));
+      settings.extraConfig().forEach(b::config);
+      if (!settings.extraJavaOpts().isBlank()) {
+        b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
+      }
+      cluster = b.build();
+      cluster.start(START_MAX);
+      CairnClient control = CairnClient.connect(clientConfig(cluster.endpoints(), new Random(0))
+          .requestTimeoutMs(5_000).build());
+      return new LabCluster(lab, cluster, overrides, settings.basePort(), control);
+    } catch (RuntimeException e) {
+      closeQuietly(cluster, lab, e);
+      throw e;
+    }
+  }
+
+  /**
+   * The lab's prefix for {@code node}, plus - when the node has config overrides - a bash wrapper
+   * that appends {@code --set key=value} for each to the node's command line (ProcessCluster writes
+   * one config for all nodes; a scenario may need one node to differ).
+   */
+  private static List<String> commandPrefix(NetnsLab lab, Map<Integer, Map<String, String>> overrides, int node) {
+    Map<String, String> own = overrides.getOrDefault(node, Map.of());
+    List<String> prefix = new ArrayList<>(lab.commandPrefix(node));
+    if (!own.isEmpty()) {
+      StringBuilder script = new StringBuilder("exec \"$@\"");
+      own.forEach((k, v) -> script.append(" --set ").append(k).append('=').append(v));
+      prefix.addAll(List.of("bash", "-c", script.toString(), "cairn-node"));
+    }
+    return prefix;
+  }
+
+  /**
+   * Stops {@code node} gracefully and starts it again with {@code overrides} on top of the common
+   * config, waiting until it is healthy. Keys and values are plain tokens (letters, digits, . - _).
+   */
+  public void restartWith(int node, Map<String, String> overrides, Duration healthyWithin) {
+    overrides.forEach((k, v) -> {
+      if (!(k + v).matches("[A-Za-z0-9._-]+")) {
+        throw new IllegalArgumentException("config override " + k + "=" + v + " is not a plain token");
+      }
+    });
+    cluster.stop(node);
+    nodeOverrides.put(node, Map.copyOf(overrides));
+    cluster.start(node);
+    cluster.awaitHealthy(healthyWithin);
+  }
+
+  private static void closeQuietly(ProcessCluster cluster, NetnsLab lab, RuntimeException cause) {
+    try {
+      if (cluster != null) {
+        cluster.close();
+      }
+    } catch (RuntimeException e) {
+      cause.addSuppressed(e);
+    } finally {
+      try {
+        lab.close();
+      } catch (RuntimeException e) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
+
+  /**
+   * The client settings of the chaos suite: short attempts so that a dead or cut-off leader costs
+   * little, and a whole-operation deadline callers pick (INFO rather than a hang).
+   */
+  public static ClientConfig.Builder clientConfig(List<String> endpoints, Random random) {
+    return ClientConfig.builder().endpoints(endpoints).attemptTimeoutMsMax(1_000).retryBackoffMs(20, 200)
+        .random(random);
+  }
+
+  /** A new client on every node (its own session and write ids). */
+  public CairnClient newClient(long requestTimeoutMs, Random random) {
+    return CairnClient.connect(clientConfig(cluster.endpoints(), random).requestTimeoutMs(requestTimeoutMs).build());
+  }
+
+  public ProcessCluster cluster() {
+    return cluster;
+  }
+
+  public NetnsLab lab() {
+    return lab;
+  }
+
+  public NetworkFaults network() {
+    return network;
+  }
+
+  public PartitionProof proof() {
+    return proof;
+  }
+
+  LeaderLocator locator() {
+    return locator;
+  }
+
+  /** The shard map, asked of the cluster until it answers (at most {@code within}). */
+  public ShardMap shardMap(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      try {
+        return control.shardMap().get(5, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        if (System.nanoTime() > deadline || Thread.currentThread().isInterrupted()) {
+          throw new IllegalStateException("no shard map from the cluster within " + within, e);
+        }
+      }
+    }
+  }
+
+  /** The shard of each key, by the cluster's ring. */
+  public static int shardOf(ShardMap map, String key) {
+    return KeyRing.of(map).shardFor(key.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Heals everything: removes every network fault, resumes paused nodes, starts dead ones and
+   * waits until all are healthy.
+   */
+  public void healAll(Duration healthyWithin) {
+    List<String> problems = network.clearAll();
+    if (!problems.isEmpty()) {
+      throw new IllegalStateException("could not clear the network faults: " + problems);
+    }
+    for (int node = 1; node <= cluster.size(); node++) {
+      if (cluster.isAlive(node)) {
+        cluster.signal(node, "CONT");
+      } else {
+        cluster.start(node);
+      }
+    }
+    cluster.awaitHealthy(healthyWithin);
+  }
+
+  @Override
+  public void close() {
+    List<RuntimeException> problems = new ArrayList<>();
+    runCollecting(problems, control::close);
+    runCollecting(problems, cluster::close);
+    runCollecting(problems, () -> {
+      List<String> left = network.clearAll();
+      if (!left.isEmpty()) {
+        throw new IllegalStateException("network faults left behind: " + left);
+      }
+    });
+    runCollecting(problems, lab::close);
+    if (!problems.isEmpty()) {
+      IllegalStateException e = new IllegalStateException("cleaning up the lab cluster failed");
+      problems.forEach(e::addSuppressed);
+      throw e;
+    }
+  }
+
+  private static void runCollecting(List<RuntimeException> problems, Runnable step) {
+    try {
+      step.run();
+    } catch (RuntimeException e) {
+      problems.add(e);
+    }
+  }
+}

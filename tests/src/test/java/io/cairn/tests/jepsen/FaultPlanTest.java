@@ -1,0 +1,83 @@
+package io.cairn.tests.jepsen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class FaultPlanTest {
+
+  @Test
+  void theSameSeedGivesTheSamePlan() {
+    assertThat(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true))
+        .isEqualTo(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true));
+    assertThat(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true))
+        .isNotEqualTo(FaultPlan.generate(8, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true));
+  }
+
+  @Test
+  void theEpisodesFitTheDurationAndEveryFaultIsBounded() {
+    List<FaultPlan.Episode> plan = FaultPlan.generate(3, Duration.ofSeconds(75), EnumSet.allOf(Fault.class), true);
+
+    Duration total = plan.stream().map(FaultPlan.Episode::length).reduce(Duration.ZERO, Duration::plus);
+    assertThat(total).isLessThanOrEqualTo(Duration.ofSeconds(75));
+    assertThat(plan).isNotEmpty().allSatisfy(e -> assertThat(e.hold()).isBetween(Duration.ofSeconds(1),
+        Duration.ofSeconds(9)));
+  }
+
+  @Test
+  void aLongEnoughRunInjectsEveryEnabledFault() {
+    List<FaultPlan.Episode> plan = FaultPlan.generate(5, Duration.ofMinutes(3), EnumSet.allOf(Fault.class), false);
+
+    Set<Fault> used = plan.stream().flatMap(e -> e.faults().stream()).collect(Collectors.toSet());
+    assertThat(used).containsExactlyInAnyOrder(Fault.values());
+    assertThat(plan).allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+  }
+
+  @Test
+  void combiningPairsANetworkFaultFirstWithAProcessFault() {
+    List<FaultPlan.Episode> plan = FaultPlan.generate(11, Duration.ofMinutes(3),
+        EnumSet.of(Fault.PARTITION_HALVES, Fault.LINK_LOSS, Fault.KILL_LEADER, Fault.PAUSE_RANDOM), true);
+
+    List<FaultPlan.Episode> pairs = plan.stream().filter(e -> e.faults().size() == 2).toList();
+    assertThat(pairs).isNotEmpty().allSatisfy(e -> {
+      assertThat(e.faults().get(0).category().isNetwork()).isTrue();
+      assertThat(e.faults().get(1).category().isNetwork()).isFalse();
+    });
+  }
+
+  @Test
+  void onlyOneGroupEnabledNeverCombines() {
+    List<FaultPlan.Episode> plan = FaultPlan.generate(2, Duration.ofMinutes(2), Fault.parse("kill"), true);
+
+    assertThat(plan).allSatisfy(e -> assertThat(e.faults()).hasSize(1)
+        .allSatisfy(f -> assertThat(f.category()).isEqualTo(Fault.Category.KILL)));
+  }
+
+  @Test
+  void faultsParseByNameCategoryOrAll() {
+    assertThat(Fault.parse("kill")).containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.KILL_FOLLOWER, Fault.KILL_RANDOM);
+    assertThat(Fault.parse("partition-bridge, link_loss"))
+        .containsExactlyInAnyOrder(Fault.PARTITION_BRIDGE, Fault.LINK_LOSS);
+    assertThat(Fault.parse("all")).hasSize(Fault.values().length);
+    assertThatThrownBy(() -> Fault.parse("meteor")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void cutsHaveTheirShapes() {
+    Random random = new Random(4);
+    assertThat(Cut.isolate(3, 2).links()).containsExactlyInAnyOrder(new Link(1, 2), new Link(2, 3));
+    assertThat(Cut.halves(5, random).links()).hasSize(6); // 2 x 3
+    Cut bridge = Cut.bridge(5, random);
+    assertThat(bridge.links()).hasSize(4); // 2 x 2, the bridge node keeps all its links
+    Cut bridge3 = Cut.bridge(3, random);
+    assertThat(bridge3.links()).hasSize(1);
+    assertThatThrownBy(() -> new Link(2, 2)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
