@@ -75,6 +75,7 @@ final class Nemesis implements Runnable {
     if (healFailure != null) {
       throw healFailure;
     }
+    injector.awaitRecovered();
   }
 
   /** Waits {@code d} unless stopped first; returns whether the nemesis was stopped. */

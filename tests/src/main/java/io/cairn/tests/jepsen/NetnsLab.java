@@ -33,6 +33,20 @@ public final class NetnsLab implements AutoCloseable {
   }
 
   /**
+   * {@code scripts/netns.sh} of the repository that contains {@code start} (the working directory
+   * of a test run may be the repository root or its tests module).
+   */
+  public static Path findScript(Path start) {
+    for (Path dir = start.toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path script = dir.resolve("scripts").resolve("netns.sh");
+      if (Files.isRegularFile(script)) {
+        return script;
+      }
+    }
+    return start.toAbsolutePath().resolve("scripts").resolve("netns.sh");
+  }
+
+  /**
    * What keeps a lab from being built on this machine (not root, a tool missing), one sentence
    * each; empty when nothing does.
    */

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# Cairn's fault-injection suite (Jepsen-style): real node processes in network namespaces, a
+# seeded nemesis, a recorded history and the linearizability / lost-write / session / eventual
+# checkers. See docs/correctness.md for what it tests and what the runs found.
+#
+#   scripts/chaos.sh                      the bounded suite (about 10 minutes; fixed seeds):
+#                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
+#                                           runs: process faults alone, network faults alone, all
+#                                           faults alone and combined
+#   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults, alone and
+#                                           combined, for MINUTES (default 30), seeds printed
+#   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
+#                                           "replay:" line (--duration S --faults LIST --no-combine
+#                                           --nodes 3|5 --shards S --processes P --keys K)
+#   --no-build                            use the jars and classes already built
+#
+# Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven.
+# Exit status: 0 every check passed; 1 a consistency violation or a failed test; 2 the harness
+# could not run (not root, tools missing, a lab already exists) or broke; 3 it ran out of time.
+# Everything it starts is removed before it exits: node processes, namespaces, rules.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+SUITE_SEEDS=(11 12 13)
+MODE=suite
+LONG_MINUTES=30
+BUILD=1
+REPLAY_ARGS=()
+
+die() { echo "chaos.sh: $*" >&2; exit 2; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --long)
+      MODE=long
+      if [ $# -gt 1 ] && [[ "$2" =~ ^[0-9]+$ ]]; then LONG_MINUTES="$2"; shift; fi ;;
+    --seed)
+      MODE=replay
+      [ $# -gt 1 ] && [[ "$2" =~ ^-?[0-9]+$ ]] || die "--seed needs a number"
+      REPLAY_ARGS+=(--seed "$2"); shift ;;
+    --no-build) BUILD=0 ;;
+    --duration|--faults|--nodes|--shards|--processes|--keys|--election-ms)
+      [ $# -gt 1 ] || die "$1 needs a value"
+      REPLAY_ARGS+=("$1" "$2"); shift ;;
+    --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+  shift
+done
+if [ "$MODE" != replay ] && [ ${#REPLAY_ARGS[@]} -gt 0 ]; then
+  die "${REPLAY_ARGS[0]} only makes sense with --seed N (replaying one run)"
+fi
+
+# ---- what this machine can do -----------------------------------------------------------------
+problems=()
+[ "$(id -u)" -eq 0 ] || problems+=("not root: network namespaces, iptables and tc need root (run with sudo)")
+for tool in ip iptables tc timeout java mvn; do
+  command -v "$tool" >/dev/null 2>&1 || problems+=("'$tool' is not installed")
+done
+if [ ${#problems[@]} -gt 0 ]; then
+  echo "chaos.sh: cannot run the fault-injection suite on this machine:" >&2
+  printf '  - %s\n' "${problems[@]}" >&2
+  echo "nothing was run." >&2
+  exit 2
+fi
+if bash scripts/netns.sh status >/dev/null 2>&1; then
+  die "a network lab already exists (another chaos run, or leftovers): see 'scripts/netns.sh status';" \
+      "remove it with 'scripts/netns.sh down' if no run is using it"
+fi
+
+RUN_DIR="$ROOT/tests/target/chaos/suite-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$RUN_DIR"
+
+# Removes what a run killed from the outside (timeout, Ctrl-C) may have left: node processes in the
+# lab's namespaces (by PID, from 'ip netns pids'), then the lab itself. The lab did not exist when
+# this script started, so whatever is there now is ours.
+cleanup() {
+  local ns pid
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cairn-n[0-9]+$' || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      kill -9 "$pid" 2>/dev/null || true
+    done
+  done
+  if bash scripts/netns.sh status >/dev/null 2>&1; then
+    bash scripts/netns.sh down >/dev/null 2>&1 || echo "chaos.sh: could not remove the lab; run 'scripts/netns.sh down'" >&2
+  fi
+}
+trap cleanup EXIT
+trap 'echo "chaos.sh: interrupted" >&2; exit 2' INT TERM
+
+# ---- build and classpath ----------------------------------------------------------------------
+MVN=(mvn -B -q)
+if [ "$BUILD" -eq 1 ]; then
+  echo "building (mvn -DskipTests install) ..."
+  build_start=$SECONDS
+  "${MVN[@]}" -o -DskipTests install >"$RUN_DIR/build.log" 2>&1 \
+    || "${MVN[@]}" -DskipTests install >>"$RUN_DIR/build.log" 2>&1 \
+    || { tail -40 "$RUN_DIR/build.log" >&2; die "the build failed (log: $RUN_DIR/build.log)"; }
+  echo "built in $((SECONDS - build_start)) s"
+fi
+"${MVN[@]}" -o -pl tests dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile="$RUN_DIR/classpath.txt" >>"$RUN_DIR/build.log" 2>&1 \
+  || die "cannot resolve the tests module's classpath (log: $RUN_DIR/build.log)"
+[ -d tests/target/classes ] && [ -d tests/target/test-classes ] \
+  || die "tests/target/classes or test-classes missing; run without --no-build"
+# A private copy of the compiled classes: other builds in this tree must not change them mid-run.
+cp -r tests/target/classes "$RUN_DIR/classes"
+cp -r tests/target/test-classes "$RUN_DIR/test-classes"
+CP="$RUN_DIR/classes:$RUN_DIR/test-classes:$(cat "$RUN_DIR/classpath.txt")"
+
+JAVA=(java -Xms64m -Xmx1g -XX:+UseSerialGC)
+suite_start=$SECONDS
+failures=0
+harness_failures=0
+summary=()
+
+# ---- JUnit for the @Tag("chaos") tests ----------------------------------------------------------
+# The parent pom excludes the chaos group from failsafe in a way a -D cannot undo, so the chaos
+# tests run on the JUnit Platform launcher directly, including only the chaos tag.
+launcher_classpath() {
+  local engine_version launcher_jar
+  engine_version=$(tr ':' '\n' <"$RUN_DIR/classpath.txt" | grep -o 'junit-platform-engine-[0-9.]*\.jar' \
+    | head -1 | sed 's/junit-platform-engine-//; s/\.jar$//')
+  [ -n "$engine_version" ] || die "junit-platform-engine is not on the tests classpath"
+  launcher_jar="$HOME/.m2/repository/org/junit/platform/junit-platform-launcher/$engine_version/junit-platform-launcher-$engine_version.jar"
+  if [ ! -f "$launcher_jar" ]; then
+    mvn -B -q dependency:get -Dartifact="org.junit.platform:junit-platform-launcher:$engine_version" \
+      >>"$RUN_DIR/build.log" 2>&1 || die "junit-platform-launcher $engine_version is not in ~/.m2 and cannot be fetched"
+  fi
+  echo "$launcher_jar"
+}
+
+write_launcher() {
+  mkdir -p "$RUN_DIR/launcher"
+  cat >"$RUN_DIR/launcher/ChaosTests.java" <<'JAVA'
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
+
+import java.io.PrintWriter;
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.launcher.TagFilter;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
+import org.junit.platform.launcher.listeners.TestExecutionSummary;
+
+/** Runs the named test classes' @Tag("chaos") tests; exit 0 only if some ran and none failed. */
+public class ChaosTests {
+  public static void main(String[] classes) {
+    LauncherDiscoveryRequestBuilder request = LauncherDiscoveryRequestBuilder.request()
+        .filters(TagFilter.includeTags("chaos"));
+    for (String c : classes) {
+      request.selectors(selectClass(c));
+    }
+    SummaryGeneratingListener summary = new SummaryGeneratingListener();
+    TestExecutionListener progress = new TestExecutionListener() {
+      @Override
+      public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+        if (id.isTest()) {
+          System.out.println("[chaos test] " + result.getStatus() + " " + id.getDisplayName()
+              + result.getThrowable().map(t -> ": " + t).orElse(""));
+        }
+      }
+    };
+    LauncherFactory.create().execute(request.build(), summary, progress);
+    TestExecutionSummary s = summary.getSummary();
+    PrintWriter out = new PrintWriter(System.out);
+    s.printTo(out);
+    s.printFailuresTo(out, 60);
+    out.flush();
+    System.exit(s.getTestsFoundCount() > 0 && s.getTotalFailureCount() == 0 ? 0 : 1);
+  }
+}
+JAVA
+}
+
+# Runs a command bounded by $1 seconds, its output shown (without JVM noise) and kept in $2;
+# records the outcome under label $3.
+bounded() {
+  local bound="$1" log="$2" label="$3" status
+  shift 3
+  set +e
+  timeout --signal=TERM --kill-after=30 "$bound" "$@" 2>&1 | tee "$log" | grep --line-buffered -v -E '^(SLF4J|INFO: Epoll)'
+  status=${PIPESTATUS[0]}
+  set -e
+  record "$label" "$status"
+}
+
+record() {
+  local label="$1" status="$2"
+  case "$status" in
+    0) summary+=("PASS  $label") ;;
+    1) summary+=("FAIL  $label (consistency violation or failed test)"); failures=$((failures + 1)) ;;
+    2) summary+=("UNDECIDED $label (the checker hit its search limits)"); failures=$((failures + 1)) ;;
+    124|137) summary+=("TIME  $label (killed by its time bound)"); harness_failures=$((harness_failures + 1)) ;;
+    *) summary+=("ERROR $label (exit $status: the harness could not run or broke)"); harness_failures=$((harness_failures + 1)) ;;
+  esac
+  cleanup
+}
+
+# One seeded chaos run: label, time bound (s), ChaosRun arguments.
+chaos_run() {
+  local label="$1" bound="$2"
+  shift 2
+  echo
+  echo "=== $label: ChaosRun $*"
+  bounded "$bound" "$RUN_DIR/$label.log" "$label" \
+    "${JAVA[@]}" -cp "$CP" io.cairn.tests.jepsen.ChaosRun "$@" --work-dir "$RUN_DIR"
+}
+
+case "$MODE" in
+  suite)
+    echo
+    echo "=== chaos tests: PartitionIT, StaleReadDetectionIT"
+    launcher_jar=$(launcher_classpath) || exit 2
+    write_launcher
+    bounded 480 "$RUN_DIR/chaos-tests.log" "chaos tests (PartitionIT, StaleReadDetectionIT)" \
+      "${JAVA[@]}" -cp "$CP:$launcher_jar" "$RUN_DIR/launcher/ChaosTests.java" \
+      io.cairn.tests.jepsen.PartitionIT io.cairn.tests.jepsen.StaleReadDetectionIT
+    chaos_run "seed-${SUITE_SEEDS[0]}-process-faults" 240 --seed "${SUITE_SEEDS[0]}" --duration 50 \
+      --faults kill,pause,restart --no-combine
+    chaos_run "seed-${SUITE_SEEDS[1]}-network-faults" 240 --seed "${SUITE_SEEDS[1]}" --duration 50 \
+      --faults partition,link --no-combine
+    chaos_run "seed-${SUITE_SEEDS[2]}-all-combined" 260 --seed "${SUITE_SEEDS[2]}" --duration 65 \
+      --faults all --combine
+    ;;
+  long)
+    echo "soak: back-to-back chaos runs with all faults, alone and combined, for $LONG_MINUTES minutes"
+    seed=$(( $(date +%s) % 100000 ))
+    end=$((SECONDS + LONG_MINUTES * 60))
+    while [ $SECONDS -lt $end ]; do
+      left=$(( end - SECONDS ))
+      duration=$(( left > 300 ? 180 : left - 90 ))
+      [ "$duration" -ge 30 ] || break
+      chaos_run "soak-seed-$seed" $((duration + 300)) --seed "$seed" --duration "$duration" --faults all --combine
+      seed=$((seed + 1))
+    done
+    ;;
+  replay)
+    chaos_run "replay" 1800 "${REPLAY_ARGS[@]}"
+    ;;
+esac
+
+echo
+echo "=== summary ($(( SECONDS - suite_start )) s, runs in $RUN_DIR)"
+printf '%s\n' "${summary[@]}"
+if [ "$failures" -gt 0 ]; then
+  exit 1
+fi
+if [ "$harness_failures" -gt 0 ]; then
+  exit 2
+fi
+exit 0
