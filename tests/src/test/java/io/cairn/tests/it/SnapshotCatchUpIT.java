@@ -85,7 +85,7 @@ class SnapshotCatchUpIT {
       // Node 3's own replica must reach the leader's state: all 200 keys, applied past the
       // snapshot the leader took before the wipe.
       long snapshotIndex = leaderReplica.getSnapshotIndex();
-      Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+      Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
           .until(() -> {
             var n3 = async.clusterStatus().get().getNodesList().stream()
                 .filter(n -> n.getNodeId().equals("n3")).findFirst().orElseThrow()
