@@ -34,6 +34,16 @@ record KeyObligation(Operation source, Step step, String value, long expectedVer
     MISMATCH
   }
 
+  /** Whether the operation only observes the state (it never changes it, at most binds a version). */
+  boolean isObservation() {
+    return step == Step.READ || step == Step.MISMATCH;
+  }
+
+  /** This put with its value replaced by {@link RegisterState#UNREAD}. */
+  KeyObligation withUnreadValue() {
+    return new KeyObligation(source, step, RegisterState.UNREAD, expectedVersion, version, existed);
+  }
+
   /** Whether the operation must be linearized (OK or FAIL); INFO operations may be left out. */
   boolean required() {
     return !source.isInfo();

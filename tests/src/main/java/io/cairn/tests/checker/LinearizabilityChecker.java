@@ -107,6 +107,18 @@ public final class LinearizabilityChecker implements Checker {
     }
     RegisterState last = prefix.isEmpty() ? RegisterState.INITIAL : prefix.get(prefix.size() - 1).after();
     out.append("\n  state after the prefix: ").append(last);
+    List<Operation> linearizedSources = prefix.stream().map(step -> step.op().source()).toList();
+    List<Operation> laterReadsOfCurrent =
+        obligations.stream()
+            .filter(op -> op.step() == KeyObligation.Step.READ && last.holds(op.value()))
+            .map(KeyObligation::source)
+            .filter(op -> !linearizedSources.contains(op))
+            .toList();
+    if (!laterReadsOfCurrent.isEmpty()) {
+      out.append("\n  its value must stay until these reads of it, so no write may follow yet:");
+      laterReadsOfCurrent.stream().limit(CONCURRENT_LINES_MAX)
+          .forEach(read -> out.append("\n    ").append(format.describe(read)));
+    }
     if (result.blocking() == null) {
       out.append("\n  and no operation can follow it");
       return out.toString();
@@ -114,7 +126,6 @@ public final class LinearizabilityChecker implements Checker {
     Operation blocking = result.blocking().source();
     out.append("\n  no operation can be linearized next, and this one had to be before it completed:\n    ")
         .append(format.describe(blocking));
-    List<Operation> inPrefix = prefix.stream().map(step -> step.op().source()).toList();
     List<Operation> concurrent =
         obligations.stream()
             .map(KeyObligation::source)
@@ -128,7 +139,7 @@ public final class LinearizabilityChecker implements Checker {
       out.append(" none");
     }
     for (Operation other : concurrent.subList(0, Math.min(concurrent.size(), CONCURRENT_LINES_MAX))) {
-      out.append("\n  ").append(inPrefix.contains(other) ? "* " : "  ").append(format.describe(other));
+      out.append("\n  ").append(linearizedSources.contains(other) ? "* " : "  ").append(format.describe(other));
     }
     if (concurrent.size() > CONCURRENT_LINES_MAX) {
       out.append("\n    ... and ").append(concurrent.size() - CONCURRENT_LINES_MAX).append(" more");

@@ -37,6 +37,10 @@ final class LinearizedSet {
     hash ^= codes[op];
   }
 
+  boolean contains(int op) {
+    return (words[op >>> 6] & (1L << op)) != 0;
+  }
+
   Snapshot snapshot() {
     int full = 0;
     while (full < words.length && words[full] == -1L) {

@@ -2,7 +2,8 @@ package io.cairn.tests.checker;
 
 /**
  * The sequential specification of one key: what each operation does to a {@link RegisterState}
- * and which states it may observe. Pure and deterministic.
+ * and which states it may observe. Pure and deterministic. An operation that changes nothing
+ * (an observation that binds no version) returns the very state it was given.
  */
 final class RegisterModel {
 
@@ -44,7 +45,7 @@ final class RegisterModel {
     if (!op.existed()) {
       return state.present() ? null : state;
     }
-    if (!state.present() || !state.value().equals(op.value())) {
+    if (!state.holds(op.value())) {
       return null;
     }
     return state.withVersion(op.version());

@@ -1,6 +1,7 @@
 package io.cairn.tests.checker;
 
 import io.cairn.tests.history.Op;
+import java.util.Objects;
 
 /**
  * The state of one key in a linearization: absent, or the value of the write that produced it and
@@ -12,7 +13,12 @@ import io.cairn.tests.history.Op;
  * is larger than all before it; {@code floor} is the largest such version known on this path, the
  * bound the next write's version must exceed.
  *
- * @param value the current value, null when absent
+ * <p>INFO puts whose value no linearizable read returned are interchangeable for the search: their
+ * states all carry the {@link #UNREAD} marker instead of their value, so that equal situations
+ * are memoized once (see {@link LinearizationSearch}).
+ *
+ * @param value the current value, null when absent, {@link #UNREAD} (by identity) for a value that
+ *     no read returned
  * @param version the current version: 0 when absent, {@link KeyObligation#UNKNOWN} when the write
  *     that produced the value has not reported or been bound to one
  * @param floor the largest version or delete index linearized so far that is known
@@ -20,6 +26,15 @@ import io.cairn.tests.history.Op;
 record RegisterState(String value, long version, long floor) {
 
   static final RegisterState INITIAL = new RegisterState(null, 0, 0);
+
+  /** Marks a value no read returns; compared by identity, so no real value can equal it. */
+  @SuppressWarnings("StringOperationCanBeSimplified")
+  static final String UNREAD = new String("(a value no read returned)");
+
+  /** Whether a read of {@code observed} matches this state's value. */
+  boolean holds(String observed) {
+    return value != null && value != UNREAD && value.equals(observed);
+  }
 
   boolean present() {
     return value != null;
@@ -52,6 +67,20 @@ record RegisterState(String value, long version, long floor) {
       return present() ? null : this;
     }
     return present() ? withVersion(expected) : null;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RegisterState that
+        && version == that.version
+        && floor == that.floor
+        && (value == UNREAD) == (that.value == UNREAD)
+        && Objects.equals(value, that.value);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(value, version, floor);
   }
 
   @Override

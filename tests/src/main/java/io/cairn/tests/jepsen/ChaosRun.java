@@ -125,8 +125,7 @@ public final class ChaosRun {
         out.println("cluster up: " + lab.cluster().endpoints() + "; keys by shard " + shardOfKey);
         List<FaultPlan.Episode> plan = FaultPlan.generate(options.seed(), options.duration(), options.faults(),
             options.combine());
-        Nemesis nemesis = new Nemesis(plan, new FaultInjector(lab.cluster(), lab.network(), lab.proof(),
-            lab.locator(), faults), faults, line -> {
+        Nemesis nemesis = new Nemesis(plan, new FaultInjector(lab, faults), faults, line -> {
               out.println("  " + line);
               out.flush();
             });

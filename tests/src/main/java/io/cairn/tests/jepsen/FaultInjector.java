@@ -27,18 +27,19 @@ final class FaultInjector {
   private static final int SLOW_RATE_KBIT = 64;
   private static final int SLOW_QUEUE_MS = 300;
 
+  private final LabCluster lab;
   private final ProcessCluster cluster;
   private final NetworkFaults network;
   private final PartitionProof proof;
   private final LeaderLocator locator;
   private final FaultLog log;
 
-  FaultInjector(ProcessCluster cluster, NetworkFaults network, PartitionProof proof, LeaderLocator locator,
-                FaultLog log) {
-    this.cluster = cluster;
-    this.network = network;
-    this.proof = proof;
-    this.locator = locator;
+  FaultInjector(LabCluster lab, FaultLog log) {
+    this.lab = lab;
+    this.cluster = lab.cluster();
+    this.network = lab.network();
+    this.proof = lab.proof();
+    this.locator = lab.locator();
     this.log = log;
   }
 
@@ -114,12 +115,9 @@ final class FaultInjector {
     });
   }
 
-  /**
-   * Waits until every node answers /health (each local replica has a leader); fails with the
-   * nodes' log tails if one exited or the cluster is not whole within the bound.
-   */
+  /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */
   void awaitRecovered() {
-    cluster.awaitHealthy(NODE_HEALTHY_MAX);
+    lab.awaitWhole(NODE_HEALTHY_MAX);
   }
 
   private int leaderOrRandom(Random random) {

@@ -82,10 +82,14 @@ public final class LabCluster implements AutoCloseable {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
       }
       cluster = b.build();
-      cluster.start(START_MAX);
+      for (int node = 1; node <= settings.nodes(); node++) {
+        cluster.start(node);
+      }
       CairnClient control = CairnClient.connect(clientConfig(cluster.endpoints(), new Random(0))
           .requestTimeoutMs(5_000).build());
-      return new LabCluster(lab, cluster, overrides, settings.basePort(), control);
+      LabCluster started = new LabCluster(lab, cluster, overrides, settings.basePort(), control);
+      started.awaitWhole(START_MAX);
+      return started;
     } catch (RuntimeException e) {
       closeQuietly(cluster, lab, e);
       throw e;
@@ -121,7 +125,7 @@ public final class LabCluster implements AutoCloseable {
     cluster.stop(node);
     nodeOverrides.put(node, Map.copyOf(overrides));
     cluster.start(node);
-    cluster.awaitHealthy(healthyWithin);
+    awaitWhole(healthyWithin);
   }
 
   private static void closeQuietly(ProcessCluster cluster, NetnsLab lab, RuntimeException cause) {
@@ -174,6 +178,60 @@ public final class LabCluster implements AutoCloseable {
     return locator;
   }
 
+  /**
+   * Waits until the cluster is whole: every node runs, every node holding a replica reports
+   * healthy (each of its replicas knows its leader), and a node holding none answers on its client
+   * port. A node's /health is 503 while it holds no replica (5 nodes with few shards leave one
+   * empty), so {@link ProcessCluster#awaitHealthy} would wait forever for it.
+   *
+   * @throws IllegalStateException with the nodes' log tails if a node exited or time ran out
+   */
+  public void awaitWhole(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    ReachabilityProbe root = new ReachabilityProbe(lab::commandPrefix, Duration.ofSeconds(1));
+    while (true) {
+      java.util.Set<Integer> holders = replicaHolders();
+      boolean whole = holders != null;
+      for (int node = 1; node <= cluster.size() && whole; node++) {
+        if (!cluster.isAlive(node)) {
+          throw new IllegalStateException("n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
+        }
+        whole = holders.contains(node) ? cluster.health(node) != null
+            : root.canConnectFromRoot(lab.host(node), cluster.clientPort());
+      }
+      if (whole) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder sb = new StringBuilder("cluster not whole within " + within + " (replica holders "
+            + holders + "):");
+        for (int node = 1; node <= cluster.size(); node++) {
+          sb.append("\n--- n").append(node).append(" health: ").append(cluster.health(node)).append(", log tail:\n")
+              .append(cluster.tail(node, 15));
+        }
+        throw new IllegalStateException(sb.toString());
+      }
+      Pacing.pause(Duration.ofMillis(300));
+    }
+  }
+
+  /** The nodes holding a replica of some shard or of the meta group; null if no map is to be had. */
+  private java.util.Set<Integer> replicaHolders() {
+    try {
+      ShardMap map = control.shardMap().get(3, TimeUnit.SECONDS);
+      java.util.Set<Integer> holders = new java.util.HashSet<>();
+      map.getShardsList().forEach(s -> s.getReplicasList().forEach(id -> holders.add(LeaderLocator.nodeIndex(id))));
+      map.getMeta().getReplicasList().forEach(id -> holders.add(LeaderLocator.nodeIndex(id)));
+      return holders;
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the cluster", e);
+      }
+      return null;
+    }
+  }
+
   /** The shard map, asked of the cluster until it answers (at most {@code within}). */
   public ShardMap shardMap(Duration within) {
     long deadline = System.nanoTime() + within.toNanos();
@@ -212,7 +270,7 @@ public final class LabCluster implements AutoCloseable {
         cluster.start(node);
       }
     }
-    cluster.awaitHealthy(healthyWithin);
+    awaitWhole(healthyWithin);
   }
 
   @Override

@@ -11,10 +11,11 @@ import java.util.List;
 
 /**
  * Writes hand-made histories for checker tests, one line per operation: process, key, arguments,
- * invoke and complete times, then the outcome. Ids are assigned in call order; the id of the last
- * operation added is {@link #lastId()}.
+ * invoke and complete times in milliseconds, then the outcome. Ids are assigned in call order.
  */
 final class HistoryScript {
+
+  private static final long NANOS_PER_MILLI = 1_000_000;
 
   private final List<Operation> operations = new ArrayList<>();
   private long nextId = 1;
@@ -28,7 +29,8 @@ final class HistoryScript {
   }
 
   HistoryScript putRejected(int p, String key, String value, long invoke, long complete) {
-    return add(Operation.fail(nextId++, p, Op.put(key, value), invoke, complete, Failure.rejected("value too large")));
+    return add(Operation.fail(nextId++, p, Op.put(key, value), nanos(invoke), nanos(complete),
+        Failure.rejected("value too large")));
   }
 
   HistoryScript casOk(int p, String key, String value, long expected, long invoke, long complete, long version) {
@@ -85,23 +87,24 @@ final class HistoryScript {
     return this;
   }
 
-  long lastId() {
-    return nextId - 1;
-  }
-
   History history() {
     return new History(operations);
   }
 
   private HistoryScript ok(int p, Op op, long invoke, long complete, OpResult result) {
-    return add(Operation.ok(nextId++, p, op, invoke, complete, result));
+    return add(Operation.ok(nextId++, p, op, nanos(invoke), nanos(complete), result));
   }
 
   private HistoryScript info(int p, Op op, long invoke, long gaveUp) {
-    return add(Operation.info(nextId++, p, op, invoke, gaveUp, "DEADLINE_EXCEEDED"));
+    return add(Operation.info(nextId++, p, op, nanos(invoke), nanos(gaveUp), "DEADLINE_EXCEEDED"));
   }
 
   private HistoryScript mismatch(int p, Op op, long invoke, long complete, long current) {
-    return add(Operation.fail(nextId++, p, op, invoke, complete, Failure.versionMismatch(current, current > 0)));
+    return add(Operation.fail(nextId++, p, op, nanos(invoke), nanos(complete),
+        Failure.versionMismatch(current, current > 0)));
+  }
+
+  private static long nanos(long millis) {
+    return millis * NANOS_PER_MILLI;
   }
 }

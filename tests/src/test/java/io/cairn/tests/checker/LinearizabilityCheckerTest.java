@@ -128,11 +128,13 @@ class LinearizabilityCheckerTest {
       assertThat(result.verdict()).isEqualTo(Verdict.INVALID);
       assertThat(result.explanation())
           .contains("key \"k\": not linearizable")
-          .contains("longest linearizable prefix: 2 operations")
-          .contains("#2 p1 PUT(k, b)")
-          .contains("state after the prefix: b@2")
-          .contains("this one had to be before it completed")
-          .contains("#3 p2 GET(k, LINEARIZABLE) invoked +0.000ms");
+          .contains("longest linearizable prefix: 1 operations\n"
+              + "    #1 p1 PUT(k, a) invoked +0.000ms completed +1.000ms OK version=1  =>  a@1")
+          .contains("state after the prefix: a@1")
+          .contains("its value must stay until these reads of it, so no write may follow yet:\n"
+              + "    #3 p2 GET(k, LINEARIZABLE) invoked +4.000ms completed +5.000ms OK found a version=1")
+          .contains("this one had to be before it completed:\n"
+              + "    #2 p1 PUT(k, b) invoked +2.000ms completed +3.000ms OK version=2");
     }
 
     @Test
@@ -445,14 +447,20 @@ class LinearizabilityCheckerTest {
   @Nested
   class Limits {
 
+    /**
+     * Ten INFO puts, each read once by ten concurrent reads, then a read of a value nobody wrote:
+     * the search must try every increasing subset of the puts before it can give up.
+     */
     private final HistoryScript manyConcurrentWrites = new HistoryScript();
 
     Limits() {
-      for (int p = 0; p < 8; p++) {
-        manyConcurrentWrites.putInfo(p, "k", "v" + p, p, 100 + p);
+      for (int p = 0; p < 10; p++) {
+        manyConcurrentWrites.putInfo(p, "k", "v" + p, p, 50 + p);
       }
-      manyConcurrentWrites.getMissing(9, "k", 200, 201);
-      manyConcurrentWrites.getOk(9, "k", 202, 203, "nobody", 1);
+      for (int p = 0; p < 10; p++) {
+        manyConcurrentWrites.getOk(20 + p, "k", 100 + p, 200, "v" + p, 1 + p);
+      }
+      manyConcurrentWrites.getOk(40, "k", 300, 301, "nobody", 20);
     }
 
     @Test
@@ -482,6 +490,7 @@ class LinearizabilityCheckerTest {
       CheckResult result = checker.check(manyConcurrentWrites.history());
 
       assertThat(result.verdict()).isEqualTo(Verdict.INVALID);
+      assertThat(result.explanation()).contains("longest linearizable prefix: 20 operations");
     }
   }
 }
