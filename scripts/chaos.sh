@@ -101,8 +101,10 @@ if [ "$BUILD" -eq 1 ]; then
     || { tail -40 "$RUN_DIR/build.log" >&2; die "the build failed (log: $RUN_DIR/build.log)"; }
   echo "built in $((SECONDS - build_start)) s"
 fi
-"${MVN[@]}" -o -pl tests dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$RUN_DIR/classpath.txt" >>"$RUN_DIR/build.log" 2>&1 \
+# Offline first (fast); online if the dependency plugin itself is not in ~/.m2 yet (a fresh CI box).
+classpath_args=(-pl tests dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$RUN_DIR/classpath.txt")
+"${MVN[@]}" -o "${classpath_args[@]}" >>"$RUN_DIR/build.log" 2>&1 \
+  || "${MVN[@]}" "${classpath_args[@]}" >>"$RUN_DIR/build.log" 2>&1 \
   || die "cannot resolve the tests module's classpath (log: $RUN_DIR/build.log)"
 [ -d tests/target/classes ] && [ -d tests/target/test-classes ] \
   || die "tests/target/classes or test-classes missing; run without --no-build"
