@@ -53,6 +53,13 @@ public final class Main implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // First, before Ratis or anything else touches the common pool (see AsyncPool).
+    int parallelism = AsyncPool.configure();
+    if (parallelism < 2) {
+      System.err.println("cairn-node: warning: the common ForkJoinPool has parallelism " + parallelism
+          + ", so CompletableFuture starts a thread per async task; set -D"
+          + AsyncPool.PARALLELISM_PROPERTY + "=4 or higher");
+    }
     int code = new CommandLine(new Main()).execute(args);
     if (code != 0) {
       System.exit(code);
