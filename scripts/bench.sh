@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHAT="${1:-both}"
 DURATION="${2:-20}"
-WARMUP="${WARMUP_S:-10}"
+WARMUP="${WARMUP_S:-10}"   # per point; WARM_START_S (default 30) warms each store once before all points
 CLIENTS="${BENCH_CLIENTS:-1 16 64}"
 BENCH_DIR="$ROOT/run-bench"
 export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
@@ -26,6 +26,10 @@ tests_classpath() {
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
+  # One unrecorded run first, so the first point does not measure a cold JIT (JVMs on a small
+  # machine keep compiling for tens of seconds); the same for both stores.
+  "$@" --clients 16 --workload put --duration-s "${WARM_START_S:-30}" --warmup-s 0 \
+    --keys 100000 --value-bytes 256 >/dev/null
   for workload in put get; do
     for c in $CLIENTS; do
       # Reads run over the keys the put phase wrote (PRELOAD=1 writes all 100k first: slow here).
@@ -71,7 +75,8 @@ bench_etcd() {
     [ $SECONDS -ge $deadline ] && { echo "bench.sh: etcd did not become healthy" >&2; exit 1; }
     sleep 0.5
   done
-  run_points etcd java -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
+  # The same JVM options as cairnctl's default, so both stores face the same load generator.
+  run_points etcd java ${CAIRNCTL_JAVA_OPTS:--XX:TieredStopAtLevel=1} -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
   stop_etcd
 }
 

@@ -9,14 +9,16 @@
 #   scripts/cluster.sh restart I    stop node I if running, start it again with its data
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
-# Environment: CAIRN_SHARDS (default 8), CAIRN_JAVA_OPTS (default -Xms128m -Xmx768m),
+# Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m -Xmx768m
+# -XX:TieredStopAtLevel=1: three JVMs on a small machine spend minutes of CPU in the C2 compiler;
+# C1 alone served more writes/s even after 5 minutes, see docs/benchmarks.md),
 # CAIRN_EXTRA_CONFIG (extra lines appended to every node's config).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
 RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002
-JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx768m}"
+JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx768m -XX:TieredStopAtLevel=1}"
 START_TIMEOUT_S="${CAIRN_START_TIMEOUT_S:-90}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -65,7 +67,7 @@ node.http-port=$HTTP_PORT
 data.dir=$RUN/n$i/data
 cluster.id=cairn-local
 cluster.nodes=$nodes
-cluster.shards=${CAIRN_SHARDS:-8}
+cluster.shards=${CAIRN_SHARDS:-3}
 cluster.replication-factor=$rf
 CONF
   if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then

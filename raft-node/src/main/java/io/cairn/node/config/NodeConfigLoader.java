@@ -35,7 +35,7 @@ public final class NodeConfigLoader {
     d.put("data.dir", null);
     d.put("cluster.id", "cairn");
     d.put("cluster.nodes", null);
-    d.put("cluster.shards", "8");
+    d.put("cluster.shards", "3");
     d.put("cluster.replication-factor", "3");
     d.put("cluster.virtual-nodes-per-shard", "128");
     d.put("limits.key-bytes-max", "4096");
@@ -45,7 +45,7 @@ public final class NodeConfigLoader {
     d.put("raft.request-timeout-ms", "3000");
     d.put("raft.snapshot-every-entries", "10000");
     d.put("raft.log-segment-bytes-max", "8388608");
-    d.put("raft.log-metadata-enabled", "true");
+    d.put("raft.log-metadata-enabled", "false");
     d.put("raft.leader-lease-enabled", "false");
     d.put("batch.commands-max", "256");
     d.put("batch.in-flight-max", "1");

@@ -23,7 +23,7 @@ class NodeConfigLoaderTest {
   @Test
   void appliesDefaults() {
     NodeConfig c = NodeConfigLoader.fromMap(minimal());
-    assertThat(c.shards()).isEqualTo(8);
+    assertThat(c.shards()).isEqualTo(3);
     assertThat(c.replicationFactor()).isEqualTo(3);
     assertThat(c.keyBytesMax()).isEqualTo(4096);
     assertThat(c.valueBytesMax()).isEqualTo(1 << 20);
