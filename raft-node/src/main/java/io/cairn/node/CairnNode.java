@@ -1,11 +1,14 @@
 package io.cairn.node;
 
 import io.cairn.node.api.ClusterService;
+import io.cairn.node.api.ForwardedCalls;
 import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
 import io.cairn.node.api.MalformedRequests;
+import io.cairn.node.api.PeerService;
 import io.cairn.node.cluster.MetaBootstrap;
 import io.cairn.node.cluster.NodeStatusReader;
+import io.cairn.node.cluster.PeerChannels;
 import io.cairn.node.cluster.ShardDirectory;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.metrics.HttpEndpoint;
@@ -84,13 +87,15 @@ public final class CairnNode implements Closeable {
     bootstrap.start();
     closeables.add(bootstrap);
 
-    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, metrics::batch,
+    PeerChannels peers = new PeerChannels(directory);
+    closeables.add(peers);
+    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, peers, metrics::batch,
         metrics::entryCommitted);
     closeables.add(requests);
     RequestLimits limits = new RequestLimits(config.keyBytesMax(), config.valueBytesMax());
     KvService kv = new KvService(directory, requests, limits, metrics, config.raftRequestTimeoutMs() * 3L);
-    ClusterService cluster = new ClusterService(directory, host, forwarders, statusReader);
-    closeables.add(cluster);
+    ClusterService cluster = new ClusterService(directory, host, forwarders, statusReader, peers);
+    PeerService peerService = new PeerService(host);
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
     int inboundMax = Math.max(4 << 20, 2 * config.valueBytesMax() + 2 * config.keyBytesMax() + (64 << 10));
@@ -100,8 +105,10 @@ public final class CairnNode implements Closeable {
     Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
         .directExecutor()
         .maxInboundMessageSize(inboundMax)
-        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(kv.bindService()), hints))
+        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(kv.bindService()), hints,
+            new ForwardedCalls()))
         .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
+        .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
         .build()
         .start();
     closeables.add(() -> {

@@ -1,6 +1,7 @@
 package io.cairn.node.api;
 
 import io.cairn.node.cluster.NodeStatusReader;
+import io.cairn.node.cluster.PeerChannels;
 import io.cairn.node.cluster.ShardDirectory;
 import io.cairn.node.raft.RaftHost;
 import io.cairn.node.raft.GroupClients;
@@ -15,28 +16,25 @@ import io.cairn.proto.NodeStatus;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
-import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /** Shard map, routing and status for clients and operators. */
-public final class ClusterService extends ClusterGrpc.ClusterImplBase implements Closeable {
+public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final long PEER_STATUS_TIMEOUT_MS = 2000;
 
   private final ShardDirectory directory;
   private final RaftHost host;
   private final GroupClients forwarders;
   private final NodeStatusReader statusReader;
-  private final Map<String, ManagedChannel> peerChannels = new ConcurrentHashMap<>();
+  private final PeerChannels peers;
 
-  public ClusterService(ShardDirectory directory, RaftHost host, GroupClients forwarders, NodeStatusReader statusReader) {
+  public ClusterService(ShardDirectory directory, RaftHost host, GroupClients forwarders, NodeStatusReader statusReader,
+                        PeerChannels peers) {
+    this.peers = peers;
     this.directory = directory;
     this.host = host;
     this.forwarders = forwarders;
@@ -83,7 +81,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase implements
       }
       CompletableFuture<Void> f = new CompletableFuture<>();
       all.add(f);
-      ClusterGrpc.newStub(channel(n)).withDeadlineAfter(PEER_STATUS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      ClusterGrpc.newStub(peers.to(n)).withDeadlineAfter(PEER_STATUS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
           .getNodeStatus(GetNodeStatusRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
             public void onNext(NodeStatus s) {
@@ -118,13 +116,4 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase implements
     });
   }
 
-  private ManagedChannel channel(NodeInfo n) {
-    return peerChannels.computeIfAbsent(n.getId(), id ->
-        NettyChannelBuilder.forAddress(n.getHost(), n.getClientPort()).usePlaintext().build());
-  }
-
-  @Override
-  public void close() {
-    peerChannels.values().forEach(ManagedChannel::shutdownNow);
-  }
 }

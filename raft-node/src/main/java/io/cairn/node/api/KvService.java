@@ -131,7 +131,8 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    requests.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs).whenComplete((r, error) -> {
+    requests.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, ForwardedCalls.current())
+        .whenComplete((r, error) -> {
       if (error != null) {
         call.fail(StatusMapping.fromFailure(error, "get", route.shardId(), requests.leaderHint(route).orElse(null),
             timeoutMs, call.deadlinePassed()));

@@ -1,5 +1,6 @@
 package io.cairn.node.api;
 
+import io.cairn.node.raft.LeadershipNotConfirmedException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.statemachine.InvalidRequestException;
 import io.grpc.Metadata;
@@ -66,6 +67,11 @@ public final class StatusMapping {
         || e instanceof LeaderSteppingDownException) {
       return status(Status.UNAVAILABLE.withDescription(op + ": shard " + shard + " is changing leader"
               + (leaderHint == null ? "" : " (last known leader " + leaderHint + ")") + "; retry"),
+          detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());
+    }
+    if (e instanceof LeadershipNotConfirmedException) {
+      return status(Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()
+              + (leaderHint == null ? "" : "; last known leader " + leaderHint) + "; retry"),
           detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());
     }
     if (e instanceof AlreadyClosedException) {

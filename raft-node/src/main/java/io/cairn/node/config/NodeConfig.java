@@ -10,12 +10,10 @@ import java.util.List;
  *
  * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings
  *     they determine the initial shard map, which every node computes identically
- * @param leaderLeaseEnabled serve linearizable reads from a leader lease instead of a ReadIndex
- *     round; faster, but its safety rests on bounded clock drift between nodes
  * @param cacheShardBytesMax bytes of keys and values each local shard replica keeps in its read
  *     cache (0 turns the cache off)
  * @param debugUnsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica
- *     believes it leads, without ReadIndex. Exists so the fault-injection suite can prove its
+ *     believes it leads, without confirming leadership. Exists so the fault-injection suite can prove its
  *     checker catches stale reads; never enable it in production
  */
 public record NodeConfig(
@@ -38,7 +36,6 @@ public record NodeConfig(
     int snapshotEveryEntries,
     int logSegmentBytesMax,
     boolean logMetadataEnabled,
-    boolean leaderLeaseEnabled,
     int batchCommandsMax,
     int batchesInFlightMax,
     int sessionReadWaitMsMax,

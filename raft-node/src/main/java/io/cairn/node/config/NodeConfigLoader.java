@@ -46,7 +46,6 @@ public final class NodeConfigLoader {
     d.put("raft.snapshot-every-entries", "10000");
     d.put("raft.log-segment-bytes-max", "8388608");
     d.put("raft.log-metadata-enabled", "false");
-    d.put("raft.leader-lease-enabled", "false");
     d.put("batch.commands-max", "256");
     d.put("batch.in-flight-max", "1");
     d.put("read.session-wait-ms-max", "2000");
@@ -122,7 +121,6 @@ public final class NodeConfigLoader {
         intIn(v, "raft.snapshot-every-entries", 16, Integer.MAX_VALUE),
         intIn(v, "raft.log-segment-bytes-max", 1 << 16, 1 << 30),
         bool(v, "raft.log-metadata-enabled"),
-        bool(v, "raft.leader-lease-enabled"),
         intIn(v, "batch.commands-max", 1, 65536),
         intIn(v, "batch.in-flight-max", 1, 64),
         intIn(v, "read.session-wait-ms-max", 0, 60_000),

@@ -159,11 +159,6 @@ public final class RaftHost implements Closeable {
     return submit(gid, payload, RaftClientRequest.writeRequestType(), timeoutMs);
   }
 
-  /** A linearizable read through the local division (ReadIndex, or lease if enabled). */
-  public CompletableFuture<RaftClientReply> submitRead(RaftGroupId gid, byte[] query, long timeoutMs) {
-    return submit(gid, query, RaftClientRequest.readRequestType(), timeoutMs);
-  }
-
   private CompletableFuture<RaftClientReply> submit(RaftGroupId gid, byte[] payload, RaftClientRequest.Type type, long timeoutMs) {
     RaftClientRequest request = RaftClientRequest.newBuilder()
         .setClientId(localClientId)

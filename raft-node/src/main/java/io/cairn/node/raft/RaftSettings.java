@@ -31,9 +31,10 @@ public final class RaftSettings {
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raftRequestTimeoutMs()));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
 
-    // The default read option serves straight from the state machine and is not linearizable.
+    // The default read option serves straight from the state machine and is not linearizable. Only
+    // the meta group's reads use Ratis's read path; data reads confirm leadership themselves
+    // (LeaderReads), because Ratis's ReadIndex can skip its heartbeat round.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
-    RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, c.leaderLeaseEnabled());
     RaftServerConfigKeys.Read.setTimeout(p, ms(c.raftRequestTimeoutMs()));
 
     // Bounded disk: snapshot every N entries, keep two snapshots, purge the log behind them.

@@ -1,5 +1,6 @@
 package io.cairn.node.raft;
 
+import io.cairn.node.cluster.PeerChannels;
 import io.cairn.node.cluster.ShardDirectory;
 import io.cairn.node.cluster.ShardDirectory.Route;
 import io.cairn.node.config.NodeConfig;
@@ -7,7 +8,6 @@ import io.cairn.proto.Consistency;
 import io.cairn.proto.internal.BatchResult;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandBatch;
-import io.cairn.proto.internal.ReadQuery;
 import io.cairn.proto.internal.ReadResult;
 import java.io.Closeable;
 import java.io.IOException;
@@ -27,10 +27,11 @@ import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Executes validated requests against the shard that owns them: locally when this node leads the
- * shard (writes through the shard's {@link WriteBatcher}), otherwise forwarded to the leader over
- * Ratis. Reads pick their path by consistency level (docs/consistency.md):
+ * shard (writes through the shard's {@link WriteBatcher}), otherwise forwarded to the leader
+ * (writes over Ratis, reads as a marked {@code Kv.Get}, see {@link ReadForwarder}). Reads pick
+ * their path by consistency level (docs/consistency.md):
  * <ul>
- *   <li>LINEARIZABLE: the leader, after ReadIndex (or a valid lease);
+ *   <li>LINEARIZABLE: the leader, after a majority confirmed its term ({@link LeaderReads});
  *   <li>SESSION: the local replica once it has applied the client's token index, else the leader;
  *   <li>EVENTUAL: the local replica as it is, else the leader.
  * </ul>
@@ -46,9 +47,15 @@ public final class ShardRequests implements Closeable {
   private final IntConsumer batchSizeObserver;
   private final java.util.function.LongConsumer entryLatencyObserver;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
+  private final LeaderReads leaderReads;
+  private final ReadForwarder readForwarder;
 
   public ShardRequests(NodeConfig config, RaftHost host, ShardDirectory directory, GroupClients forwarders,
-                       IntConsumer batchSizeObserver, java.util.function.LongConsumer entryLatencyObserver) {
+                       PeerChannels peers, IntConsumer batchSizeObserver,
+                       java.util.function.LongConsumer entryLatencyObserver) {
+    // A confirmation that takes longer than an election timeout would prove nothing useful anyway.
+    this.leaderReads = new LeaderReads(host, peers, Math.min(config.electionTimeoutMsMax(), config.raftRequestTimeoutMs()));
+    this.readForwarder = new ReadForwarder(peers);
     this.entryLatencyObserver = entryLatencyObserver;
     this.config = config;
     this.host = host;
@@ -73,20 +80,25 @@ public final class ShardRequests implements Closeable {
     return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Reads {@code key} at {@code consistency}.
+   *
+   * @param forwarded the request was forwarded here by another node: serve it or fail it, never
+   *     forward it again
+   */
   public CompletableFuture<ReadResult> read(Route route, byte[] key, Consistency consistency, long minIndex,
-                                            long timeoutMs) {
+                                            long timeoutMs, boolean forwarded) {
     CompletableFuture<ReadResult> f = switch (consistency) {
-      case SESSION -> sessionRead(route, key, minIndex, timeoutMs);
+      case SESSION -> sessionRead(route, key, minIndex, timeoutMs, forwarded);
       case EVENTUAL -> host.shardReplica(route.groupId())
           .map(r -> CompletableFuture.completedFuture(r.core().read(key)))
-          .orElseGet(() -> linearizableRead(route, key, timeoutMs));
-      default -> linearizableRead(route, key, timeoutMs);
+          .orElseGet(() -> linearizableRead(route, key, timeoutMs, forwarded));
+      default -> linearizableRead(route, key, timeoutMs, forwarded);
     };
     return f.orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  private CompletableFuture<ReadResult> linearizableRead(Route route, byte[] key, long timeoutMs) {
-    byte[] query = ReadQuery.newBuilder().setKey(com.google.protobuf.ByteString.copyFrom(key)).build().toByteArray();
+  private CompletableFuture<ReadResult> linearizableRead(Route route, byte[] key, long timeoutMs, boolean forwarded) {
     if (config.debugUnsafeLocalReads()) {
       // DEBUG ONLY (debug.unsafe-local-reads): a replica that merely believes it leads answers
       // from its own state. A deposed leader cut off by a partition serves stale data this way.
@@ -96,18 +108,24 @@ public final class ShardRequests implements Closeable {
         return CompletableFuture.completedFuture(local.get().core().read(key));
       }
     }
+    String shard = "shard " + route.shardId();
     if (host.isReadyLeader(route.groupId())) {
-      return host.submitRead(route.groupId(), query, timeoutMs)
-          .thenApply(reply -> parse(reply, ReadResult::parseFrom));
+      return leaderReads.read(route.groupId(), shard, key);
     }
-    return forwarder(route).async().sendReadOnly(message(query))
-        .thenApply(reply -> parse(reply, ReadResult::parseFrom));
+    // The leader as this node knows it; if unknown, the replica placement prefers as leader.
+    String leader = leaderHint(route).orElse(route.shard().getReplicas(0));
+    if (forwarded || leader.equals(host.nodeId())) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": this node ("
+          + host.nodeId() + ") does not lead it right now"));
+    }
+    return readForwarder.read(leader, key, timeoutMs);
   }
 
-  private CompletableFuture<ReadResult> sessionRead(Route route, byte[] key, long minIndex, long timeoutMs) {
+  private CompletableFuture<ReadResult> sessionRead(Route route, byte[] key, long minIndex, long timeoutMs,
+                                                    boolean forwarded) {
     Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
     if (local.isEmpty()) {
-      return linearizableRead(route, key, timeoutMs);
+      return linearizableRead(route, key, timeoutMs, forwarded);
     }
     ShardStateMachine replica = local.get();
     long waitMs = Math.min(config.sessionReadWaitMsMax(), timeoutMs);
@@ -115,7 +133,7 @@ public final class ShardRequests implements Closeable {
         .orTimeout(waitMs, TimeUnit.MILLISECONDS)
         .thenApply(applied -> replica.core().read(key))
         // This replica lags the client's session: the leader is always fresh enough.
-        .exceptionallyCompose(e -> linearizableRead(route, key, timeoutMs));
+        .exceptionallyCompose(e -> linearizableRead(route, key, timeoutMs, forwarded));
   }
 
   /** The leader of the route's shard as far as this node knows. */

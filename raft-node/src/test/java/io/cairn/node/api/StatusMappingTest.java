@@ -2,6 +2,7 @@ package io.cairn.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.node.raft.LeadershipNotConfirmedException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.RequestLimits;
@@ -54,6 +55,17 @@ class StatusMappingTest {
     assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(detail(s).getLeaderHint()).isEqualTo("n2");
     assertThat(detail(s).getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
+  }
+
+  @Test
+  void anUnconfirmedLeadershipIsRetryableWithAHint() {
+    StatusRuntimeException s = StatusMapping.fromFailure(
+        new CompletionException(new LeadershipNotConfirmedException("shard 4: leadership in term 3 not confirmed")),
+        "get", 4, "n2", 1000, false);
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(s.getStatus().getDescription()).contains("term 3 not confirmed").contains("n2").endsWith("retry");
+    assertThat(detail(s).getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
+    assertThat(detail(s).getLeaderHint()).isEqualTo("n2");
   }
 
   @Test

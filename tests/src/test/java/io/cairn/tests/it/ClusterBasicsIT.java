@@ -146,6 +146,33 @@ class ClusterBasicsIT {
   }
 
   @Test
+  void aForwardedReadIsNeverForwardedAgain() {
+    // A read another node forwarded (header cairn-forwarded) reaches node 2 for a shard node 2
+    // does not lead: node 2 must refuse it as retryable, naming the leader, not bounce it on.
+    ShardMap map = client.shardMap();
+    int shard = map.getShardsList().stream().map(s -> s.getShardId())
+        .filter(id -> FailoverIT.leaderNode(client, id) != 2).findFirst().orElseThrow();
+    byte[] key = ShardKeys.onShard(map, shard, "basics/forwarded/", 1).get(0);
+    client.put(key, b("v"));
+    Metadata forwarded = new Metadata();
+    forwarded.put(Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER), "1");
+    var kv = KvGrpc.newBlockingStub(raw).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded));
+
+    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
+        () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
+
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
+    assertThat(detail.getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
+    assertThat(detail.getLeaderHint()).isEqualTo("n" + FailoverIT.leaderNode(client, shard));
+    // Without the header the same node forwards the read and answers it.
+    assertThat(KvGrpc.newBlockingStub(raw).withDeadlineAfter(20, TimeUnit.SECONDS)
+        .get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()).getValue().toStringUtf8())
+        .isEqualTo("v");
+  }
+
+  @Test
   void clusterServiceReportsTheMapAndEveryNode() {
     ShardMap map = client.shardMap();
     assertThat(map.getShardsCount()).isEqualTo(4);

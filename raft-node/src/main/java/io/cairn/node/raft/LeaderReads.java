@@ -1,0 +1,110 @@
+package io.cairn.node.raft;
+
+import io.cairn.node.cluster.PeerChannels;
+import io.cairn.proto.internal.ConfirmLeadershipRequest;
+import io.cairn.proto.internal.ConfirmLeadershipResponse;
+import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.proto.internal.ReadResult;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * LINEARIZABLE reads served by this node's shard leaders, by the ReadIndex recipe with Cairn's
+ * own leadership check: note the term and the commit index when the read arrives, confirm with a
+ * majority that this replica still leads in that term (a {@link LeadershipQuorum} round that
+ * starts after the read arrived, shared by the reads of one batch through
+ * {@link ConfirmationRounds}), wait until the replica has applied that commit index, then read.
+ */
+final class LeaderReads {
+  private final RaftHost host;
+  private final PeerChannels peers;
+  private final long confirmTimeoutMs;
+  private final Map<RaftGroupId, ConfirmationRounds<Long>> rounds = new ConcurrentHashMap<>();
+
+  /** @param confirmTimeoutMs how long a round waits for a replica's answer */
+  LeaderReads(RaftHost host, PeerChannels peers, long confirmTimeoutMs) {
+    this.host = host;
+    this.peers = peers;
+    this.confirmTimeoutMs = confirmTimeoutMs;
+  }
+
+  /**
+   * Reads {@code key} on the local replica, which must be the shard's ready leader; fails with
+   * {@link LeadershipNotConfirmedException} otherwise or when the confirmation round fails.
+   */
+  CompletableFuture<ReadResult> read(RaftGroupId gid, String shard, byte[] key) {
+    RaftServer.Division division = host.division(gid).orElse(null);
+    ShardStateMachine replica = host.shardReplica(gid).orElse(null);
+    if (division == null || replica == null) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": no replica on this node"));
+    }
+    DivisionInfo info = division.getInfo();
+    // Term before commit index: if the term is still this one when the round confirms it, the
+    // commit index was taken in this term too.
+    long term = info.getCurrentTerm();
+    if (!info.isLeader() || !info.isLeaderReady()) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
+          + ": this replica is not the ready leader"));
+    }
+    long readIndex = division.getRaftLog().getLastCommittedIndex();
+    return rounds.computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, shard))).next()
+        .thenCompose(confirmed -> {
+          if (confirmed != term) {
+            throw new LeadershipNotConfirmedException(shard + ": the read arrived in term " + term
+                + " but the leadership confirmed is of term " + confirmed);
+          }
+          return replica.awaitApplied(readIndex);
+        })
+        .thenApply(applied -> replica.core().read(key));
+  }
+
+  private CompletableFuture<Long> round(RaftGroupId gid, String shard) {
+    RaftServer.Division division = host.division(gid).orElse(null);
+    if (division == null || !division.getInfo().isLeader()) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": this replica does not lead"));
+    }
+    long term = division.getInfo().getCurrentTerm();
+    String self = host.nodeId();
+    List<String> others = division.getGroup().getPeers().stream().map(RaftPeer::getId).map(Object::toString)
+        .filter(id -> !id.equals(self)).toList();
+    return LeadershipQuorum.run(shard, term, others, (peer, t) -> ask(peer, gid, t, self),
+        t -> host.division(gid).map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t).orElse(false));
+  }
+
+  private CompletableFuture<Boolean> ask(String peer, RaftGroupId gid, long term, String self) {
+    CompletableFuture<Boolean> answer = new CompletableFuture<>();
+    var channel = peers.to(peer);
+    if (channel.isEmpty()) {
+      answer.complete(false);
+      return answer;
+    }
+    ConfirmLeadershipRequest req = ConfirmLeadershipRequest.newBuilder()
+        .setGroupId(gid.getUuid().toString()).setTerm(term).setLeaderId(self).build();
+    PeerGrpc.newStub(channel.get()).withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
+        .confirmLeadership(req, new StreamObserver<>() {
+          @Override
+          public void onNext(ConfirmLeadershipResponse r) {
+            answer.complete(r.getConfirmed());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            answer.complete(false);
+          }
+
+          @Override
+          public void onCompleted() {
+            answer.complete(false); // no-op if onNext answered
+          }
+        });
+    return answer;
+  }
+}

@@ -1,0 +1,75 @@
+package io.cairn.node.raft;
+
+import com.google.protobuf.ByteString;
+import io.cairn.node.cluster.PeerChannels;
+import io.cairn.proto.Consistency;
+import io.cairn.proto.GetRequest;
+import io.cairn.proto.GetResponse;
+import io.cairn.proto.KvGrpc;
+import io.cairn.proto.internal.ReadResult;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends a LINEARIZABLE read this node cannot serve to the node that leads the shard, as a
+ * {@code Kv.Get} marked with {@link #FORWARDED_HEADER} so that node answers it itself (or fails
+ * it) instead of forwarding it again. Writes are forwarded through Ratis; reads cannot be, because
+ * Ratis's read path is not linearizable (see {@link LeadershipQuorum}).
+ */
+public final class ReadForwarder {
+  /** Set on calls one node forwards to another. */
+  public static final Metadata.Key<String> FORWARDED_HEADER =
+      Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final PeerChannels peers;
+  private final Metadata marker = new Metadata();
+
+  public ReadForwarder(PeerChannels peers) {
+    this.peers = peers;
+    marker.put(FORWARDED_HEADER, "1");
+  }
+
+  /** Reads {@code key} on node {@code nodeId}; the answer's applied index is the token it carries. */
+  CompletableFuture<ReadResult> read(String nodeId, byte[] key, long timeoutMs) {
+    CompletableFuture<ReadResult> result = new CompletableFuture<>();
+    var channel = peers.to(nodeId);
+    if (channel.isEmpty()) {
+      result.completeExceptionally(Status.UNAVAILABLE.withDescription("get: leader " + nodeId
+          + " is not in this node's shard map; retry").asRuntimeException());
+      return result;
+    }
+    GetRequest req = GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).setConsistency(Consistency.LINEARIZABLE)
+        .build();
+    KvGrpc.newStub(channel.get())
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(marker))
+        .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+        .get(req, new StreamObserver<>() {
+          @Override
+          public void onNext(GetResponse r) {
+            ReadResult.Builder b = ReadResult.newBuilder().setFound(r.getFound()).setAppliedIndex(r.getToken().getIndex());
+            if (r.getFound()) {
+              b.setValue(r.getValue()).setVersion(r.getVersion());
+            }
+            result.complete(b.build());
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            result.completeExceptionally(t);
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!result.isDone()) {
+              result.completeExceptionally(Status.INTERNAL.withDescription("get: the leader closed the forwarded call"
+                  + " without an answer").asRuntimeException());
+            }
+          }
+        });
+    return result;
+  }
+}
