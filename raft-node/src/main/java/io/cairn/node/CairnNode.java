@@ -89,8 +89,7 @@ public final class CairnNode implements Closeable {
 
     PeerChannels peers = new PeerChannels(directory);
     closeables.add(peers);
-    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, peers, metrics::batch,
-        metrics::entryCommitted);
+    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, peers, metrics);
     closeables.add(requests);
     RequestLimits limits = new RequestLimits(config.keyBytesMax(), config.valueBytesMax());
     KvService kv = new KvService(directory, requests, limits, metrics, config.raftRequestTimeoutMs() * 3L);

@@ -1,5 +1,6 @@
 package io.cairn.node.metrics;
 
+import io.cairn.node.raft.RequestPathObserver;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,10 +17,11 @@ import java.util.function.ToDoubleFunction;
  * Cairn's own meters: request counts and latencies per operation, batch sizes, and per-replica
  * Raft gauges. The registry is passed in (no global registry), so two nodes in one JVM never mix.
  */
-public final class NodeMetrics {
+public final class NodeMetrics implements RequestPathObserver {
   private final MeterRegistry registry;
   private final DistributionSummary batchSize;
   private final Timer entryLatency;
+  private final DistributionSummary readsPerRound;
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
 
   public NodeMetrics(MeterRegistry registry) {
@@ -30,6 +32,11 @@ public final class NodeMetrics {
         .register(registry);
     this.entryLatency = Timer.builder("cairn.raft.entry")
         .description("Leader-side time from proposing an entry to its applied result")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry);
+    this.readsPerRound = DistributionSummary.builder("cairn.read.confirmation.reads")
+        .description("LINEARIZABLE reads that waited for one leadership confirmation round")
         .publishPercentiles(0.5, 0.99)
         .distributionStatisticExpiry(Duration.ofMinutes(1))
         .register(registry);
@@ -49,13 +56,27 @@ public final class NodeMetrics {
         .record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  @Override
   public void batch(int commands) {
     batchSize.record(commands);
   }
 
   /** Time from proposing a log entry on the leader to its applied result (replication + apply). */
+  @Override
   public void entryCommitted(long nanos) {
     entryLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void confirmationRound(long nanos, int reads, boolean confirmed) {
+    Timer.builder("cairn.read.confirmation")
+        .description("Leadership confirmation rounds run before LINEARIZABLE reads (one per batch of reads)")
+        .tags("outcome", confirmed ? "confirmed" : "failed")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    readsPerRound.record(reads);
   }
 
   /** Registers the gauges of one local replica once; {@code source} is read at scrape time. */

@@ -5,12 +5,14 @@ import io.cairn.proto.internal.ConfirmLeadershipRequest;
 import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadResult;
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.DivisionInfo;
@@ -27,13 +29,17 @@ final class LeaderReads {
   private final RaftHost host;
   private final PeerChannels peers;
   private final long confirmTimeoutMs;
+  private final RequestPathObserver observer;
   private final Map<RaftGroupId, ConfirmationRounds<Long>> rounds = new ConcurrentHashMap<>();
+  /** Reads waiting for the next round per group, for the metrics (reads per round). */
+  private final Map<RaftGroupId, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
   /** @param confirmTimeoutMs how long a round waits for a replica's answer */
-  LeaderReads(RaftHost host, PeerChannels peers, long confirmTimeoutMs) {
+  LeaderReads(RaftHost host, PeerChannels peers, long confirmTimeoutMs, RequestPathObserver observer) {
     this.host = host;
     this.peers = peers;
     this.confirmTimeoutMs = confirmTimeoutMs;
+    this.observer = observer;
   }
 
   /**
@@ -55,6 +61,7 @@ final class LeaderReads {
           + ": this replica is not the ready leader"));
     }
     long readIndex = division.getRaftLog().getLastCommittedIndex();
+    waiting.computeIfAbsent(gid, g -> new AtomicInteger()).incrementAndGet();
     return rounds.computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, shard))).next()
         .thenCompose(confirmed -> {
           if (confirmed != term) {
@@ -75,8 +82,11 @@ final class LeaderReads {
     String self = host.nodeId();
     List<String> others = division.getGroup().getPeers().stream().map(RaftPeer::getId).map(Object::toString)
         .filter(id -> !id.equals(self)).toList();
+    int reads = waiting.computeIfAbsent(gid, g -> new AtomicInteger()).getAndSet(0);
+    long startNanos = System.nanoTime();
     return LeadershipQuorum.run(shard, term, others, (peer, t) -> ask(peer, gid, t, self),
-        t -> host.division(gid).map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t).orElse(false));
+            t -> host.division(gid).map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t).orElse(false))
+        .whenComplete((t, e) -> observer.confirmationRound(System.nanoTime() - startNanos, reads, e == null));
   }
 
   private CompletableFuture<Boolean> ask(String peer, RaftGroupId gid, long term, String self) {
@@ -88,7 +98,9 @@ final class LeaderReads {
     }
     ConfirmLeadershipRequest req = ConfirmLeadershipRequest.newBuilder()
         .setGroupId(gid.getUuid().toString()).setTerm(term).setLeaderId(self).build();
-    PeerGrpc.newStub(channel.get()).withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
+    // Outside the calling read's gRPC context: the round is shared by many reads, and a call started
+    // in one read's context would be cancelled as soon as that read is answered or abandoned.
+    Context.ROOT.run(() -> PeerGrpc.newStub(channel.get()).withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
         .confirmLeadership(req, new StreamObserver<>() {
           @Override
           public void onNext(ConfirmLeadershipResponse r) {
@@ -104,7 +116,7 @@ final class LeaderReads {
           public void onCompleted() {
             answer.complete(false); // no-op if onNext answered
           }
-        });
+        }));
     return answer;
   }
 }

@@ -16,7 +16,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntConsumer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
@@ -44,24 +43,22 @@ public final class ShardRequests implements Closeable {
   private final RaftHost host;
   private final ShardDirectory directory;
   private final GroupClients forwarders;
-  private final IntConsumer batchSizeObserver;
-  private final java.util.function.LongConsumer entryLatencyObserver;
+  private final RequestPathObserver observer;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
   private final LeaderReads leaderReads;
   private final ReadForwarder readForwarder;
 
   public ShardRequests(NodeConfig config, RaftHost host, ShardDirectory directory, GroupClients forwarders,
-                       PeerChannels peers, IntConsumer batchSizeObserver,
-                       java.util.function.LongConsumer entryLatencyObserver) {
+                       PeerChannels peers, RequestPathObserver observer) {
     // A confirmation that takes longer than an election timeout would prove nothing useful anyway.
-    this.leaderReads = new LeaderReads(host, peers, Math.min(config.electionTimeoutMsMax(), config.raftRequestTimeoutMs()));
+    this.leaderReads = new LeaderReads(host, peers, Math.min(config.electionTimeoutMsMax(), config.raftRequestTimeoutMs()),
+        observer);
     this.readForwarder = new ReadForwarder(peers);
-    this.entryLatencyObserver = entryLatencyObserver;
+    this.observer = observer;
     this.config = config;
     this.host = host;
     this.directory = directory;
     this.forwarders = forwarders;
-    this.batchSizeObserver = batchSizeObserver;
   }
 
   public CompletableFuture<WriteOutcome> write(Route route, Command command, long timeoutMs) {
@@ -150,8 +147,8 @@ public final class ShardRequests implements Closeable {
     return batchers.computeIfAbsent(gid, g -> new WriteBatcher(
         entry -> host.submitWrite(g, entry.toByteArray(), config.raftRequestTimeoutMs())
             .thenApply(reply -> parse(reply, BatchResult::parseFrom)),
-        config.batchCommandsMax(), config.batchesInFlightMax(), System::currentTimeMillis, batchSizeObserver,
-        entryLatencyObserver));
+        config.batchCommandsMax(), config.batchesInFlightMax(), System::currentTimeMillis, observer::batch,
+        observer::entryCommitted));
   }
 
   private static Message message(byte[] bytes) {
