@@ -194,6 +194,27 @@ class ClusterBasicsIT {
     assertThat(cluster.health(1)).contains("\"healthy\":true");
   }
 
+  @Test
+  void concurrentLinearizableReadsShareConfirmationRoundsThatAllSucceed() throws Exception {
+    // Many reads in flight at once share leadership confirmation rounds; a round must not die with
+    // the read that happened to start it (it once ran in that read's gRPC context and was
+    // cancelled when that read was answered).
+    client.put(b("basics/concurrent-read"), b("c"));
+    var async = client.async();
+    java.util.List<java.util.concurrent.CompletableFuture<?>> reads = new java.util.ArrayList<>();
+    for (int round = 0; round < 20; round++) {
+      for (int i = 0; i < 32; i++) {
+        reads.add(async.get(b("basics/concurrent-read")).thenAccept(r ->
+            assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("c")));
+      }
+      java.util.concurrent.CompletableFuture.allOf(reads.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(60, TimeUnit.SECONDS);
+    }
+    String metrics = cluster.metrics(1) + cluster.metrics(2) + cluster.metrics(3);
+    assertThat(metrics).contains("cairn_read_confirmation_seconds_count{node=")
+        .doesNotContain("outcome=\"failed\"");
+  }
+
   // ---- bad input: a precise status, no state change, and the node keeps serving --------------
 
   private static Status.Code codeOf(Runnable r) {
