@@ -129,7 +129,7 @@ public final class ShardCore {
     }
     boolean existed = store.remove(key);
     return CommandResult.newBuilder()
-        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed))
+        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
         .build();
   }
 

@@ -70,8 +70,9 @@ final class Commands {
     return CommandResult.newBuilder().setPutVersion(version).build();
   }
 
-  static CommandResult deleted(boolean existed) {
-    return CommandResult.newBuilder().setDeleted(DeleteOutcome.newBuilder().setExisted(existed))
+  /** The result of a delete applied at {@code index}. */
+  static CommandResult deleted(boolean existed, long index) {
+    return CommandResult.newBuilder().setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
         .build();
   }
 

@@ -75,7 +75,7 @@ class ShardCoreTest {
     void everyCommandOfABatchGetsTheBatchIndexAndResultsKeepCommandOrder() {
       BatchResult r = core.apply(batch(T0, put("a", "1"), delete("zz"), put("b", "2")), 7);
       assertThat(r.getIndex()).isEqualTo(7);
-      assertThat(r.getResultsList()).containsExactly(putVersion(7), deleted(false), putVersion(7));
+      assertThat(r.getResultsList()).containsExactly(putVersion(7), deleted(false, 7), putVersion(7));
       assertThat(versionOf("a")).isEqualTo(7);
       assertThat(versionOf("b")).isEqualTo(7);
     }
@@ -160,15 +160,15 @@ class ShardCoreTest {
       assertThat(apply(deleteIf("k", 0))).isEqualTo(mismatch(1, true));
       assertThat(apply(deleteIf("k", 2))).isEqualTo(mismatch(1, true));
       assertThat(versionOf("k")).isEqualTo(1);
-      assertThat(apply(deleteIf("k", 1))).isEqualTo(deleted(true));
+      assertThat(apply(deleteIf("k", 1))).isEqualTo(deleted(true, 4));
       assertThat(core.read(key("k")).getFound()).isFalse();
     }
 
     @Test
     void deletingAnAbsentKeyIsAppliedAndChangesNothing() {
       apply(put("other", "v"));
-      assertThat(apply(delete("k"))).isEqualTo(deleted(false));
-      assertThat(apply(deleteIf("k", 0))).isEqualTo(deleted(false));
+      assertThat(apply(delete("k"))).isEqualTo(deleted(false, 2));
+      assertThat(apply(deleteIf("k", 0))).isEqualTo(deleted(false, 3));
       assertThat(core.keyCount()).isEqualTo(1);
       assertThat(versionOf("other")).isEqualTo(1);
     }
@@ -176,7 +176,7 @@ class ShardCoreTest {
     @Test
     void aKeyCreatedAgainAfterADeleteNeverMatchesAVersionFromBefore() {
       apply(put("k", "old"));                                             // version 1
-      assertThat(apply(delete("k"))).isEqualTo(deleted(true));             // index 2
+      assertThat(apply(delete("k"))).isEqualTo(deleted(true, 2));
       assertThat(apply(putIf("k", "new", 0))).isEqualTo(putVersion(3));
       assertThat(apply(putIf("k", "stale", 1))).isEqualTo(mismatch(3, true));
       assertThat(apply(deleteIf("k", 1))).isEqualTo(mismatch(3, true));
@@ -197,6 +197,18 @@ class ShardCoreTest {
       assertThat(retry).isEqualTo(first);
       assertThat(core.read(key("k")).getValue().toStringUtf8()).isEqualTo("someone else");
       assertThat(versionOf("k")).isEqualTo(2);
+    }
+
+    @Test
+    void aRetriedDeleteIsAnsweredWithTheIndexItWasAppliedAtNotTheRetrysIndex() {
+      apply(put("k", "v"));                                               // version 1
+      Command delete = from("c1", 1, 0, deleteIf("k", 1));
+      assertThat(apply(delete)).isEqualTo(deleted(true, 2));
+      apply(put("k", "again"));                                           // version 3
+      // Found by the chaos suite: the retry's own entry index (4) was reported, which claimed
+      // the delete came after the put at version 3.
+      assertThat(apply(delete)).isEqualTo(deleted(true, 2));
+      assertThat(versionOf("k")).isEqualTo(3);
     }
 
     @Test

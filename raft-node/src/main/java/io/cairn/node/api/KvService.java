@@ -86,7 +86,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     Command cmd = Command.newBuilder().setDelete(del).setWriteId(req.getWriteId()).build();
     write(call, key, cmd, req.hasExpectedVersion() ? req.getExpectedVersion() : -1, (route, o) ->
         DeleteResponse.newBuilder().setExisted(o.result().getDeleted().getExisted())
-            .setIndex(o.index()).setToken(token(route, o.index())).build());
+            .setIndex(deleteIndex(o)).setToken(token(route, o.index())).build());
   }
 
   private <R> void write(Call<R> call, byte[] key, Command cmd, long expected,
@@ -148,6 +148,16 @@ public final class KvService extends KvGrpc.KvImplBase {
       }
       call.succeed(b.build());
     });
+  }
+
+  /**
+   * Where the delete sits in its key's history: the index it was applied at, which differs from
+   * the entry's when this was a retry answered from the stored first result. Results stored by
+   * older nodes lack it; their entry index is the best there is.
+   */
+  private static long deleteIndex(WriteOutcome o) {
+    long applied = o.result().getDeleted().getIndex();
+    return applied > 0 ? applied : o.index();
   }
 
   private static SessionToken token(Route route, long index) {
