@@ -40,6 +40,12 @@ public final class ChaosRun {
   private static final Duration HEALTHY_AFTER_HEAL_MAX = Duration.ofSeconds(120);
   private static final Duration FINAL_READS_MAX = Duration.ofSeconds(60);
   private static final Duration NEMESIS_OVERRUN_MAX = Duration.ofMinutes(4);
+  /**
+   * How long the workload goes on after the last fault is healed: so the last fault's recovery is
+   * in the history (a whole-cluster restart as the last episode otherwise shows as "unrecovered")
+   * and the healed cluster is checked under load too.
+   */
+  private static final Duration RECOVERY_TAIL = Duration.ofSeconds(10);
 
   private final ChaosOptions options;
   private final PrintStream out;
@@ -140,7 +146,7 @@ public final class ChaosRun {
             nemesisThread.join(NEMESIS_OVERRUN_MAX.toMillis());
           }
           episodes = nemesis.episodesRun();
-          workload.stop();
+          // On a failure below, closing the workload stops it.
           if (nemesis.failure() != null) {
             throw new IllegalStateException("the nemesis failed: " + nemesis.failure().getMessage(), nemesis.failure());
           }
@@ -149,6 +155,9 @@ public final class ChaosRun {
           }
           out.println("  faults over after " + episodes + " episodes; healing and waiting for a healthy cluster");
           lab.healAll(HEALTHY_AFTER_HEAL_MAX);
+          out.println("  healed; the workload runs " + RECOVERY_TAIL.toSeconds() + " s more");
+          Pacing.pause(RECOVERY_TAIL);
+          workload.stop();
           try (OpSender finalReader = new ClientOpSender(lab.newClient(spec.opDeadline().toMillis(), new Random(0)))) {
             unread = workload.finalReads(finalReader, workload.lastProcessId() + 1, FINAL_READS_MAX);
           }

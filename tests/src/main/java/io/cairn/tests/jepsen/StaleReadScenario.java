@@ -30,8 +30,10 @@ import java.util.stream.IntStream;
  * <p>With {@code debug.unsafe-local-reads=true} the deposed leader answers from its own state for
  * as long as it still believes it leads - until an election timeout (max) has passed without a
  * quorum - so reads invoked after the new leader acknowledged a write return older values: not
- * linearizable. Without the flag its reads need a ReadIndex round that the cut-off node cannot
- * complete; they fail (INFO), and the history is linearizable.
+ * linearizable. Without the flag its reads need a majority to confirm its term, which the
+ * cut-off node cannot get; they fail (INFO or FAIL), and the history is linearizable. (Ratis's own
+ * ReadIndex did not: it skipped its heartbeat round and served stale reads here, see
+ * docs/correctness.md.)
  *
  * <p>Timing: the window exists only if the majority elects and commits before the old leader
  * steps down, one election timeout (max) after it lost its quorum; a follower calls an election
