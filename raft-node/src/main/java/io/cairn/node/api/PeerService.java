@@ -30,6 +30,11 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
       return;
     }
     ConfirmLeadershipResponse.Builder answer = ConfirmLeadershipResponse.newBuilder();
+    if (!req.getTargetId().equals(host.nodeId())) {
+      out.onNext(answer.build());
+      out.onCompleted();
+      return;
+    }
     host.division(gid).ifPresent(d -> {
       // Term first: terms only grow, so a leader read after it belongs to this term or a later one.
       DivisionInfo info = d.getInfo();

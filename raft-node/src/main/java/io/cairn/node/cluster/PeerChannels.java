@@ -25,6 +25,18 @@ public final class PeerChannels implements Closeable {
     return directory.node(nodeId).map(this::to);
   }
 
+  /**
+   * Call after a call to {@code nodeId} failed as UNAVAILABLE: the channel then retries its
+   * connection at once instead of after its backoff (up to two minutes), so that once a
+   * partition heals the nodes talk again as soon as Raft does.
+   */
+  public void reconnectSoon(String nodeId) {
+    ManagedChannel ch = channels.get(nodeId);
+    if (ch != null) {
+      ch.resetConnectBackoff();
+    }
+  }
+
   public ManagedChannel to(NodeInfo node) {
     return channels.computeIfAbsent(node.getId(), id ->
         NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort()).usePlaintext().build());

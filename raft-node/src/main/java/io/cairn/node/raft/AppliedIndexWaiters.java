@@ -16,13 +16,35 @@ final class AppliedIndexWaiters {
       new PriorityQueue<>(Map.Entry.comparingByKey());
   private long applied = -1;
 
-  synchronized CompletableFuture<Long> await(long index) {
-    if (applied >= index) {
-      return CompletableFuture.completedFuture(applied);
+  /**
+   * A future that completes once {@code index} is applied. A waiter that gives up (its future is
+   * completed by a timeout or cancelled) leaves the queue: the index comes from a client and may
+   * never be reached on this replica.
+   */
+  CompletableFuture<Long> await(long index) {
+    Map.Entry<Long, CompletableFuture<Long>> entry;
+    synchronized (this) {
+      if (applied >= index) {
+        return CompletableFuture.completedFuture(applied);
+      }
+      entry = Map.entry(index, new CompletableFuture<>());
+      waiting.add(entry);
     }
-    CompletableFuture<Long> f = new CompletableFuture<>();
-    waiting.add(Map.entry(index, f));
-    return f;
+    entry.getValue().whenComplete((i, e) -> {
+      if (e != null) {
+        forget(entry);
+      }
+    });
+    return entry.getValue();
+  }
+
+  private synchronized void forget(Map.Entry<Long, CompletableFuture<Long>> entry) {
+    waiting.remove(entry);
+  }
+
+  /** How many waiters are queued. */
+  synchronized int waiting() {
+    return waiting.size();
   }
 
   void advanceTo(long index) {

@@ -6,6 +6,7 @@ import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadResult;
 import io.grpc.Context;
+import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 
 /**
@@ -80,8 +82,20 @@ final class LeaderReads {
     }
     long term = division.getInfo().getCurrentTerm();
     String self = host.nodeId();
-    List<String> others = division.getGroup().getPeers().stream().map(RaftPeer::getId).map(Object::toString)
-        .filter(id -> !id.equals(self)).toList();
+    // The voters of the current configuration only: not listeners, and never a majority of a
+    // joint old+new configuration merged into one set (that would not intersect every majority
+    // of the old one). Cairn changes no memberships yet; should one be in progress, refuse.
+    RaftConfiguration conf = division.getRaftConf();
+    if (!conf.getPreviousPeers().isEmpty()) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
+          + ": its replica set is changing; retry"));
+    }
+    List<String> voters = conf.getCurrentPeers().stream().map(RaftPeer::getId).map(Object::toString).toList();
+    if (!voters.contains(self)) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
+          + ": this node is not a voting replica"));
+    }
+    List<String> others = voters.stream().filter(id -> !id.equals(self)).toList();
     int reads = waiting.computeIfAbsent(gid, g -> new AtomicInteger()).getAndSet(0);
     long startNanos = System.nanoTime();
     return LeadershipQuorum.run(shard, term, others, (peer, t) -> ask(peer, gid, t, self),
@@ -97,7 +111,7 @@ final class LeaderReads {
       return answer;
     }
     ConfirmLeadershipRequest req = ConfirmLeadershipRequest.newBuilder()
-        .setGroupId(gid.getUuid().toString()).setTerm(term).setLeaderId(self).build();
+        .setGroupId(gid.getUuid().toString()).setTerm(term).setLeaderId(self).setTargetId(peer).build();
     // Outside the calling read's gRPC context: the round is shared by many reads, and a call started
     // in one read's context would be cancelled as soon as that read is answered or abandoned.
     Context.ROOT.run(() -> PeerGrpc.newStub(channel.get()).withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
@@ -109,6 +123,9 @@ final class LeaderReads {
 
           @Override
           public void onError(Throwable t) {
+            if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
+              peers.reconnectSoon(peer);
+            }
             answer.complete(false);
           }
 

@@ -26,10 +26,17 @@ public final class ReadForwarder {
       Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER);
 
   private final PeerChannels peers;
+  private final long attemptTimeoutMsMax;
   private final Metadata marker = new Metadata();
 
-  public ReadForwarder(PeerChannels peers) {
+  /**
+   * @param attemptTimeoutMsMax the longest a forwarded read may take: a leader behind a
+   *     partition that drops packets must not hold the read for its whole deadline, when the
+   *     client could retry elsewhere
+   */
+  public ReadForwarder(PeerChannels peers, long attemptTimeoutMsMax) {
     this.peers = peers;
+    this.attemptTimeoutMsMax = attemptTimeoutMsMax;
     marker.put(FORWARDED_HEADER, "1");
   }
 
@@ -46,7 +53,7 @@ public final class ReadForwarder {
         .build();
     KvGrpc.newStub(channel.get())
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(marker))
-        .withDeadlineAfter(timeoutMs, TimeUnit.MILLISECONDS)
+        .withDeadlineAfter(Math.min(timeoutMs, attemptTimeoutMsMax), TimeUnit.MILLISECONDS)
         .get(req, new StreamObserver<>() {
           @Override
           public void onNext(GetResponse r) {
@@ -59,6 +66,9 @@ public final class ReadForwarder {
 
           @Override
           public void onError(Throwable t) {
+            if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
+              peers.reconnectSoon(nodeId);
+            }
             result.completeExceptionally(t);
           }
 

@@ -53,7 +53,7 @@ public final class ShardRequests implements Closeable {
     // A confirmation that takes longer than an election timeout would prove nothing useful anyway.
     this.leaderReads = new LeaderReads(host, peers, Math.min(config.electionTimeoutMsMax(), config.raftRequestTimeoutMs()),
         observer);
-    this.readForwarder = new ReadForwarder(peers);
+    this.readForwarder = new ReadForwarder(peers, 2L * config.electionTimeoutMsMax());
     this.observer = observer;
     this.config = config;
     this.host = host;

@@ -33,4 +33,22 @@ class AppliedIndexWaitersTest {
     w.failAll(new IllegalStateException("closed"));
     assertThat(f).isCompletedExceptionally();
   }
+
+  @Test
+  void aWaiterThatGaveUpLeavesTheQueue() {
+    // Session reads wait for a client-supplied index that may never come on this replica.
+    AppliedIndexWaiters w = new AppliedIndexWaiters();
+    var unreachable = w.await(Long.MAX_VALUE);
+    var cancelled = w.await(1_000_000);
+    var kept = w.await(50);
+    assertThat(w.waiting()).isEqualTo(3);
+
+    unreachable.completeExceptionally(new java.util.concurrent.TimeoutException());
+    cancelled.cancel(false);
+
+    assertThat(w.waiting()).isEqualTo(1);
+    w.advanceTo(50);
+    assertThat(kept).isCompletedWithValue(50L);
+    assertThat(w.waiting()).isZero();
+  }
 }
