@@ -17,6 +17,8 @@ import io.cairn.node.raft.GroupClients;
 import io.cairn.node.raft.MetaStateMachine;
 import io.cairn.node.raft.RaftHost;
 import io.cairn.node.raft.ShardRequests;
+import io.cairn.node.raft.StalledFollowerNudger;
+import io.cairn.node.raft.StalledFollowerWatch;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
@@ -75,9 +77,13 @@ public final class CairnNode implements Closeable {
     MetaStateMachine meta = new MetaStateMachine(directory::adopt);
     host = new RaftHost(config, initialMap, meta);
     directory.onChange(host::learn);
-    host.start();
     closeables.add(host);
+    // Replicas missing on disk (a new cluster, or a wiped node) are created before the Raft port
+    // opens. Created on a running server, a replica can receive the leader's snapshot while it is
+    // still starting, and Ratis 3.3.0 then fails to start it ("previous != null" from RoleInfo):
+    // the node did not start (seen in a wiped-replica test, about one start in six).
     host.ensureLocalGroups(initialMap);
+    host.start();
     statusReader = new NodeStatusReader(host, directory);
     registerReplicaGauges(metrics, initialMap);
 
@@ -94,7 +100,7 @@ public final class CairnNode implements Closeable {
     RequestLimits limits = new RequestLimits(config.keyBytesMax(), config.valueBytesMax());
     KvService kv = new KvService(directory, requests, limits, metrics, config.raftRequestTimeoutMs() * 3L);
     ClusterService cluster = new ClusterService(directory, host, forwarders, statusReader, peers);
-    PeerService peerService = new PeerService(host);
+    PeerService peerService = new PeerService(host, new StalledFollowerNudger(host, config.raftRequestTimeoutMs()));
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
     int inboundMax = Math.max(4 << 20, 2 * config.valueBytesMax() + 2 * config.keyBytesMax() + (64 << 10));
@@ -116,6 +122,10 @@ public final class CairnNode implements Closeable {
         grpc.shutdownNow();
       }
     });
+
+    StalledFollowerWatch stalledFollowers = new StalledFollowerWatch(host, peers);
+    stalledFollowers.start();
+    closeables.add(stalledFollowers);
 
     HttpEndpoint http = new HttpEndpoint(config.host(), config.httpPort(), registry::scrape, this::health);
     http.start();

@@ -1,9 +1,12 @@
 package io.cairn.node.api;
 
 import io.cairn.node.raft.RaftHost;
+import io.cairn.node.raft.StalledFollowerNudger;
 import io.cairn.proto.internal.ConfirmLeadershipRequest;
 import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.proto.internal.StalledFollowerAnswer;
+import io.cairn.proto.internal.StalledFollowerReport;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.UUID;
@@ -11,12 +14,31 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
 
-/** The node-to-node service (peer.proto): answers leadership confirmations from shard leaders. */
+/**
+ * The node-to-node service (peer.proto): answers leadership confirmations from shard leaders and
+ * stalled-follower reports from followers.
+ */
 public final class PeerService extends PeerGrpc.PeerImplBase {
   private final RaftHost host;
+  private final StalledFollowerNudger nudger;
 
-  public PeerService(RaftHost host) {
+  public PeerService(RaftHost host, StalledFollowerNudger nudger) {
     this.host = host;
+    this.nudger = nudger;
+  }
+
+  @Override
+  public void reportStalledFollower(StalledFollowerReport req, StreamObserver<StalledFollowerAnswer> out) {
+    StalledFollowerAnswer answer;
+    try {
+      answer = nudger.onReport(req);
+    } catch (IllegalArgumentException e) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("report-stalled-follower: group id '" + req.getGroupId()
+          + "' is not a UUID").asRuntimeException());
+      return;
+    }
+    out.onNext(answer);
+    out.onCompleted();
   }
 
   @Override

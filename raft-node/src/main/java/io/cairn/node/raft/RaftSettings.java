@@ -30,6 +30,7 @@ public final class RaftSettings {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(c.electionTimeoutMsMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raftRequestTimeoutMs()));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(c.electionTimeoutMsMin()));
 
     // The default read option serves straight from the state machine and is not linearizable. Only
     // the meta group's reads use Ratis's read path; data reads confirm leadership themselves
@@ -52,6 +53,21 @@ public final class RaftSettings {
     RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 << 20, entryBytesMax)));
     RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(4 << 20, entryBytesMax)));
     return p;
+  }
+
+  /**
+   * How long a leader's log appender sleeps after consecutive errors to one follower. Ratis's
+   * default ("1ms,10, 1s,20, 5s,1000") sleeps longer than the heartbeat interval (half the minimum
+   * election timeout) after ten errors, and an appender that wakes with its heartbeat overdue sends
+   * a heartbeat and nothing else. A follower that lost its log (a wiped disk) answers every
+   * heartbeat INCONSISTENCY, another error, so the appender never sent it an entry or a snapshot
+   * again: SnapshotCatchUpIT's wiped replica stayed empty. Sleeps stay below the heartbeat interval
+   * here (the policy randomises each sleep to 0.5-1.5 times its base), and never run out.
+   */
+  static String appenderRetryPolicy(long electionTimeoutMsMin) {
+    long heartbeatMs = electionTimeoutMsMin / 2;
+    long baseMs = Math.max(1, heartbeatMs * 2 / 5);
+    return "1ms,10, " + baseMs + "ms," + Integer.MAX_VALUE;
   }
 
   /** Properties for the RaftClients a node uses to forward requests to other leaders. */

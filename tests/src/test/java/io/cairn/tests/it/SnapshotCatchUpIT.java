@@ -6,6 +6,7 @@ import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClientConfig;
 import io.cairn.client.UnavailableException;
+import io.cairn.proto.ReplicaStatus;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,8 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,13 +89,17 @@ class SnapshotCatchUpIT {
       // Node 3's own replica must reach the leader's state: all 200 keys, applied past the
       // snapshot the leader took before the wipe.
       long snapshotIndex = leaderReplica.getSnapshotIndex();
-      Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-          .until(() -> {
-            var n3 = async.clusterStatus().get().getNodesList().stream()
-                .filter(n -> n.getNodeId().equals("n3")).findFirst().orElseThrow()
-                .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
-            return n3.getKeys() == 200 && n3.getAppliedIndex() > snapshotIndex;
-          });
+      awaitReplicaOfN3(async, cluster, leader, "past the leader's snapshot " + snapshotIndex,
+          r -> r.getKeys() == 200 && r.getAppliedIndex() > snapshotIndex);
+
+      // Again, but nothing is written while node 3 is away: with no new entry to send, Ratis's
+      // appender only ever sent the empty replica heartbeats. The replica reports itself stalled
+      // and the leader appends an empty entry (StalledFollowerWatch, StalledFollowerNudger).
+      cluster.stop(3);
+      deleteRecursively(cluster.dataDir(3));
+      cluster.start(3);
+      cluster.awaitHealthy(Duration.ofSeconds(90));
+      awaitReplicaOfN3(async, cluster, leader, "with its shard idle", r -> r.getKeys() == 200);
       String log3 = Files.readString(cluster.log(3));
       assertThat(log3.substring(log3.lastIndexOf("cairn-node starting"))).contains("installed from the leader");
     }
@@ -120,6 +128,26 @@ class SnapshotCatchUpIT {
       assertThat(new String(got.value(), StandardCharsets.UTF_8)).isIn("before", "during");
       assertThat(got.version()).isGreaterThanOrEqualTo(v);
       assertThat(client.put(b("quorum/k"), b("after")).version()).isGreaterThan(got.version());
+    }
+  }
+
+  /** Waits until n3's data replica satisfies {@code caughtUp}; on timeout, says what it saw last. */
+  private static void awaitReplicaOfN3(CairnClient async, ProcessCluster cluster, int leader, String what,
+                                       Predicate<ReplicaStatus> caughtUp) {
+    AtomicReference<Object> lastSeen = new AtomicReference<>("nothing");
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
+          .until(() -> {
+            var n3 = async.clusterStatus().get().getNodesList().stream()
+                .filter(n -> n.getNodeId().equals("n3")).findFirst().orElseThrow()
+                .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
+            lastSeen.set(n3);
+            return caughtUp.test(n3);
+          });
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("wiped n3 did not catch up " + what + "; its replica last said: " + lastSeen.get()
+          + "\n--- n3 log tail:\n" + cluster.tail(3, 40) + "\n--- leader n" + leader + " log tail:\n"
+          + cluster.tail(leader, 20), e);
     }
   }
 
