@@ -85,6 +85,9 @@ public record ChaosResult(ChaosOptions options, History history, Path historyFil
     faults.partitionProofs().forEach(p -> out.append("  partition proven: ").append(p).append('\n'));
     out.append("failover (single-node kills of a shard leader): ").append(failover).append('\n');
     out.append("whole-cluster restarts: ").append(restarts).append('\n');
+    // One line per sample set, for summing figures over the runs of a soak (scripts/soak-report.sh).
+    out.append("failover samples ms:").append(samples(failover)).append('\n');
+    out.append("restart samples ms:").append(samples(restarts)).append('\n');
     if (!keysWithoutFinalRead.isEmpty()) {
       out.append("keys without a final LINEARIZABLE read: ").append(keysWithoutFinalRead).append('\n');
     }
@@ -102,5 +105,13 @@ public record ChaosResult(ChaosOptions options, History history, Path historyFil
     out.append("history: ").append(historyFile).append('\n');
     out.append("replay: ").append(options.replayCommand()).append('\n');
     return out.toString();
+  }
+
+  private static String samples(FailoverAnalysis.Report r) {
+    StringBuilder sb = new StringBuilder();
+    for (double ms : r.recoveryMillis()) {
+      sb.append(' ').append(Math.round(ms));
+    }
+    return sb.toString();
   }
 }
