@@ -31,7 +31,7 @@ awk '
   /^restart samples ms:/ { for (i = 4; i <= NF; i++) r[++nr] = $i + 0 }
   END {
     unfinished = 0; for (k in finished) if (!finished[k]) unfinished++
-    printf "runs: %d (%d without a verdict: interrupted)\n", runs, unfinished
+    printf "runs: %d (%d without a verdict: still running or interrupted)\n", runs, unfinished
     printf "verdicts:"; for (v in verdicts) printf " %s=%d", v, verdicts[v]; printf "\n"
     printf "operations: %d (OK %d, FAIL %d, INFO %d)\n", ops, ok, fail, info
     printf "faults injected: %d:", episodes; for (k in faults) printf " %s=%d", k, faults[k]; printf "\n"
