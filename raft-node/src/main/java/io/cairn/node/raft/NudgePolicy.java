@@ -1,7 +1,7 @@
 package io.cairn.node.raft;
 
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Leader side of stalled-replica recovery (peer.proto, ReportStalledFollower): whether a report
@@ -11,25 +11,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class NudgePolicy<K> {
   private final long minIntervalMs;
-  private final Map<K, Long> lastNudgeMs = new ConcurrentHashMap<>();
+  private final Map<K, Long> lastNudgeMs = new HashMap<>();
 
   NudgePolicy(long minIntervalMs) {
     this.minIntervalMs = minIntervalMs;
   }
 
   /** True if the caller should append an empty entry to the group now; records it if so. */
-  boolean shouldNudge(K group, long leaderApplied, long followerApplied, long nowMs) {
+  synchronized boolean shouldNudge(K group, long leaderApplied, long followerApplied, long nowMs) {
     if (leaderApplied <= followerApplied) {
       return false;
     }
-    boolean[] granted = {false};
-    lastNudgeMs.compute(group, (g, last) -> {
-      if (last == null || nowMs - last >= minIntervalMs) {
-        granted[0] = true;
-        return nowMs;
-      }
-      return last;
-    });
-    return granted[0];
+    Long last = lastNudgeMs.get(group);
+    if (last != null && nowMs - last < minIntervalMs) {
+      return false;
+    }
+    lastNudgeMs.put(group, nowMs);
+    return true;
   }
 }

@@ -1,5 +1,6 @@
 package io.cairn.node.raft;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -53,7 +54,7 @@ final class StallTracker<K> {
   }
 
   /** Forgets replicas no longer hosted here. */
-  void retain(java.util.Collection<K> replicas) {
+  void retain(Collection<K> replicas) {
     seen.keySet().retainAll(replicas);
   }
 }
