@@ -8,7 +8,9 @@
 #                                           runs: process faults alone, network faults alone, all
 #                                           faults alone and combined
 #   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults, alone and
-#                                           combined, for MINUTES (default 30), seeds printed
+#        [--duration S]                     combined, for MINUTES (default 30), seeds printed; each
+#                                           run injects faults for S seconds (default 180), longer
+#                                           runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
 #                                           "replay:" line (--duration S --faults LIST --no-combine
 #                                           --nodes 3|5 --shards S --processes P --keys K)
@@ -26,6 +28,7 @@ cd "$ROOT"
 SUITE_SEEDS=(11 12 13)
 MODE=suite
 LONG_MINUTES=30
+LONG_RUN_SECONDS=180
 BUILD=1
 REPLAY_ARGS=()
 
@@ -45,11 +48,18 @@ while [ $# -gt 0 ]; do
       [ $# -gt 1 ] || die "$1 needs a value"
       REPLAY_ARGS+=("$1" "$2"); shift ;;
     --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
 done
+# In a soak, --duration sets the length of each run; nothing else may be fixed there.
+if [ "$MODE" = long ] && [ ${#REPLAY_ARGS[@]} -eq 2 ] && [ "${REPLAY_ARGS[0]}" = --duration ]; then
+  [[ "${REPLAY_ARGS[1]}" =~ ^[0-9]+$ ]] && [ "${REPLAY_ARGS[1]}" -ge 30 ] \
+    || die "--duration in a soak is the seconds of faults per run: a number, at least 30"
+  LONG_RUN_SECONDS="${REPLAY_ARGS[1]}"
+  REPLAY_ARGS=()
+fi
 if [ "$MODE" != replay ] && [ ${#REPLAY_ARGS[@]} -gt 0 ]; then
   die "${REPLAY_ARGS[0]} only makes sense with --seed N (replaying one run)"
 fi
@@ -231,12 +241,14 @@ case "$MODE" in
       --faults all --combine
     ;;
   long)
-    echo "soak: back-to-back chaos runs with all faults, alone and combined, for $LONG_MINUTES minutes"
+    echo "soak: back-to-back chaos runs with all faults, alone and combined, for $LONG_MINUTES minutes," \
+      "$LONG_RUN_SECONDS s of faults per run"
     seed=$(( $(date +%s) % 100000 ))
     end=$((SECONDS + LONG_MINUTES * 60))
     while [ $SECONDS -lt $end ]; do
       left=$(( end - SECONDS ))
-      duration=$(( left > 300 ? 180 : left - 90 ))
+      # A run takes about two minutes beyond its faults (start, settle, final reads, check).
+      duration=$(( left > LONG_RUN_SECONDS + 120 ? LONG_RUN_SECONDS : left - 90 ))
       [ "$duration" -ge 30 ] || break
       chaos_run "soak-seed-$seed" $((duration + 300)) --seed "$seed" --duration "$duration" --faults all --combine
       seed=$((seed + 1))
