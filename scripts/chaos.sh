@@ -237,8 +237,10 @@ case "$MODE" in
       --faults kill,pause,restart --no-combine
     chaos_run "seed-${SUITE_SEEDS[1]}-network-faults" 240 --seed "${SUITE_SEEDS[1]}" --duration 50 \
       --faults partition,link --no-combine
+    # Every fault but disk loss (soaks run that too): the list keeps seed 13's schedule as it was
+    # before the disk-wipe fault existed.
     chaos_run "seed-${SUITE_SEEDS[2]}-all-combined" 260 --seed "${SUITE_SEEDS[2]}" --duration 65 \
-      --faults all --combine
+      --faults kill,pause,partition,link,restart --combine
     ;;
   long)
     echo "soak: back-to-back chaos runs with all faults, alone and combined, for $LONG_MINUTES minutes," \

@@ -27,11 +27,24 @@ public enum Fault {
   /** Throttle one node's egress so its packets queue (and overflow). */
   LINK_SLOW(Category.LINK),
   /** kill -9 every node at once, then start them all again. */
-  RESTART_ALL(Category.RESTART);
+  RESTART_ALL(Category.RESTART),
+  /**
+   * Disk loss: kill -9 a node that leads no group, delete its data directory, start it empty and
+   * wait until every replica it holds has caught up with what its group had committed. Raft
+   * survives losing one node's disk only so: a wiped node forgets its votes and its log, so it
+   * must not be the leader, must not be one of two faults at once, and the next fault must wait
+   * until it holds again what it acknowledged (docs/operations.md, "Losing a node's disk").
+   */
+  WIPE_FOLLOWER(Category.DISK);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {
-    KILL, PAUSE, PARTITION, LINK, RESTART;
+    KILL, PAUSE, PARTITION, LINK, RESTART, DISK;
+
+    /** Faults of these categories are always alone in their episode. */
+    public boolean isAlone() {
+      return this == RESTART || this == DISK;
+    }
 
     /** Network faults can be combined with process faults in one episode. */
     public boolean isNetwork() {
@@ -51,7 +64,7 @@ public enum Fault {
 
   /**
    * Parses a comma-separated list of fault names or category names (kill, pause, partition, link,
-   * restart) or "all", case-insensitive, e.g. {@code kill,partition_isolate_leader}.
+   * restart, disk) or "all", case-insensitive, e.g. {@code kill,partition_isolate_leader}.
    */
   public static Set<Fault> parse(String list) {
     Set<Fault> faults = EnumSet.noneOf(Fault.class);
@@ -73,7 +86,7 @@ public enum Fault {
       }
       if (!matched) {
         throw new IllegalArgumentException("unknown fault '" + raw.strip() + "'; use all, a category (kill, pause,"
-            + " partition, link, restart) or one of " + EnumSet.allOf(Fault.class));
+            + " partition, link, restart, disk) or one of " + EnumSet.allOf(Fault.class));
       }
     }
     if (faults.isEmpty()) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -33,6 +34,7 @@ final class FaultInjector {
   private final PartitionProof proof;
   private final LeaderLocator locator;
   private final FaultLog log;
+  private final DiskWipe diskWipe;
 
   FaultInjector(LabCluster lab, FaultLog log) {
     this.lab = lab;
@@ -41,6 +43,7 @@ final class FaultInjector {
     this.proof = lab.proof();
     this.locator = lab.locator();
     this.log = log;
+    this.diskWipe = new DiskWipe(lab);
   }
 
   Applied apply(Fault fault, Random random) {
@@ -56,6 +59,7 @@ final class FaultInjector {
       case LINK_LOSS -> loss(fault, randomNode(random), 0.2 + 0.2 * random.nextDouble());
       case LINK_SLOW -> slow(fault, randomNode(random));
       case RESTART_ALL -> restartAll(fault);
+      case WIPE_FOLLOWER -> wipe(fault, random);
     };
   }
 
@@ -113,6 +117,21 @@ final class FaultInjector {
         cluster.start(node);
       }
     });
+  }
+
+  /**
+   * Healing a wipe waits until the node caught up ({@link DiskWipe}): the next episode must not
+   * find the cluster's only copies of recent entries on fewer nodes than a majority.
+   */
+  private Applied wipe(Fault fault, Random random) {
+    Optional<DiskWipe.Target> chosen = diskWipe.choose(random);
+    if (chosen.isEmpty()) {
+      return new Applied(fault, "nobody (the cluster was not whole, or no node could be freed of its leaderships)",
+          () -> {});
+    }
+    DiskWipe.Target target = diskWipe.wipe(chosen.get());
+    return new Applied(fault, "n" + target.node() + " (data deleted; rejoins empty and must reach commit "
+        + target.commitByGroup() + ", group 0 = meta)", () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
 
   /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */

@@ -14,7 +14,8 @@ import java.util.Set;
  * <p>Enabled faults are dealt round-robin from a seeded shuffle, so a run long enough for as many
  * episodes as there are faults injects each at least once. With {@code combine}, every second
  * episode pairs its fault with one of the other group (network with process), when both groups
- * are enabled; the network fault is applied first. Whole-cluster restarts are never combined and are held short.
+ * are enabled; the network fault is applied first. Whole-cluster restarts and disk wipes are
+ * never combined ({@link Fault.Category#isAlone}); restarts are held short.
  *
  * <p>Which node a fault hits is decided when it runs (the leader is whoever leads then); the
  * random choices among nodes come from the episode's {@code targetSeed}, so a replay with the same
@@ -55,14 +56,14 @@ public final class FaultPlan {
     Collections.shuffle(deck, random);
     List<Fault> network = deck.stream().filter(f -> f.category().isNetwork()).toList();
     List<Fault> process = deck.stream()
-        .filter(f -> !f.category().isNetwork() && f.category() != Fault.Category.RESTART).toList();
+        .filter(f -> !f.category().isNetwork() && !f.category().isAlone()).toList();
 
     List<Episode> episodes = new ArrayList<>();
     Duration used = Duration.ZERO;
     for (int n = 0; ; n++) {
       Fault first = deck.get(n % deck.size());
       List<Fault> faults = new ArrayList<>(List.of(first));
-      boolean pair = combine && n % 2 == 1 && first.category() != Fault.Category.RESTART;
+      boolean pair = combine && n % 2 == 1 && !first.category().isAlone();
       if (pair) {
         List<Fault> others = first.category().isNetwork() ? process : network;
         if (!others.isEmpty()) {

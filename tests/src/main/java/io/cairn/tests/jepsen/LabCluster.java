@@ -2,6 +2,7 @@ package io.cairn.tests.jepsen;
 
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClientConfig;
+import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.KeyRing;
 import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
@@ -246,6 +247,18 @@ public final class LabCluster implements AutoCloseable {
           throw new IllegalStateException("no shard map from the cluster within " + within, e);
         }
       }
+    }
+  }
+
+  /** Every node's replicas as one node gathers them, or null when none answered within {@code timeout}. */
+  public ClusterStatus clusterStatus(Duration timeout) {
+    try {
+      return control.clusterStatus().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return null;
     }
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -53,6 +54,26 @@ class FaultPlanTest {
   }
 
   @Test
+  void diskWipesAndWholeClusterRestartsAreAlwaysAlone() {
+    List<FaultPlan.Episode> plan = FaultPlan.generate(21, Duration.ofMinutes(6), EnumSet.allOf(Fault.class), true);
+
+    assertThat(plan).anySatisfy(e -> assertThat(e.faults()).containsExactly(Fault.WIPE_FOLLOWER));
+    assertThat(plan).anySatisfy(e -> assertThat(e.faults()).hasSize(2));
+    assertThat(plan).filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
+        .isNotEmpty().allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+  }
+
+  @Test
+  void aWipedNodeHasCaughtUpOnlyWhenEveryGroupReachedItsIndex() {
+    Map<Integer, Long> toReach = Map.of(0, 40L, 1, 900L, 2, 700L);
+
+    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L, 2, 700L), toReach)).isTrue();
+    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 899L, 2, 700L), toReach)).isFalse();
+    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L), toReach)).as("a group not reported yet").isFalse();
+    assertThat(DiskWipe.caughtUp(Map.of(), Map.of())).isTrue();
+  }
+
+  @Test
   void onlyOneGroupEnabledNeverCombines() {
     List<FaultPlan.Episode> plan = FaultPlan.generate(2, Duration.ofMinutes(2), Fault.parse("kill"), true);
 
@@ -66,6 +87,7 @@ class FaultPlanTest {
     assertThat(Fault.parse("partition-bridge, link_loss"))
         .containsExactlyInAnyOrder(Fault.PARTITION_BRIDGE, Fault.LINK_LOSS);
     assertThat(Fault.parse("all")).hasSize(Fault.values().length);
+    assertThat(Fault.parse("disk")).containsExactly(Fault.WIPE_FOLLOWER);
     assertThatThrownBy(() -> Fault.parse("meteor")).isInstanceOf(IllegalArgumentException.class);
   }
 
