@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
@@ -26,16 +28,29 @@ import java.util.stream.Stream;
  * the same time, the entries it had acknowledged could be held by a minority only, and a node
  * lacking them could be elected with the wiped node's vote. So the target leads no group (leaders
  * are moved off it first when every node leads something), the episode has no other fault, it
- * starts from a whole cluster, and it ends only when every replica on the node has applied at
- * least what its group had committed at the moment of the wipe.
+ * starts from a whole cluster, the node comes back only once each of its groups has a leader
+ * elsewhere, and the episode ends only when every replica on the node has applied at least what
+ * that leader had committed.
  */
 final class DiskWipe {
 
-  /** A node about to lose its disk and, per group it holds (0 = meta), the commit index to reach again. */
-  record Target(int node, Map<Integer, Long> commitByGroup) {}
+  /**
+   * A node about to lose its disk, and per group it holds (shard id; 0 = meta) the highest commit
+   * index any replica reported just before: its group's leader must reach it again, elsewhere.
+   */
+  record Target(int node, Map<Integer, Long> committedBefore) {
+    Target {
+      committedBefore = Map.copyOf(committedBefore);
+    }
+
+    Set<Integer> groups() {
+      return new TreeSet<>(committedBefore.keySet());
+    }
+  }
 
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration LEADERS_ELSEWHERE_MAX = Duration.ofSeconds(60);
   private static final Duration CATCH_UP_MAX = Duration.ofSeconds(120);
 
   private final LabCluster lab;
@@ -68,33 +83,26 @@ final class DiskWipe {
       return Optional.empty();
     }
     int node = free.get(random.nextInt(free.size()));
-    return Optional.of(new Target(node, commitsToReach(status, node)));
+    return Optional.of(new Target(node, commitsOf(status, node)));
   }
 
-  /**
-   * kill -9 the node, delete its data directory, and return the target with the commit indexes
-   * the other nodes report now: they cover every entry the wiped node had acknowledged (a leader's
-   * commit index only grows), which the status taken before the kill may have missed.
-   */
-  Target wipe(Target target) {
+  /** kill -9 the node and delete its data directory. */
+  void wipe(Target target) {
     cluster.kill9(target.node());
     deleteRecursively(cluster.dataDir(target.node()));
-    ClusterStatus after = lab.clusterStatus(STATUS_TIMEOUT);
-    if (after == null) {
-      return target;
-    }
-    Map<Integer, Long> toReach = new TreeMap<>(target.commitByGroup());
-    after.getNodesList().forEach(n -> n.getReplicasList().forEach(r ->
-        toReach.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
-    return new Target(target.node(), toReach);
   }
 
   /**
-   * Starts the wiped node and waits until each of its replicas has applied its target index.
+   * Brings the wiped node back: first waits until every group it holds has a leader among the
+   * other nodes (so its empty log and forgotten vote cannot take part in an election that
+   * decides what was committed: the node was chosen leading nothing, but leadership may have
+   * moved to it just before the kill), takes the commit indexes those leaders report, starts the
+   * node and waits until each of its replicas has applied its group's index.
    *
-   * @throws IllegalStateException with what the node reported last and its log tail, on timeout
+   * @throws IllegalStateException with what was seen last and the node's log tail, on timeout
    */
   void restartAndAwaitCaughtUp(Target target) {
+    Map<Integer, Long> toReach = awaitLeadersElsewhere(target);
     cluster.start(target.node());
     long deadline = System.nanoTime() + CATCH_UP_MAX.toNanos();
     Map<Integer, Long> applied = Map.of();
@@ -104,14 +112,45 @@ final class DiskWipe {
             + cluster.tail(target.node(), 40));
       }
       applied = appliedOf(lab.clusterStatus(STATUS_TIMEOUT), target.node());
-      if (caughtUp(applied, target.commitByGroup())) {
+      if (caughtUp(applied, toReach)) {
         return;
       }
       Pacing.pause(Duration.ofMillis(250));
     }
     throw new IllegalStateException("wiped n" + target.node() + " did not catch up within " + CATCH_UP_MAX
-        + ": must reach " + target.commitByGroup() + ", applied " + applied + "; log tail:\n"
+        + ": must reach " + toReach + " (group 0 = meta), applied " + applied + "; log tail:\n"
         + cluster.tail(target.node(), 40));
+  }
+
+  /**
+   * Per group of the target, the commit index of its leader on another node, once each has one
+   * that has committed at least what the group had committed before the wipe (a new leader's
+   * commit index catches up only when it commits its first entry).
+   */
+  private Map<Integer, Long> awaitLeadersElsewhere(Target target) {
+    long deadline = System.nanoTime() + LEADERS_ELSEWHERE_MAX.toNanos();
+    String wiped = "n" + target.node();
+    Map<Integer, Long> commits = new TreeMap<>();
+    while (true) {
+      ClusterStatus status = lab.clusterStatus(STATUS_TIMEOUT);
+      commits.clear();
+      if (status != null) {
+        status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped))
+            .forEach(n -> n.getReplicasList().stream()
+                .filter(r -> r.getRole().equals("LEADER") && r.getCommitIndex()
+                    >= target.committedBefore().getOrDefault(groupOf(r), Long.MAX_VALUE))
+                .forEach(r -> commits.merge(groupOf(r), r.getCommitIndex(), Math::max)));
+      }
+      if (commits.keySet().containsAll(target.groups())) {
+        return Map.copyOf(commits);
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("after wiping " + wiped + ", groups " + target.groups() + " (0 = meta) did"
+            + " not all elect a leader among the other nodes that committed " + target.committedBefore() + " within "
+            + LEADERS_ELSEWHERE_MAX + "; such leaders seen for " + commits.keySet());
+      }
+      Pacing.pause(Duration.ofMillis(250));
+    }
   }
 
   static boolean caughtUp(Map<Integer, Long> applied, Map<Integer, Long> toReach) {
@@ -165,17 +204,14 @@ final class DiskWipe {
     }
   }
 
-  /** Per group held by {@code node}, the highest commit index any replica of that group reported. */
-  private static Map<Integer, Long> commitsToReach(ClusterStatus status, int node) {
+  /** Per group held by {@code node}, the highest commit index any of its replicas reported. */
+  private static Map<Integer, Long> commitsOf(ClusterStatus status, int node) {
     Map<Integer, Long> held = new TreeMap<>();
     String id = "n" + node;
     status.getNodesList().stream().filter(n -> n.getNodeId().equals(id))
         .forEach(n -> n.getReplicasList().forEach(r -> held.put(groupOf(r), 0L)));
-    for (NodeStatus n : status.getNodesList()) {
-      for (ReplicaStatus r : n.getReplicasList()) {
-        held.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()));
-      }
-    }
+    status.getNodesList().forEach(n -> n.getReplicasList().forEach(r ->
+        held.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
     return held;
   }
 

@@ -129,9 +129,10 @@ final class FaultInjector {
       return new Applied(fault, "nobody (the cluster was not whole, or no node could be freed of its leaderships)",
           () -> {});
     }
-    DiskWipe.Target target = diskWipe.wipe(chosen.get());
-    return new Applied(fault, "n" + target.node() + " (data deleted; rejoins empty and must reach commit "
-        + target.commitByGroup() + ", group 0 = meta)", () -> diskWipe.restartAndAwaitCaughtUp(target));
+    DiskWipe.Target target = chosen.get();
+    diskWipe.wipe(target);
+    return new Applied(fault, "n" + target.node() + " (data deleted; rejoins empty and must catch up on groups "
+        + target.groups() + ", 0 = meta)", () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
 
   /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */
