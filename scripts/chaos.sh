@@ -7,10 +7,10 @@
 #                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
 #                                           runs: process faults alone, network faults alone, all
 #                                           faults alone and combined
-#   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults, alone and
-#        [--duration S]                     combined, for MINUTES (default 30), seeds printed; each
-#                                           run injects faults for S seconds (default 180), longer
-#                                           runs spend more of the soak under faults
+#   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults (or LIST),
+#        [--duration S] [--faults LIST]     alone and combined, for MINUTES (default 30), seeds
+#                                           printed; each run injects faults for S seconds (default
+#                                           180): longer runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
 #                                           "replay:" line (--duration S --faults LIST --no-combine
 #                                           --nodes 3|5 --shards S --processes P --keys K)
@@ -29,6 +29,7 @@ SUITE_SEEDS=(11 12 13)
 MODE=suite
 LONG_MINUTES=30
 LONG_RUN_SECONDS=180
+LONG_FAULTS=all
 BUILD=1
 REPLAY_ARGS=()
 
@@ -53,11 +54,21 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-# In a soak, --duration sets the length of each run; nothing else may be fixed there.
-if [ "$MODE" = long ] && [ ${#REPLAY_ARGS[@]} -eq 2 ] && [ "${REPLAY_ARGS[0]}" = --duration ]; then
-  [[ "${REPLAY_ARGS[1]}" =~ ^[0-9]+$ ]] && [ "${REPLAY_ARGS[1]}" -ge 30 ] \
-    || die "--duration in a soak is the seconds of faults per run: a number, at least 30"
-  LONG_RUN_SECONDS="${REPLAY_ARGS[1]}"
+# In a soak, --duration sets the length of each run and --faults what it injects; nothing else
+# may be fixed there.
+if [ "$MODE" = long ]; then
+  soak_args=()
+  for ((i = 0; i < ${#REPLAY_ARGS[@]}; i += 2)); do
+    case "${REPLAY_ARGS[i]}" in
+      --duration)
+        [[ "${REPLAY_ARGS[i + 1]}" =~ ^[0-9]+$ ]] && [ "${REPLAY_ARGS[i + 1]}" -ge 30 ] \
+          || die "--duration in a soak is the seconds of faults per run: a number, at least 30"
+        LONG_RUN_SECONDS="${REPLAY_ARGS[i + 1]}" ;;
+      --faults) LONG_FAULTS="${REPLAY_ARGS[i + 1]}" ;;
+      *) soak_args+=("${REPLAY_ARGS[i]}") ;;
+    esac
+  done
+  [ ${#soak_args[@]} -eq 0 ] || die "${soak_args[0]} only makes sense with --seed N (replaying one run)"
   REPLAY_ARGS=()
 fi
 if [ "$MODE" != replay ] && [ ${#REPLAY_ARGS[@]} -gt 0 ]; then
@@ -243,16 +254,18 @@ case "$MODE" in
       --faults kill,pause,partition,link,restart --combine
     ;;
   long)
-    echo "soak: back-to-back chaos runs with all faults, alone and combined, for $LONG_MINUTES minutes," \
-      "$LONG_RUN_SECONDS s of faults per run"
+    echo "soak: back-to-back chaos runs with faults '$LONG_FAULTS', alone and combined, for $LONG_MINUTES" \
+      "minutes, $LONG_RUN_SECONDS s of faults per run"
     seed=$(( $(date +%s) % 100000 ))
     end=$((SECONDS + LONG_MINUTES * 60))
     while [ $SECONDS -lt $end ]; do
       left=$(( end - SECONDS ))
-      # A run takes about two minutes beyond its faults (start, settle, final reads, check).
-      duration=$(( left > LONG_RUN_SECONDS + 120 ? LONG_RUN_SECONDS : left - 90 ))
+      # A run's wall clock is about 1.5 x its faults (the nemesis waits for a whole cluster after
+      # every episode) plus a minute and a half (start, recovery tail, final reads, check).
+      duration=$(( left > LONG_RUN_SECONDS * 3 / 2 + 90 ? LONG_RUN_SECONDS : (left - 90) * 2 / 3 ))
       [ "$duration" -ge 30 ] || break
-      chaos_run "soak-seed-$seed" $((duration + 300)) --seed "$seed" --duration "$duration" --faults all --combine
+      chaos_run "soak-seed-$seed" $((duration * 2 + 300)) --seed "$seed" --duration "$duration" \
+        --faults "$LONG_FAULTS" --combine
       seed=$((seed + 1))
     done
     ;;

@@ -39,7 +39,11 @@ public final class ChaosRun {
 
   private static final Duration HEALTHY_AFTER_HEAL_MAX = Duration.ofSeconds(120);
   private static final Duration FINAL_READS_MAX = Duration.ofSeconds(60);
-  private static final Duration NEMESIS_OVERRUN_MAX = Duration.ofMinutes(4);
+  /**
+   * How much longer than its plan the nemesis may take (it waits for a whole cluster after every
+   * episode, ~5 s each) before it is stopped; at least 4 minutes, half the run for long runs.
+   */
+  private static final Duration NEMESIS_OVERRUN_MIN = Duration.ofMinutes(4);
   /**
    * How long the workload goes on after the last fault is healed: so the last fault's recovery is
    * in the history (a whole-cluster restart as the last episode otherwise shows as "unrecovered")
@@ -140,10 +144,12 @@ public final class ChaosRun {
           workload.start();
           Thread nemesisThread = new Thread(nemesis, "nemesis");
           nemesisThread.start();
-          nemesisThread.join(options.duration().plus(NEMESIS_OVERRUN_MAX).toMillis());
+          Duration half = options.duration().dividedBy(2);
+          Duration overrun = half.compareTo(NEMESIS_OVERRUN_MIN) > 0 ? half : NEMESIS_OVERRUN_MIN;
+          nemesisThread.join(options.duration().plus(overrun).toMillis());
           if (nemesisThread.isAlive()) {
             nemesis.stop();
-            nemesisThread.join(NEMESIS_OVERRUN_MAX.toMillis());
+            nemesisThread.join(NEMESIS_OVERRUN_MIN.toMillis());
           }
           episodes = nemesis.episodesRun();
           // On a failure below, closing the workload stops it.
