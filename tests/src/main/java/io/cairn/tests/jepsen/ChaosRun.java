@@ -66,7 +66,7 @@ public final class ChaosRun {
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
       System.err.println("usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
-          + "restart|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
+          + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
           + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
       System.exit(64);
       return;

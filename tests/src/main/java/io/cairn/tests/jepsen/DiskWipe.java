@@ -24,19 +24,20 @@ import java.util.stream.Stream;
 /**
  * The disk-loss fault ({@link Fault#WIPE_FOLLOWER}): a node loses its data directory and rejoins
  * empty under the same id, which Raft survives only under conditions this class enforces. A
- * wiped node has forgotten its log and its votes: were it a leader, or were another node down at
- * the same time, the entries it had acknowledged could be held by a minority only, and a node
- * lacking them could be elected with the wiped node's vote. So the target leads no group (leaders
- * are moved off it first when every node leads something), the episode has no other fault, it
- * starts from a whole cluster, the node comes back only once each of its groups has a leader
- * elsewhere, and the episode ends only when every replica on the node has applied at least what
- * that leader had committed.
+ * wiped node has forgotten its log and its votes. Entries it had acknowledged may sit on a bare
+ * majority that includes it; if it came back empty while another replica still lacked them, that
+ * replica could win an election with the wiped node's vote and those committed entries would be
+ * gone. So: the target leads no group and takes part in no election; the episode has no other
+ * fault and starts from a whole cluster; the node is started again only when, in every group it
+ * holds, a leader on another node and every other replica hold everything that leader had
+ * committed after the kill; and the episode ends only when the node's replicas hold it too.
  */
 final class DiskWipe {
 
   /**
    * A node about to lose its disk, and per group it holds (shard id; 0 = meta) the highest commit
-   * index any replica reported just before: its group's leader must reach it again, elsewhere.
+   * index any replica reported just before: the group's next leader must have committed at least
+   * that much.
    */
   record Target(int node, Map<Integer, Long> committedBefore) {
     Target {
@@ -50,8 +51,8 @@ final class DiskWipe {
 
   private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(5);
-  private static final Duration LEADERS_ELSEWHERE_MAX = Duration.ofSeconds(60);
-  private static final Duration CATCH_UP_MAX = Duration.ofSeconds(120);
+  /** Everything the heal waits for (the others settling, then the node catching up). */
+  private static final Duration HEAL_MAX = Duration.ofSeconds(150);
 
   private final LabCluster lab;
   private final ProcessCluster cluster;
@@ -62,22 +63,22 @@ final class DiskWipe {
   }
 
   /**
-   * A node that leads no group, picked with {@code random}; empty when the cluster did not answer
-   * whole or no node could be freed of its leaderships.
+   * A node whose every replica is a follower that knows its leader, picked with {@code random};
+   * empty when the cluster did not answer whole or no node could be freed of its leaderships.
    */
   Optional<Target> choose(Random random) {
     ClusterStatus status = lab.clusterStatus(STATUS_TIMEOUT);
     if (!isWhole(status)) {
       return Optional.empty();
     }
-    List<Integer> free = nodesLeadingNothing(status);
+    List<Integer> free = settledFollowers(status);
     if (free.isEmpty()) {
       moveDataLeadershipsOff(status, random);
       status = lab.clusterStatus(STATUS_TIMEOUT);
       if (!isWhole(status)) {
         return Optional.empty();
       }
-      free = nodesLeadingNothing(status);
+      free = settledFollowers(status);
     }
     if (free.isEmpty()) {
       return Optional.empty();
@@ -86,25 +87,26 @@ final class DiskWipe {
     return Optional.of(new Target(node, commitsOf(status, node)));
   }
 
-  /** kill -9 the node and delete its data directory. */
+  /**
+   * kill -9 the node and delete its data directory. If the delete fails the node stays down and
+   * the exception ends the run (a half-deleted store must not be started).
+   */
   void wipe(Target target) {
     cluster.kill9(target.node());
     deleteRecursively(cluster.dataDir(target.node()));
   }
 
   /**
-   * Brings the wiped node back: first waits until every group it holds has a leader among the
-   * other nodes (so its empty log and forgotten vote cannot take part in an election that
-   * decides what was committed: the node was chosen leading nothing, but leadership may have
-   * moved to it just before the kill), takes the commit indexes those leaders report, starts the
-   * node and waits until each of its replicas has applied its group's index.
+   * Brings the wiped node back once the other replicas of its groups are settled (see the class
+   * comment), then waits until each of its replicas has applied what its group's leader had
+   * committed.
    *
    * @throws IllegalStateException with what was seen last and the node's log tail, on timeout
    */
   void restartAndAwaitCaughtUp(Target target) {
-    Map<Integer, Long> toReach = awaitLeadersElsewhere(target);
+    long deadline = System.nanoTime() + HEAL_MAX.toNanos();
+    Map<Integer, Long> toReach = awaitOthersSettled(target, deadline);
     cluster.start(target.node());
-    long deadline = System.nanoTime() + CATCH_UP_MAX.toNanos();
     Map<Integer, Long> applied = Map.of();
     while (System.nanoTime() < deadline) {
       if (!cluster.isAlive(target.node())) {
@@ -117,40 +119,56 @@ final class DiskWipe {
       }
       Pacing.pause(Duration.ofMillis(250));
     }
-    throw new IllegalStateException("wiped n" + target.node() + " did not catch up within " + CATCH_UP_MAX
+    throw new IllegalStateException("wiped n" + target.node() + " did not catch up within " + HEAL_MAX
         + ": must reach " + toReach + " (group 0 = meta), applied " + applied + "; log tail:\n"
         + cluster.tail(target.node(), 40));
   }
 
   /**
-   * Per group of the target, the commit index of its leader on another node, once each has one
-   * that has committed at least what the group had committed before the wipe (a new leader's
-   * commit index catches up only when it commits its first entry).
+   * Waits until, in every group of the target, a leader on another node has committed at least
+   * what the group had committed before the wipe (a new leader's commit index catches up only
+   * when it commits its first entry), and every other replica of the group is a follower whose
+   * commit index has reached that leader's, as first seen after the wipe. A Ratis follower's
+   * commit index never passes what it has written itself, so the others then hold every entry
+   * the wiped node could have acknowledged. Returns those commit indexes.
    */
-  private Map<Integer, Long> awaitLeadersElsewhere(Target target) {
-    long deadline = System.nanoTime() + LEADERS_ELSEWHERE_MAX.toNanos();
+  private Map<Integer, Long> awaitOthersSettled(Target target, long deadline) {
     String wiped = "n" + target.node();
-    Map<Integer, Long> commits = new TreeMap<>();
+    Map<Integer, Long> leaderCommit = new TreeMap<>();
+    Set<Integer> settled = new TreeSet<>();
     while (true) {
       ClusterStatus status = lab.clusterStatus(STATUS_TIMEOUT);
-      commits.clear();
+      settled.clear();
       if (status != null) {
-        status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped))
-            .forEach(n -> n.getReplicasList().stream()
-                .filter(r -> r.getRole().equals("LEADER") && r.getCommitIndex()
-                    >= target.committedBefore().getOrDefault(groupOf(r), Long.MAX_VALUE))
-                .forEach(r -> commits.merge(groupOf(r), r.getCommitIndex(), Math::max)));
+        List<NodeStatus> others = status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped)).toList();
+        others.forEach(n -> n.getReplicasList().stream()
+            .filter(r -> r.getRole().equals("LEADER")
+                && r.getCommitIndex() >= target.committedBefore().getOrDefault(groupOf(r), Long.MAX_VALUE))
+            .forEach(r -> leaderCommit.putIfAbsent(groupOf(r), r.getCommitIndex())));
+        for (int group : target.groups()) {
+          Long commit = leaderCommit.get(group);
+          if (commit != null && othersHold(others, group, commit)) {
+            settled.add(group);
+          }
+        }
       }
-      if (commits.keySet().containsAll(target.groups())) {
-        return Map.copyOf(commits);
+      if (settled.containsAll(target.groups())) {
+        return Map.copyOf(leaderCommit);
       }
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("after wiping " + wiped + ", groups " + target.groups() + " (0 = meta) did"
-            + " not all elect a leader among the other nodes that committed " + target.committedBefore() + " within "
-            + LEADERS_ELSEWHERE_MAX + "; such leaders seen for " + commits.keySet());
+        throw new IllegalStateException("after wiping " + wiped + " (groups " + target.groups() + ", 0 = meta,"
+            + " committed " + target.committedBefore() + " before), the other replicas did not settle within "
+            + HEAL_MAX + ": leaders' commits seen " + leaderCommit + ", settled groups " + settled);
       }
       Pacing.pause(Duration.ofMillis(250));
     }
+  }
+
+  /** Every replica of {@code group} on {@code nodes} leads or follows a leader, at commit ≥ {@code commit}. */
+  private static boolean othersHold(List<NodeStatus> nodes, int group, long commit) {
+    return nodes.stream().flatMap(n -> n.getReplicasList().stream()).filter(r -> groupOf(r) == group)
+        .allMatch(r -> (r.getRole().equals("LEADER") || r.getRole().equals("FOLLOWER") && !r.getLeaderId().isEmpty())
+            && r.getCommitIndex() >= commit);
   }
 
   static boolean caughtUp(Map<Integer, Long> applied, Map<Integer, Long> toReach) {
@@ -161,12 +179,14 @@ final class DiskWipe {
     return status != null && status.getUnreachableCount() == 0 && status.getNodesCount() == cluster.size();
   }
 
-  private static List<Integer> nodesLeadingNothing(ClusterStatus status) {
+  /** Nodes holding some replica, each a follower that knows its leader (so in no election). */
+  private static List<Integer> settledFollowers(ClusterStatus status) {
     List<Integer> free = new ArrayList<>();
     for (NodeStatus node : status.getNodesList()) {
       boolean holds = node.getReplicasCount() > 0;
-      boolean leads = node.getReplicasList().stream().anyMatch(r -> r.getRole().equals("LEADER"));
-      if (holds && !leads) {
+      boolean allFollow = node.getReplicasList().stream()
+          .allMatch(r -> r.getRole().equals("FOLLOWER") && !r.getLeaderId().isEmpty());
+      if (holds && allFollow) {
         free.add(LeaderLocator.nodeIndex(node.getNodeId()));
       }
     }
@@ -174,12 +194,13 @@ final class DiskWipe {
   }
 
   /**
-   * Every node leads a group: picks one that does not lead the meta group (whose leadership the
-   * harness cannot move) and hands its data shards to other replicas. A refusal is left at that;
-   * the caller looks again.
+   * No node is free: picks one that holds replicas but does not lead the meta group (whose
+   * leadership the harness cannot move) and hands its data shards to other replicas. A refusal
+   * is left at that; the caller looks again.
    */
   private void moveDataLeadershipsOff(ClusterStatus status, Random random) {
     List<NodeStatus> candidates = status.getNodesList().stream()
+        .filter(n -> n.getReplicasCount() > 0)
         .filter(n -> n.getReplicasList().stream().noneMatch(r -> r.getIsMeta() && r.getRole().equals("LEADER")))
         .toList();
     if (candidates.isEmpty()) {
@@ -187,13 +208,13 @@ final class DiskWipe {
     }
     NodeStatus node = candidates.get(random.nextInt(candidates.size()));
     int index = LeaderLocator.nodeIndex(node.getNodeId());
-    ShardMap map = lab.shardMap(STATUS_TIMEOUT);
     for (ReplicaStatus r : node.getReplicasList()) {
       if (!r.getIsMeta() && r.getRole().equals("LEADER")) {
         List<Integer> others = new ArrayList<>(lab.locator().replicas(r.getShardId()));
         others.remove(Integer.valueOf(index));
         if (!others.isEmpty()) {
           try {
+            ShardMap map = lab.shardMap(STATUS_TIMEOUT);
             LeadershipTransfer.transfer(map, r.getShardId(), others.get(random.nextInt(others.size())),
                 TRANSFER_TIMEOUT);
           } catch (RuntimeException refused) {

@@ -21,8 +21,16 @@ import java.util.Random;
  */
 final class FaultInjector {
 
-  /** A fault in force: what it hit, and how to undo it. */
-  record Applied(Fault fault, String target, Runnable heal) {}
+  /** A fault in force: what it hit, and how to undo it; or, when {@code skipped}, why it hit nothing. */
+  record Applied(Fault fault, String target, Runnable heal, boolean skipped) {
+    Applied(Fault fault, String target, Runnable heal) {
+      this(fault, target, heal, false);
+    }
+
+    static Applied skipped(Fault fault, String why) {
+      return new Applied(fault, why, () -> {}, true);
+    }
+  }
 
   private static final Duration NODE_HEALTHY_MAX = Duration.ofSeconds(90);
   private static final int SLOW_RATE_KBIT = 64;
@@ -126,8 +134,7 @@ final class FaultInjector {
   private Applied wipe(Fault fault, Random random) {
     Optional<DiskWipe.Target> chosen = diskWipe.choose(random);
     if (chosen.isEmpty()) {
-      return new Applied(fault, "nobody (the cluster was not whole, or no node could be freed of its leaderships)",
-          () -> {});
+      return Applied.skipped(fault, "the cluster was not whole, or no node could be freed of its leaderships");
     }
     DiskWipe.Target target = chosen.get();
     diskWipe.wipe(target);

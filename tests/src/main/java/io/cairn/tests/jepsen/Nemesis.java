@@ -56,6 +56,10 @@ final class Nemesis implements Runnable {
       for (Fault fault : episode.faults()) {
         long start = System.nanoTime();
         FaultInjector.Applied a = injector.apply(fault, random);
+        if (a.skipped()) {
+          progress.accept("episode " + episode.number() + ": " + fault + " skipped: " + a.target());
+          continue;
+        }
         applied.add(a);
         events.add(log.started(fault, a.target(), start));
         progress.accept("episode " + episode.number() + ": " + fault + " " + a.target() + " for "

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -61,16 +60,6 @@ class FaultPlanTest {
     assertThat(plan).anySatisfy(e -> assertThat(e.faults()).hasSize(2));
     assertThat(plan).filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
         .isNotEmpty().allSatisfy(e -> assertThat(e.faults()).hasSize(1));
-  }
-
-  @Test
-  void aWipedNodeHasCaughtUpOnlyWhenEveryGroupReachedItsIndex() {
-    Map<Integer, Long> toReach = Map.of(0, 40L, 1, 900L, 2, 700L);
-
-    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L, 2, 700L), toReach)).isTrue();
-    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 899L, 2, 700L), toReach)).isFalse();
-    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L), toReach)).as("a group not reported yet").isFalse();
-    assertThat(DiskWipe.caughtUp(Map.of(), Map.of())).isTrue();
   }
 
   @Test
