@@ -4,14 +4,21 @@
 # leader kill of every run (median, p99, max of kill -> next OK write on that shard), plus the
 # same for whole-cluster restarts. Reads the soak-seed-*.log files chaos.sh writes.
 #
-#   scripts/soak-report.sh [SUITE_DIR]    default: the newest tests/target/chaos/suite-*
+#   scripts/soak-report.sh [SUITE_DIR ...]    default: the newest tests/target/chaos/suite-*
+#                                             (several: one soak that was restarted, summed)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DIR="${1:-$(ls -d "$ROOT"/tests/target/chaos/suite-* 2>/dev/null | sort | tail -n 1)}"
-[ -n "$DIR" ] && [ -d "$DIR" ] || { echo "soak-report.sh: no suite directory (run scripts/chaos.sh --long first)" >&2; exit 2; }
+DIRS=("$@")
+if [ ${#DIRS[@]} -eq 0 ]; then
+  DIRS=("$(ls -d "$ROOT"/tests/target/chaos/suite-* 2>/dev/null | sort | tail -n 1)")
+fi
 shopt -s nullglob
-logs=("$DIR"/soak-seed-*.log)
-[ "${#logs[@]}" -gt 0 ] || { echo "soak-report.sh: no soak-seed-*.log in $DIR" >&2; exit 2; }
+logs=()
+for DIR in "${DIRS[@]}"; do
+  [ -n "$DIR" ] && [ -d "$DIR" ] || { echo "soak-report.sh: no suite directory '$DIR' (run scripts/chaos.sh --long first)" >&2; exit 2; }
+  logs+=("$DIR"/soak-seed-*.log)
+done
+[ "${#logs[@]}" -gt 0 ] || { echo "soak-report.sh: no soak-seed-*.log in ${DIRS[*]}" >&2; exit 2; }
 
 awk '
   function pct(arr, n, p,   r) { if (n == 0) return "-"; r = int(p * n); if (r < p * n) r++; if (r < 1) r = 1; return arr[r] }
@@ -40,4 +47,4 @@ awk '
     printf "whole-cluster restarts: %d recovered, %d unrecovered; median %s ms, p99 %s ms, max %s ms; %d operations ended INFO meanwhile\n", nr, runrec, pct(r, nr, 0.5), pct(r, nr, 0.99), pct(r, nr, 1.0), rinfo
   }
 ' "${logs[@]}"
-echo "logs: $DIR/soak-seed-*.log"
+printf 'logs: %s/soak-seed-*.log\n' "${DIRS[@]}"
