@@ -88,12 +88,22 @@ final class DiskWipe {
   }
 
   /**
-   * kill -9 the node and delete its data directory. If the delete fails the node stays down and
-   * the exception ends the run (a half-deleted store must not be started).
+   * kill -9 the node and delete its data directory; returns the target with its commit floors
+   * raised to what the other replicas report after the kill (entries may have committed between
+   * the choice and the kill). If the delete fails the node stays down and the exception ends the
+   * run (a half-deleted store must not be started).
    */
-  void wipe(Target target) {
+  Target wipe(Target target) {
     cluster.kill9(target.node());
     deleteRecursively(cluster.dataDir(target.node()));
+    ClusterStatus after = lab.clusterStatus(STATUS_TIMEOUT);
+    if (after == null) {
+      return target;
+    }
+    Map<Integer, Long> floors = new TreeMap<>(target.committedBefore());
+    after.getNodesList().forEach(n -> n.getReplicasList().forEach(r ->
+        floors.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
+    return new Target(target.node(), floors);
   }
 
   /**
@@ -139,7 +149,9 @@ final class DiskWipe {
     while (true) {
       ClusterStatus status = lab.clusterStatus(STATUS_TIMEOUT);
       settled.clear();
-      if (status != null) {
+      // Only a status in which every other node answered: a silent one could be the laggard.
+      if (status != null && status.getUnreachableMap().keySet().stream().allMatch(wiped::equals)
+          && status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped)).count() == cluster.size() - 1) {
         List<NodeStatus> others = status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped)).toList();
         others.forEach(n -> n.getReplicasList().stream()
             .filter(r -> r.getRole().equals("LEADER")

@@ -136,8 +136,7 @@ final class FaultInjector {
     if (chosen.isEmpty()) {
       return Applied.skipped(fault, "the cluster was not whole, or no node could be freed of its leaderships");
     }
-    DiskWipe.Target target = chosen.get();
-    diskWipe.wipe(target);
+    DiskWipe.Target target = diskWipe.wipe(chosen.get());
     return new Applied(fault, "n" + target.node() + " (data deleted; rejoins empty and must catch up on groups "
         + target.groups() + ", 0 = meta)", () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
