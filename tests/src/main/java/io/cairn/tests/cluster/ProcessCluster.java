@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * A real Cairn cluster of separate node processes for integration and fault tests.
@@ -142,6 +144,27 @@ public final class ProcessCluster implements AutoCloseable {
 
   public Path dataDir(int node) {
     return workDir.resolve("n" + node).resolve("data");
+  }
+
+  /**
+   * Deletes a stopped node's data directory (a lost disk); its next {@link #start(int)} begins
+   * empty. Refuses a running node.
+   */
+  public void deleteData(int node) {
+    if (isAlive(node)) {
+      throw new IllegalStateException("node " + node + " is running; stop it before deleting its data");
+    }
+    Path dir = dataDir(node);
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete the data of node " + node + ": " + dir, e);
+    }
   }
 
   public Path log(int node) {

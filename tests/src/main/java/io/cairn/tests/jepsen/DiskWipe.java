@@ -5,13 +5,8 @@ import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -95,15 +90,9 @@ final class DiskWipe {
    */
   Target wipe(Target target) {
     cluster.kill9(target.node());
-    deleteRecursively(cluster.dataDir(target.node()));
+    cluster.deleteData(target.node());
     ClusterStatus after = lab.clusterStatus(STATUS_TIMEOUT);
-    if (after == null) {
-      return target;
-    }
-    Map<Integer, Long> floors = new TreeMap<>(target.committedBefore());
-    after.getNodesList().forEach(n -> n.getReplicasList().forEach(r ->
-        floors.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
-    return new Target(target.node(), floors);
+    return after == null ? target : new Target(target.node(), raisedToCommits(target.committedBefore(), after));
   }
 
   /**
@@ -219,59 +208,56 @@ final class DiskWipe {
       return;
     }
     NodeStatus node = candidates.get(random.nextInt(candidates.size()));
-    int index = LeaderLocator.nodeIndex(node.getNodeId());
-    for (ReplicaStatus r : node.getReplicasList()) {
-      if (!r.getIsMeta() && r.getRole().equals("LEADER")) {
-        List<Integer> others = new ArrayList<>(lab.locator().replicas(r.getShardId()));
-        others.remove(Integer.valueOf(index));
+    List<Integer> led = node.getReplicasList().stream().filter(r -> !r.getIsMeta() && r.getRole().equals("LEADER"))
+        .map(ReplicaStatus::getShardId).toList();
+    if (led.isEmpty()) {
+      return;
+    }
+    try {
+      ShardMap map = lab.shardMap(STATUS_TIMEOUT);
+      for (int shard : led) {
+        List<Integer> others = status.getNodesList().stream().filter(n -> !n.getNodeId().equals(node.getNodeId()))
+            .filter(n -> n.getReplicasList().stream().anyMatch(r -> !r.getIsMeta() && r.getShardId() == shard))
+            .map(n -> LeaderLocator.nodeIndex(n.getNodeId())).toList();
         if (!others.isEmpty()) {
-          try {
-            ShardMap map = lab.shardMap(STATUS_TIMEOUT);
-            LeadershipTransfer.transfer(map, r.getShardId(), others.get(random.nextInt(others.size())),
-                TRANSFER_TIMEOUT);
-          } catch (RuntimeException refused) {
-            // looked at again by the caller
-          }
+          LeadershipTransfer.transfer(map, shard, others.get(random.nextInt(others.size())), TRANSFER_TIMEOUT);
         }
       }
+    } catch (RuntimeException refused) {
+      // looked at again by the caller
     }
   }
 
   /** Per group held by {@code node}, the highest commit index any of its replicas reported. */
   private static Map<Integer, Long> commitsOf(ClusterStatus status, int node) {
     Map<Integer, Long> held = new TreeMap<>();
-    String id = "n" + node;
-    status.getNodesList().stream().filter(n -> n.getNodeId().equals(id))
-        .forEach(n -> n.getReplicasList().forEach(r -> held.put(groupOf(r), 0L)));
+    replicasOf(status, node).forEach(r -> held.put(groupOf(r), 0L));
+    return raisedToCommits(held, status);
+  }
+
+  /** {@code floors} with each group raised to the highest commit index a replica of it reports. */
+  private static Map<Integer, Long> raisedToCommits(Map<Integer, Long> floors, ClusterStatus status) {
+    Map<Integer, Long> raised = new TreeMap<>(floors);
     status.getNodesList().forEach(n -> n.getReplicasList().forEach(r ->
-        held.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
-    return held;
+        raised.computeIfPresent(groupOf(r), (g, commit) -> Math.max(commit, r.getCommitIndex()))));
+    return raised;
   }
 
   private static Map<Integer, Long> appliedOf(ClusterStatus status, int node) {
     Map<Integer, Long> applied = new TreeMap<>();
     if (status != null) {
-      String id = "n" + node;
-      status.getNodesList().stream().filter(n -> n.getNodeId().equals(id))
-          .forEach(n -> n.getReplicasList().forEach(r -> applied.put(groupOf(r), r.getAppliedIndex())));
+      replicasOf(status, node).forEach(r -> applied.put(groupOf(r), r.getAppliedIndex()));
     }
     return applied;
   }
 
-  private static int groupOf(ReplicaStatus r) {
-    return r.getIsMeta() ? 0 : r.getShardId();
+  private static Stream<ReplicaStatus> replicasOf(ClusterStatus status, int node) {
+    String id = "n" + node;
+    return status.getNodesList().stream().filter(n -> n.getNodeId().equals(id))
+        .flatMap(n -> n.getReplicasList().stream());
   }
 
-  private static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete the data of a wiped node: " + dir, e);
-    }
+  private static int groupOf(ReplicaStatus r) {
+    return r.getIsMeta() ? 0 : r.getShardId();
   }
 }

@@ -29,11 +29,10 @@ public enum Fault {
   /** kill -9 every node at once, then start them all again. */
   RESTART_ALL(Category.RESTART),
   /**
-   * Disk loss: kill -9 a node that leads no group, delete its data directory, start it empty and
-   * wait until every replica it holds has caught up with what its group had committed. Raft
-   * survives losing one node's disk only so: a wiped node forgets its votes and its log, so it
-   * must not be the leader, must not be one of two faults at once, and the next fault must wait
-   * until it holds again what it acknowledged (docs/operations.md, "Losing a node's disk").
+   * Disk loss: kill -9 a node that only follows, delete its data directory, start it empty once
+   * the others hold all it had acknowledged, and wait until it has caught up. Raft survives
+   * losing one node's disk only under the conditions {@link DiskWipe} enforces (docs/operations.md,
+   * "Failures", a disk is lost).
    */
   WIPE_FOLLOWER(Category.DISK);
 

@@ -16,7 +16,8 @@ import java.util.Random;
  * {@link PartitionProof.NotCutException}.
  *
  * <p>Healing only undoes the fault (a killed node is started again, not waited for), so that all
- * faults of an episode end together; {@link #awaitRecovered()} then waits until every node is
+ * faults of an episode end together (a disk wipe, always alone, is the exception: its heal waits
+ * for the node to catch up); {@link #awaitRecovered()} then waits until every node is
  * healthy, and the next episode starts from a whole cluster. Called by the nemesis thread only.
  */
 final class FaultInjector {

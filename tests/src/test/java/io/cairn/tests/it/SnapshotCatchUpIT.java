@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
@@ -80,7 +79,7 @@ class SnapshotCatchUpIT {
       assertThat(leaderReplica.getSnapshotIndex()).isGreaterThan(0);
       assertThat(leaderReplica.getLogStartIndex()).as("log purged behind the snapshot").isGreaterThan(1);
       cluster.stop(3);
-      deleteRecursively(cluster.dataDir(3));
+      cluster.deleteData(3);
       for (int k = 0; k < 100; k++) {
         client.put(b("after-wipe/" + k), b("w" + k));
       }
@@ -96,7 +95,7 @@ class SnapshotCatchUpIT {
       // appender only ever sent the empty replica heartbeats. The replica reports itself stalled
       // and the leader appends an empty entry (StalledFollowerWatch, StalledFollowerNudger).
       cluster.stop(3);
-      deleteRecursively(cluster.dataDir(3));
+      cluster.deleteData(3);
       cluster.start(3);
       cluster.awaitHealthy(Duration.ofSeconds(90));
       awaitReplicaOfN3(async, cluster, leader, "with its shard idle", r -> r.getKeys() == 200);
@@ -148,14 +147,6 @@ class SnapshotCatchUpIT {
       throw new AssertionError("wiped n3 did not catch up " + what + "; its replica last said: " + lastSeen.get()
           + "\n--- n3 log tail:\n" + cluster.tail(3, 40) + "\n--- leader n" + leader + " log tail:\n"
           + cluster.tail(leader, 20), e);
-    }
-  }
-
-  private static void deleteRecursively(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path f : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
-      }
     }
   }
 }
