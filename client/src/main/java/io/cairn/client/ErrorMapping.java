@@ -1,6 +1,7 @@
 package io.cairn.client;
 
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -23,15 +24,14 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class ErrorMapping {
   /** Where the server puts the {@link ErrorDetail} (kv.proto). */
-  static final Metadata.Key<ErrorDetail> DETAIL_KEY =
-      Metadata.Key.of("cairn-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+  static final Metadata.Key<ErrorDetail> DETAIL_KEY = WireHeaders.ERROR_DETAIL;
   /**
    * grpc-java's conventional key for the same message ({@code cairn.v1.errordetail-bin}); read
    * too, so a server that uses {@code ProtoUtils.keyForProto} is understood as well.
    */
   static final Metadata.Key<ErrorDetail> PROTO_DETAIL_KEY = ProtoUtils.keyForProto(ErrorDetail.getDefaultInstance());
   /** The response header naming the shard's leader when another node answered. */
-  static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("cairn-leader", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> LEADER_KEY = WireHeaders.LEADER;
 
   private ErrorMapping() {}
 

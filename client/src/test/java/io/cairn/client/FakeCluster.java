@@ -7,6 +7,7 @@ import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetNodeStatusRequest;
 import io.cairn.proto.GetRequest;
@@ -67,9 +68,8 @@ import java.util.function.Consumer;
  * node received ({@link #received()}).
  */
 public final class FakeCluster implements AutoCloseable {
-  public static final Metadata.Key<ErrorDetail> DETAIL_KEY = Metadata.Key.of("cairn-error-detail-bin",
-      io.grpc.protobuf.ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
-  static final Metadata.Key<String> LEADER_KEY = Metadata.Key.of("cairn-leader", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<ErrorDetail> DETAIL_KEY = WireHeaders.ERROR_DETAIL;
+  static final Metadata.Key<String> LEADER_KEY = WireHeaders.LEADER;
   private static final Context.Key<AtomicReference<String>> HINT = Context.key("fake-leader-hint");
 
   /** A request a node received. */

@@ -6,19 +6,23 @@ import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
 import io.cairn.node.api.MalformedRequests;
 import io.cairn.node.api.PeerService;
-import io.cairn.node.cluster.MetaBootstrap;
-import io.cairn.node.cluster.NodeStatusReader;
-import io.cairn.node.cluster.PeerChannels;
-import io.cairn.node.cluster.ShardDirectory;
+import io.cairn.node.catchup.StalledFollowerNudger;
+import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
-import io.cairn.node.metrics.HttpEndpoint;
-import io.cairn.node.metrics.NodeMetrics;
-import io.cairn.node.raft.GroupClients;
-import io.cairn.node.raft.MetaStateMachine;
-import io.cairn.node.raft.RaftHost;
-import io.cairn.node.raft.ShardRequests;
-import io.cairn.node.raft.StalledFollowerNudger;
-import io.cairn.node.raft.StalledFollowerWatch;
+import io.cairn.node.ops.HttpEndpoint;
+import io.cairn.node.ops.NodeMetrics;
+import io.cairn.node.ops.NodeStatusReader;
+import io.cairn.node.read.LeadershipConfirmations;
+import io.cairn.node.read.ShardReads;
+import io.cairn.node.replica.MetaStateMachine;
+import io.cairn.node.replica.RaftHost;
+import io.cairn.node.routing.GroupClients;
+import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.MetaBootstrap;
+import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.runtime.NodeRuntime;
+import io.cairn.node.write.ShardWrites;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
@@ -52,16 +56,20 @@ public final class CairnNode implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(CairnNode.class);
 
   private final NodeConfig config;
+  private final NodeRuntime runtime;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final RaftHost host;
   private final ShardDirectory directory;
   private final NodeStatusReader statusReader;
 
-  private CairnNode(NodeConfig config) throws IOException {
+  private CairnNode(NodeConfig config, NodeRuntime runtime) throws IOException {
     this.config = config;
+    this.runtime = runtime;
+    closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
-    ShardMap initialMap = ShardPlacement.initialMap(config.clusterId(), config.seedNodes(), config.shards(),
-        config.replicationFactor(), config.virtualNodesPerShard());
+    NodeConfig.Cluster shape = config.cluster();
+    ShardMap initialMap = ShardPlacement.initialMap(shape.id(), shape.seedNodes(), shape.shards(),
+        shape.replicationFactor(), shape.virtualNodesPerShard());
     directory = new ShardDirectory(initialMap);
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -75,7 +83,7 @@ public final class CairnNode implements Closeable {
     NodeMetrics metrics = new NodeMetrics(registry);
 
     MetaStateMachine meta = new MetaStateMachine(directory::adopt);
-    host = new RaftHost(config, initialMap, meta);
+    host = new RaftHost(config, runtime.clock(), initialMap, meta);
     directory.onChange(host::learn);
     closeables.add(host);
     // Replicas missing on disk (a new cluster, or a wiped node) are created before the Raft port
@@ -84,30 +92,37 @@ public final class CairnNode implements Closeable {
     // the node did not start (seen in a wiped-replica test, about one start in six).
     host.ensureLocalGroups(initialMap);
     host.start();
-    statusReader = new NodeStatusReader(host, directory);
+    statusReader = new NodeStatusReader(host, directory, runtime.clock());
     registerReplicaGauges(metrics, initialMap);
 
     GroupClients forwarders = new GroupClients(config);
     closeables.add(forwarders);
-    MetaBootstrap bootstrap = new MetaBootstrap(initialMap, directory, forwarders);
+    MetaBootstrap bootstrap = new MetaBootstrap(initialMap, directory, forwarders, config.meta(), runtime.scheduler());
     bootstrap.start();
     closeables.add(bootstrap);
 
     PeerChannels peers = new PeerChannels(directory);
     closeables.add(peers);
-    ShardRequests requests = new ShardRequests(config, host, directory, forwarders, peers, metrics);
-    closeables.add(requests);
-    RequestLimits limits = new RequestLimits(config.keyBytesMax(), config.valueBytesMax());
-    KvService kv = new KvService(directory, requests, limits, metrics, config.raftRequestTimeoutMs() * 3L);
-    ClusterService cluster = new ClusterService(directory, host, forwarders, statusReader, peers);
-    PeerService peerService = new PeerService(host, new StalledFollowerNudger(host, config.raftRequestTimeoutMs()));
+    LeaderHints leaders = new LeaderHints(host, forwarders);
+    ShardWrites writes = new ShardWrites(config, host, directory, forwarders, metrics, runtime.clock(),
+        runtime.scheduler());
+    closeables.add(writes);
+    ShardReads reads = new ShardReads(config, host, leaders, peers, metrics, runtime.clock(), runtime.scheduler());
+    NodeConfig.Limits sizes = config.limits();
+    RequestLimits limits = new RequestLimits(sizes.keyBytesMax(), sizes.valueBytesMax());
+    KvService kv = new KvService(directory, writes, reads, leaders, limits, metrics, runtime.clock(),
+        config.request().timeoutMsDefault());
+    ClusterService cluster = new ClusterService(directory, config.nodeId(), leaders, statusReader, peers,
+        config.meta().statusPeerTimeoutMs());
+    PeerService peerService = new PeerService(new LeadershipConfirmations(host), new StalledFollowerNudger(host,
+        config.raft().requestTimeoutMs(), config.catchup().nudgeIntervalMs(), runtime.clock()));
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
-    int inboundMax = Math.max(4 << 20, 2 * config.valueBytesMax() + 2 * config.keyBytesMax() + (64 << 10));
+    int inboundMax = Math.max(4 << 20, 2 * sizes.valueBytesMax() + 2 * sizes.keyBytesMax() + (64 << 10));
     LeaderHintInterceptor hints = new LeaderHintInterceptor();
     // The services never block (they hand work to Ratis and complete from its callbacks), so they
     // run on the transport's event loop: one thread hand-off less per request on a small machine.
-    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.clientPort()))
+    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.node().host(), config.node().clientPort()))
         .directExecutor()
         .maxInboundMessageSize(inboundMax)
         .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(kv.bindService()), hints,
@@ -118,24 +133,32 @@ public final class CairnNode implements Closeable {
         .start();
     closeables.add(() -> {
       grpc.shutdown();
-      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!grpc.awaitTermination(config.node().shutdownGraceMs(), TimeUnit.MILLISECONDS)) {
         grpc.shutdownNow();
       }
     });
 
-    StalledFollowerWatch stalledFollowers = new StalledFollowerWatch(host, peers);
+    StalledFollowerWatch stalledFollowers = new StalledFollowerWatch(host, peers, config.catchup(), runtime.clock(),
+        runtime.scheduler());
     stalledFollowers.start();
     closeables.add(stalledFollowers);
 
-    HttpEndpoint http = new HttpEndpoint(config.host(), config.httpPort(), registry::scrape, this::health);
+    NodeConfig.Node self = config.node();
+    HttpEndpoint http = new HttpEndpoint(self.host(), self.httpPort(), registry::scrape, this::health);
     http.start();
     closeables.add(http);
-    LOG.info("node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}", config.nodeId(), config.host(),
-        config.clientPort(), config.host(), config.raftPort(), config.host(), config.httpPort());
+    LOG.info("node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}", self.id(), self.host(),
+        self.clientPort(), self.host(), self.raftPort(), self.host(), self.httpPort());
   }
 
+  /** Starts a node on the system clock, with a fatal error ending the process. */
   public static CairnNode start(NodeConfig config) throws IOException {
-    return new CairnNode(config);
+    return start(config, NodeRuntime.production());
+  }
+
+  /** Starts a node that takes its clock, scheduler and fatal-error handling from {@code runtime}. */
+  public static CairnNode start(NodeConfig config, NodeRuntime runtime) throws IOException {
+    return new CairnNode(config, runtime);
   }
 
   private void registerReplicaGauges(NodeMetrics metrics, ShardMap map) {

@@ -26,7 +26,7 @@ public final class Main implements Callable<Integer> {
   public Integer call() throws Exception {
     NodeConfig config;
     try {
-      config = NodeConfigLoader.load(configFile, overrides);
+      config = NodeConfigLoader.load(configFile, System.getenv(), overrides);
     } catch (ConfigException e) {
       System.err.println("cairn-node: " + e.getMessage());
       return 2;

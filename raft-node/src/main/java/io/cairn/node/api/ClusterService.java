@@ -1,10 +1,10 @@
 package io.cairn.node.api;
 
-import io.cairn.node.cluster.NodeStatusReader;
-import io.cairn.node.cluster.PeerChannels;
-import io.cairn.node.cluster.ShardDirectory;
-import io.cairn.node.raft.RaftHost;
-import io.cairn.node.raft.GroupClients;
+import io.cairn.node.ops.NodeStatusReader;
+import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.replica.RaftHost;
+import io.cairn.node.routing.LeaderHints;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.GetClusterStatusRequest;
@@ -24,21 +24,21 @@ import java.util.concurrent.TimeUnit;
 
 /** Shard map, routing and status for clients and operators. */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
-  private static final long PEER_STATUS_TIMEOUT_MS = 2000;
-
   private final ShardDirectory directory;
-  private final RaftHost host;
-  private final GroupClients forwarders;
+  private final String nodeId;
+  private final LeaderHints leaders;
   private final NodeStatusReader statusReader;
   private final PeerChannels peers;
+  private final long peerStatusTimeoutMs;
 
-  public ClusterService(ShardDirectory directory, RaftHost host, GroupClients forwarders, NodeStatusReader statusReader,
-                        PeerChannels peers) {
+  public ClusterService(ShardDirectory directory, String nodeId, LeaderHints leaders, NodeStatusReader statusReader,
+                        PeerChannels peers, long peerStatusTimeoutMs) {
     this.peers = peers;
     this.directory = directory;
-    this.host = host;
-    this.forwarders = forwarders;
+    this.nodeId = nodeId;
+    this.leaders = leaders;
     this.statusReader = statusReader;
+    this.peerStatusTimeoutMs = peerStatusTimeoutMs;
   }
 
   @Override
@@ -53,8 +53,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Routing.Builder b = Routing.newBuilder().setMap(map);
     for (ShardInfo s : map.getShardsList()) {
       var gid = RaftHost.groupIdOf(s);
-      host.leaderOf(gid).or(() -> forwarders.knownLeader(gid))
-          .ifPresent(leader -> b.putLeaders(s.getShardId(), leader));
+      leaders.leaderOf(gid).ifPresent(leader -> b.putLeaders(s.getShardId(), leader));
     }
     out.onNext(b.build());
     out.onCompleted();
@@ -72,7 +71,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     ClusterStatus.Builder b = ClusterStatus.newBuilder();
     Object lock = new Object();
     for (NodeInfo n : directory.map().getNodesList()) {
-      if (n.getId().equals(host.nodeId())) {
+      if (n.getId().equals(nodeId)) {
         NodeStatus self = statusReader.read();
         synchronized (lock) {
           b.addNodes(self);
@@ -81,7 +80,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       CompletableFuture<Void> f = new CompletableFuture<>();
       all.add(f);
-      ClusterGrpc.newStub(peers.to(n)).withDeadlineAfter(PEER_STATUS_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+      ClusterGrpc.newStub(peers.to(n)).withDeadlineAfter(peerStatusTimeoutMs, TimeUnit.MILLISECONDS)
           .getNodeStatus(GetNodeStatusRequest.getDefaultInstance(), new StreamObserver<>() {
             @Override
             public void onNext(NodeStatus s) {

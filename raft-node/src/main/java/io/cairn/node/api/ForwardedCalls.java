@@ -1,6 +1,6 @@
 package io.cairn.node.api;
 
-import io.cairn.node.raft.ReadForwarder;
+import io.cairn.proto.WireHeaders;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -14,7 +14,6 @@ import io.grpc.ServerInterceptor;
  * once even while nodes disagree about who leads.
  */
 public final class ForwardedCalls implements ServerInterceptor {
-  private static final Metadata.Key<String> HEADER = ReadForwarder.FORWARDED_HEADER;
   private static final Context.Key<Boolean> FORWARDED = Context.key("cairn-forwarded");
 
   /** Whether the current call was forwarded by another node; read it on the calling thread. */
@@ -25,7 +24,7 @@ public final class ForwardedCalls implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
                                                       ServerCallHandler<Q, R> next) {
-    if (!headers.containsKey(HEADER)) {
+    if (!headers.containsKey(WireHeaders.FORWARDED)) {
       return next.startCall(call, headers);
     }
     return Contexts.interceptCall(Context.current().withValue(FORWARDED, true), call, headers, next);

@@ -1,10 +1,13 @@
 package io.cairn.node.api;
 
-import io.cairn.node.cluster.ShardDirectory;
-import io.cairn.node.cluster.ShardDirectory.Route;
-import io.cairn.node.metrics.NodeMetrics;
-import io.cairn.node.raft.ShardRequests;
-import io.cairn.node.raft.ShardRequests.WriteOutcome;
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.routing.ShardDirectory.Route;
+import io.cairn.node.ops.NodeMetrics;
+import io.cairn.node.read.ShardReads;
+import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.write.ShardWrites;
+import io.cairn.node.write.ShardWrites.WriteOutcome;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
@@ -35,17 +38,23 @@ import java.util.function.Function;
  */
 public final class KvService extends KvGrpc.KvImplBase {
   private final ShardDirectory directory;
-  private final ShardRequests requests;
+  private final ShardWrites writes;
+  private final ShardReads reads;
+  private final LeaderHints leaders;
   private final RequestLimits limits;
   private final NodeMetrics metrics;
+  private final NodeClock clock;
   private final long defaultTimeoutMs;
 
-  public KvService(ShardDirectory directory, ShardRequests requests, RequestLimits limits, NodeMetrics metrics,
-                   long defaultTimeoutMs) {
+  public KvService(ShardDirectory directory, ShardWrites writes, ShardReads reads, LeaderHints leaders,
+                   RequestLimits limits, NodeMetrics metrics, NodeClock clock, long defaultTimeoutMs) {
     this.directory = directory;
-    this.requests = requests;
+    this.writes = writes;
+    this.reads = reads;
+    this.leaders = leaders;
     this.limits = limits;
     this.metrics = metrics;
+    this.clock = clock;
     this.defaultTimeoutMs = defaultTimeoutMs;
   }
 
@@ -93,10 +102,11 @@ public final class KvService extends KvGrpc.KvImplBase {
                          java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    requests.write(route, cmd, timeoutMs).whenComplete((outcome, error) -> {
-      call.leader.set(requests.leaderHint(route).orElse(null));
+    writes.write(route, cmd, timeoutMs).whenComplete((outcome, error) -> {
+      String leader = leaders.leaderOf(route.groupId()).orElse(null);
+      call.leader.set(leader);
       if (error != null) {
-        call.fail(StatusMapping.fromFailure(error, call.op, route.shardId(), requests.leaderHint(route).orElse(null),
+        call.fail(StatusMapping.fromFailure(error, call.op, route.shardId(), leader,
             timeoutMs, call.deadlinePassed()));
         return;
       }
@@ -131,15 +141,15 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    requests.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, ForwardedCalls.current())
+    reads.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, ForwardedCalls.current())
         .whenComplete((r, error) -> {
       if (error != null) {
-        call.fail(StatusMapping.fromFailure(error, "get", route.shardId(), requests.leaderHint(route).orElse(null),
+        call.fail(StatusMapping.fromFailure(error, "get", route.shardId(), leaders.leaderOf(route.groupId()).orElse(null),
             timeoutMs, call.deadlinePassed()));
         return;
       }
       if (req.getConsistency() == Consistency.LINEARIZABLE) {
-        call.leader.set(requests.leaderHint(route).orElse(null));
+        call.leader.set(leaders.leaderOf(route.groupId()).orElse(null));
       }
       GetResponse.Builder b = GetResponse.newBuilder().setFound(r.getFound())
           .setToken(token(route, r.getAppliedIndex()));
@@ -171,7 +181,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     final StreamObserver<R> out;
     final Deadline deadline = Context.current().getDeadline();
     final AtomicReference<String> leader = LeaderHintInterceptor.slot();
-    final long startNanos = System.nanoTime();
+    final long startNanos = clock.nanoTime();
 
     Call(String op, String consistency, StreamObserver<R> out) {
       this.op = op;
@@ -191,7 +201,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     void succeed(R response) {
-      metrics.request(op, consistency, "OK", System.nanoTime() - startNanos);
+      metrics.request(op, consistency, "OK", clock.nanoTime() - startNanos);
       try {
         out.onNext(response);
         out.onCompleted();
@@ -201,7 +211,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     void fail(StatusRuntimeException e) {
-      metrics.request(op, consistency, e.getStatus().getCode().name(), System.nanoTime() - startNanos);
+      metrics.request(op, consistency, e.getStatus().getCode().name(), clock.nanoTime() - startNanos);
       try {
         out.onError(e);
       } catch (IllegalStateException ignored) {

@@ -1,5 +1,6 @@
 package io.cairn.node.api;
 
+import io.cairn.proto.WireHeaders;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
@@ -14,8 +15,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * for a shard it does not lead, the header names the leader so the client routes there next time.
  */
 public final class LeaderHintInterceptor implements ServerInterceptor {
-  public static final Metadata.Key<String> LEADER_HEADER =
-      Metadata.Key.of("cairn-leader", Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<AtomicReference<String>> HINT = Context.key("cairn-leader-hint");
 
   /**
@@ -36,7 +35,7 @@ public final class LeaderHintInterceptor implements ServerInterceptor {
       public void sendHeaders(Metadata responseHeaders) {
         String leader = ref.get();
         if (leader != null) {
-          responseHeaders.put(LEADER_HEADER, leader);
+          responseHeaders.put(WireHeaders.LEADER, leader);
         }
         super.sendHeaders(responseHeaders);
       }

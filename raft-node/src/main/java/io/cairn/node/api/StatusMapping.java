@@ -1,12 +1,12 @@
 package io.cairn.node.api;
 
-import io.cairn.node.raft.LeadershipNotConfirmedException;
+import io.cairn.node.read.LeadershipNotConfirmedException;
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.cairn.statemachine.InvalidRequestException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.protobuf.ProtoUtils;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -22,15 +22,11 @@ import org.apache.ratis.protocol.exceptions.StateMachineException;
  * machine-readable part.
  */
 public final class StatusMapping {
-  /** The trailer kv.proto promises for {@link ErrorDetail}. */
-  public static final Metadata.Key<ErrorDetail> DETAIL_KEY = Metadata.Key.of("cairn-error-detail-bin",
-      ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
-
   private StatusMapping() {}
 
   public static StatusRuntimeException status(Status status, ErrorDetail detail) {
     Metadata trailers = new Metadata();
-    trailers.put(DETAIL_KEY, detail);
+    trailers.put(WireHeaders.ERROR_DETAIL, detail);
     return status.asRuntimeException(trailers);
   }
 
@@ -41,6 +37,12 @@ public final class StatusMapping {
             op + ": expected " + expectation + " but " + actual + "; re-read the key and retry with its current version"),
         ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
             .setCurrentVersion(current).setExists(exists).setShardId(shard).build());
+  }
+
+  /** A node-to-node call named a group id that is not a UUID. */
+  public static StatusRuntimeException malformedGroupId(String op, String groupId) {
+    return Status.INVALID_ARGUMENT.withDescription(op + ": group id '" + groupId + "' is not a UUID")
+        .asRuntimeException();
   }
 
   /**

@@ -5,47 +5,133 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The whole configuration of one node, validated. Built by {@link NodeConfigLoader} from a
- * properties file plus command-line overrides; every key is documented in {@code config/}.
+ * The whole configuration of one node, validated: a small tree of typed records, one per concern.
+ * Built by {@link NodeConfigLoader} from a properties file, {@code CAIRN_*} environment variables
+ * and command-line overrides; every key, its default and its unit are documented once, in
+ * {@code config/node.properties.sample} (a test keeps the two in step).
  *
- * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings
- *     they determine the initial shard map, which every node computes identically
- * @param cacheShardBytesMax bytes of keys and values each local shard replica keeps in its read
- *     cache (0 turns the cache off)
- * @param debugUnsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica
- *     believes it leads, without confirming leadership. Exists so the fault-injection suite can prove its
- *     checker catches stale reads; never enable it in production
+ * <p>What is not here on purpose: the rules of the replicated state (session expiry, session
+ * caps in {@code ClientSessions}). They must be identical on every replica, so a per-node setting
+ * could make replicas diverge.
  */
 public record NodeConfig(
-    String nodeId,
-    String host,
-    int raftPort,
-    int clientPort,
-    int httpPort,
+    Node node,
     Path dataDir,
-    String clusterId,
-    List<NodeInfo> seedNodes,
-    int shards,
-    int replicationFactor,
-    int virtualNodesPerShard,
-    int keyBytesMax,
-    int valueBytesMax,
-    int electionTimeoutMsMin,
-    int electionTimeoutMsMax,
-    int raftRequestTimeoutMs,
-    int snapshotEveryEntries,
-    int logSegmentBytesMax,
-    boolean logMetadataEnabled,
-    int batchCommandsMax,
-    int batchesInFlightMax,
-    int sessionReadWaitMsMax,
-    long cacheShardBytesMax,
-    boolean debugUnsafeLocalReads) {
+    Cluster cluster,
+    Limits limits,
+    Raft raft,
+    Request request,
+    Batch batch,
+    Read read,
+    Store store,
+    Catchup catchup,
+    Meta meta,
+    Debug debug) {
+
+  /**
+   * This node's identity and ports; {@code host} is bound and advertised.
+   *
+   * @param shutdownGraceMs how long the gRPC server lets calls in flight finish on shutdown
+   */
+  public record Node(String id, String host, int raftPort, int clientPort, int httpPort, int shutdownGraceMs) {
+    public NodeInfo info() {
+      return NodeInfo.newBuilder()
+          .setId(id).setHost(host)
+          .setRaftPort(raftPort).setClientPort(clientPort).setHttpPort(httpPort)
+          .build();
+    }
+  }
+
+  /**
+   * The cluster's shape at creation, identical on every node.
+   *
+   * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings
+   *     they determine the initial shard map, which every node computes identically
+   */
+  public record Cluster(String id, List<NodeInfo> seedNodes, int shards, int replicationFactor,
+                        int virtualNodesPerShard) {}
+
+  /** What a request may carry. */
+  public record Limits(int keyBytesMax, int valueBytesMax) {}
+
+  /** Ratis settings Cairn chooses; derived into Ratis properties in one place (RaftSettings). */
+  public record Raft(int electionTimeoutMsMin, int electionTimeoutMsMax, int requestTimeoutMs,
+                     int snapshotEveryEntries, int snapshotsRetained, int logSegmentBytesMax,
+                     boolean logMetadataEnabled) {}
+
+  /**
+   * @param timeoutMsDefault how long a request without a client deadline may take
+   * @param forwardTimeoutMsMax the longest one request forwarded to another node may take: a
+   *     leader behind a partition that drops packets must not hold it for the client's whole
+   *     deadline, when the client could retry elsewhere
+   */
+  public record Request(int timeoutMsDefault, int forwardTimeoutMsMax) {}
+
+  /**
+   * How a shard leader packs writes into log entries.
+   *
+   * @param commandsMax most commands in one log entry
+   * @param bytesMax an entry stops growing once its commands reach this many bytes
+   * @param inFlightMax entries per shard in flight before commands queue for the next one
+   * @param queueCommandsMax commands per shard that may wait for an entry; more are refused at
+   *     once with RESOURCE_EXHAUSTED
+   * @param queueBytesMax bytes of commands per shard that may wait; more are refused likewise
+   */
+  public record Batch(int commandsMax, int bytesMax, int inFlightMax, int queueCommandsMax, long queueBytesMax) {}
+
+  /**
+   * @param sessionWaitMsMax how long a SESSION read waits for the local replica to catch up
+   *     before it goes to the leader
+   * @param confirmTimeoutMs how long a leadership confirmation waits for a replica's answer
+   */
+  public record Read(int sessionWaitMsMax, int confirmTimeoutMs) {}
+
+  /**
+   * Each replica's local store.
+   *
+   * @param cacheShardBytesMax bytes of keys and values each local shard replica keeps in its read
+   *     cache (0 turns the cache off)
+   * @param compactFileBytesMin never compact a store file smaller than this
+   * @param compactFileOverSnapshotRatio compact after a snapshot when the store file is this many
+   *     times larger than the snapshot
+   */
+  public record Store(long cacheShardBytesMax, long compactFileBytesMin, int compactFileOverSnapshotRatio) {}
+
+  /**
+   * Stalled-follower recovery (peer.proto, ReportStalledFollower).
+   *
+   * @param tickMs how often a follower looks at its replicas' applied indexes
+   * @param quietAfterCaughtUpMs after a leader said "not behind", stay quiet this long
+   * @param retryAfterNudgeMs after a nudge or a failed report, wait this long before the next
+   * @param reportTimeoutMs how long a report waits for the leader's answer
+   * @param nudgeIntervalMs a leader appends at most one empty entry per group per interval
+   */
+  public record Catchup(int tickMs, int quietAfterCaughtUpMs, int retryAfterNudgeMs, int reportTimeoutMs,
+                        int nudgeIntervalMs) {}
+
+  /**
+   * Talking to the meta group, and to other nodes about the cluster.
+   *
+   * @param retryMs how often a node retries until the meta group confirmed a shard map
+   * @param pollMs how often it then asks the meta group for a newer map
+   * @param clientRetries attempts of one meta-group call before it fails
+   * @param clientRetrySleepMs pause between those attempts
+   * @param statusPeerTimeoutMs how long a cluster-status call waits for each other node
+   */
+  public record Meta(int retryMs, int pollMs, int clientRetries, int clientRetrySleepMs, int statusPeerTimeoutMs) {}
+
+  /**
+   * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes
+   *     it leads, without confirming leadership. Exists so the fault-injection suite can prove its
+   *     checker catches stale reads; never enable it in production
+   */
+  public record Debug(boolean unsafeLocalReads) {}
+
+  public String nodeId() {
+    return node.id();
+  }
 
   public NodeInfo self() {
-    return NodeInfo.newBuilder()
-        .setId(nodeId).setHost(host)
-        .setRaftPort(raftPort).setClientPort(clientPort).setHttpPort(httpPort)
-        .build();
+    return node.info();
   }
 }

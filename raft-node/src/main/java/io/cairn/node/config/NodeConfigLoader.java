@@ -6,21 +6,28 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Reads a {@link NodeConfig} from a properties file plus {@code key=value} overrides.
+ * Reads a {@link NodeConfig} from, in rising precedence: a properties file, {@code CAIRN_*}
+ * environment variables (for containers), and {@code key=value} overrides from the command line.
  *
  * <p>Unknown keys are an error (a typo must not silently fall back to a default). Defaults live
  * in {@link #DEFAULTS} and nowhere else; {@code config/node.properties.sample} documents them.
+ * An environment variable names a key in upper case with {@code .} and {@code -} as {@code _}:
+ * {@code CAIRN_NODE_ID} sets {@code node.id}, {@code CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN} sets
+ * {@code raft.election-timeout-ms-min}.
  */
 public final class NodeConfigLoader {
+  static final String ENV_PREFIX = "CAIRN_";
 
   /** Every accepted key with its default ({@code null}: required). */
   public static final Map<String, String> DEFAULTS = defaults();
@@ -32,6 +39,7 @@ public final class NodeConfigLoader {
     d.put("node.raft-port", "7000");
     d.put("node.client-port", "7001");
     d.put("node.http-port", "7002");
+    d.put("node.shutdown-grace-ms", "5000");
     d.put("data.dir", null);
     d.put("cluster.id", "cairn");
     d.put("cluster.nodes", null);
@@ -44,19 +52,46 @@ public final class NodeConfigLoader {
     d.put("raft.election-timeout-ms-max", "2000");
     d.put("raft.request-timeout-ms", "3000");
     d.put("raft.snapshot-every-entries", "10000");
+    d.put("raft.snapshots-retained", "2");
     d.put("raft.log-segment-bytes-max", "8388608");
     d.put("raft.log-metadata-enabled", "false");
+    d.put("request.timeout-ms-default", "9000");
+    d.put("request.forward-timeout-ms-max", "4000");
     d.put("batch.commands-max", "256");
+    d.put("batch.bytes-max", "4194304");
     d.put("batch.in-flight-max", "1");
+    d.put("batch.queue-commands-max", "1024");
+    d.put("batch.queue-bytes-max", "67108864");
     d.put("read.session-wait-ms-max", "2000");
+    d.put("read.confirm-timeout-ms", "2000");
     d.put("cache.shard-bytes-max", "16777216");
+    d.put("store.compact-file-bytes-min", "33554432");
+    d.put("store.compact-file-over-snapshot-ratio", "3");
+    d.put("catchup.tick-ms", "2000");
+    d.put("catchup.quiet-after-caught-up-ms", "10000");
+    d.put("catchup.retry-after-nudge-ms", "4000");
+    d.put("catchup.report-timeout-ms", "2000");
+    d.put("catchup.nudge-interval-ms", "3000");
+    d.put("meta.retry-ms", "1000");
+    d.put("meta.poll-ms", "2000");
+    d.put("meta.client-retries", "10");
+    d.put("meta.client-retry-ms", "200");
+    d.put("meta.status-peer-timeout-ms", "2000");
     d.put("debug.unsafe-local-reads", "false");
-    return java.util.Collections.unmodifiableMap(d);
+    return Collections.unmodifiableMap(d);
   }
 
   private NodeConfigLoader() {}
 
-  public static NodeConfig load(Path file, Map<String, String> overrides) {
+  /**
+   * Loads the configuration.
+   *
+   * @param file a properties file, or null
+   * @param environment the process environment; only {@code CAIRN_*} variables that name a key
+   *     are used
+   * @param overrides command-line {@code key=value} pairs, which win over everything else
+   */
+  public static NodeConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
     Map<String, String> values = new TreeMap<>();
     if (file != null) {
       Properties p = new Properties();
@@ -67,8 +102,30 @@ public final class NodeConfigLoader {
       }
       p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k).trim()));
     }
+    values.putAll(fromEnvironment(environment));
     values.putAll(overrides);
     return fromMap(values);
+  }
+
+  /** The keys that {@code CAIRN_*} variables in {@code environment} set. */
+  static Map<String, String> fromEnvironment(Map<String, String> environment) {
+    Map<String, String> byVariable = new TreeMap<>();
+    for (String key : DEFAULTS.keySet()) {
+      byVariable.put(environmentVariable(key), key);
+    }
+    Map<String, String> out = new TreeMap<>();
+    environment.forEach((variable, value) -> {
+      String key = byVariable.get(variable);
+      if (key != null) {
+        out.put(key, value.trim());
+      }
+    });
+    return out;
+  }
+
+  /** The environment variable that sets {@code key}, e.g. CAIRN_NODE_ID for node.id. */
+  public static String environmentVariable(String key) {
+    return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
   }
 
   public static NodeConfig fromMap(Map<String, String> given) {
@@ -77,55 +134,51 @@ public final class NodeConfigLoader {
         throw new ConfigException("unknown config key '" + key + "'; known keys: " + DEFAULTS.keySet());
       }
     }
-    Map<String, String> v = new LinkedHashMap<>();
-    DEFAULTS.forEach((k, d) -> {
-      String value = given.getOrDefault(k, d);
-      if (value == null || value.isBlank()) {
-        throw new ConfigException("config key '" + k + "' is required");
-      }
-      v.put(k, value);
-    });
-    List<NodeInfo> nodes = parseNodes(v.get("cluster.nodes"));
-    String nodeId = v.get("node.id");
+    Values v = new Values(given);
+    List<NodeInfo> nodes = parseNodes(v.text("cluster.nodes"));
+    String nodeId = v.text("node.id");
     if (nodes.stream().noneMatch(n -> n.getId().equals(nodeId))) {
-      throw new ConfigException("node.id '" + nodeId + "' is not in cluster.nodes " + v.get("cluster.nodes"));
+      throw new ConfigException("node.id '" + nodeId + "' is not in cluster.nodes " + v.text("cluster.nodes"));
     }
-    int rf = intIn(v, "cluster.replication-factor", 1, 7);
+    int rf = v.intIn("cluster.replication-factor", 1, 7);
     if (rf > nodes.size()) {
       throw new ConfigException("cluster.replication-factor is " + rf + " but cluster.nodes lists only "
           + nodes.size() + " nodes; lower the factor or add nodes");
     }
-    int electionMin = intIn(v, "raft.election-timeout-ms-min", 50, 60_000);
-    int electionMax = intIn(v, "raft.election-timeout-ms-max", 50, 60_000);
+    int electionMin = v.intIn("raft.election-timeout-ms-min", 50, 60_000);
+    int electionMax = v.intIn("raft.election-timeout-ms-max", 50, 60_000);
     if (electionMax <= electionMin) {
       throw new ConfigException("raft.election-timeout-ms-max (" + electionMax
           + ") must be greater than raft.election-timeout-ms-min (" + electionMin + ")");
     }
     return new NodeConfig(
-        nodeId,
-        v.get("node.host"),
-        intIn(v, "node.raft-port", 1, 65535),
-        intIn(v, "node.client-port", 1, 65535),
-        intIn(v, "node.http-port", 1, 65535),
-        Path.of(v.get("data.dir")),
-        v.get("cluster.id"),
-        nodes,
-        intIn(v, "cluster.shards", 1, 1024),
-        rf,
-        intIn(v, "cluster.virtual-nodes-per-shard", 1, 4096),
-        intIn(v, "limits.key-bytes-max", 1, 65536),
-        intIn(v, "limits.value-bytes-max", 1, 16 << 20),
-        electionMin,
-        electionMax,
-        intIn(v, "raft.request-timeout-ms", 100, 600_000),
-        intIn(v, "raft.snapshot-every-entries", 16, Integer.MAX_VALUE),
-        intIn(v, "raft.log-segment-bytes-max", 1 << 16, 1 << 30),
-        bool(v, "raft.log-metadata-enabled"),
-        intIn(v, "batch.commands-max", 1, 65536),
-        intIn(v, "batch.in-flight-max", 1, 64),
-        intIn(v, "read.session-wait-ms-max", 0, 60_000),
-        intIn(v, "cache.shard-bytes-max", 0, Integer.MAX_VALUE),
-        bool(v, "debug.unsafe-local-reads"));
+        new NodeConfig.Node(nodeId, v.text("node.host"), v.intIn("node.raft-port", 1, 65535),
+            v.intIn("node.client-port", 1, 65535), v.intIn("node.http-port", 1, 65535),
+            v.intIn("node.shutdown-grace-ms", 0, 600_000)),
+        Path.of(v.text("data.dir")),
+        new NodeConfig.Cluster(v.text("cluster.id"), nodes, v.intIn("cluster.shards", 1, 1024), rf,
+            v.intIn("cluster.virtual-nodes-per-shard", 1, 4096)),
+        new NodeConfig.Limits(v.intIn("limits.key-bytes-max", 1, 65536), v.intIn("limits.value-bytes-max", 1, 16 << 20)),
+        new NodeConfig.Raft(electionMin, electionMax, v.intIn("raft.request-timeout-ms", 100, 600_000),
+            v.intIn("raft.snapshot-every-entries", 16, Integer.MAX_VALUE), v.intIn("raft.snapshots-retained", 1, 100),
+            v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30), v.bool("raft.log-metadata-enabled")),
+        new NodeConfig.Request(v.intIn("request.timeout-ms-default", 1, 600_000),
+            v.intIn("request.forward-timeout-ms-max", 1, 600_000)),
+        new NodeConfig.Batch(v.intIn("batch.commands-max", 1, 65536), v.intIn("batch.bytes-max", 1 << 10, 1 << 30),
+            v.intIn("batch.in-flight-max", 1, 64), v.intIn("batch.queue-commands-max", 1, 1 << 24),
+            v.longIn("batch.queue-bytes-max", 1 << 10, 1L << 40)),
+        new NodeConfig.Read(v.intIn("read.session-wait-ms-max", 0, 60_000), v.intIn("read.confirm-timeout-ms", 1, 600_000)),
+        new NodeConfig.Store(v.longIn("cache.shard-bytes-max", 0, Integer.MAX_VALUE),
+            v.longIn("store.compact-file-bytes-min", 0, Long.MAX_VALUE),
+            v.intIn("store.compact-file-over-snapshot-ratio", 1, 1000)),
+        new NodeConfig.Catchup(v.intIn("catchup.tick-ms", 10, 600_000),
+            v.intIn("catchup.quiet-after-caught-up-ms", 0, 3_600_000),
+            v.intIn("catchup.retry-after-nudge-ms", 0, 3_600_000), v.intIn("catchup.report-timeout-ms", 1, 600_000),
+            v.intIn("catchup.nudge-interval-ms", 0, 3_600_000)),
+        new NodeConfig.Meta(v.intIn("meta.retry-ms", 10, 600_000), v.intIn("meta.poll-ms", 10, 600_000),
+            v.intIn("meta.client-retries", 1, 1000), v.intIn("meta.client-retry-ms", 1, 60_000),
+            v.intIn("meta.status-peer-timeout-ms", 1, 600_000)),
+        new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
   /** Parses {@code id@host:raftPort:clientPort:httpPort,...}. */
@@ -155,25 +208,46 @@ public final class NodeConfigLoader {
     return List.copyOf(nodes);
   }
 
-  private static int intIn(Map<String, String> v, String key, int min, int max) {
-    String raw = v.get(key);
-    long n;
-    try {
-      n = Long.parseLong(raw);
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + " is '" + raw + "'; it must be a whole number");
-    }
-    if (n < min || n > max) {
-      throw new ConfigException(key + " is " + n + "; it must be between " + min + " and " + max);
-    }
-    return (int) n;
-  }
+  /** The given values over the defaults, read with the key named in every error. */
+  private static final class Values {
+    private final Map<String, String> given;
 
-  private static boolean bool(Map<String, String> v, String key) {
-    String raw = v.get(key);
-    if (!raw.equals("true") && !raw.equals("false")) {
-      throw new ConfigException(key + " is '" + raw + "'; it must be true or false");
+    Values(Map<String, String> given) {
+      this.given = given;
     }
-    return Boolean.parseBoolean(raw);
+
+    String text(String key) {
+      String value = given.getOrDefault(key, DEFAULTS.get(key));
+      if (value == null || value.isBlank()) {
+        throw new ConfigException("config key '" + key + "' is required (or set " + environmentVariable(key) + ")");
+      }
+      return value;
+    }
+
+    int intIn(String key, int min, int max) {
+      return (int) longIn(key, min, max);
+    }
+
+    long longIn(String key, long min, long max) {
+      String raw = text(key);
+      long n;
+      try {
+        n = Long.parseLong(raw);
+      } catch (NumberFormatException e) {
+        throw new ConfigException(key + " is '" + raw + "'; it must be a whole number");
+      }
+      if (n < min || n > max) {
+        throw new ConfigException(key + " is " + n + "; it must be between " + min + " and " + max);
+      }
+      return n;
+    }
+
+    boolean bool(String key) {
+      String raw = text(key);
+      if (!raw.equals("true") && !raw.equals("false")) {
+        throw new ConfigException(key + " is '" + raw + "'; it must be true or false");
+      }
+      return Boolean.parseBoolean(raw);
+    }
   }
 }

@@ -2,8 +2,9 @@ package io.cairn.node.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.node.raft.LeadershipNotConfirmedException;
+import io.cairn.node.read.LeadershipNotConfirmedException;
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.RequestLimits;
 import io.grpc.Status;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 class StatusMappingTest {
   private static ErrorDetail detail(StatusRuntimeException e) {
-    return e.getTrailers().get(StatusMapping.DETAIL_KEY);
+    return e.getTrailers().get(WireHeaders.ERROR_DETAIL);
   }
 
   @Test

@@ -23,14 +23,39 @@ class NodeConfigLoaderTest {
   @Test
   void appliesDefaults() {
     NodeConfig c = NodeConfigLoader.fromMap(minimal());
-    assertThat(c.shards()).isEqualTo(3);
-    assertThat(c.replicationFactor()).isEqualTo(3);
-    assertThat(c.keyBytesMax()).isEqualTo(4096);
-    assertThat(c.valueBytesMax()).isEqualTo(1 << 20);
-    assertThat(c.electionTimeoutMsMin()).isEqualTo(1000);
-    assertThat(c.debugUnsafeLocalReads()).isFalse();
-    assertThat(c.seedNodes()).hasSize(3);
-    assertThat(c.seedNodes().get(1).getHost()).isEqualTo("127.0.0.2");
+    assertThat(c.cluster().shards()).isEqualTo(3);
+    assertThat(c.cluster().replicationFactor()).isEqualTo(3);
+    assertThat(c.limits().keyBytesMax()).isEqualTo(4096);
+    assertThat(c.limits().valueBytesMax()).isEqualTo(1 << 20);
+    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(1000);
+    assertThat(c.batch().queueCommandsMax()).isEqualTo(1024);
+    assertThat(c.catchup().tickMs()).isEqualTo(2000);
+    assertThat(c.debug().unsafeLocalReads()).isFalse();
+    assertThat(c.cluster().seedNodes()).hasSize(3);
+    assertThat(c.cluster().seedNodes().get(1).getHost()).isEqualTo("127.0.0.2");
+  }
+
+  @Test
+  void environmentVariablesSetKeysAndCommandLineOverridesWin() {
+    Map<String, String> env = Map.of(
+        "CAIRN_NODE_ID", "n2",
+        "CAIRN_DATA_DIR", "/tmp/from-env",
+        "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
+        "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "700",
+        "CAIRN_ENDPOINTS", "not a node key: ignored",
+        "PATH", "/usr/bin");
+    NodeConfig c = NodeConfigLoader.load(null, env, Map.of("data.dir", "/tmp/from-flag"));
+    assertThat(c.nodeId()).isEqualTo("n2");
+    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(700);
+    assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/from-flag"));
+    assertThat(NodeConfigLoader.environmentVariable("batch.queue-bytes-max")).isEqualTo("CAIRN_BATCH_QUEUE_BYTES_MAX");
+  }
+
+  @Test
+  void aMissingRequiredKeyNamesItsEnvironmentVariable() {
+    Map<String, String> m = minimal();
+    m.remove("node.id");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("CAIRN_NODE_ID");
   }
 
   @Test

@@ -1,6 +1,6 @@
 package io.cairn.tests.jepsen;
 
-import io.cairn.node.raft.RaftHost;
+import io.cairn.node.replica.RaftHost;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.io.IOException;

@@ -4,9 +4,9 @@ import io.cairn.client.InvalidRequestException;
 import io.cairn.client.VersionMismatchException;
 import io.cairn.tests.history.Failure;
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.protobuf.ProtoUtils;
 import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -25,8 +25,7 @@ public final class OutcomeMapping {
   private static final int REASON_CHARS_MAX = 160;
 
   /** Where a node puts its {@link ErrorDetail} (kv.proto; the server's StatusMapping). */
-  static final Metadata.Key<ErrorDetail> DETAIL_KEY =
-      Metadata.Key.of("cairn-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+  static final Metadata.Key<ErrorDetail> DETAIL_KEY = WireHeaders.ERROR_DETAIL;
 
   private OutcomeMapping() {}
 

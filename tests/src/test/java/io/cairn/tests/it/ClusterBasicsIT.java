@@ -14,6 +14,7 @@ import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.KvGrpc;
@@ -25,7 +26,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.protobuf.ProtoUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -330,6 +330,5 @@ class ClusterBasicsIT {
   }
 
   /** The trailer kv.proto names for the error detail. */
-  static final Metadata.Key<ErrorDetail> DETAIL_KEY =
-      Metadata.Key.of("cairn-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+  static final Metadata.Key<ErrorDetail> DETAIL_KEY = WireHeaders.ERROR_DETAIL;
 }

@@ -1,0 +1,113 @@
+package io.cairn.node.ops;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Cairn's own meters: request counts and latencies per operation, batch sizes, and per-replica
+ * Raft gauges. The registry is passed in (no global registry), so two nodes in one JVM never mix.
+ */
+public final class NodeMetrics implements RequestPathObserver {
+  private final MeterRegistry registry;
+  private final DistributionSummary batchSize;
+  private final Timer entryLatency;
+  private final DistributionSummary readsPerRound;
+  private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
+
+  public NodeMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.batchSize = DistributionSummary.builder("cairn.batch.commands")
+        .description("Commands per Raft log entry proposed by this node")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry);
+    this.entryLatency = Timer.builder("cairn.raft.entry")
+        .description("Leader-side time from proposing an entry to its applied result")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry);
+    this.readsPerRound = DistributionSummary.builder("cairn.read.confirmation.reads")
+        .description("LINEARIZABLE reads that waited for one leadership confirmation round")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void request(String op, String consistency, String outcome, long nanos) {
+    Timer.builder("cairn.requests")
+        .description("Client requests handled by this node")
+        .tags("op", op, "consistency", consistency, "outcome", outcome)
+        .publishPercentiles(0.5, 0.99, 0.999)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void batch(int commands) {
+    batchSize.record(commands);
+  }
+
+  /** Time from proposing a log entry on the leader to its applied result (replication + apply). */
+  @Override
+  public void entryCommitted(long nanos) {
+    entryLatency.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void confirmationRound(long nanos, int reads, boolean confirmed) {
+    Timer.builder("cairn.read.confirmation")
+        .description("Leadership confirmation rounds run before LINEARIZABLE reads (one per batch of reads)")
+        .tags("outcome", confirmed ? "confirmed" : "failed")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+    readsPerRound.record(reads);
+  }
+
+  /** Registers the gauges of one local replica once; {@code source} is read at scrape time. */
+  public <T> void replica(String group, String shard, Supplier<T> source, ReplicaGauges<T> gauges) {
+    if (!replicaGauges.add(group)) {
+      return;
+    }
+    Tags tags = Tags.of("shard", shard);
+    gauge("cairn.replica.leader", tags, source, gauges.isLeader());
+    gauge("cairn.replica.term", tags, source, gauges.term());
+    gauge("cairn.replica.commit.index", tags, source, gauges.commitIndex());
+    gauge("cairn.replica.applied.index", tags, source, gauges.appliedIndex());
+    gauge("cairn.replica.snapshot.index", tags, source, gauges.snapshotIndex());
+    gauge("cairn.replica.log.bytes", tags, source, gauges.logBytes());
+    gauge("cairn.replica.store.bytes", tags, source, gauges.storeBytes());
+    gauge("cairn.replica.keys", tags, source, gauges.keys());
+  }
+
+  private <T> void gauge(String name, Tags tags, Supplier<T> source, ToDoubleFunction<T> f) {
+    Gauge.builder(name, source, s -> {
+      try {
+        T t = s.get();
+        return t == null ? Double.NaN : f.applyAsDouble(t);
+      } catch (RuntimeException e) {
+        return Double.NaN;
+      }
+    }).tags(tags).strongReference(true).register(registry);
+  }
+
+  /** How to read each per-replica figure from a status snapshot of type T. */
+  public record ReplicaGauges<T>(ToDoubleFunction<T> isLeader, ToDoubleFunction<T> term,
+                                 ToDoubleFunction<T> commitIndex, ToDoubleFunction<T> appliedIndex,
+                                 ToDoubleFunction<T> snapshotIndex, ToDoubleFunction<T> logBytes,
+                                 ToDoubleFunction<T> storeBytes, ToDoubleFunction<T> keys) {}
+}

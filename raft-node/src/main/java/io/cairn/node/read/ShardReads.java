@@ -1,0 +1,99 @@
+package io.cairn.node.read;
+
+import io.cairn.node.config.NodeConfig;
+import io.cairn.node.ops.RequestPathObserver;
+import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ShardStateMachine;
+import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.ShardDirectory.Route;
+import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.runtime.Scheduler;
+import io.cairn.proto.Consistency;
+import io.cairn.proto.internal.ReadResult;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Executes validated reads against the shard that owns them, on the path their consistency level
+ * asks for (docs/consistency.md):
+ * <ul>
+ *   <li>LINEARIZABLE: the leader, after a majority confirmed its term ({@link LeaderReads}); a
+ *       node that does not lead forwards the read to the one that does ({@link ReadForwarder});
+ *   <li>SESSION: the local replica once it has applied the client's token index, else the leader;
+ *   <li>EVENTUAL: the local replica as it is, else the leader.
+ * </ul>
+ */
+public final class ShardReads {
+  private final NodeConfig config;
+  private final RaftHost host;
+  private final LeaderHints leaders;
+  private final Scheduler scheduler;
+  private final LeaderReads leaderReads;
+  private final ReadForwarder readForwarder;
+
+  public ShardReads(NodeConfig config, RaftHost host, LeaderHints leaders, PeerChannels peers,
+                    RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
+    this.config = config;
+    this.host = host;
+    this.leaders = leaders;
+    this.scheduler = scheduler;
+    this.leaderReads = new LeaderReads(host, peers, config.read().confirmTimeoutMs(), observer, clock);
+    this.readForwarder = new ReadForwarder(peers, config.request().forwardTimeoutMsMax());
+  }
+
+  /**
+   * Reads {@code key} at {@code consistency}.
+   *
+   * @param forwarded the request was forwarded here by another node: serve it or fail it, never
+   *     forward it again
+   */
+  public CompletableFuture<ReadResult> read(Route route, byte[] key, Consistency consistency, long minIndex,
+                                            long timeoutMs, boolean forwarded) {
+    CompletableFuture<ReadResult> f = switch (consistency) {
+      case SESSION -> sessionRead(route, key, minIndex, timeoutMs, forwarded);
+      case EVENTUAL -> host.shardReplica(route.groupId())
+          .map(r -> CompletableFuture.completedFuture(r.core().read(key)))
+          .orElseGet(() -> linearizableRead(route, key, timeoutMs, forwarded));
+      default -> linearizableRead(route, key, timeoutMs, forwarded);
+    };
+    return scheduler.withTimeout(f, timeoutMs);
+  }
+
+  private CompletableFuture<ReadResult> linearizableRead(Route route, byte[] key, long timeoutMs, boolean forwarded) {
+    if (config.debug().unsafeLocalReads()) {
+      // DEBUG ONLY (debug.unsafe-local-reads): a replica that merely believes it leads answers
+      // from its own state. A deposed leader cut off by a partition serves stale data this way.
+      Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
+      boolean believesLeader = host.division(route.groupId()).map(d -> d.getInfo().isLeader()).orElse(false);
+      if (local.isPresent() && believesLeader) {
+        return CompletableFuture.completedFuture(local.get().core().read(key));
+      }
+    }
+    String shard = "shard " + route.shardId();
+    if (host.isReadyLeader(route.groupId())) {
+      return leaderReads.read(route.groupId(), shard, key);
+    }
+    // The leader as this node knows it; if unknown, the replica placement prefers as leader.
+    String leader = leaders.leaderOf(route.groupId()).orElse(route.shard().getReplicas(0));
+    if (forwarded || leader.equals(host.nodeId())) {
+      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": this node ("
+          + host.nodeId() + ") does not lead it right now"));
+    }
+    return readForwarder.read(leader, key, timeoutMs);
+  }
+
+  private CompletableFuture<ReadResult> sessionRead(Route route, byte[] key, long minIndex, long timeoutMs,
+                                                    boolean forwarded) {
+    Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
+    if (local.isEmpty()) {
+      return linearizableRead(route, key, timeoutMs, forwarded);
+    }
+    ShardStateMachine replica = local.get();
+    long waitMs = Math.min(config.read().sessionWaitMsMax(), timeoutMs);
+    return scheduler.withTimeout(replica.awaitApplied(minIndex), waitMs)
+        .thenApply(applied -> replica.core().read(key))
+        // This replica lags the client's session: the leader is always fresh enough.
+        .exceptionallyCompose(e -> linearizableRead(route, key, timeoutMs, forwarded));
+  }
+}

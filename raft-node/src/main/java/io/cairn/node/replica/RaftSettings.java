@@ -1,0 +1,84 @@
+package io.cairn.node.replica;
+
+import io.cairn.node.config.NodeConfig;
+import java.io.File;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Derives Ratis properties from a {@link NodeConfig}: the one place where Cairn's settings meet
+ * Ratis's keys. The reasons for each choice are in {@code docs/architecture.md} and
+ * {@code shared/notes/ratis.md}.
+ */
+public final class RaftSettings {
+  private RaftSettings() {}
+
+  public static RaftProperties serverProperties(NodeConfig c) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, List.of(new File(c.dataDir().toFile(), "raft")));
+    GrpcConfigKeys.Server.setHost(p, c.node().host());
+    GrpcConfigKeys.Server.setPort(p, c.node().raftPort());
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
+
+    // Ratis's 150-300 ms default caused spurious elections on a loaded 2-core box; see notes.
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(c.raft().electionTimeoutMsMin()));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(c.raft().electionTimeoutMsMax()));
+    RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raft().requestTimeoutMs()));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
+
+    // The default read option serves straight from the state machine and is not linearizable. Only
+    // the meta group's reads use Ratis's read path; data reads confirm leadership themselves
+    // (LeaderReads), because Ratis's ReadIndex can skip its heartbeat round.
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Read.setTimeout(p, ms(c.raft().requestTimeoutMs()));
+
+    // Bounded disk: snapshot every N entries, keep a few snapshots, purge the log behind them.
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.raft().snapshotEveryEntries());
+    RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, c.raft().snapshotsRetained());
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.raft().logSegmentBytesMax()));
+    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(c.raft().logSegmentBytesMax(), 4 << 20)));
+    RaftServerConfigKeys.Log.setLogMetadataEnabled(p, c.raft().logMetadataEnabled());
+    // Entries carry whole batches; make sure one batch of maximum size fits a log entry buffer.
+    long entryBytesMax = (long) c.batch().commandsMax() * (c.limits().keyBytesMax() + 64) + 4L * c.limits().valueBytesMax() + (1 << 20);
+    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 << 20, entryBytesMax)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(4 << 20, entryBytesMax)));
+    return p;
+  }
+
+  /**
+   * How long a leader's log appender sleeps after consecutive errors to one follower. Ratis's
+   * default ("1ms,10, 1s,20, 5s,1000") sleeps longer than the heartbeat interval (half the minimum
+   * election timeout) after ten errors, and an appender that wakes with its heartbeat overdue sends
+   * a heartbeat and nothing else. A follower that lost its log (a wiped disk) answers every
+   * heartbeat INCONSISTENCY, another error, so the appender never sent it an entry or a snapshot
+   * again: SnapshotCatchUpIT's wiped replica stayed empty. Sleeps stay below the heartbeat interval
+   * here (the policy randomises each sleep to 0.5-1.5 times its base), and never run out.
+   */
+  static String appenderRetryPolicy(long electionTimeoutMsMin) {
+    long heartbeatMs = electionTimeoutMsMin / 2;
+    long baseMs = Math.max(1, heartbeatMs * 2 / 5);
+    return "1ms,10, " + baseMs + "ms," + Integer.MAX_VALUE;
+  }
+
+  /** Properties for the RaftClients a node uses to forward requests to other leaders. */
+  public static RaftProperties clientProperties(NodeConfig c) {
+    RaftProperties p = new RaftProperties();
+    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(c.raft().requestTimeoutMs()));
+    return p;
+  }
+
+  private static TimeDuration ms(long millis) {
+    return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+  }
+}

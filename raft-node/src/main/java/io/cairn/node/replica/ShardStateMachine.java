@@ -1,0 +1,150 @@
+package io.cairn.node.replica;
+
+import io.cairn.node.config.NodeConfig;
+import io.cairn.node.runtime.NodeClock;
+import io.cairn.proto.internal.CommandBatch;
+import io.cairn.proto.internal.ReadQuery;
+import io.cairn.proto.internal.ReadResult;
+import io.cairn.statemachine.CachingKvStore;
+import io.cairn.statemachine.KvStore;
+import io.cairn.statemachine.MapDbKvStore;
+import io.cairn.statemachine.ShardCore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ratis adapter for one data shard: decodes {@link CommandBatch} entries, applies them to a
+ * {@link ShardCore} over a MapDB store, and answers {@link ReadQuery} queries.
+ *
+ * <p>The MapDB file lives in the group's root directory, outside {@code sm/}, because a snapshot
+ * install replaces {@code sm/} wholesale. It is recreated from the snapshot at every start: a
+ * MapDB file written without transactions is not trusted after a crash.
+ */
+public final class ShardStateMachine extends SnapshottingStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
+  private final int shardId;
+  private final NodeConfig.Store settings;
+  private final NodeClock clock;
+  private volatile ShardCore core;
+
+  public ShardStateMachine(int shardId, NodeConfig.Store settings, NodeClock clock) {
+    this.shardId = shardId;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  public int shardId() {
+    return shardId;
+  }
+
+  /** The current core; replaced wholesale on snapshot install. */
+  public ShardCore core() {
+    ShardCore c = core;
+    if (c == null) {
+      throw new IllegalStateException("shard " + shardId + " replica is not initialized");
+    }
+    return c;
+  }
+
+  @Override
+  protected String describe() {
+    return "shard " + shardId;
+  }
+
+  private Path storeFile() {
+    return groupRoot().resolve("kv.mapdb");
+  }
+
+  @Override
+  protected void resetState(Optional<InputStream> snapshot) throws IOException {
+    closeState();
+    KvStore store = new CachingKvStore(MapDbKvStore.createFresh(storeFile()), settings.cacheShardBytesMax());
+    core = snapshot.isPresent() ? ShardCore.restore(snapshot.get(), store) : new ShardCore(store);
+  }
+
+  /** Bytes the read cache holds now; 0 while the replica is reloading. */
+  public long cachedBytes() {
+    ShardCore c = core;
+    return c != null && c.store() instanceof CachingKvStore cache ? cache.cachedBytes() : 0;
+  }
+
+  @Override
+  protected void writeState(OutputStream out) throws IOException {
+    core().writeSnapshot(out);
+  }
+
+  @Override
+  protected void afterSnapshot() {
+    ShardCore c = core();
+    long fileBytes = c.storageBytes();
+    long snapshotBytes = Optional.ofNullable(getLatestSnapshot())
+        .flatMap(s -> s.getFiles().stream().findFirst())
+        .map(f -> f.getPath().toFile().length()).orElse(0L);
+    if (fileBytes > settings.compactFileBytesMin() && fileBytes > settings.compactFileOverSnapshotRatio() * snapshotBytes) {
+      long t0 = clock.nanoTime();
+      c.store().compact();
+      LOG.info("shard {}: compacted store {} -> {} bytes in {} ms", shardId, fileBytes,
+          c.storageBytes(), (clock.nanoTime() - t0) / 1_000_000);
+    }
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext trx = super.startTransaction(request);
+    // Reject what cannot be decoded before it reaches the log; apply must never see garbage.
+    try {
+      CommandBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
+    } catch (IOException e) {
+      trx.setException(new IllegalArgumentException("shard " + shardId + ": malformed command batch: " + e.getMessage()));
+    }
+    return trx;
+  }
+
+  @Override
+  protected Message applyEntry(LogEntryProto entry) throws IOException {
+    ByteString data = entry.getStateMachineLogEntry().getLogData();
+    CommandBatch batch = CommandBatch.parseFrom(data.asReadOnlyByteBuffer());
+    byte[] result = core().apply(batch, entry.getIndex()).toByteArray();
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(result));
+  }
+
+  @Override
+  protected void skipEntry(long index) {
+    ShardCore c = core;
+    if (c != null) {
+      c.advanceAppliedIndex(index);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    try {
+      ReadQuery q = ReadQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
+      ReadResult r = core().read(q.getKey().toByteArray());
+      return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(r.toByteArray())));
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  protected void closeState() {
+    ShardCore c = core;
+    core = null;
+    if (c != null) {
+      c.store().close();
+    }
+  }
+}

@@ -1,0 +1,206 @@
+package io.cairn.node.replica;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.ratis.io.MD5Hash;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
+import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
+import org.apache.ratis.util.LifeCycle;
+import org.apache.ratis.util.MD5FileUtil;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis side of a Cairn state machine: lifecycle, snapshot files and apply bookkeeping.
+ * Subclasses only translate between log entries and their pure core.
+ *
+ * <p>Threads: Ratis calls {@link #applyTransaction}, {@link #takeSnapshot}, {@link #pause} and
+ * {@link #reinitialize} from the group's single StateMachineUpdater thread, so they never overlap;
+ * queries come from other threads and must only use the core's thread-safe read methods.
+ *
+ * <p>Lifecycle (see shared/notes/ratis.md): BaseStateMachine never moves its LifeCycle, but the
+ * server asserts the state machine is PAUSED before reinitialize() after a snapshot install, so we
+ * drive it by hand.
+ *
+ * <p>State on restart: the core is rebuilt from the latest snapshot file and Ratis replays the log
+ * after it. Nothing else on disk is trusted.
+ */
+abstract class SnapshottingStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(SnapshottingStateMachine.class);
+
+  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final AppliedIndexWaiters waiters = new AppliedIndexWaiters();
+  private volatile RaftStorage raftStorage;
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    this.raftStorage = raftStorage;
+    storage.init(raftStorage);
+    getLifeCycle().startAndTransition(this::loadLatestSnapshot);
+  }
+
+  @Override
+  public void pause() {
+    getLifeCycle().transition(LifeCycle.State.PAUSING);
+    getLifeCycle().transition(LifeCycle.State.PAUSED);
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    // Called after a snapshot was installed from the leader: the sm/ directory was replaced.
+    getLifeCycle().startAndTransition(this::loadLatestSnapshot);
+    LOG.info("{}: state reloaded from a snapshot installed from the leader, now at {}", describe(),
+        getLastAppliedTermIndex());
+  }
+
+  @Override
+  public SimpleStateMachineStorage getStateMachineStorage() {
+    return storage;
+  }
+
+  /** The group's storage root; files that must survive a snapshot install live here, not in sm/. */
+  protected Path groupRoot() {
+    return raftStorage.getStorageDir().getRoot().toPath();
+  }
+
+  protected Path logDir() {
+    return raftStorage.getStorageDir().getCurrentDir().toPath();
+  }
+
+  private void loadLatestSnapshot() throws IOException {
+    SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
+    if (snapshot == null) {
+      resetState(Optional.empty());
+      setLastAppliedTermIndex(TermIndex.INITIAL_VALUE);
+      return;
+    }
+    Path file = snapshot.getFile().getPath();
+    MD5Hash md5 = snapshot.getFile().getFileDigest();
+    if (md5 != null) {
+      MD5FileUtil.verifySavedMD5(file.toFile(), md5);
+    }
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+      resetState(Optional.of(in));
+    }
+    TermIndex ti = snapshot.getTermIndex();
+    setLastAppliedTermIndex(ti);
+    appliedThrough(ti.getIndex());
+    LOG.info("{}: loaded snapshot {} ({} bytes)", describe(), ti, Files.size(file));
+  }
+
+  /** Replaces the whole in-memory state: from the snapshot stream, or empty. */
+  protected abstract void resetState(Optional<InputStream> snapshot) throws IOException;
+
+  /** Writes the state as of the last applied index; called on the apply thread. */
+  protected abstract void writeState(OutputStream out) throws IOException;
+
+  /** Applies one committed entry's payload; never throws for user input. */
+  protected abstract Message applyEntry(LogEntryProto entry) throws IOException;
+
+  /** Moves the core's applied index over an entry that carries no command. */
+  protected abstract void skipEntry(long index);
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    try {
+      Message reply = applyEntry(entry);
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+      appliedThrough(entry.getIndex());
+      return CompletableFuture.completedFuture(reply);
+    } catch (IOException | RuntimeException e) {
+      // A committed entry that cannot be applied means replicas would diverge: stop this replica.
+      LOG.error("{}: cannot apply entry {}; stopping this replica", getGroupId(), entry.getIndex(), e);
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public void notifyTermIndexUpdated(long term, long index) {
+    // Configuration and metadata entries: no command, but the applied index moves.
+    skipEntry(index);
+    super.notifyTermIndexUpdated(term, index);
+    appliedThrough(index);
+  }
+
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
+                                  org.apache.ratis.protocol.RaftPeerId newLeader) {
+    LOG.info("{} {}: leader is now {}", describe(), member.getPeerId(), newLeader);
+  }
+
+  /** How log lines name this replica's group, e.g. "shard 3" or "meta group". */
+  protected abstract String describe();
+
+  protected void appliedThrough(long index) {
+    waiters.advanceTo(index);
+  }
+
+  /** Completes when this replica has applied {@code index}. */
+  public CompletableFuture<Long> awaitApplied(long index) {
+    return waiters.await(index);
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    TermIndex ti = getLastAppliedTermIndex();
+    if (ti == null || ti.getIndex() < 0) {
+      return -1;
+    }
+    File target = storage.getSnapshotFile(ti.getTerm(), ti.getIndex());
+    Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+      writeState(out);
+    }
+    // fsync before the rename: Ratis purges the log behind this snapshot.
+    try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
+    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), ti));
+    afterSnapshot();
+    LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, Files.size(target.toPath()));
+    return ti.getIndex();
+  }
+
+  /** Bytes of this replica's Raft log segments. */
+  public long logBytes() {
+    try (var files = Files.list(logDir())) {
+      return files.filter(p -> p.getFileName().toString().startsWith("log_"))
+          .mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /** Hook for housekeeping after a snapshot, on the apply thread. */
+  protected void afterSnapshot() {}
+
+  @Override
+  public void close() throws IOException {
+    waiters.failAll(new IOException("replica of group " + getGroupId() + " closed"));
+    getLifeCycle().checkStateAndClose(() -> closeState());
+  }
+
+  protected abstract void closeState() throws IOException;
+}

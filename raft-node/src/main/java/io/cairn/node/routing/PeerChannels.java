@@ -1,0 +1,50 @@
+package io.cairn.node.routing;
+
+import io.cairn.proto.NodeInfo;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.Closeable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * gRPC channels from this node to the other nodes' client ports, one per node, opened on first
+ * use: for node status, leadership confirmations and forwarded reads. Thread-safe.
+ */
+public final class PeerChannels implements Closeable {
+  private final ShardDirectory directory;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  public PeerChannels(ShardDirectory directory) {
+    this.directory = directory;
+  }
+
+  /** The channel to the node with {@code nodeId}, if the shard map knows that node. */
+  public Optional<ManagedChannel> to(String nodeId) {
+    return directory.node(nodeId).map(this::to);
+  }
+
+  /**
+   * Call after a call to {@code nodeId} failed as UNAVAILABLE: the channel then retries its
+   * connection at once instead of after its backoff (up to two minutes), so that once a
+   * partition heals the nodes talk again as soon as Raft does.
+   */
+  public void reconnectSoon(String nodeId) {
+    ManagedChannel ch = channels.get(nodeId);
+    if (ch != null) {
+      ch.resetConnectBackoff();
+    }
+  }
+
+  public ManagedChannel to(NodeInfo node) {
+    return channels.computeIfAbsent(node.getId(), id ->
+        NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort()).usePlaintext().build());
+  }
+
+  @Override
+  public void close() {
+    channels.values().forEach(ManagedChannel::shutdownNow);
+    channels.clear();
+  }
+}

@@ -1,0 +1,143 @@
+package io.cairn.node.write;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.cairn.node.config.NodeConfig;
+import io.cairn.node.ops.RequestPathObserver;
+import io.cairn.node.testing.ManualClock;
+import io.cairn.proto.internal.BatchResult;
+import io.cairn.proto.internal.Command;
+import io.cairn.proto.internal.CommandBatch;
+import io.cairn.proto.internal.CommandResult;
+import io.cairn.proto.internal.PutCommand;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+class WriteBatcherTest {
+  /** A fake Raft group: records entries and lets the test decide when each commits. */
+  private static final class FakeGroup implements WriteBatcher.EntrySubmitter {
+    final List<CommandBatch> entries = new ArrayList<>();
+    final List<CompletableFuture<BatchResult>> pending = new ArrayList<>();
+
+    @Override
+    public synchronized CompletableFuture<BatchResult> submit(CommandBatch entry) {
+      entries.add(entry);
+      CompletableFuture<BatchResult> f = new CompletableFuture<>();
+      pending.add(f);
+      return f;
+    }
+
+    void commit(int entry, long index) {
+      BatchResult.Builder r = BatchResult.newBuilder().setIndex(index);
+      entries.get(entry).getCommandsList().forEach(c -> r.addResults(CommandResult.newBuilder().setPutVersion(index)));
+      pending.get(entry).complete(r.build());
+    }
+  }
+
+  private static Command put(String key) {
+    return Command.newBuilder().setPut(PutCommand.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v"))).build();
+  }
+
+  private final List<Integer> sizes = new ArrayList<>();
+
+  /** A batcher over {@code group} whose clock stands at {@code wallMs}, recording entry sizes. */
+  private WriteBatcher batcher(FakeGroup group, int commandsMax, int inFlightMax, long wallMs) {
+    RequestPathObserver observer = new RequestPathObserver() {
+      @Override
+      public void batch(int commands) {
+        sizes.add(commands);
+      }
+
+      @Override
+      public void entryCommitted(long nanos) {}
+
+      @Override
+      public void confirmationRound(long nanos, int reads, boolean confirmed) {}
+    };
+    return new WriteBatcher(group, new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, 1024, 64L << 20),
+        new ManualClock(wallMs), observer);
+  }
+
+  @Test
+  void loneWriteGoesOutAtOnce() throws Exception {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 42L);
+    CompletableFuture<WriteBatcher.Applied> f = b.submit(put("a"));
+    assertThat(group.entries).hasSize(1);
+    assertThat(group.entries.get(0).getProposedAtMs()).isEqualTo(42L);
+    group.commit(0, 7);
+    assertThat(f.get().index()).isEqualTo(7);
+    assertThat(f.get().result().getPutVersion()).isEqualTo(7);
+  }
+
+  @Test
+  void writesArrivingWhileAnEntryIsInFlightShareTheNextEntry() throws Exception {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    var first = b.submit(put("a"));
+    var second = b.submit(put("b"));
+    var third = b.submit(put("c"));
+    assertThat(group.entries).hasSize(1);
+    group.commit(0, 10);
+    assertThat(group.entries).hasSize(2);
+    assertThat(group.entries.get(1).getCommandsCount()).isEqualTo(2);
+    group.commit(1, 11);
+    assertThat(first.get().index()).isEqualTo(10);
+    assertThat(second.get().index()).isEqualTo(11);
+    assertThat(third.get().index()).isEqualTo(11);
+    assertThat(sizes).containsExactly(1, 2);
+  }
+
+  @Test
+  void anEntryNeverHoldsTheSameKeyTwice() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    b.submit(put("x"));
+    b.submit(put("k"));
+    b.submit(put("k"));
+    b.submit(put("m"));
+    group.commit(0, 1);
+    assertThat(group.entries.get(1).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+        .containsExactly("k");
+    group.commit(1, 2);
+    assertThat(group.entries.get(2).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+        .containsExactly("k", "m");
+  }
+
+  @Test
+  void respectsTheCommandLimitAndInFlightLimit() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 2, 2, 0L);
+    for (int i = 0; i < 7; i++) {
+      b.submit(put("k" + i));
+    }
+    // Two single-command entries went out at once (in-flight limit 2); five wait.
+    assertThat(group.entries).hasSize(2);
+    group.commit(0, 1);
+    assertThat(group.entries).hasSize(3);
+    assertThat(group.entries.get(2).getCommandsCount()).isEqualTo(2);
+  }
+
+  @Test
+  void aFailedEntryFailsEveryCommandInIt() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    var first = b.submit(put("a"));
+    var second = b.submit(put("b"));
+    group.pending.get(0).completeExceptionally(new IllegalStateException("not leader"));
+    assertThat(first).isCompletedExceptionally();
+    assertThat(group.entries).hasSize(2);
+    group.pending.get(1).completeExceptionally(new IllegalStateException("not leader"));
+    assertThat(second).isCompletedExceptionally();
+    try {
+      second.get();
+    } catch (InterruptedException | ExecutionException e) {
+      assertThat(e.getCause()).hasMessage("not leader");
+    }
+  }
+}
