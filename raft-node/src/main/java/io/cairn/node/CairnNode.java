@@ -20,6 +20,7 @@ import io.cairn.node.routing.GroupClients;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.MetaBootstrap;
 import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeRuntime;
 import io.cairn.node.write.ShardWrites;
@@ -95,19 +96,21 @@ public final class CairnNode implements Closeable {
     statusReader = new NodeStatusReader(host, directory, runtime.clock());
     registerReplicaGauges(metrics, initialMap);
 
-    GroupClients forwarders = new GroupClients(config);
-    closeables.add(forwarders);
-    MetaBootstrap bootstrap = new MetaBootstrap(initialMap, directory, forwarders, config.meta(), runtime.scheduler());
+    GroupClients metaClients = new GroupClients(config);
+    closeables.add(metaClients);
+    MetaBootstrap bootstrap = new MetaBootstrap(initialMap, directory, metaClients, config.meta(), runtime.scheduler());
     bootstrap.start();
     closeables.add(bootstrap);
 
     PeerChannels peers = new PeerChannels(directory);
     closeables.add(peers);
-    LeaderHints leaders = new LeaderHints(host, forwarders);
-    ShardWrites writes = new ShardWrites(config, host, directory, forwarders, metrics, runtime.clock(),
+    LeaderHints leaders = new LeaderHints(host);
+    RequestForwarder forwarder = new RequestForwarder(peers, leaders, config.request().forwardTimeoutMsMax());
+    ShardWrites writes = new ShardWrites(config, host, leaders, forwarder, metrics, runtime.clock(),
         runtime.scheduler());
     closeables.add(writes);
-    ShardReads reads = new ShardReads(config, host, leaders, peers, metrics, runtime.clock(), runtime.scheduler());
+    ShardReads reads = new ShardReads(config, host, leaders, peers, forwarder, metrics, runtime.clock(),
+        runtime.scheduler());
     NodeConfig.Limits sizes = config.limits();
     RequestLimits limits = new RequestLimits(sizes.keyBytesMax(), sizes.valueBytesMax());
     KvService kv = new KvService(directory, writes, reads, leaders, limits, metrics, runtime.clock(),

@@ -102,7 +102,7 @@ public final class KvService extends KvGrpc.KvImplBase {
                          java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    writes.write(route, cmd, timeoutMs).whenComplete((outcome, error) -> {
+    writes.write(route, cmd, timeoutMs, ForwardedCalls.current()).whenComplete((outcome, error) -> {
       String leader = leaders.leaderOf(route.groupId()).orElse(null);
       call.leader.set(leader);
       if (error != null) {

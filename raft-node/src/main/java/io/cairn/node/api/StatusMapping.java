@@ -1,6 +1,7 @@
 package io.cairn.node.api;
 
 import io.cairn.node.read.LeadershipNotConfirmedException;
+import io.cairn.node.routing.NotLeaderHereException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
 import io.cairn.statemachine.InvalidRequestException;
@@ -71,7 +72,7 @@ public final class StatusMapping {
               + (leaderHint == null ? "" : " (last known leader " + leaderHint + ")") + "; retry"),
           detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());
     }
-    if (e instanceof LeadershipNotConfirmedException) {
+    if (e instanceof LeadershipNotConfirmedException || e instanceof NotLeaderHereException) {
       return status(Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()
               + (leaderHint == null ? "" : "; last known leader " + leaderHint) + "; retry"),
           detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());

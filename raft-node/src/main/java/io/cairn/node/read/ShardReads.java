@@ -5,11 +5,15 @@ import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.NotLeaderHereException;
 import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.Scheduler;
+import com.google.protobuf.ByteString;
 import io.cairn.proto.Consistency;
+import io.cairn.proto.GetRequest;
 import io.cairn.proto.internal.ReadResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +23,7 @@ import java.util.concurrent.CompletableFuture;
  * asks for (docs/consistency.md):
  * <ul>
  *   <li>LINEARIZABLE: the leader, after a majority confirmed its term ({@link LeaderReads}); a
- *       node that does not lead forwards the read to the one that does ({@link ReadForwarder});
+ *       node that does not lead forwards the read to the one that does ({@link RequestForwarder});
  *   <li>SESSION: the local replica once it has applied the client's token index, else the leader;
  *   <li>EVENTUAL: the local replica as it is, else the leader.
  * </ul>
@@ -30,16 +34,16 @@ public final class ShardReads {
   private final LeaderHints leaders;
   private final Scheduler scheduler;
   private final LeaderReads leaderReads;
-  private final ReadForwarder readForwarder;
+  private final RequestForwarder forwarder;
 
   public ShardReads(NodeConfig config, RaftHost host, LeaderHints leaders, PeerChannels peers,
-                    RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
+                    RequestForwarder forwarder, RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
     this.config = config;
     this.host = host;
     this.leaders = leaders;
     this.scheduler = scheduler;
+    this.forwarder = forwarder;
     this.leaderReads = new LeaderReads(host, peers, config.read().confirmTimeoutMs(), observer, clock);
-    this.readForwarder = new ReadForwarder(peers, config.request().forwardTimeoutMsMax());
   }
 
   /**
@@ -74,13 +78,20 @@ public final class ShardReads {
     if (host.isReadyLeader(route.groupId())) {
       return leaderReads.read(route.groupId(), shard, key);
     }
-    // The leader as this node knows it; if unknown, the replica placement prefers as leader.
-    String leader = leaders.leaderOf(route.groupId()).orElse(route.shard().getReplicas(0));
+    String leader = leaders.forwardTarget(route);
     if (forwarded || leader.equals(host.nodeId())) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": this node ("
+      return CompletableFuture.failedFuture(new NotLeaderHereException(shard + ": this node ("
           + host.nodeId() + ") does not lead it right now"));
     }
-    return readForwarder.read(leader, key, timeoutMs);
+    GetRequest req = GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).setConsistency(Consistency.LINEARIZABLE)
+        .build();
+    return forwarder.get(leader, route, req, timeoutMs).thenApply(r -> {
+      ReadResult.Builder b = ReadResult.newBuilder().setFound(r.getFound()).setAppliedIndex(r.getToken().getIndex());
+      if (r.getFound()) {
+        b.setValue(r.getValue()).setVersion(r.getVersion());
+      }
+      return b.build();
+    });
   }
 
   private CompletableFuture<ReadResult> sessionRead(Route route, byte[] key, long minIndex, long timeoutMs,

@@ -9,7 +9,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
@@ -22,9 +21,10 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * One RaftClient per group, used to forward a request to a leader on another node. Clients find
- * the leader themselves (they follow NotLeader hints); a bounded retry policy keeps a request from
- * outliving the caller's deadline by much.
+ * One Ratis client per group, for the meta group's commands and reads (MetaBootstrap). Clients
+ * find the leader themselves (they follow NotLeader hints); a bounded retry policy keeps a call
+ * from outliving its caller by much. Only the blocking API is used: Ratis 3.3.0's ordered async
+ * API fails every later call once one has run out of retries (docs/ratis-workarounds.md).
  */
 public final class GroupClients implements Closeable {
   private final RaftProperties properties;
@@ -47,11 +47,6 @@ public final class GroupClients implements Closeable {
           .setRetryPolicy(retry)
           .build();
     });
-  }
-
-  /** The leader a forwarding client last learned of, if any. */
-  public Optional<String> knownLeader(RaftGroupId gid) {
-    return Optional.ofNullable(clients.get(gid)).map(RaftClient::getLeaderId).map(Object::toString);
   }
 
   @Override

@@ -4,27 +4,32 @@ import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.RaftReplies;
-import io.cairn.node.routing.GroupClients;
-import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.NotLeaderHereException;
+import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.Scheduler;
+import io.cairn.proto.DeleteRequest;
+import io.cairn.proto.PutRequest;
 import io.cairn.proto.internal.BatchResult;
 import io.cairn.proto.internal.Command;
-import io.cairn.proto.internal.CommandBatch;
 import io.cairn.proto.internal.CommandResult;
+import io.cairn.proto.internal.DeleteCommand;
+import io.cairn.proto.internal.DeleteOutcome;
+import io.cairn.proto.internal.PutCommand;
 import java.io.Closeable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
  * Executes validated writes against the shard that owns them: through the shard's
- * {@link WriteBatcher} when this node leads it, otherwise forwarded to the leader.
+ * {@link WriteBatcher} when this node is its ready leader, otherwise forwarded to the leader's node
+ * as the same public call ({@link RequestForwarder}). A forwarded write that reaches a node that
+ * does not lead fails as NOT_LEADER there, with a hint, and is never forwarded again.
  */
 public final class ShardWrites implements Closeable {
   /** A write's result with the log index that carried it. */
@@ -32,39 +37,69 @@ public final class ShardWrites implements Closeable {
 
   private final NodeConfig config;
   private final RaftHost host;
-  private final ShardDirectory directory;
-  private final GroupClients forwarders;
+  private final LeaderHints leaders;
+  private final RequestForwarder forwarder;
   private final RequestPathObserver observer;
   private final NodeClock clock;
   private final Scheduler scheduler;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
 
-  public ShardWrites(NodeConfig config, RaftHost host, ShardDirectory directory, GroupClients forwarders,
+  public ShardWrites(NodeConfig config, RaftHost host, LeaderHints leaders, RequestForwarder forwarder,
                      RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
     this.config = config;
     this.host = host;
-    this.directory = directory;
-    this.forwarders = forwarders;
+    this.leaders = leaders;
+    this.forwarder = forwarder;
     this.observer = observer;
     this.clock = clock;
     this.scheduler = scheduler;
   }
 
-  public CompletableFuture<WriteOutcome> write(Route route, Command command, long timeoutMs) {
+  /**
+   * Writes {@code command}.
+   *
+   * @param forwarded the request was forwarded here by another node: serve it or fail it, never
+   *     forward it again
+   */
+  public CompletableFuture<WriteOutcome> write(Route route, Command command, long timeoutMs, boolean forwarded) {
     CompletableFuture<WriteOutcome> f;
     if (host.isReadyLeader(route.groupId())) {
-      f = batcher(route.groupId()).submit(command)
-          .thenApply(a -> new WriteOutcome(a.result(), a.index()));
+      f = batcher(route.groupId()).submit(command).thenApply(a -> new WriteOutcome(a.result(), a.index()));
     } else {
-      byte[] entry = CommandBatch.newBuilder().addCommands(command)
-          .setProposedAtMs(clock.wallMs()).build().toByteArray();
-      f = forwarders.client(route.shard(), directory.map()).async()
-          .send(Message.valueOf(UnsafeByteOperations.unsafeWrap(entry))).thenApply(reply -> {
-            BatchResult r = RaftReplies.parse(reply, BatchResult::parseFrom);
-            return new WriteOutcome(r.getResults(0), r.getIndex() > 0 ? r.getIndex() : reply.getLogIndex());
-          });
+      String leader = leaders.forwardTarget(route);
+      if (forwarded || leader.equals(host.nodeId())) {
+        return CompletableFuture.failedFuture(new NotLeaderHereException("shard " + route.shardId()
+            + ": this node (" + host.nodeId() + ") does not lead it right now"));
+      }
+      f = forward(leader, route, command, timeoutMs);
     }
     return scheduler.withTimeout(f, timeoutMs);
+  }
+
+  private CompletableFuture<WriteOutcome> forward(String leader, Route route, Command command, long timeoutMs) {
+    return switch (command.getOpCase()) {
+      case PUT -> {
+        PutCommand p = command.getPut();
+        PutRequest.Builder req = PutRequest.newBuilder().setKey(p.getKey()).setValue(p.getValue())
+            .setWriteId(command.getWriteId());
+        if (p.hasExpectedVersion()) {
+          req.setExpectedVersion(p.getExpectedVersion());
+        }
+        yield forwarder.put(leader, route, req.build(), timeoutMs).thenApply(r -> new WriteOutcome(
+            CommandResult.newBuilder().setPutVersion(r.getVersion()).build(), r.getToken().getIndex()));
+      }
+      case DELETE -> {
+        DeleteCommand d = command.getDelete();
+        DeleteRequest.Builder req = DeleteRequest.newBuilder().setKey(d.getKey()).setWriteId(command.getWriteId());
+        if (d.hasExpectedVersion()) {
+          req.setExpectedVersion(d.getExpectedVersion());
+        }
+        yield forwarder.delete(leader, route, req.build(), timeoutMs).thenApply(r -> new WriteOutcome(
+            CommandResult.newBuilder().setDeleted(DeleteOutcome.newBuilder().setExisted(r.getExisted())
+                .setIndex(r.getIndex())).build(), r.getToken().getIndex()));
+      }
+      case OP_NOT_SET -> throw new IllegalArgumentException("a write without an operation reached the write path");
+    };
   }
 
   private WriteBatcher batcher(RaftGroupId gid) {

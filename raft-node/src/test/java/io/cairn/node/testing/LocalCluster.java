@@ -1,0 +1,444 @@
+package io.cairn.node.testing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.cairn.node.CairnNode;
+import io.cairn.node.config.NodeConfig;
+import io.cairn.node.config.NodeConfigLoader;
+import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ShardStateMachine;
+import io.cairn.node.runtime.FatalErrors;
+import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.runtime.NodeRuntime;
+import io.cairn.node.runtime.ThreadScheduler;
+import io.cairn.proto.KvGrpc;
+import io.cairn.proto.ShardInfo;
+import io.cairn.proto.ShardMap;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+
+/**
+ * N Cairn nodes in this JVM, on real loopback sockets (free ports, 127.0.0.1), each with its own
+ * data directory and {@link NodeRuntime}: the server code runs exactly as in production, Ratis
+ * and gRPC included, but starts in well under a second and can be inspected and broken from the
+ * test.
+ *
+ * <p>What a test gets: {@link #node}, the nodes' shard leaders ({@link #leaderOf}), a raw gRPC
+ * stub pinned to one node ({@link #kv}) so the test chooses which node a request goes through,
+ * {@link #stop} / {@link #restart} of one node, and, per node, a clock and the fatal-error handler
+ * ({@link #halted}). {@link #assertReplicasAgree} (run by {@link LocalClusterExtension} after every
+ * test) waits until the replicas of every shard reach the same applied index and checks that they
+ * then hold byte-for-byte the same state.
+ *
+ * <p>Not thread-safe: one test drives it.
+ */
+public final class LocalCluster implements AutoCloseable {
+  /** How the cluster is built; {@link #start} builds it. */
+  public static final class Builder {
+    private int nodes = 3;
+    private int shards = 1;
+    private final Map<String, String> config = new LinkedHashMap<>();
+    private IntFunction<NodeClock> clocks = i -> NodeClock.system();
+
+    public Builder nodes(int n) {
+      this.nodes = n;
+      return this;
+    }
+
+    public Builder shards(int n) {
+      this.shards = n;
+      return this;
+    }
+
+    /** Sets a config key on every node (config/node.properties.sample). */
+    public Builder config(String key, String value) {
+      config.put(key, value);
+      return this;
+    }
+
+    /** The clock of node {@code i} (1-based); the system clock by default. */
+    public Builder clocks(IntFunction<NodeClock> clockOfNode) {
+      this.clocks = clockOfNode;
+      return this;
+    }
+
+    public LocalCluster start() {
+      LocalCluster c = new LocalCluster(this);
+      try {
+        c.startAll();
+      } catch (RuntimeException | Error e) {
+        c.close();
+        throw e;
+      }
+      return c;
+    }
+  }
+
+  /** One node's fixed identity (ports, data dir) and its current incarnation. */
+  private final class Member {
+    final int index;
+    final NodeConfig config;
+    final NodeClock clock;
+    CairnNode node;
+    ThreadScheduler scheduler;
+    volatile String haltReason;
+    ManagedChannel channel;
+
+    Member(int index, NodeConfig config, NodeClock clock) {
+      this.index = index;
+      this.config = config;
+      this.clock = clock;
+    }
+
+    void start() {
+      scheduler = new ThreadScheduler("cairn-timer-n" + index, 2);
+      FatalErrors fatal = (reason, cause) -> {
+        haltReason = reason;
+        // Like the process ending: stop this node only, from a thread of our own, since the
+        // caller may be a Ratis thread that closing would wait for.
+        Thread t = new Thread(this::stopQuietly, "local-cluster-halt-n" + index);
+        t.setDaemon(true);
+        t.start();
+      };
+      try {
+        node = CairnNode.start(config, new NodeRuntime(clock, scheduler, fatal));
+      } catch (IOException e) {
+        throw new UncheckedIOException("node n" + index + " did not start", e);
+      }
+    }
+
+    synchronized void stopQuietly() {
+      if (channel != null) {
+        channel.shutdownNow();
+        channel = null;
+      }
+      if (node != null) {
+        node.close();
+        node = null;
+      }
+    }
+
+    synchronized ManagedChannel channel() {
+      if (channel == null) {
+        channel = ManagedChannelBuilder.forAddress("127.0.0.1", config.node().clientPort()).usePlaintext().build();
+      }
+      return channel;
+    }
+  }
+
+  private static final Duration SETTLE_MAX = Duration.ofSeconds(30);
+
+  private final Path root;
+  private final List<Member> members = new ArrayList<>();
+
+  private LocalCluster(Builder b) {
+    try {
+      root = Files.createTempDirectory("cairn-local-cluster");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<int[]> ports = new ArrayList<>();
+    StringBuilder nodes = new StringBuilder();
+    for (int i = 1; i <= b.nodes; i++) {
+      int[] p = freePorts(3);
+      ports.add(p);
+      nodes.append(i == 1 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(p[0]).append(':')
+          .append(p[1]).append(':').append(p[2]);
+    }
+    for (int i = 1; i <= b.nodes; i++) {
+      Map<String, String> c = new TreeMap<>();
+      c.put("node.id", "n" + i);
+      c.put("node.host", "127.0.0.1");
+      c.put("node.raft-port", Integer.toString(ports.get(i - 1)[0]));
+      c.put("node.client-port", Integer.toString(ports.get(i - 1)[1]));
+      c.put("node.http-port", Integer.toString(ports.get(i - 1)[2]));
+      c.put("node.shutdown-grace-ms", "200");
+      c.put("data.dir", root.resolve("n" + i).toString());
+      c.put("cluster.id", "local");
+      c.put("cluster.nodes", nodes.toString());
+      c.put("cluster.shards", Integer.toString(b.shards));
+      c.put("cluster.replication-factor", Integer.toString(Math.min(3, b.nodes)));
+      // Shorter than production so a test's elections take a fraction of a second; still well
+      // above the pauses of a loaded 2-core machine.
+      c.put("raft.election-timeout-ms-min", "300");
+      c.put("raft.election-timeout-ms-max", "600");
+      c.put("meta.poll-ms", "200");
+      c.put("meta.retry-ms", "100");
+      c.putAll(b.config);
+      members.add(new Member(i, NodeConfigLoader.fromMap(c), b.clocks.apply(i)));
+    }
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts (or stops) every node at once: a node's start and Ratis's graceful close mostly wait. */
+  private void startAll() {
+    members.parallelStream().forEach(Member::start);
+  }
+
+  private static int[] freePorts(int n) {
+    List<ServerSocket> sockets = new ArrayList<>();
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        ServerSocket s = new ServerSocket();
+        s.setReuseAddress(true);
+        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        sockets.add(s);
+        ports[i] = s.getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // a port we could not release is still free for the node to bind
+        }
+      }
+    }
+  }
+
+  private Member member(int i) {
+    if (i < 1 || i > members.size()) {
+      throw new IllegalArgumentException("no node n" + i + " in a cluster of " + members.size());
+    }
+    return members.get(i - 1);
+  }
+
+  /** Node {@code i} (1-based); fails if it is stopped. */
+  public CairnNode node(int i) {
+    CairnNode n = member(i).node;
+    if (n == null) {
+      throw new IllegalStateException("node n" + i + " is stopped");
+    }
+    return n;
+  }
+
+  public int size() {
+    return members.size();
+  }
+
+  public NodeConfig config(int i) {
+    return member(i).config;
+  }
+
+  public boolean isRunning(int i) {
+    return member(i).node != null;
+  }
+
+  /** The reason node {@code i} halted itself (its FatalErrors), if it did. */
+  public Optional<String> halted(int i) {
+    return Optional.ofNullable(member(i).haltReason);
+  }
+
+  /** A blocking stub that sends every call to node {@code i} and nowhere else. */
+  public KvGrpc.KvBlockingStub kv(int i) {
+    return KvGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** An async stub pinned to node {@code i}, without a deadline. */
+  public KvGrpc.KvStub kvAsync(int i) {
+    return KvGrpc.newStub(member(i).channel());
+  }
+
+  public ShardMap map() {
+    return runningMembers().findFirst().orElseThrow().node.directory().map();
+  }
+
+  public ShardInfo shard(int shardId) {
+    ShardMap map = map();
+    if (shardId == 0) {
+      return map.getMeta();
+    }
+    return map.getShardsList().stream().filter(s -> s.getShardId() == shardId).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no shard " + shardId));
+  }
+
+  public RaftGroupId groupOf(int shardId) {
+    return RaftHost.groupIdOf(shard(shardId));
+  }
+
+  /** Node numbers of the replicas of {@code shardId} (0: the meta group), placement order. */
+  public List<Integer> replicasOf(int shardId) {
+    return shard(shardId).getReplicasList().stream().map(id -> Integer.parseInt(id.substring(1))).toList();
+  }
+
+  /**
+   * Waits until {@code shardId} (0: the meta group) has a ready leader among the running nodes
+   * that the other running replicas follow, and returns its node number.
+   */
+  public int leaderOf(int shardId) {
+    RaftGroupId gid = groupOf(shardId);
+    return await("a ready leader of shard " + shardId).atMost(SETTLE_MAX).pollInterval(Duration.ofMillis(20))
+        .until(() -> readyLeader(gid), Optional::isPresent).orElseThrow();
+  }
+
+  private Optional<Integer> readyLeader(RaftGroupId gid) {
+    Integer leader = null;
+    for (Member m : running()) {
+      if (m.node.host().isReadyLeader(gid)) {
+        leader = m.index;
+      }
+    }
+    if (leader == null) {
+      return Optional.empty();
+    }
+    String id = "n" + leader;
+    for (Member m : running()) {
+      Optional<RaftServer.Division> d = m.node.host().division(gid);
+      if (d.isPresent() && d.get().getInfo().isAlive() && !d.get().getInfo().isLeader()
+          && !id.equals(m.node.host().leaderOf(gid).orElse(null))) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(leader);
+  }
+
+  /** Waits until every shard and the meta group have a ready leader. */
+  public void awaitLeaders() {
+    leaderOf(0);
+    map().getShardsList().forEach(s -> leaderOf(s.getShardId()));
+  }
+
+  /** A running node that hosts a replica of {@code shardId} but does not lead it. */
+  public int followerOf(int shardId) {
+    int leader = leaderOf(shardId);
+    return replicasOf(shardId).stream().filter(i -> i != leader && isRunning(i)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("shard " + shardId + " has no running follower"));
+  }
+
+  /** Closes node {@code i} (its ports and data dir stay reserved for {@link #restart}). */
+  public void stop(int i) {
+    member(i).stopQuietly();
+  }
+
+  /** Starts node {@code i} again on its data dir; it must be stopped. */
+  public void restart(int i) {
+    Member m = member(i);
+    if (m.node != null) {
+      throw new IllegalStateException("node n" + i + " is running; stop it first");
+    }
+    m.haltReason = null;
+    m.start();
+  }
+
+  private List<Member> running() {
+    return runningMembers().toList();
+  }
+
+  private Stream<Member> runningMembers() {
+    return members.stream().filter(m -> m.node != null);
+  }
+
+  /** A shard replica on a running node, for a test that inspects or breaks it. */
+  public ShardStateMachine replica(int node, int shardId) {
+    return node(node).host().shardReplica(groupOf(shardId))
+        .orElseThrow(() -> new IllegalStateException("n" + node + " hosts no replica of shard " + shardId));
+  }
+
+  /**
+   * The cluster invariant: waits until the live replicas of every data shard on running nodes
+   * have applied the same index, then checks they hold the same state (a digest of the shard's
+   * snapshot stream: keys, values, versions, sessions, applied index). Replicas listed in
+   * {@code exclude} as "node:shard" (a test broke them on purpose) are skipped.
+   */
+  public void assertReplicasAgree(String... exclude) {
+    List<String> skipped = List.of(exclude);
+    for (ShardInfo s : map().getShardsList()) {
+      RaftGroupId gid = RaftHost.groupIdOf(s);
+      List<Member> holders = running().stream()
+          .filter(m -> !skipped.contains(m.index + ":" + s.getShardId()))
+          .filter(m -> m.node.host().division(gid).map(d -> d.getInfo().isAlive()).orElse(false))
+          .sorted(Comparator.comparingInt(m -> m.index)).toList();
+      if (holders.size() < 2) {
+        continue;
+      }
+      Map<Integer, String> last = await("replicas of shard " + s.getShardId() + " converge")
+          .atMost(SETTLE_MAX).pollInterval(Duration.ofMillis(50))
+          .until(() -> digests(holders, gid), d -> d.values().stream().distinct().count() == 1);
+      assertThat(last.values()).as("digests of shard %d by node", s.getShardId()).hasSize(holders.size());
+    }
+  }
+
+  private static Map<Integer, String> digests(List<Member> holders, RaftGroupId gid) {
+    Map<Integer, String> out = new TreeMap<>();
+    for (Member m : holders) {
+      ShardStateMachine sm = m.node.host().shardReplica(gid).orElse(null);
+      long committed = m.node.host().division(gid).map(d -> d.getRaftLog().getLastCommittedIndex()).orElse(-1L);
+      if (sm == null) {
+        out.put(m.index, "absent");
+        continue;
+      }
+      try {
+        long applied = sm.core().appliedIndex();
+        // Only a replica that applied everything it knows to be committed is comparable.
+        out.put(m.index, applied < committed ? "applying " + applied + "/" + committed
+            : applied + ":" + digest(sm));
+      } catch (IllegalStateException reloading) {
+        out.put(m.index, "reloading");
+      }
+    }
+    return out;
+  }
+
+  private static String digest(ShardStateMachine sm) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+        sm.core().writeSnapshot(out);
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    members.parallelStream().forEach(Member::stopQuietly);
+    deleteRecursively(root);
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp dir left behind is harmless
+    }
+  }
+}
