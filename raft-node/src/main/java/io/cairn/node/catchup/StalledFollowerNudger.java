@@ -56,8 +56,7 @@ public final class StalledFollowerNudger {
     if (gid.equals(host.metaGroupId())) {
       return new byte[0];
     }
-    // The proposal time only drives session expiry, which runs with every entry anyway.
-    return CommandBatch.newBuilder().setProposedAtMs(clock.wallMs()).build().toByteArray();
+    return CommandBatch.getDefaultInstance().toByteArray(); // the leader stamps its time on it
   }
 
   private String describe(RaftGroupId gid) {

@@ -100,16 +100,29 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
     }
   }
 
+  /**
+   * Runs on the leader only, for every entry it proposes, whoever sent it. Rejects what cannot be
+   * decoded before it reaches the log (apply must never see garbage), and stamps the entry with
+   * this leader's clock: every replica expires client sessions by the time in the entry
+   * (ShardCore), so a time chosen by anyone else — a follower whose clock runs ahead, a raw Ratis
+   * client — could expire every session on every replica and switch exactly-once off.
+   */
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
-    TransactionContext trx = super.startTransaction(request);
-    // Reject what cannot be decoded before it reaches the log; apply must never see garbage.
+    CommandBatch batch;
     try {
-      CommandBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
+      batch = CommandBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
     } catch (IOException e) {
+      TransactionContext trx = super.startTransaction(request);
       trx.setException(new IllegalArgumentException("shard " + shardId + ": malformed command batch: " + e.getMessage()));
+      return trx;
     }
-    return trx;
+    byte[] stamped = batch.toBuilder().setProposedAtMs(clock.wallMs()).build().toByteArray();
+    return TransactionContext.newBuilder()
+        .setStateMachine(this)
+        .setClientRequest(request)
+        .setLogData(UnsafeByteOperations.unsafeWrap(stamped))
+        .build();
   }
 
   @Override

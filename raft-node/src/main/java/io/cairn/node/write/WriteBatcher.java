@@ -97,7 +97,8 @@ final class WriteBatcher {
   }
 
   private void send(List<Pending> batch) {
-    CommandBatch.Builder entry = CommandBatch.newBuilder().setProposedAtMs(clock.wallMs());
+    // No time here: the leader stamps each entry as Ratis accepts it (ShardStateMachine.startTransaction).
+    CommandBatch.Builder entry = CommandBatch.newBuilder();
     batch.forEach(p -> entry.addCommands(p.command()));
     observer.batch(batch.size());
     CompletableFuture<BatchResult> sent;
