@@ -92,7 +92,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             @Override
             public void onError(Throwable t) {
               synchronized (lock) {
-                b.putUnreachable(n.getId(), io.grpc.Status.fromThrowable(t).toString());
+                b.putUnreachable(n.getId(), StatusMapping.oneLine(t));
               }
               f.complete(null);
             }

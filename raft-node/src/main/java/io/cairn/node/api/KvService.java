@@ -114,12 +114,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       switch (r.getOutcomeCase()) {
         case MISMATCH -> call.fail(StatusMapping.versionMismatch(call.op, route.shardId(), expected,
             r.getMismatch().getCurrentVersion(), r.getMismatch().getExists()));
-        case STALE_DUPLICATE -> call.fail(Status.ABORTED.withDescription(call.op
-            + ": this write id was already answered (sequence below acked_below); not applied again")
-            .asRuntimeException());
+        case STALE_DUPLICATE -> call.fail(StatusMapping.staleDuplicate(call.op));
         case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
-        default -> call.fail(Status.INTERNAL.withDescription(call.op + ": empty result from shard "
-            + route.shardId()).asRuntimeException());
+        default -> call.fail(StatusMapping.emptyResult(call.op, route.shardId()));
       }
     });
   }
@@ -135,8 +132,7 @@ public final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     if (req.getConsistency() == Consistency.UNRECOGNIZED) {
-      call.fail(Status.INVALID_ARGUMENT.withDescription("get: unknown consistency level "
-          + req.getConsistencyValue() + "; use LINEARIZABLE, SESSION or EVENTUAL").asRuntimeException());
+      call.fail(StatusMapping.unknownConsistency("get", req.getConsistencyValue()));
       return;
     }
     Route route = directory.route(key);

@@ -61,11 +61,9 @@ public final class MalformedRequests {
         }
       }
     };
-    String description = method.getFullMethodName() + ": the request is not a valid "
-        + method.getFullMethodName().replaceAll(".*/", "") + " request message; check that the client "
-        + "uses Cairn's kv.proto/cluster.proto";
+    Status rejection = StatusMapping.malformedRequest(method.getFullMethodName());
     ServerCallHandler<Q, R> handler = (call, headers) -> new Guard<>(m.getServerCallHandler().startCall(call, headers),
-        call, description);
+        call, rejection);
     return ServerMethodDefinition.create(method.toBuilder(lenient, method.getResponseMarshaller()).build(), handler);
   }
 
@@ -76,20 +74,20 @@ public final class MalformedRequests {
   /** Closes the call on a malformed request and drops every later event of that call. */
   private static final class Guard<Q, R> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final ServerCall<Q, R> call;
-    private final String description;
+    private final Status rejection;
     private boolean rejected;
 
-    Guard(ServerCall.Listener<Q> delegate, ServerCall<Q, R> call, String description) {
+    Guard(ServerCall.Listener<Q> delegate, ServerCall<Q, R> call, Status rejection) {
       super(delegate);
       this.call = call;
-      this.description = description;
+      this.rejection = rejection;
     }
 
     @Override
     public void onMessage(Q message) {
       if (isMalformed(message)) {
         rejected = true;
-        call.close(Status.INVALID_ARGUMENT.withDescription(description), new Metadata());
+        call.close(rejection, new Metadata());
         return;
       }
       super.onMessage(message);

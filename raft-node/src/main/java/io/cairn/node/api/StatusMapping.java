@@ -1,7 +1,9 @@
 package io.cairn.node.api;
 
 import io.cairn.node.read.LeadershipNotConfirmedException;
+import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.routing.NotLeaderHereException;
+import io.cairn.node.write.WriteQueueFullException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
 import io.cairn.statemachine.InvalidRequestException;
@@ -11,10 +13,13 @@ import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
 
 /**
@@ -23,6 +28,8 @@ import org.apache.ratis.protocol.exceptions.StateMachineException;
  * machine-readable part.
  */
 public final class StatusMapping {
+  private static final Logger LOG = LoggerFactory.getLogger(StatusMapping.class);
+
   private StatusMapping() {}
 
   public static StatusRuntimeException status(Status status, ErrorDetail detail) {
@@ -38,6 +45,47 @@ public final class StatusMapping {
             op + ": expected " + expectation + " but " + actual + "; re-read the key and retry with its current version"),
         ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
             .setCurrentVersion(current).setExists(exists).setShardId(shard).build());
+  }
+
+  /** A write whose sequence is below its client's acked_below: a late duplicate, not applied. */
+  public static StatusRuntimeException staleDuplicate(String op) {
+    return Status.ABORTED.withDescription(op
+        + ": this write id was already answered (sequence below acked_below); not applied again").asRuntimeException();
+  }
+
+  /** A shard answered a write with no outcome: a bug. */
+  public static StatusRuntimeException emptyResult(String op, int shard) {
+    LOG.error("{}: shard {} answered a write with an empty result", op, shard);
+    return Status.INTERNAL.withDescription(op + ": empty result from shard " + shard + " (a bug; the node logged it)")
+        .asRuntimeException();
+  }
+
+  public static StatusRuntimeException unknownConsistency(String op, int value) {
+    return Status.INVALID_ARGUMENT.withDescription(op + ": unknown consistency level " + value
+        + "; use LINEARIZABLE, SESSION or EVENTUAL").asRuntimeException();
+  }
+
+  /** A request that does not parse as the method's request message. */
+  public static Status malformedRequest(String fullMethodName) {
+    return Status.INVALID_ARGUMENT.withDescription(fullMethodName + ": the request is not a valid "
+        + fullMethodName.replaceAll(".*/", "") + " request message; check that the client uses Cairn's "
+        + "kv.proto/cluster.proto");
+  }
+
+  /**
+   * A failed call to another node in one line for an operator ("UNAVAILABLE: io exception:
+   * Connection refused"), never a stack trace: Status.toString() includes the cause's.
+   */
+  public static String oneLine(Throwable t) {
+    Status s = Status.fromThrowable(t);
+    StringBuilder b = new StringBuilder(s.getCode().name());
+    if (s.getDescription() != null) {
+      b.append(": ").append(s.getDescription());
+    }
+    if (s.getCause() != null && s.getCause().getMessage() != null) {
+      b.append(": ").append(s.getCause().getMessage());
+    }
+    return b.toString().replaceAll("\\s+", " ");
   }
 
   /** A node-to-node call named a group id that is not a UUID. */
@@ -96,10 +144,20 @@ public final class StatusMapping {
               + "and retrying it with the same write id is safe"),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
     }
-    if (e instanceof IllegalStateException) {
-      return status(Status.UNAVAILABLE.withDescription(op + ": shard " + shard + " replica is not ready ("
-              + e.getMessage() + "); retry"),
+    if (e instanceof ReplicaNotReadyException) {
+      return status(Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
+    }
+    if (e instanceof WriteQueueFullException) {
+      return status(Status.RESOURCE_EXHAUSTED.withDescription(op + ": " + e.getMessage()
+              + "; back off and retry"),
+          detail.setReason(ErrorDetail.Reason.OVERLOADED).build());
+    }
+    if (e instanceof ResourceUnavailableException) {
+      // Ratis's own bound on requests pending in the leader (raft.server.write.element-limit).
+      return status(Status.RESOURCE_EXHAUSTED.withDescription(op + ": shard " + shard
+              + " has too many requests pending on its leader; back off and retry"),
+          detail.setReason(ErrorDetail.Reason.OVERLOADED).build());
     }
     if (e instanceof java.io.IOException) {
       // Ratis reports lost quorums, exhausted retries and closed connections as IOExceptions.
@@ -107,7 +165,11 @@ public final class StatusMapping {
               + e.getClass().getSimpleName() + ": " + e.getMessage() + "; retry"),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
     }
-    return status(Status.INTERNAL.withDescription(op + ": unexpected failure on shard " + shard + ": " + e),
+    // Anything else is a bug, not a state of the cluster: retrying will not help, so say INTERNAL
+    // (never UNAVAILABLE, which clients retry until their deadline) and log it once, with its stack.
+    LOG.error("{}: unexpected failure on shard {}", op, shard, e);
+    return status(Status.INTERNAL.withDescription(op + ": unexpected failure on shard " + shard + ": " + e
+            + " (a bug; the node logged it)"),
         detail.build());
   }
 

@@ -4,6 +4,7 @@ import io.cairn.node.replica.MetaStateMachine;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.replica.SnapshotIndex;
 import io.cairn.proto.NodeStatus;
@@ -59,7 +60,7 @@ public final class NodeStatusReader {
       b.setShardId(s.shardId()).setLogBytes(s.logBytes());
       try {
         b.setStoreBytes(s.core().storageBytes()).setKeys(s.core().keyCount());
-      } catch (IllegalStateException notReady) {
+      } catch (ReplicaNotReadyException notReady) {
         // Replica between snapshot install and reload: no store to measure right now.
       }
     } else if (d.getStateMachine() instanceof MetaStateMachine m) {

@@ -53,7 +53,7 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   public ShardCore core() {
     ShardCore c = core;
     if (c == null) {
-      throw new IllegalStateException("shard " + shardId + " replica is not initialized");
+      throw new ReplicaNotReadyException("shard " + shardId + ": this replica is loading its state; retry");
     }
     return c;
   }

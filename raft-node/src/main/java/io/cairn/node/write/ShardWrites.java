@@ -64,7 +64,7 @@ public final class ShardWrites implements Closeable {
   public CompletableFuture<WriteOutcome> write(Route route, Command command, long timeoutMs, boolean forwarded) {
     CompletableFuture<WriteOutcome> f;
     if (host.isReadyLeader(route.groupId())) {
-      f = batcher(route.groupId()).submit(command).thenApply(a -> new WriteOutcome(a.result(), a.index()));
+      f = batcher(route.groupId(), route.shardId()).submit(command).thenApply(a -> new WriteOutcome(a.result(), a.index()));
     } else {
       String leader = leaders.forwardTarget(route);
       if (forwarded || leader.equals(host.nodeId())) {
@@ -102,8 +102,8 @@ public final class ShardWrites implements Closeable {
     };
   }
 
-  private WriteBatcher batcher(RaftGroupId gid) {
-    return batchers.computeIfAbsent(gid, g -> new WriteBatcher(
+  private WriteBatcher batcher(RaftGroupId gid, int shardId) {
+    return batchers.computeIfAbsent(gid, g -> new WriteBatcher(shardId,
         entry -> host.submitWrite(g, entry.toByteArray(), config.raft().requestTimeoutMs())
             .thenApply(reply -> RaftReplies.parse(reply, BatchResult::parseFrom)),
         config.batch(), clock, observer));

@@ -32,7 +32,7 @@ final class WriteBatcher {
   /** A command's outcome and the log index of the entry that carried it. */
   record Applied(CommandResult result, long index) {}
 
-  private record Pending(Command command, CompletableFuture<Applied> future) {}
+  private record Pending(Command command, CompletableFuture<Applied> future, long bytes) {}
 
   /** Proposes one entry to the shard's Raft group and completes with its result. */
   @FunctionalInterface
@@ -44,20 +44,37 @@ final class WriteBatcher {
   private final NodeConfig.Batch limits;
   private final NodeClock clock;
   private final RequestPathObserver observer;
+  private final int shardId;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private long queuedBytes;
   private int inFlight;
 
-  WriteBatcher(EntrySubmitter submitter, NodeConfig.Batch limits, NodeClock clock, RequestPathObserver observer) {
+  WriteBatcher(int shardId, EntrySubmitter submitter, NodeConfig.Batch limits, NodeClock clock,
+               RequestPathObserver observer) {
+    this.shardId = shardId;
     this.submitter = submitter;
     this.limits = limits;
     this.clock = clock;
     this.observer = observer;
   }
 
+  /**
+   * Queues {@code command} for the next entry, or fails it at once with a
+   * {@link WriteQueueFullException} when the queue is at its bound (batch.queue-commands-max,
+   * batch.queue-bytes-max): a client flooding the shard then gets pushed back, instead of every
+   * other client's write waiting behind the flood and the node's memory growing with it.
+   */
   CompletableFuture<Applied> submit(Command command) {
     CompletableFuture<Applied> f = new CompletableFuture<>();
+    long size = command.getSerializedSize();
     synchronized (this) {
-      queue.add(new Pending(command, f));
+      if (queue.size() >= limits.queueCommandsMax() || queuedBytes + size > limits.queueBytesMax()) {
+        f.completeExceptionally(new WriteQueueFullException(shardId, queue.size(), queuedBytes,
+            limits.queueCommandsMax(), limits.queueBytesMax()));
+        return f;
+      }
+      queue.add(new Pending(command, f, size));
+      queuedBytes += size;
     }
     flush();
     return f;
@@ -83,14 +100,15 @@ final class WriteBatcher {
     Set<ByteBuffer> keys = new HashSet<>();
     long bytes = 0;
     while (!queue.isEmpty() && batch.size() < limits.commandsMax()) {
-      Command c = queue.peek().command();
+      Pending next = queue.peek();
+      Command c = next.command();
       ByteBuffer key = (c.hasPut() ? c.getPut().getKey() : c.getDelete().getKey()).asReadOnlyByteBuffer();
-      long size = c.getSerializedSize();
-      if (!batch.isEmpty() && (keys.contains(key) || bytes + size > limits.bytesMax())) {
+      if (!batch.isEmpty() && (keys.contains(key) || bytes + next.bytes() > limits.bytesMax())) {
         break;
       }
       keys.add(key);
-      bytes += size;
+      bytes += next.bytes();
+      queuedBytes -= next.bytes();
       batch.add(queue.poll());
     }
     return batch;
@@ -140,6 +158,7 @@ final class WriteBatcher {
     synchronized (this) {
       drained = new ArrayList<>(queue);
       queue.clear();
+      queuedBytes = 0;
     }
     drained.forEach(p -> p.future().completeExceptionally(cause));
   }

@@ -3,6 +3,8 @@ package io.cairn.node.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.node.read.LeadershipNotConfirmedException;
+import io.cairn.node.replica.ReplicaNotReadyException;
+import io.cairn.node.write.WriteQueueFullException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
 import io.cairn.statemachine.InvalidRequestException;
@@ -15,6 +17,7 @@ import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
+import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.junit.jupiter.api.Test;
 
 class StatusMappingTest {
@@ -76,5 +79,39 @@ class StatusMappingTest {
     assertThat(mine.getStatus().getDescription()).contains("3000 ms").contains("same write id is safe");
     StatusRuntimeException theirs = StatusMapping.fromFailure(new TimeoutException(), "put", 1, null, 3000, true);
     assertThat(theirs.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+  }
+
+  /** Issue 8, item 3: a bug must not look retryable, or clients retry it forever. */
+  @Test
+  void anUnexpectedFailureIsInternalNotUnavailable() {
+    StatusRuntimeException s = StatusMapping.fromFailure(new CompletionException(
+        new IllegalStateException("entry of 3 commands came back with 2 results")), "put", 2, "n1", 1000, false);
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+    assertThat(s.getStatus().getDescription()).contains("put").contains("shard 2").contains("came back with 2 results");
+    StatusRuntimeException npe = StatusMapping.fromFailure(new NullPointerException(), "get", 2, null, 1000, false);
+    assertThat(npe.getStatus().getCode()).isEqualTo(Status.Code.INTERNAL);
+  }
+
+  @Test
+  void aReplicaBetweenSnapshotAndReloadIsRetryable() {
+    StatusRuntimeException s = StatusMapping.fromFailure(new ReplicaNotReadyException("shard 2 replica is reloading"),
+        "get", 2, null, 1000, false);
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+    assertThat(detail(s).getReason()).isEqualTo(ErrorDetail.Reason.NO_QUORUM);
+  }
+
+  /** Issue 8, item 4: a full write queue says so, retryable after a backoff. */
+  @Test
+  void aFullWriteQueueIsResourceExhaustedAndSaysWhatToDo() {
+    StatusRuntimeException s = StatusMapping.fromFailure(new WriteQueueFullException(3, 1024, 4096, 1024, 1 << 26),
+        "put", 3, "n2", 1000, false);
+    assertThat(s.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(s.getStatus().getDescription()).contains("shard 3").contains("back off");
+    assertThat(detail(s).getReason()).isEqualTo(ErrorDetail.Reason.OVERLOADED);
+    var member = RaftGroupMemberId.valueOf(RaftPeerId.valueOf("n1"), RaftGroupId.randomId());
+    StatusRuntimeException ratisFull = StatusMapping.fromFailure(
+        new ResourceUnavailableException(member + ": pending requests full"), "put", 3, null, 1000, false);
+    assertThat(ratisFull.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(detail(ratisFull).getReason()).isEqualTo(ErrorDetail.Reason.OVERLOADED);
   }
 }

@@ -7,6 +7,7 @@ import io.cairn.node.CairnNode;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.config.NodeConfigLoader;
 import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.runtime.FatalErrors;
 import io.cairn.node.runtime.NodeClock;
@@ -404,7 +405,7 @@ public final class LocalCluster implements AutoCloseable {
         // Only a replica that applied everything it knows to be committed is comparable.
         out.put(m.index, applied < committed ? "applying " + applied + "/" + committed
             : applied + ":" + digest(sm));
-      } catch (IllegalStateException reloading) {
+      } catch (ReplicaNotReadyException reloading) {
         out.put(m.index, "reloading");
       }
     }

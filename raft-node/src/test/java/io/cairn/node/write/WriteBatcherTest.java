@@ -1,6 +1,7 @@
 package io.cairn.node.write;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.cairn.node.config.NodeConfig;
@@ -47,6 +48,10 @@ class WriteBatcherTest {
 
   /** A batcher over {@code group} whose clock stands at {@code wallMs}, recording entry sizes. */
   private WriteBatcher batcher(FakeGroup group, int commandsMax, int inFlightMax, long wallMs) {
+    return batcher(group, commandsMax, inFlightMax, 1024, 64L << 20);
+  }
+
+  private WriteBatcher batcher(FakeGroup group, int commandsMax, int inFlightMax, int queueMax, long queueBytesMax) {
     RequestPathObserver observer = new RequestPathObserver() {
       @Override
       public void batch(int commands) {
@@ -59,8 +64,8 @@ class WriteBatcherTest {
       @Override
       public void confirmationRound(long nanos, int reads, boolean confirmed) {}
     };
-    return new WriteBatcher(group, new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, 1024, 64L << 20),
-        new ManualClock(wallMs), observer);
+    return new WriteBatcher(3, group, new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, queueMax, queueBytesMax),
+        new ManualClock(0), observer);
   }
 
   @Test
@@ -138,5 +143,36 @@ class WriteBatcherTest {
     } catch (InterruptedException | ExecutionException e) {
       assertThat(e.getCause()).hasMessage("not leader");
     }
+  }
+
+  /** Issue 8, item 4: a flood must not queue without bound and make every other writer wait. */
+  @Test
+  void writesBeyondTheQueueBoundAreRefusedAtOnceAndChangeNothing() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 3, 64L << 20);
+    var inFlight = b.submit(put("a"));
+    var queued = List.of(b.submit(put("b")), b.submit(put("c")), b.submit(put("d")));
+    var refused = b.submit(put("e"));
+    assertThat(refused).isCompletedExceptionally();
+    assertThatThrownBy(refused::join).hasCauseInstanceOf(WriteQueueFullException.class)
+        .hasMessageContaining("3 commands").hasMessageContaining("batch.queue-commands-max");
+    group.commit(0, 1);
+    assertThat(inFlight).isCompleted();
+    assertThat(group.entries.get(1).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+        .containsExactly("b", "c", "d");
+    group.commit(1, 2);
+    queued.forEach(f -> assertThat(f).isCompleted());
+    assertThat(b.submit(put("f"))).isNotCompleted(); // room again
+  }
+
+  @Test
+  void theQueueIsBoundedInBytesToo() {
+    FakeGroup group = new FakeGroup();
+    long oneCommand = put("b").getSerializedSize();
+    WriteBatcher b = batcher(group, 100, 1, 1000, 2 * oneCommand);
+    b.submit(put("a"));
+    b.submit(put("b"));
+    b.submit(put("c"));
+    assertThat(b.submit(put("d"))).isCompletedExceptionally();
   }
 }
