@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.cli;
 
 import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.PutResult;

@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

@@ -1,6 +1,6 @@
-package io.cairn.client.cli;
+package io.cairn.cli;
 
-import io.cairn.client.bench.*;
+import io.cairn.cli.bench.*;
 
 import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.GetResult;

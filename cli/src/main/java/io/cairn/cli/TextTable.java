@@ -1,4 +1,4 @@
-package io.cairn.client.cli;
+package io.cairn.cli;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.cairn.client.bench;
+package io.cairn.cli.bench;
 
 import io.cairn.client.CairnException;
 import java.util.HashMap;

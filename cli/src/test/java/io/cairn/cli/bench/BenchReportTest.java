@@ -1,4 +1,4 @@
-package io.cairn.client.bench;
+package io.cairn.cli.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

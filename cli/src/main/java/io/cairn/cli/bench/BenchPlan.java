@@ -1,4 +1,4 @@
-package io.cairn.client.bench;
+package io.cairn.cli.bench;
 
 import java.util.ArrayList;
 import java.util.List;
