@@ -1,7 +1,10 @@
 package io.cairn.cli;
 
-import io.cairn.cli.bench.*;
-
+import io.cairn.cli.bench.BenchPlan;
+import io.cairn.cli.bench.BenchReport;
+import io.cairn.cli.bench.BenchRunner;
+import io.cairn.cli.bench.KvOps;
+import io.cairn.cli.bench.ReadConsistency;
 import io.cairn.client.CairnClient;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +19,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "bench", mixinStandardHelpOptions = true, description =
     "Closed-loop benchmark: --clients workers each keep one request outstanding; after --warmup-s, latencies are "
         + "recorded for --duration-s. Prints ops, errors, throughput and p50/p99/p99.9/max latency, then one line "
-        + "BENCH key=value ... for scripts. Exits with 4 if no operation succeeded.")
+        + "BENCH key=value ... for scripts (-o json: one document with the same numbers). Exits with 4 if no "
+        + "operation succeeded.")
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand
   CairnCtl ctl;
@@ -86,8 +90,11 @@ final class BenchCommand implements Callable<Integer> {
         instances.add(ctl.openClient(spec));
       }
       BenchReport report = new BenchRunner(plan, KvOps.over(instances), System::nanoTime).run();
-      spec.commandLine().getOut().print(report.render());
-      spec.commandLine().getOut().flush();
+      if (ctl.output() == OutputFormat.JSON) {
+        JsonOutput.print(spec.commandLine().getOut(), report::writeJson);
+      } else {
+        spec.commandLine().getOut().print(report.render());
+      }
       return report.ops() == 0 && report.errors() > 0 ? ExitCodes.UNAVAILABLE : ExitCodes.OK;
     } finally {
       instances.forEach(CairnClient::close);

@@ -7,10 +7,12 @@ import io.cairn.client.VersionMismatchException;
 import java.io.PrintWriter;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Pattern;
 
 /**
  * cairnctl's exit codes, and the one place where a failure becomes an exit code and a single
- * line on stderr. {@link CairnCtl}'s {@code exitCodeList} documents them in {@code --help}.
+ * line on stderr ({@code cairnctl: COMMAND: what happened}), in every output format and never
+ * with a stack trace. {@link CairnCtl}'s {@code exitCodeList} documents the codes in {@code --help}.
  */
 final class ExitCodes {
   static final int OK = 0;
@@ -20,10 +22,20 @@ final class ExitCodes {
   static final int UNAVAILABLE = 4;
   static final int OTHER = 5;
 
+  /**
+   * The operation the client names at the start of its messages. It names what it sent: a cas
+   * and a put --expect-version are both a put on the wire, and map's fetch is "routing". The
+   * user typed a command, so the line names that instead.
+   */
+  private static final Pattern CLIENT_OPERATION = Pattern.compile("^(put|get|delete|routing|status): ");
+
   private ExitCodes() {}
 
-  /** Prints one line about {@code failure} to {@code err} and returns the exit code for it. */
-  static int report(Throwable failure, PrintWriter err) {
+  /**
+   * Prints one line about {@code failure} of {@code command} (null: cairnctl itself) to
+   * {@code err} and returns the exit code for it.
+   */
+  static int report(Throwable failure, String command, PrintWriter err) {
     Throwable e = failure;
     while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
       e = e.getCause();
@@ -32,24 +44,29 @@ final class ExitCodes {
     String line;
     if (e instanceof VersionMismatchException vm) {
       code = VERSION_MISMATCH;
-      line = oneLine(vm.getMessage()) + " [current version=" + vm.currentVersion()
+      line = clientMessage(vm) + " [current version=" + vm.currentVersion()
           + (vm.exists() ? "" : ", the key does not exist") + "]";
     } else if (e instanceof UnavailableException || e instanceof DeadlineExceededException) {
       code = UNAVAILABLE;
-      line = oneLine(e.getMessage());
+      line = clientMessage((CairnException) e);
     } else if (e instanceof CairnException ce) {
       code = OTHER;
-      line = oneLine(ce.getMessage()) + " [" + ce.code() + "]";
+      line = clientMessage(ce) + " [" + ce.code() + "]";
     } else {
       code = OTHER;
-      line = "unexpected error: " + oneLine(String.valueOf(e));
+      line = "unexpected error: " + OneLine.of(String.valueOf(e));
     }
-    err.println("cairnctl: " + line);
+    err.println(prefix(command) + line);
     err.flush();
     return code;
   }
 
-  private static String oneLine(String s) {
-    return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+  /** {@code cairnctl: } or {@code cairnctl: COMMAND: }, how every line cairnctl writes to stderr starts. */
+  static String prefix(String command) {
+    return command == null ? "cairnctl: " : "cairnctl: " + command + ": ";
+  }
+
+  private static String clientMessage(CairnException e) {
+    return CLIENT_OPERATION.matcher(OneLine.of(e.getMessage())).replaceFirst("");
   }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 @Command(name = "map", mixinStandardHelpOptions = true,
-    description = "Prints the shard map: nodes, shards, their replicas and current leaders.")
+    description = "Prints the shard map: nodes, shards, their replicas and current leaders "
+        + "(-o json: the Routing message of cluster.proto, with its map and leaders).")
 final class MapCommand implements Callable<Integer> {
   @ParentCommand
   CairnCtl ctl;
@@ -23,7 +24,12 @@ final class MapCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     try (BlockingCairnClient client = ctl.openBlockingClient(spec)) {
-      spec.commandLine().getOut().print(format(client.routing()));
+      Routing routing = client.routing();
+      if (ctl.output() == OutputFormat.JSON) {
+        JsonOutput.print(spec.commandLine().getOut(), routing);
+      } else {
+        spec.commandLine().getOut().print(format(routing));
+      }
       return ExitCodes.OK;
     }
   }

@@ -1,8 +1,10 @@
 package io.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.cairn.cli.CairnCtlRunner.versionIn;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.cairn.cli.CairnCtlRunner.Run;
 import io.cairn.client.FakeCluster;
 import io.cairn.client.FakeCluster.Fault;
 import io.cairn.proto.Consistency;
@@ -10,9 +12,8 @@ import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.PutRequest;
 import io.grpc.Status;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,12 +24,7 @@ import picocli.CommandLine;
 /** cairnctl run in-process against the fake cluster: output, stderr and exit code of each command. */
 class CairnCtlTest {
   private final FakeCluster cluster = new FakeCluster(3, 4, 3);
-
-  private record Run(int code, String out, String err) {
-    List<String> errLines() {
-      return err.lines().toList();
-    }
-  }
+  private final CairnCtlRunner runner = new CairnCtlRunner(cluster);
 
   @AfterEach
   void tearDown() {
@@ -36,25 +32,11 @@ class CairnCtlTest {
   }
 
   private Run cairnctl(String... args) {
-    List<String> all = new ArrayList<>(List.of("--endpoints", String.join(",", cluster.endpoints())));
-    all.addAll(List.of(args));
-    return execute(all.toArray(String[]::new));
+    return runner.run(args);
   }
 
   private Run execute(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory());
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    int code = CairnCtl.execute(cl, args);
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static long versionIn(String text) {
-    Matcher m = Pattern.compile("version=(\\d+)").matcher(text);
-    assertThat(m.find()).as("a version in %s", text).isTrue();
-    return Long.parseLong(m.group(1));
+    return runner.execute(args);
   }
 
   @Test
@@ -68,13 +50,15 @@ class CairnCtlTest {
   }
 
   @Test
-  void getPrintsTheRawValueAndOptionallyTheVersion() {
+  void getWritesExactlyTheValueAndShowsTheVersionOnStderr() {
     long version = versionIn(cairnctl("put", "greeting", "hello world").out());
     Run get = cairnctl("get", "greeting");
     assertThat(get.code()).isZero();
-    assertThat(get.out()).isEqualTo("hello world" + System.lineSeparator());
+    assertThat(get.out()).isEqualTo("hello world");  // no newline added
+    assertThat(get.err()).isEmpty();
     Run withVersion = cairnctl("get", "greeting", "--show-version");
-    assertThat(withVersion.out().lines()).containsExactly("hello world", "version=" + version);
+    assertThat(withVersion.out()).isEqualTo("hello world");
+    assertThat(withVersion.errLines()).containsExactly("version=" + version);
   }
 
   @Test
@@ -107,8 +91,27 @@ class CairnCtlTest {
     assertThat(stale.code()).isEqualTo(3);
     assertThat(stale.out()).isEmpty();
     assertThat(stale.errLines()).singleElement().asString()
-        .startsWith("cairnctl: put:").endsWith("[current version=" + v2 + "]");
-    assertThat(cairnctl("get", "k").out()).startsWith("b");
+        .startsWith("cairnctl: cas: version mismatch").endsWith("[current version=" + v2 + "]");
+    assertThat(cairnctl("get", "k").out()).isEqualTo("b");
+  }
+
+  @Test
+  void aFailedCasOrConditionalDeleteNamesItsOwnCommandNotTheRpc() {
+    Run casOnAbsentKey = cairnctl("cas", "k", "3", "x");
+    assertThat(casOnAbsentKey.code()).isEqualTo(3);
+    assertThat(casOnAbsentKey.errLines()).containsExactly(
+        "cairnctl: cas: version mismatch [current version=0, the key does not exist]");
+
+    cairnctl("put", "k", "a");
+    Run delete = cairnctl("delete", "k", "--expect-version", "1");
+    assertThat(delete.code()).isEqualTo(3);
+    assertThat(delete.errLines()).singleElement().asString().startsWith("cairnctl: delete: version mismatch");
+
+    cluster.failEveryRequest(Fault.of(Status.UNAVAILABLE.withDescription("put: shard 2 has no quorum; retry")));
+    Run unavailable = cairnctl("--timeout-ms", "200", "cas", "k", "0", "x");
+    assertThat(unavailable.code()).isEqualTo(4);
+    assertThat(unavailable.errLines()).singleElement().asString()
+        .startsWith("cairnctl: cas: shard 2 has no quorum; retry (gave up after");
   }
 
   @Test
@@ -138,7 +141,11 @@ class CairnCtlTest {
     assertThat(cairnctl().code()).isEqualTo(2);
     Run badEndpoint = execute("--endpoints", "nohost", "get", "k");
     assertThat(badEndpoint.code()).isEqualTo(2);
-    assertThat(badEndpoint.err()).contains("'nohost' is not host:port");
+    assertThat(badEndpoint.errLines()).singleElement().asString()
+        .startsWith("cairnctl: get: ").contains("'nohost' is not host:port").endsWith("(see 'cairnctl get --help')");
+    Run badOutput = cairnctl("map", "-o", "yaml");
+    assertThat(badOutput.code()).isEqualTo(2);
+    assertThat(badOutput.errLines()).singleElement().asString().contains("yaml");
     assertThat(cluster.received()).isEmpty();
   }
 
@@ -183,11 +190,13 @@ class CairnCtlTest {
   @Test
   void endpointsDefaultToTheLocalThreeNodeCluster() {
     assumeTrue(System.getenv("CAIRN_ENDPOINTS") == null, "CAIRN_ENDPOINTS is set in this environment");
-    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory());
+    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory(),
+        new StdStreams(new ByteArrayInputStream(new byte[0]), new ByteArrayOutputStream(), new ByteArrayOutputStream()));
     cl.parseArgs("get", "k");
     CairnCtl ctl = cl.getCommand();
     assertThat(ctl.endpoints).containsExactly("127.0.0.1:7001", "127.0.0.2:7001", "127.0.0.3:7001");
     assertThat(ctl.timeoutMs).isEqualTo(10_000);
+    assertThat(ctl.output).isEqualTo(OutputFormat.TEXT);
   }
 
   @Test
@@ -207,26 +216,50 @@ class CairnCtlTest {
 
   @Test
   void everythingPrintedIsFlushedBeforeTheExitCodeIsReturned() {
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory());
-    cl.setOut(new PrintWriter(out, false));  // like System.out: nothing reaches the stream until a flush
-    cl.setErr(new PrintWriter(err, false));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    // The writers commandLine() puts over the streams buffer: nothing reaches them until a flush.
+    CommandLine cl = CairnCtl.commandLine(cluster.channelFactory(),
+        new StdStreams(new ByteArrayInputStream(new byte[0]), out, err));
     int code = CairnCtl.execute(cl, "--endpoints", String.join(",", cluster.endpoints()), "map");
     assertThat(code).isZero();
     assertThat(out.toString()).contains("SHARD  LEADER");
   }
 
   @Test
-  void statusPrintsEveryReplicaAndTheUnreachableNodes() {
-    cluster.stop("n3");
-    Run status = cairnctl("--endpoints", "n1:7001", "status");
+  void statusPrintsEveryReplicaAndExitsZeroWhenEveryNodeAnswers() {
+    Run status = cairnctl("status");
     assertThat(status.code()).isZero();
+    assertThat(status.err()).isEmpty();
     assertThat(status.out()).containsPattern("(?m)^NODE +MAP_EPOCH +UPTIME_S +REPLICAS")
         .containsPattern("(?m)^n1 +1 +61 +4$")
         .containsPattern("(?m)^n1 +1 +LEADER +n1 +3 ")
         .containsPattern("(?m)^n2 +1 +FOLLOWER +n1 +3 ")
-        .contains("unreachable: n3 (connection refused)");
+        .containsPattern("(?m)^n3 +1 +61 +4$");
+  }
+
+  @Test
+  void statusExitsWithFourAndOneLinePerUnreachableNode() {
+    cluster.stop("n3");
+    Run status = cairnctl("--endpoints", "n1:7001", "status");
+    assertThat(status.code()).isEqualTo(4);
+    assertThat(status.out()).containsPattern("(?m)^n1 +1 +LEADER +n1 +3 ").doesNotContainPattern("(?m)^n3 ");
+    assertThat(status.errLines()).containsExactly("cairnctl: status: n3 n3:7001 unreachable: connection refused");
+  }
+
+  @Test
+  void statusReducesANodesStackTraceReasonToOneLine() {
+    // What a real node sends: io.grpc.Status#toString() of the failed peer call, with the
+    // cause's stack trace (the Java stack trace the issue saw).
+    Throwable refused = new java.net.ConnectException("Connection refused: /127.0.0.3:7000");
+    cluster.stop("n3", Status.UNAVAILABLE.withDescription("io exception").withCause(refused).toString());
+    cluster.stop("n2", Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded after 1.99s").toString());
+    Run status = cairnctl("--endpoints", "n1:7001", "status");
+    assertThat(status.code()).isEqualTo(4);
+    assertThat(status.errLines()).containsExactly(
+        "cairnctl: status: n2 n2:7001 unreachable: DEADLINE_EXCEEDED: deadline exceeded after 1.99s",
+        "cairnctl: status: n3 n3:7001 unreachable: UNAVAILABLE: io exception: Connection refused: /127.0.0.3:7000");
+    assertThat(status.out() + status.err()).doesNotContain("\tat ").doesNotContain("Exception");
   }
 
   @Test

@@ -1,5 +1,7 @@
 package io.cairn.cli.bench;
 
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
@@ -9,7 +11,9 @@ import org.HdrHistogram.Histogram;
 /**
  * The numbers of one benchmark run and how they are printed. Latencies are recorded in
  * microseconds and reported in milliseconds; throughput is successful operations per recorded
- * second. Only operations that started after the warm-up count.
+ * second. Only operations that started after the warm-up count. Printed as text for people
+ * ({@link #render()}), one line for scripts ({@link #summaryLine()}) or JSON members
+ * ({@link #writeJson}).
  */
 public final class BenchReport {
   private final BenchPlan plan;
@@ -87,6 +91,43 @@ public final class BenchReport {
             + "ops_per_s=%.1f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f",
         label(), plan.clients(), plan.consistency().label(), plan.keys(), plan.valueBytes(), plan.durationS(), ops(),
         errors(), opsPerSecond(), percentileMs(50), percentileMs(99), percentileMs(99.9), maxMs());
+  }
+
+  /**
+   * The plan and the results as members of a JSON object, named like the {@link #summaryLine()}'s
+   * keys: workload, clients, ..., ops, errors, errors_by_kind, ops_per_s, p50_ms ... max_ms, and
+   * preload when there was one.
+   */
+  public void writeJson(JsonWriter json) throws IOException {
+    json.name("workload").value(label());
+    json.name("clients").value(plan.clients());
+    json.name("client_instances").value(plan.clientInstances());
+    json.name("consistency").value(plan.consistency().label());
+    json.name("keys").value(plan.keys());
+    json.name("key_bytes").value(plan.keyBytes());
+    json.name("value_bytes").value(plan.valueBytes());
+    json.name("read_ratio").value(plan.effectiveReadRatio());
+    json.name("seed").value(plan.seed());
+    json.name("warmup_s").value(plan.warmupS());
+    json.name("duration_s").value(plan.durationS());
+    if (preload != null) {
+      json.name("preload").beginObject().name("keys").value(preload.keys()).name("errors").value(preload.errors())
+          .name("seconds").value(preload.seconds()).endObject();
+    }
+    json.name("ops").value(ops());
+    json.name("reads").value(reads);
+    json.name("writes").value(writes);
+    json.name("errors").value(errors());
+    json.name("errors_by_kind").beginObject();
+    for (Map.Entry<String, Long> e : errorsByKind.entrySet()) {
+      json.name(e.getKey()).value(e.getValue());
+    }
+    json.endObject();
+    json.name("ops_per_s").value(opsPerSecond());
+    json.name("p50_ms").value(percentileMs(50));
+    json.name("p99_ms").value(percentileMs(99));
+    json.name("p999_ms").value(percentileMs(99.9));
+    json.name("max_ms").value(maxMs());
   }
 
   private String label() {

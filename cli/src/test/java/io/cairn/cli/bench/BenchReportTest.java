@@ -3,6 +3,11 @@ package io.cairn.cli.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.stream.JsonWriter;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
@@ -44,6 +49,32 @@ class BenchReportTest {
         .contains("throughput  10.0 ops/s")
         .contains("latency ms  p50 1.000  p99 1.500  p99.9 2.000  max 2.000")
         .endsWith(r.summaryLine() + "\n");
+  }
+
+  @Test
+  void theJsonHasTheSummaryLinesNumbers() throws IOException {
+    Histogram h = new Histogram(3);
+    h.recordValueWithCount(1000, 99);
+    h.recordValue(2000);
+    BenchReport r = new BenchReport(plan(BenchPlan.Workload.MIX), 60, 40, Map.of("UNAVAILABLE", 2L), 10, h,
+        new BenchReport.Preload(1000, 1, 1.5));
+    StringWriter text = new StringWriter();
+    JsonWriter json = new JsonWriter(text);
+    json.beginObject();
+    r.writeJson(json);
+    json.endObject();
+    JsonObject doc = JsonParser.parseString(text.toString()).getAsJsonObject();
+    assertThat(doc.get("workload").getAsString()).isEqualTo("mix");
+    assertThat(doc.get("consistency").getAsString()).isEqualTo("linearizable");
+    assertThat(doc.get("read_ratio").getAsDouble()).isEqualTo(0.5);
+    assertThat(doc.get("ops").getAsLong()).isEqualTo(100);
+    assertThat(doc.get("reads").getAsLong()).isEqualTo(60);
+    assertThat(doc.get("errors").getAsLong()).isEqualTo(2);
+    assertThat(doc.getAsJsonObject("errors_by_kind").get("UNAVAILABLE").getAsLong()).isEqualTo(2);
+    assertThat(doc.get("ops_per_s").getAsDouble()).isEqualTo(10.0);
+    assertThat(doc.get("p50_ms").getAsDouble()).isEqualTo(1.0);
+    assertThat(doc.get("max_ms").getAsDouble()).isEqualTo(2.0);
+    assertThat(doc.getAsJsonObject("preload").get("errors").getAsLong()).isEqualTo(1);
   }
 
   @Test
