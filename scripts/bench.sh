@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark: Cairn (3 local nodes, fsync on) and etcd 3.4 (3 local members) under the
-# same closed-loop load generator (client/ BenchRunner with HdrHistogram), 256-byte values over
+# same closed-loop load generator (cli/ BenchRunner with HdrHistogram), 256-byte values over
 # 100k keys, writes and linearizable reads at 1, 16 and 64 clients.
 #
 #   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
@@ -18,8 +18,8 @@ BENCH_DIR="$ROOT/run-bench"
 export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
 
 tests_classpath() {
-  (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null 2>&1 \
-    || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,tests >/dev/null)
+  (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,cli,tests >/dev/null 2>&1 \
+    || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,cli,tests >/dev/null)
   (cd "$ROOT/tests" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/classpath.txt" >/dev/null)
   echo "$(cat "$BENCH_DIR/classpath.txt"):$ROOT/tests/target/classes"
 }

@@ -40,7 +40,7 @@ alive() {
 build_if_needed() {
   if ! ls "$ROOT"/raft-node/target/cairn-raft-node-*.jar >/dev/null 2>&1 \
       || [ ! -d "$ROOT/raft-node/target/lib" ] \
-      || ! ls "$ROOT"/client/target/cairn-client-*.jar >/dev/null 2>&1; then
+      || ! ls "$ROOT"/cli/target/cairn-cli-*.jar >/dev/null 2>&1; then
     echo "cluster.sh: building Cairn (mvn package, tests skipped)..." >&2
     (cd "$ROOT" && mvn -B -q -DskipTests package) || die "build failed; run 'mvn -B package' to see why"
   fi

@@ -101,6 +101,7 @@ public final class FakeCluster implements AutoCloseable {
   private final Map<Integer, AtomicLong> shardIndex = new ConcurrentHashMap<>();
   private final Map<String, Message> writeResults = new ConcurrentHashMap<>();
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
+  private final Map<String, String> unreachableReasons = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> routingCalls = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Queue<Fault> nextFaults = new ConcurrentLinkedQueue<>();
@@ -166,8 +167,17 @@ public final class FakeCluster implements AutoCloseable {
     }
   }
 
-  /** Stops a node: connections to it fail with UNAVAILABLE. */
+  /** Stops a node: connections to it fail with UNAVAILABLE; GetClusterStatus reports it "connection refused". */
   public void stop(String nodeId) {
+    stop(nodeId, "connection refused");
+  }
+
+  /**
+   * Stops a node, and GetClusterStatus reports it unreachable with {@code unreachableReason}
+   * (the real server sends a rendered gRPC status, which can be several lines long).
+   */
+  public void stop(String nodeId, String unreachableReason) {
+    unreachableReasons.put(nodeId, unreachableReason);
     Server s = servers.remove(nodeId);
     if (s != null) {
       s.shutdownNow();
@@ -320,7 +330,7 @@ public final class FakeCluster implements AutoCloseable {
         int shard = shardOf(req.getKey());
         Versioned cur = store.get(req.getKey());
         if (req.hasExpectedVersion() && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
-          return mismatch(shard, cur);
+          return mismatch("put", shard, cur);
         }
         long version = shardIndex.get(shard).incrementAndGet();
         store.put(req.getKey(), new Versioned(req.getValue(), version));
@@ -335,7 +345,7 @@ public final class FakeCluster implements AutoCloseable {
         int shard = shardOf(req.getKey());
         Versioned cur = store.get(req.getKey());
         if (req.hasExpectedVersion() && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
-          return mismatch(shard, cur);
+          return mismatch("delete", shard, cur);
         }
         long index = shardIndex.get(shard).incrementAndGet();
         store.remove(req.getKey());
@@ -414,11 +424,12 @@ public final class FakeCluster implements AutoCloseable {
     }
   }
 
-  private static Throwable mismatch(int shard, Versioned cur) {
+  /** Named after the RPC, as the real server's messages are ("delete: ..."). */
+  private static Throwable mismatch(String op, int shard, Versioned cur) {
     Metadata trailers = new Metadata();
     trailers.put(DETAIL_KEY, ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
         .setCurrentVersion(cur == null ? 0 : cur.version()).setExists(cur != null).setShardId(shard).build());
-    return Status.FAILED_PRECONDITION.withDescription("put: version mismatch").asRuntimeException(trailers);
+    return Status.FAILED_PRECONDITION.withDescription(op + ": version mismatch").asRuntimeException(trailers);
   }
 
   private static SessionToken token(int shard, long index) {
@@ -458,7 +469,7 @@ public final class FakeCluster implements AutoCloseable {
         if (servers.containsKey(n.getId())) {
           b.addNodes(statusOf(n.getId()));
         } else {
-          b.putUnreachable(n.getId(), "connection refused");
+          b.putUnreachable(n.getId(), unreachableReasons.getOrDefault(n.getId(), "connection refused"));
         }
       }
       out.onNext(b.build());

@@ -1,0 +1,151 @@
+package io.cairn.cli;
+
+import io.cairn.client.BlockingCairnClient;
+import io.cairn.client.CairnClient;
+import io.cairn.client.ChannelFactory;
+import io.cairn.client.ClientConfig;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cairnctl}: the command-line client. Global options (valid before or after the
+ * subcommand) say where the cluster is and what to print; each subcommand opens a client, runs,
+ * and closes it.
+ *
+ * <p>Tests run it in-process through {@link #commandLine(ChannelFactory, StdStreams)} with a
+ * channel factory that reaches an in-process fake cluster; {@link #main} uses plaintext TCP and
+ * the process's standard streams.
+ */
+@Command(name = "cairnctl", mixinStandardHelpOptions = true, version = "cairnctl 0.1.0",
+    description = {
+        "Talks to a Cairn cluster: reads and writes keys, shows the shard map and the nodes' status, "
+            + "and measures throughput and latency.",
+        "",
+        "Keys and values are bytes. On the command line they are UTF-8 text unless --hex or --base64 "
+            + "(options of put, get, delete and cas) says otherwise; an argument that is not valid text in the "
+            + "locale is refused, never stored altered. -o json prints one JSON document on stdout; errors are "
+            + "one line on stderr in every format."},
+    subcommands = {PutCommand.class, GetCommand.class, DeleteCommand.class, CasCommand.class, MapCommand.class,
+        StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+        "0:ok",
+        "1:key not found (get)",
+        "2:usage error (unknown command or option, bad argument, unreadable value)",
+        "3:version mismatch (compare-and-set failed; the key's current version is printed)",
+        "4:unavailable or timed out (no quorum, nodes down, deadline passed; status: a node did not answer)",
+        "5:other error (including a key or value the cluster rejects as invalid)"})
+public final class CairnCtl implements Callable<Integer> {
+  static final String DEFAULT_ENDPOINTS = "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";
+
+  @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+      defaultValue = "${env:CAIRN_ENDPOINTS:-" + DEFAULT_ENDPOINTS + "}",
+      description = "Comma-separated client endpoints of cluster nodes "
+          + "(env CAIRN_ENDPOINTS; default: ${DEFAULT-VALUE}).")
+  List<String> endpoints;
+
+  @Option(names = "--timeout-ms", paramLabel = "MS", scope = ScopeType.INHERIT, defaultValue = "10000",
+      description = "Deadline of each operation, retries included (default: ${DEFAULT-VALUE}).")
+  long timeoutMs;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "text|json", scope = ScopeType.INHERIT, defaultValue = "text",
+      description = "text (default) or json: one JSON document on stdout. Keys and values in it are hex with "
+          + "--hex and base64 otherwise; its \"encoding\" member says which.")
+  OutputFormat output;
+
+  @Spec
+  CommandSpec spec;
+
+  private final ChannelFactory channelFactory;
+  private final StdStreams streams;
+
+  public CairnCtl(ChannelFactory channelFactory, StdStreams streams) {
+    this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
+    this.streams = Objects.requireNonNull(streams, "streams");
+  }
+
+  /**
+   * A ready-to-execute command line over {@code streams}: picocli's writers print UTF-8 to their
+   * out and err; failures become exit codes and one line on stderr.
+   */
+  public static CommandLine commandLine(ChannelFactory channelFactory, StdStreams streams) {
+    CommandLine cl = new CommandLine(new CairnCtl(channelFactory, streams));
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    cl.setOut(utf8Writer(streams.out()));
+    cl.setErr(utf8Writer(streams.err()));
+    // One line, like every other error, rather than picocli's message followed by the whole usage.
+    cl.setParameterExceptionHandler((e, args) -> {
+      String command = commandName(e.getCommandLine());
+      e.getCommandLine().getErr().println(ExitCodes.prefix(command) + OneLine.of(e.getMessage())
+          + " (see 'cairnctl " + (command == null ? "" : command + " ") + "--help')");
+      return ExitCodes.USAGE;
+    });
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> ExitCodes.report(e, commandName(cmd), cmd.getErr()));
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(commandLine(ChannelFactory.plaintext(), StdStreams.system()), args));
+  }
+
+  /** Runs {@code args} and flushes stdout and stderr; returns the exit code. */
+  public static int execute(CommandLine cl, String... args) {
+    int code = cl.execute(args);
+    // The writers buffer (they do not flush on println); System.exit would drop what is left.
+    cl.getOut().flush();
+    cl.getErr().flush();
+    return code;
+  }
+
+  /** Without a subcommand: the usage, and a usage-error exit code. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  OutputFormat output() {
+    return output;
+  }
+
+  StdStreams streams() {
+    return streams;
+  }
+
+  /** A client for the configured cluster; a bad endpoint or timeout is a usage error. */
+  CairnClient openClient(CommandSpec caller) {
+    ClientConfig config;
+    try {
+      config = ClientConfig.builder().endpoints(endpoints).requestTimeoutMs(timeoutMs)
+          .channelFactory(channelFactory).build();
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(caller.commandLine(), e.getMessage(), e);
+    }
+    return CairnClient.connect(config);
+  }
+
+  BlockingCairnClient openBlockingClient(CommandSpec caller) {
+    return new BlockingCairnClient(openClient(caller));
+  }
+
+  /** The subcommand's name, or null for cairnctl itself. */
+  private static String commandName(CommandLine cmd) {
+    return cmd.getParent() == null ? null : cmd.getCommandName();
+  }
+
+  private static PrintWriter utf8Writer(OutputStream out) {
+    return new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), false);
+  }
+}
