@@ -20,7 +20,8 @@ import java.util.concurrent.RejectedExecutionException;
  * reason VERSION_MISMATCH is {@link VersionMismatchException}; UNAVAILABLE is
  * {@link UnavailableException}; DEADLINE_EXCEEDED is {@link DeadlineExceededException}; every other
  * code is a plain {@link CairnException}. Retryable: UNAVAILABLE, ABORTED and DEADLINE_EXCEEDED
- * (of one attempt; the retry loop stops at the operation's own deadline).
+ * (of one attempt; the retry loop stops at the operation's own deadline), and RESOURCE_EXHAUSTED
+ * with reason OVERLOADED (a shard's write queue is full), after the same backoff.
  */
 final class ErrorMapping {
   /** Where the server puts the {@link ErrorDetail} (kv.proto). */
@@ -98,6 +99,16 @@ final class ErrorMapping {
 
   static boolean isRetryable(Status.Code code) {
     return code == Status.Code.UNAVAILABLE || code == Status.Code.ABORTED || code == Status.Code.DEADLINE_EXCEEDED;
+  }
+
+  /**
+   * Whether another attempt can succeed: the retryable codes, and RESOURCE_EXHAUSTED when the
+   * server says a shard is OVERLOADED (its write queue is full; the backoff gives it room). Other
+   * RESOURCE_EXHAUSTED, such as a message over the transport's size limit, would fail again.
+   */
+  static boolean isRetryable(CairnException e) {
+    return isRetryable(e.code()) || (e.code() == Status.Code.RESOURCE_EXHAUSTED
+        && e.detail().map(d -> d.getReason() == ErrorDetail.Reason.OVERLOADED).orElse(false));
   }
 
   /** The error detail in {@code trailers}, or null. */

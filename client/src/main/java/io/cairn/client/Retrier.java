@@ -110,7 +110,7 @@ final class Retrier {
 
     private void failed(int number, CairnException error) {
       int attempts = number + 1;
-      if (!ErrorMapping.isRetryable(error.code())) {
+      if (!ErrorMapping.isRetryable(error)) {
         result.completeExceptionally(error);
         return;
       }

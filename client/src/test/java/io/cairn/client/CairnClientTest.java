@@ -100,6 +100,20 @@ class CairnClientTest {
   }
 
   @Test
+  void anOverloadedLeaderIsRetriedAfterABackoffWithTheSameWriteId() throws Exception {
+    connect(cluster.config());
+    cluster.failNext(2, Fault.of(Status.RESOURCE_EXHAUSTED.withDescription("put: shard 1's write queue is full"),
+        ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.OVERLOADED).build()));
+
+    join(client.put("k", "v"));
+
+    List<PutRequest> sent = cluster.received(PutRequest.class);
+    assertThat(sent).hasSize(3);
+    assertThat(sent.stream().map(PutRequest::getWriteId).distinct()).hasSize(1);
+    assertThat(cluster.appliedWrites()).isEqualTo(1);
+  }
+
+  @Test
   void unavailableIsRetriedAndTheRetriedWriteCarriesTheSameWriteId() throws Exception {
     connect(cluster.config());
     cluster.failNext(2, Fault.of(Status.UNAVAILABLE.withDescription("put: no quorum")));

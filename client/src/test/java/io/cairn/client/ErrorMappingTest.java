@@ -69,6 +69,17 @@ class ErrorMappingTest {
     }
   }
 
+  /** Issue 8, item 4: a leader whose write queue is full pushes back; the client backs off and retries. */
+  @Test
+  void anOverloadedShardIsRetryableButOtherResourceExhaustionIsNot() {
+    CairnException overloaded = ErrorMapping.of("put", Status.Code.RESOURCE_EXHAUSTED, "queue full",
+        ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.OVERLOADED).build(), null);
+    assertThat(ErrorMapping.isRetryable(overloaded)).isTrue();
+    CairnException tooLarge = ErrorMapping.of("put", Status.Code.RESOURCE_EXHAUSTED, "message larger than max", null,
+        null);
+    assertThat(ErrorMapping.isRetryable(tooLarge)).isFalse();
+  }
+
   @Test
   void wrappedStatusesAndClientFailuresAreUnwrapped() {
     CairnException e = ErrorMapping.fromThrowable("put", new CompletionException(

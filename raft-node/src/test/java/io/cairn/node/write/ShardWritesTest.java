@@ -10,6 +10,9 @@ import io.cairn.node.testing.LocalClusterExtension;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
+import io.cairn.proto.ErrorDetail;
+import io.cairn.proto.WireHeaders;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The write path on a real in-process cluster: local leader, forwarding from a follower. */
 class ShardWritesTest {
   @RegisterExtension
-  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1));
+  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1)
+      .config("batch.queue-commands-max", "64"));
 
   private static PutRequest put(String key, String value) {
     return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))
@@ -67,5 +71,51 @@ class ShardWritesTest {
     await("writes through n" + through + " succeed again").atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
         .until(() -> cluster.kv(through).withDeadlineAfter(2, TimeUnit.SECONDS).put(put("c", "3")).getVersion() > 0);
+  }
+
+  /**
+   * Issue 8, item 4: a client that sends without waiting gets pushed back once the shard's queue
+   * is full, instead of queueing without bound; the writes that were taken all apply.
+   */
+  @Test
+  void aFloodOfWritesIsPushedBackOnceTheQueueIsFull() throws Exception {
+    LocalCluster cluster = local.cluster();
+    int leader = cluster.leaderOf(1);
+    int sent = 2_000;
+    java.util.concurrent.ConcurrentHashMap<Status.Code, java.util.concurrent.atomic.AtomicInteger> outcomes =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(sent);
+    var stub = cluster.kvAsync(leader).withDeadlineAfter(30, TimeUnit.SECONDS);
+    for (int i = 0; i < sent; i++) {
+      stub.put(put("flood-" + i, "x".repeat(100)), new io.grpc.stub.StreamObserver<>() {
+        @Override
+        public void onNext(PutResponse r) {}
+
+        @Override
+        public void onError(Throwable t) {
+          Status status = Status.fromThrowable(t);
+          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            assertThat(Status.trailersFromThrowable(t).get(WireHeaders.ERROR_DETAIL).getReason())
+                .isEqualTo(ErrorDetail.Reason.OVERLOADED);
+          }
+          outcomes.computeIfAbsent(status.getCode(), c -> new java.util.concurrent.atomic.AtomicInteger())
+              .incrementAndGet();
+          done.countDown();
+        }
+
+        @Override
+        public void onCompleted() {
+          outcomes.computeIfAbsent(Status.Code.OK, c -> new java.util.concurrent.atomic.AtomicInteger())
+              .incrementAndGet();
+          done.countDown();
+        }
+      });
+    }
+    assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(outcomes.keySet()).containsOnly(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(outcomes.get(Status.Code.RESOURCE_EXHAUSTED).get()).isPositive();
+    int applied = outcomes.get(Status.Code.OK).get();
+    assertThat(cluster.replica(leader, 1).core().keyCount()).isEqualTo(applied);
+    assertThat(cluster.kv(leader).put(put("after", "v")).getVersion()).isPositive();
   }
 }
