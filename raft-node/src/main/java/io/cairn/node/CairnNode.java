@@ -10,12 +10,14 @@ import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.HttpEndpoint;
+import io.cairn.node.ops.NodeHealth;
 import io.cairn.node.ops.NodeMetrics;
 import io.cairn.node.ops.NodeStatusReader;
 import io.cairn.node.read.LeadershipConfirmations;
 import io.cairn.node.read.ShardReads;
 import io.cairn.node.replica.MetaStateMachine;
 import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ReplicaFailures;
 import io.cairn.node.routing.GroupClients;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.MetaBootstrap;
@@ -62,6 +64,7 @@ public final class CairnNode implements Closeable {
   private final RaftHost host;
   private final ShardDirectory directory;
   private final NodeStatusReader statusReader;
+  private final ReplicaFailures failures;
 
   private CairnNode(NodeConfig config, NodeRuntime runtime) throws IOException {
     this.config = config;
@@ -83,8 +86,9 @@ public final class CairnNode implements Closeable {
     closeables.add(gc);
     NodeMetrics metrics = new NodeMetrics(registry);
 
-    MetaStateMachine meta = new MetaStateMachine(directory::adopt);
-    host = new RaftHost(config, runtime.clock(), initialMap, meta);
+    failures = new ReplicaFailures(runtime.fatal());
+    MetaStateMachine meta = new MetaStateMachine(directory::adopt, failures);
+    host = new RaftHost(config, runtime.clock(), failures, initialMap, meta);
     directory.onChange(host::learn);
     closeables.add(host);
     // Replicas missing on disk (a new cluster, or a wiped node) are created before the Raft port
@@ -93,7 +97,7 @@ public final class CairnNode implements Closeable {
     // the node did not start (seen in a wiped-replica test, about one start in six).
     host.ensureLocalGroups(initialMap);
     host.start();
-    statusReader = new NodeStatusReader(host, directory, runtime.clock());
+    statusReader = new NodeStatusReader(host, directory, failures, runtime.clock());
     registerReplicaGauges(metrics, initialMap);
 
     GroupClients metaClients = new GroupClients(config);
@@ -147,7 +151,8 @@ public final class CairnNode implements Closeable {
     closeables.add(stalledFollowers);
 
     NodeConfig.Node self = config.node();
-    HttpEndpoint http = new HttpEndpoint(self.host(), self.httpPort(), registry::scrape, this::health);
+    HttpEndpoint http = new HttpEndpoint(self.host(), self.httpPort(), registry::scrape,
+        () -> NodeHealth.of(statusReader.read()));
     http.start();
     closeables.add(http);
     LOG.info("node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}", self.id(), self.host(),
@@ -174,27 +179,12 @@ public final class CairnNode implements Closeable {
       var gid = RaftHost.groupIdOf(s);
       String label = s.getShardId() == 0 ? "meta" : Integer.toString(s.getShardId());
       metrics.replica(gid.toString(), label,
-          () -> host.division(gid).map(NodeStatusReader::status).orElse(null),
+          () -> statusReader.replica(gid).orElse(null),
           new NodeMetrics.ReplicaGauges<ReplicaStatus>(
-              r -> r.getRole().equals("LEADER") ? 1 : 0, ReplicaStatus::getTerm, ReplicaStatus::getCommitIndex,
+              r -> r.getRole().equals("LEADER") ? 1 : 0, r -> r.getRole().equals("FAILED") ? 1 : 0, ReplicaStatus::getTerm, ReplicaStatus::getCommitIndex,
               ReplicaStatus::getAppliedIndex, ReplicaStatus::getSnapshotIndex, ReplicaStatus::getLogBytes,
               ReplicaStatus::getStoreBytes, ReplicaStatus::getKeys));
     }
-  }
-
-  private HttpEndpoint.Health health() {
-    var status = statusReader.read();
-    boolean healthy = !status.getReplicasList().isEmpty();
-    StringBuilder json = new StringBuilder("{\"node\":\"").append(config.nodeId()).append("\",\"replicas\":[");
-    for (int i = 0; i < status.getReplicasCount(); i++) {
-      ReplicaStatus r = status.getReplicas(i);
-      healthy &= !r.getLeaderId().isEmpty();
-      json.append(i == 0 ? "" : ",").append("{\"shard\":\"").append(r.getIsMeta() ? "meta" : r.getShardId())
-          .append("\",\"role\":\"").append(r.getRole()).append("\",\"leader\":\"").append(r.getLeaderId())
-          .append("\",\"applied\":").append(r.getAppliedIndex()).append('}');
-    }
-    json.append("],\"healthy\":").append(healthy).append('}');
-    return new HttpEndpoint.Health(healthy, json.toString());
   }
 
   public ShardDirectory directory() {
@@ -203,6 +193,10 @@ public final class CairnNode implements Closeable {
 
   public RaftHost host() {
     return host;
+  }
+
+  public NodeStatusReader statusReader() {
+    return statusReader;
   }
 
   @Override

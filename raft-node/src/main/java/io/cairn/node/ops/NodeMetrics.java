@@ -85,6 +85,7 @@ public final class NodeMetrics implements RequestPathObserver {
     }
     Tags tags = Tags.of("shard", shard);
     gauge("cairn.replica.leader", tags, source, gauges.isLeader());
+    gauge("cairn.replica.failed", tags, source, gauges.isFailed());
     gauge("cairn.replica.term", tags, source, gauges.term());
     gauge("cairn.replica.commit.index", tags, source, gauges.commitIndex());
     gauge("cairn.replica.applied.index", tags, source, gauges.appliedIndex());
@@ -106,7 +107,7 @@ public final class NodeMetrics implements RequestPathObserver {
   }
 
   /** How to read each per-replica figure from a status snapshot of type T. */
-  public record ReplicaGauges<T>(ToDoubleFunction<T> isLeader, ToDoubleFunction<T> term,
+  public record ReplicaGauges<T>(ToDoubleFunction<T> isLeader, ToDoubleFunction<T> isFailed, ToDoubleFunction<T> term,
                                  ToDoubleFunction<T> commitIndex, ToDoubleFunction<T> appliedIndex,
                                  ToDoubleFunction<T> snapshotIndex, ToDoubleFunction<T> logBytes,
                                  ToDoubleFunction<T> storeBytes, ToDoubleFunction<T> keys) {}

@@ -4,6 +4,7 @@ import io.cairn.node.replica.MetaStateMachine;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.ReplicaFailures;
 import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.replica.SnapshotIndex;
@@ -12,6 +13,7 @@ import io.cairn.proto.ReplicaStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 
@@ -19,12 +21,14 @@ import org.apache.ratis.server.RaftServer;
 public final class NodeStatusReader {
   private final RaftHost host;
   private final ShardDirectory directory;
+  private final ReplicaFailures failures;
   private final NodeClock clock;
   private final long startedAtNanos;
 
-  public NodeStatusReader(RaftHost host, ShardDirectory directory, NodeClock clock) {
+  public NodeStatusReader(RaftHost host, ShardDirectory directory, ReplicaFailures failures, NodeClock clock) {
     this.host = host;
     this.directory = directory;
+    this.failures = failures;
     this.clock = clock;
     this.startedAtNanos = clock.nanoTime();
   }
@@ -32,7 +36,7 @@ public final class NodeStatusReader {
   public NodeStatus read() {
     List<ReplicaStatus> replicas = new ArrayList<>();
     for (RaftGroupId gid : host.server().getGroupIds()) {
-      host.division(gid).ifPresent(d -> replicas.add(status(d)));
+      replica(gid).ifPresent(replicas::add);
     }
     replicas.sort(Comparator.comparing(ReplicaStatus::getIsMeta).reversed()
         .thenComparing(ReplicaStatus::getShardId));
@@ -44,7 +48,15 @@ public final class NodeStatusReader {
         .build();
   }
 
-  public static ReplicaStatus status(RaftServer.Division d) {
+  /** The status of this node's replica of {@code gid}; FAILED with the reason if it stopped. */
+  public Optional<ReplicaStatus> replica(RaftGroupId gid) {
+    return host.division(gid).map(d -> {
+      ReplicaStatus s = status(d);
+      return failures.of(gid).map(f -> s.toBuilder().setRole("FAILED").setFailure(f.reason()).build()).orElse(s);
+    });
+  }
+
+  private static ReplicaStatus status(RaftServer.Division d) {
     var info = d.getInfo();
     ReplicaStatus.Builder b = ReplicaStatus.newBuilder()
         .setRole(info.getCurrentRole().name())

@@ -25,7 +25,7 @@ public final class LeadershipConfirmations {
     if (!req.getTargetId().equals(host.nodeId())) {
       return answer.build();
     }
-    host.division(gid).ifPresent(d -> {
+    host.division(gid).filter(d -> d.getInfo().isAlive()).ifPresent(d -> {
       // Term first: terms only grow, so a leader read after it belongs to this term or a later one.
       DivisionInfo info = d.getInfo();
       long term = info.getCurrentTerm();

@@ -21,7 +21,8 @@ public final class MetaStateMachine extends SnapshottingStateMachine {
   private volatile MetaCore core = new MetaCore();
   private final Consumer<ShardMap> onMapChanged;
 
-  public MetaStateMachine(Consumer<ShardMap> onMapChanged) {
+  public MetaStateMachine(Consumer<ShardMap> onMapChanged, ReplicaFailures failures) {
+    super(failures);
     this.onMapChanged = onMapChanged;
   }
 

@@ -48,10 +48,12 @@ public final class RaftHost implements Closeable {
   private final AtomicLong callIds = new AtomicLong();
   private final Map<RaftGroupId, Integer> shardOfGroup = new ConcurrentHashMap<>();
   private final RaftGroupId metaGroupId;
+  private final ReplicaFailures failures;
 
-  public RaftHost(NodeConfig config, NodeClock clock, ShardMap initialMap, MetaStateMachine metaStateMachine)
-      throws IOException {
+  public RaftHost(NodeConfig config, NodeClock clock, ReplicaFailures failures, ShardMap initialMap,
+                  MetaStateMachine metaStateMachine) throws IOException {
     this.config = config;
+    this.failures = failures;
     this.metaGroupId = groupIdOf(initialMap.getMeta());
     learn(initialMap);
     Function<RaftGroupId, StateMachine> registry = gid -> {
@@ -63,7 +65,7 @@ public final class RaftHost implements Closeable {
         throw new IllegalStateException("group " + gid + " on disk is not in the shard map; "
             + "data dir " + config.dataDir() + " belongs to another cluster?");
       }
-      return new ShardStateMachine(shard, config.store(), clock);
+      return new ShardStateMachine(shard, config.store(), clock, failures);
     };
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.nodeId()))
@@ -143,18 +145,22 @@ public final class RaftHost implements Closeable {
     }
   }
 
+  /** The local replica of a data shard, unless there is none or it stopped (ReplicaFailures). */
   public Optional<ShardStateMachine> shardReplica(RaftGroupId gid) {
-    return division(gid).map(d -> d.getStateMachine())
+    return division(gid).filter(d -> d.getInfo().isAlive() && failures.of(gid).isEmpty())
+        .map(d -> d.getStateMachine())
         .filter(ShardStateMachine.class::isInstance).map(ShardStateMachine.class::cast);
   }
 
   /** True if the local replica of the group is the leader and has committed an entry of its term. */
   public boolean isReadyLeader(RaftGroupId gid) {
-    return division(gid).map(d -> d.getInfo().isLeader() && d.getInfo().isLeaderReady()).orElse(false);
+    return division(gid).map(d -> d.getInfo().isAlive() && d.getInfo().isLeader() && d.getInfo().isLeaderReady())
+        .orElse(false);
   }
 
   public Optional<String> leaderOf(RaftGroupId gid) {
-    return division(gid).map(d -> d.getInfo().getLeaderId()).map(RaftPeerId::toString);
+    return division(gid).filter(d -> d.getInfo().isAlive()).map(d -> d.getInfo().getLeaderId())
+        .map(RaftPeerId::toString);
   }
 
   public CompletableFuture<RaftClientReply> submitWrite(RaftGroupId gid, byte[] payload, long timeoutMs) {
@@ -188,6 +194,7 @@ public final class RaftHost implements Closeable {
 
   @Override
   public void close() throws IOException {
+    failures.nodeClosing();
     server.close();
   }
 }

@@ -39,7 +39,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private final NodeClock clock;
   private volatile ShardCore core;
 
-  public ShardStateMachine(int shardId, NodeConfig.Store settings, NodeClock clock) {
+  public ShardStateMachine(int shardId, NodeConfig.Store settings, NodeClock clock, ReplicaFailures failures) {
+    super(failures);
     this.shardId = shardId;
     this.settings = settings;
     this.clock = clock;

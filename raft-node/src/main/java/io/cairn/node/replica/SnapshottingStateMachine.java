@@ -48,7 +48,12 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
   private final AppliedIndexWaiters waiters = new AppliedIndexWaiters();
+  private final ReplicaFailures failures;
   private volatile RaftStorage raftStorage;
+
+  SnapshottingStateMachine(ReplicaFailures failures) {
+    this.failures = failures;
+  }
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
@@ -127,11 +132,19 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       appliedThrough(entry.getIndex());
       return CompletableFuture.completedFuture(reply);
-    } catch (IOException | RuntimeException e) {
-      // A committed entry that cannot be applied means replicas would diverge: stop this replica.
-      LOG.error("{}: cannot apply entry {}; stopping this replica", getGroupId(), entry.getIndex(), e);
-      return CompletableFuture.failedFuture(e);
+    } catch (IOException | RuntimeException | InternalError e) {
+      // A committed entry that cannot be applied means this replica would diverge if it went on.
+      // Throw, not a failed future: Ratis 3.3.0's apply loop logs a failed future and steps past
+      // the entry, and closes the replica only on a thrown exception (docs/ratis-workarounds.md).
+      throw failures.applyFailed(getGroupId(), describe(), entry.getIndex(), e);
     }
+  }
+
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    // Ratis keeps a replica whose log write failed running (a leader still calls itself leader)
+    // and fails every later write: stop the node instead (ReplicaFailures).
+    failures.logFailed(getGroupId(), describe(), cause);
   }
 
   @Override
@@ -200,6 +213,7 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   public void close() throws IOException {
     waiters.failAll(new IOException("replica of group " + getGroupId() + " closed"));
     getLifeCycle().checkStateAndClose(() -> closeState());
+    failures.closed(getGroupId(), describe());
   }
 
   protected abstract void closeState() throws IOException;
