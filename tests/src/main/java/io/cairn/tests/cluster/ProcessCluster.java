@@ -226,6 +226,12 @@ public final class ProcessCluster implements AutoCloseable {
     return processes[node] != null && processes[node].isAlive();
   }
 
+  /** The exit code of a node whose process ended, or -1 while it runs (or never ran). */
+  public int exitCode(int node) {
+    Process p = processes[node];
+    return p == null || p.isAlive() ? -1 : p.exitValue();
+  }
+
   public long pid(int node) {
     return processes[node].pid();
   }
