@@ -71,7 +71,8 @@ public final class ShardCore {
   /**
    * Applies one log entry. Never throws on user input: every command gets a result, in command
    * order, and {@code BatchResult.index} is {@code index}. A command with no operation set gets
-   * an empty result (no outcome) and changes nothing.
+   * an empty result (no outcome) and changes no key (with a client id it still counts as that
+   * session's write: the session is touched and the empty result remembered).
    *
    * @param index the entry's log index; at least 1 and above {@link #appliedIndex()}
    * @throws IllegalArgumentException if {@code index} does not move the shard forward

@@ -12,6 +12,7 @@ import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.runtime.FatalErrors;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.NodeRuntime;
+import io.cairn.node.runtime.Scheduler;
 import io.cairn.node.runtime.ThreadScheduler;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.ShardInfo;
@@ -65,6 +66,7 @@ public final class LocalCluster implements AutoCloseable {
     private int shards = 1;
     private final Map<String, String> config = new LinkedHashMap<>();
     private IntFunction<NodeClock> clocks = i -> NodeClock.system();
+    private boolean manualTime;
 
     public Builder nodes(int n) {
       this.nodes = n;
@@ -88,6 +90,17 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Every node's clock and scheduler move only when the test calls {@link LocalCluster#advance}:
+     * Cairn's own timers (meta-group polls, stalled-follower checks, request timeouts) then run as
+     * deterministic steps on the test's thread. Ratis keeps its own real-time timers (elections,
+     * heartbeats).
+     */
+    public Builder manualTime() {
+      this.manualTime = true;
+      return this;
+    }
+
     public LocalCluster start() {
       LocalCluster c = new LocalCluster(this);
       try {
@@ -105,19 +118,27 @@ public final class LocalCluster implements AutoCloseable {
     final int index;
     final NodeConfig config;
     final NodeClock clock;
+    final ManualScheduler manualScheduler;
     CairnNode node;
-    ThreadScheduler scheduler;
+    Scheduler scheduler;
     volatile String haltReason;
     ManagedChannel channel;
 
-    Member(int index, NodeConfig config, NodeClock clock) {
+    Member(int index, NodeConfig config, NodeClock clock, boolean manualTime) {
       this.index = index;
       this.config = config;
-      this.clock = clock;
+      if (manualTime) {
+        ManualClock manual = new ManualClock(System.currentTimeMillis());
+        this.clock = manual;
+        this.manualScheduler = new ManualScheduler(manual);
+      } else {
+        this.clock = clock;
+        this.manualScheduler = null;
+      }
     }
 
     void start() {
-      scheduler = new ThreadScheduler("cairn-timer-n" + index, 2);
+      scheduler = manualScheduler != null ? manualScheduler.reopened() : new ThreadScheduler("cairn-timer-n" + index, 2);
       FatalErrors fatal = (reason, cause) -> {
         haltReason = reason;
         // Like the process ending: stop this node only, from a thread of our own, since the
@@ -191,7 +212,7 @@ public final class LocalCluster implements AutoCloseable {
       c.put("meta.poll-ms", "200");
       c.put("meta.retry-ms", "100");
       c.putAll(b.config);
-      members.add(new Member(i, NodeConfigLoader.fromMap(c), b.clocks.apply(i)));
+      members.add(new Member(i, NodeConfigLoader.fromMap(c), b.clocks.apply(i), b.manualTime));
     }
   }
 
@@ -336,6 +357,27 @@ public final class LocalCluster implements AutoCloseable {
     int leader = leaderOf(shardId);
     return replicasOf(shardId).stream().filter(i -> i != leader && isRunning(i)).findFirst()
         .orElseThrow(() -> new IllegalStateException("shard " + shardId + " has no running follower"));
+  }
+
+  /**
+   * With {@link Builder#manualTime}: moves every running node's clock forward by {@code ms},
+   * running the timers that fall due, node by node, on this thread.
+   */
+  public void advance(long ms) {
+    for (Member m : running()) {
+      if (m.manualScheduler == null) {
+        throw new IllegalStateException("advance() needs a cluster built with manualTime()");
+      }
+      m.manualScheduler.advance(ms);
+    }
+  }
+
+  /** Deletes the data directory of stopped node {@code i}: a lost disk. */
+  public void wipe(int i) {
+    if (isRunning(i)) {
+      throw new IllegalStateException("node n" + i + " is running; stop it before wiping its data");
+    }
+    deleteRecursively(member(i).config.dataDir());
   }
 
   /** Closes node {@code i} (its ports and data dir stay reserved for {@link #restart}). */

@@ -93,4 +93,11 @@ public final class ManualScheduler implements Scheduler {
     closed = true;
     due.clear();
   }
+
+  /** This scheduler, open again and empty: for a node restarted on the same clock. */
+  public synchronized ManualScheduler reopened() {
+    closed = false;
+    due.clear();
+    return this;
+  }
 }
