@@ -10,7 +10,9 @@ import java.util.Locale;
  * TEXT means UTF-8, which cannot spell every byte string, so HEX and BASE64 spell any.
  */
 enum ByteEncoding {
-  TEXT, HEX, BASE64;
+  TEXT,
+  HEX,
+  BASE64;
 
   private static final HexFormat HEX_FORMAT = HexFormat.of();
 
@@ -30,8 +32,12 @@ enum ByteEncoding {
         // U+FFFD: k\xff and k\xfe would both arrive as "k\uFFFD" and name one key. Refuse instead
         // of storing the replacement.
         if (arg.indexOf('\uFFFD') >= 0) {
-          throw new IllegalArgumentException(label + " contains U+FFFD, the character the JVM puts in place of bytes "
-              + "it cannot decode in this locale; give " + label + " with --hex or --base64 (or use a UTF-8 locale)");
+          throw new IllegalArgumentException(
+              label
+                  + " contains U+FFFD, the character the JVM puts in place of bytes "
+                  + "it cannot decode in this locale; give "
+                  + label
+                  + " with --hex or --base64 (or use a UTF-8 locale)");
         }
         yield arg.getBytes(StandardCharsets.UTF_8);
       }
@@ -40,7 +46,10 @@ enum ByteEncoding {
     };
   }
 
-  /** {@code bytes} spelled in this encoding; TEXT decodes them as UTF-8 (for bytes that came in as text). */
+  /**
+   * {@code bytes} spelled in this encoding; TEXT decodes them as UTF-8 (for bytes that came in as
+   * text).
+   */
   String encode(byte[] bytes) {
     return switch (this) {
       case TEXT -> new String(bytes, StandardCharsets.UTF_8);
@@ -54,20 +63,32 @@ enum ByteEncoding {
     return this == TEXT ? "'" + encode(bytes) + "'" : encode(bytes) + " (" + label() + ")";
   }
 
-  /** The encoding of bytes in a JSON document: JSON strings cannot carry raw bytes, so TEXT becomes BASE64. */
+  /**
+   * The encoding of bytes in a JSON document: JSON strings cannot carry raw bytes, so TEXT becomes
+   * BASE64.
+   */
   ByteEncoding inJson() {
     return this == TEXT ? BASE64 : this;
   }
 
   private static byte[] decodeHex(String label, String arg) {
     if (arg.length() % 2 != 0) {
-      throw new IllegalArgumentException(label + " '" + arg + "' is not hex: it has an odd number of digits; "
-          + "give two digits per byte, e.g. 6bff");
+      throw new IllegalArgumentException(
+          label
+              + " '"
+              + arg
+              + "' is not hex: it has an odd number of digits; "
+              + "give two digits per byte, e.g. 6bff");
     }
     for (int i = 0; i < arg.length(); i++) {
       if (!HexFormat.isHexDigit(arg.charAt(i))) {
-        throw new IllegalArgumentException(label + " '" + arg + "' is not hex: '" + arg.charAt(i)
-            + "' is not a hex digit (0-9, a-f)");
+        throw new IllegalArgumentException(
+            label
+                + " '"
+                + arg
+                + "' is not hex: '"
+                + arg.charAt(i)
+                + "' is not a hex digit (0-9, a-f)");
       }
     }
     return HEX_FORMAT.parseHex(arg);
@@ -77,8 +98,8 @@ enum ByteEncoding {
     try {
       return Base64.getDecoder().decode(arg);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(label + " '" + arg + "' is not base64 (RFC 4648, e.g. a/8=): "
-          + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          label + " '" + arg + "' is not base64 (RFC 4648, e.g. a/8=): " + e.getMessage(), e);
     }
   }
 }

@@ -20,53 +20,78 @@ import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cairnctl}: the command-line client. Global options (valid before or after the
- * subcommand) say where the cluster is and what to print; each subcommand opens a client, runs,
- * and closes it.
+ * {@code cairnctl}: the command-line client. Global options (valid before or after the subcommand)
+ * say where the cluster is and what to print; each subcommand opens a client, runs, and closes it.
  *
  * <p>Tests run it in-process through {@link #commandLine(ChannelFactory, StdStreams)} with a
- * channel factory that reaches an in-process fake cluster; {@link #main} uses plaintext TCP and
- * the process's standard streams.
+ * channel factory that reaches an in-process fake cluster; {@link #main} uses plaintext TCP and the
+ * process's standard streams.
  */
-@Command(name = "cairnctl", mixinStandardHelpOptions = true, version = "cairnctl 0.1.0",
+@Command(
+    name = "cairnctl",
+    mixinStandardHelpOptions = true,
+    version = "cairnctl 0.1.0",
     description = {
-        "Talks to a Cairn cluster: reads and writes keys, shows the shard map and the nodes' status, "
-            + "and measures throughput and latency.",
-        "",
-        "Keys and values are bytes. On the command line they are UTF-8 text unless --hex or --base64 "
-            + "(options of put, get, delete and cas) says otherwise; an argument that is not valid text in the "
-            + "locale is refused, never stored altered. -o json prints one JSON document on stdout; errors are "
-            + "one line on stderr in every format."},
-    subcommands = {PutCommand.class, GetCommand.class, DeleteCommand.class, CasCommand.class, MapCommand.class,
-        StatusCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+      "Talks to a Cairn cluster: reads and writes keys, shows the shard map and the nodes' status, "
+          + "and measures throughput and latency.",
+      "",
+      "Keys and values are bytes. On the command line they are UTF-8 text unless --hex or --base64 "
+          + "(options of put, get, delete and cas) says otherwise; an argument that is not valid text in the "
+          + "locale is refused, never stored altered. -o json prints one JSON document on stdout; errors are "
+          + "one line on stderr in every format."
+    },
+    subcommands = {
+      PutCommand.class,
+      GetCommand.class,
+      DeleteCommand.class,
+      CasCommand.class,
+      MapCommand.class,
+      StatusCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        "0:ok",
-        "1:key not found (get)",
-        "2:usage error (unknown command or option, bad argument, unreadable value)",
-        "3:version mismatch (compare-and-set failed; the key's current version is printed)",
-        "4:unavailable or timed out (no quorum, nodes down, deadline passed; status: a node did not answer)",
-        "5:other error (including a key or value the cluster rejects as invalid)"})
+      "0:ok",
+      "1:key not found (get)",
+      "2:usage error (unknown command or option, bad argument, unreadable value)",
+      "3:version mismatch (compare-and-set failed; the key's current version is printed)",
+      "4:unavailable or timed out (no quorum, nodes down, deadline passed; status: a node did not answer)",
+      "5:other error (including a key or value the cluster rejects as invalid)"
+    })
 public final class CairnCtl implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";
 
-  @Option(names = "--endpoints", split = ",", paramLabel = "HOST:PORT", scope = ScopeType.INHERIT,
+  @Option(
+      names = "--endpoints",
+      split = ",",
+      paramLabel = "HOST:PORT",
+      scope = ScopeType.INHERIT,
       defaultValue = "${env:CAIRN_ENDPOINTS:-" + DEFAULT_ENDPOINTS + "}",
-      description = "Comma-separated client endpoints of cluster nodes "
-          + "(env CAIRN_ENDPOINTS; default: ${DEFAULT-VALUE}).")
+      description =
+          "Comma-separated client endpoints of cluster nodes "
+              + "(env CAIRN_ENDPOINTS; default: ${DEFAULT-VALUE}).")
   List<String> endpoints;
 
-  @Option(names = "--timeout-ms", paramLabel = "MS", scope = ScopeType.INHERIT, defaultValue = "10000",
+  @Option(
+      names = "--timeout-ms",
+      paramLabel = "MS",
+      scope = ScopeType.INHERIT,
+      defaultValue = "10000",
       description = "Deadline of each operation, retries included (default: ${DEFAULT-VALUE}).")
   long timeoutMs;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "text|json", scope = ScopeType.INHERIT, defaultValue = "text",
-      description = "text (default) or json: one JSON document on stdout. Keys and values in it are hex with "
-          + "--hex and base64 otherwise; its \"encoding\" member says which.")
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "text|json",
+      scope = ScopeType.INHERIT,
+      defaultValue = "text",
+      description =
+          "text (default) or json: one JSON document on stdout. Keys and values in it are hex with "
+              + "--hex and base64 otherwise; its \"encoding\" member says which.")
   OutputFormat output;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private final ChannelFactory channelFactory;
   private final StdStreams streams;
@@ -86,13 +111,21 @@ public final class CairnCtl implements Callable<Integer> {
     cl.setOut(utf8Writer(streams.out()));
     cl.setErr(utf8Writer(streams.err()));
     // One line, like every other error, rather than picocli's message followed by the whole usage.
-    cl.setParameterExceptionHandler((e, args) -> {
-      String command = commandName(e.getCommandLine());
-      e.getCommandLine().getErr().println(ExitCodes.prefix(command) + OneLine.of(e.getMessage())
-          + " (see 'cairnctl " + (command == null ? "" : command + " ") + "--help')");
-      return ExitCodes.USAGE;
-    });
-    cl.setExecutionExceptionHandler((e, cmd, parsed) -> ExitCodes.report(e, commandName(cmd), cmd.getErr()));
+    cl.setParameterExceptionHandler(
+        (e, args) -> {
+          String command = commandName(e.getCommandLine());
+          e.getCommandLine()
+              .getErr()
+              .println(
+                  ExitCodes.prefix(command)
+                      + OneLine.of(e.getMessage())
+                      + " (see 'cairnctl "
+                      + (command == null ? "" : command + " ")
+                      + "--help')");
+          return ExitCodes.USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> ExitCodes.report(e, commandName(cmd), cmd.getErr()));
     return cl;
   }
 
@@ -128,8 +161,12 @@ public final class CairnCtl implements Callable<Integer> {
   CairnClient openClient(CommandSpec caller) {
     ClientConfig config;
     try {
-      config = ClientConfig.builder().endpoints(endpoints).requestTimeoutMs(timeoutMs)
-          .channelFactory(channelFactory).build();
+      config =
+          ClientConfig.builder()
+              .endpoints(endpoints)
+              .requestTimeoutMs(timeoutMs)
+              .channelFactory(channelFactory)
+              .build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(caller.commandLine(), e.getMessage(), e);
     }

@@ -10,9 +10,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.regex.Pattern;
 
 /**
- * cairnctl's exit codes, and the one place where a failure becomes an exit code and a single
- * line on stderr ({@code cairnctl: COMMAND: what happened}), in every output format and never
- * with a stack trace. {@link CairnCtl}'s {@code exitCodeList} documents the codes in {@code --help}.
+ * cairnctl's exit codes, and the one place where a failure becomes an exit code and a single line
+ * on stderr ({@code cairnctl: COMMAND: what happened}), in every output format and never with a
+ * stack trace. {@link CairnCtl}'s {@code exitCodeList} documents the codes in {@code --help}.
  */
 final class ExitCodes {
   static final int OK = 0;
@@ -23,29 +23,35 @@ final class ExitCodes {
   static final int OTHER = 5;
 
   /**
-   * The operation the client names at the start of its messages. It names what it sent: a cas
-   * and a put --expect-version are both a put on the wire, and map's fetch is "routing". The
-   * user typed a command, so the line names that instead.
+   * The operation the client names at the start of its messages. It names what it sent: a cas and a
+   * put --expect-version are both a put on the wire, and map's fetch is "routing". The user typed a
+   * command, so the line names that instead.
    */
-  private static final Pattern CLIENT_OPERATION = Pattern.compile("^(put|get|delete|routing|status): ");
+  private static final Pattern CLIENT_OPERATION =
+      Pattern.compile("^(put|get|delete|routing|status): ");
 
   private ExitCodes() {}
 
   /**
-   * Prints one line about {@code failure} of {@code command} (null: cairnctl itself) to
-   * {@code err} and returns the exit code for it.
+   * Prints one line about {@code failure} of {@code command} (null: cairnctl itself) to {@code err}
+   * and returns the exit code for it.
    */
   static int report(Throwable failure, String command, PrintWriter err) {
     Throwable e = failure;
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
       e = e.getCause();
     }
     int code;
     String line;
     if (e instanceof VersionMismatchException vm) {
       code = VERSION_MISMATCH;
-      line = clientMessage(vm) + " [current version=" + vm.currentVersion()
-          + (vm.exists() ? "" : ", the key does not exist") + "]";
+      line =
+          clientMessage(vm)
+              + " [current version="
+              + vm.currentVersion()
+              + (vm.exists() ? "" : ", the key does not exist")
+              + "]";
     } else if (e instanceof UnavailableException || e instanceof DeadlineExceededException) {
       code = UNAVAILABLE;
       line = clientMessage((CairnException) e);
@@ -61,7 +67,10 @@ final class ExitCodes {
     return code;
   }
 
-  /** {@code cairnctl: } or {@code cairnctl: COMMAND: }, how every line cairnctl writes to stderr starts. */
+  /**
+   * {@code cairnctl: } or {@code cairnctl: COMMAND: }, how every line cairnctl writes to stderr
+   * starts.
+   */
   static String prefix(String command) {
     return command == null ? "cairnctl: " : "cairnctl: " + command + ": ";
   }

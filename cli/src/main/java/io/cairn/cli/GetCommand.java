@@ -16,32 +16,37 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "get", mixinStandardHelpOptions = true,
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
     description = {
-        "Writes KEY's value to stdout: exactly the stored bytes, nothing added (no newline). With --hex or "
-            + "--base64, the encoded value and one newline; with -o json, an object with key, encoding, value and "
-            + "version.",
-        "Exits with 1 if the key does not exist."})
+      "Writes KEY's value to stdout: exactly the stored bytes, nothing added (no newline). With --hex or "
+          + "--base64, the encoded value and one newline; with -o json, an object with key, encoding, value and "
+          + "version.",
+      "Exits with 1 if the key does not exist."
+    })
 final class GetCommand implements Callable<Integer> {
-  @ParentCommand
-  CairnCtl ctl;
+  @ParentCommand CairnCtl ctl;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
-  @Mixin
-  EncodingOptions encoding;
+  @Mixin EncodingOptions encoding;
 
   @Parameters(index = "0", paramLabel = "KEY")
   String key;
 
-  @Option(names = "--consistency", paramLabel = "LEVEL", defaultValue = "linearizable",
+  @Option(
+      names = "--consistency",
+      paramLabel = "LEVEL",
+      defaultValue = "linearizable",
       description = "linearizable (default), session or eventual.")
   ReadConsistency consistency;
 
-  @Option(names = "--show-version",
-      description = "Also print version=N, on stderr before the value, so stdout holds only the value "
-          + "(-o json always has the version).")
+  @Option(
+      names = "--show-version",
+      description =
+          "Also print version=N, on stderr before the value, so stdout holds only the value "
+              + "(-o json always has the version).")
   boolean showVersion;
 
   @Override
@@ -51,13 +56,22 @@ final class GetCommand implements Callable<Integer> {
     try (BlockingCairnClient client = ctl.openBlockingClient(spec)) {
       GetResult r = client.get(k, consistency.proto());
       if (!r.found()) {
-        spec.commandLine().getErr().println(ExitCodes.prefix("get") + "key " + enc.describe(k) + " not found");
+        spec.commandLine()
+            .getErr()
+            .println(ExitCodes.prefix("get") + "key " + enc.describe(k) + " not found");
         return ExitCodes.NOT_FOUND;
       }
       PrintWriter out = spec.commandLine().getOut();
       if (ctl.output() == OutputFormat.JSON) {
-        JsonOutput.printKeyed(out, enc, k,
-            json -> json.name("value").value(enc.inJson().encode(r.value())).name("version").value(r.version()));
+        JsonOutput.printKeyed(
+            out,
+            enc,
+            k,
+            json ->
+                json.name("value")
+                    .value(enc.inJson().encode(r.value()))
+                    .name("version")
+                    .value(r.version()));
         return ExitCodes.OK;
       }
       if (showVersion) {

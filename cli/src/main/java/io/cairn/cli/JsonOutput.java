@@ -12,9 +12,9 @@ import java.io.UncheckedIOException;
 /**
  * {@code -o json}: each command prints one JSON document, on one line, on stdout. Names are
  * snake_case, like the proto fields. Proto answers (shard map, cluster status) are printed by
- * protobuf's JsonFormat, so they follow the proto3 JSON mapping (64-bit integers are strings,
- * every field is present); the other documents are written with gson's JsonWriter. Bytes are
- * strings in the document's {@code "encoding"} (hex with --hex, base64 otherwise).
+ * protobuf's JsonFormat, so they follow the proto3 JSON mapping (64-bit integers are strings, every
+ * field is present); the other documents are written with gson's JsonWriter. Bytes are strings in
+ * the document's {@code "encoding"} (hex with --hex, base64 otherwise).
  */
 final class JsonOutput {
   /** Writes the members of the document's top-level object. */
@@ -22,8 +22,12 @@ final class JsonOutput {
     void write(JsonWriter json) throws IOException;
   }
 
-  private static final JsonFormat.Printer PROTO = JsonFormat.printer().preservingProtoFieldNames()
-      .alwaysPrintFieldsWithNoPresence().sortingMapKeys().omittingInsignificantWhitespace();
+  private static final JsonFormat.Printer PROTO =
+      JsonFormat.printer()
+          .preservingProtoFieldNames()
+          .alwaysPrintFieldsWithNoPresence()
+          .sortingMapKeys()
+          .omittingInsignificantWhitespace();
 
   private JsonOutput() {}
 
@@ -44,11 +48,13 @@ final class JsonOutput {
   /** Prints {@code {"key":..,"encoding":.., members}}: the document of a command on one key. */
   static void printKeyed(PrintWriter out, ByteEncoding encoding, byte[] key, Members members) {
     ByteEncoding inJson = encoding.inJson();
-    print(out, json -> {
-      json.name("key").value(inJson.encode(key));
-      json.name("encoding").value(inJson.label());
-      members.write(json);
-    });
+    print(
+        out,
+        json -> {
+          json.name("key").value(inJson.encode(key));
+          json.name("encoding").value(inJson.label());
+          members.write(json);
+        });
   }
 
   /** Prints a proto message in the proto3 JSON mapping. */
@@ -57,7 +63,8 @@ final class JsonOutput {
       out.print(PROTO.print(message) + "\n");
     } catch (InvalidProtocolBufferException e) {
       // Only Any fields with unknown types fail to print; cairn's messages have none.
-      throw new IllegalStateException("cannot print " + message.getClass().getSimpleName() + " as JSON", e);
+      throw new IllegalStateException(
+          "cannot print " + message.getClass().getSimpleName() + " as JSON", e);
     }
   }
 }

@@ -11,15 +11,16 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "map", mixinStandardHelpOptions = true,
-    description = "Prints the shard map: nodes, shards, their replicas and current leaders "
-        + "(-o json: the Routing message of cluster.proto, with its map and leaders).")
+@Command(
+    name = "map",
+    mixinStandardHelpOptions = true,
+    description =
+        "Prints the shard map: nodes, shards, their replicas and current leaders "
+            + "(-o json: the Routing message of cluster.proto, with its map and leaders).")
 final class MapCommand implements Callable<Integer> {
-  @ParentCommand
-  CairnCtl ctl;
+  @ParentCommand CairnCtl ctl;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -37,9 +38,15 @@ final class MapCommand implements Callable<Integer> {
   static String format(Routing routing) {
     ShardMap map = routing.getMap();
     StringBuilder out = new StringBuilder();
-    out.append("cluster ").append(map.getClusterId()).append("  epoch ").append(map.getEpoch())
-        .append("  virtual nodes per shard ").append(map.getVirtualNodesPerShard())
-        .append("  replication factor ").append(map.getReplicationFactor()).append("\n\n");
+    out.append("cluster ")
+        .append(map.getClusterId())
+        .append("  epoch ")
+        .append(map.getEpoch())
+        .append("  virtual nodes per shard ")
+        .append(map.getVirtualNodesPerShard())
+        .append("  replication factor ")
+        .append(map.getReplicationFactor())
+        .append("\n\n");
     TextTable nodes = new TextTable("NODE", "HOST", "CLIENT_PORT", "RAFT_PORT", "HTTP_PORT");
     for (NodeInfo n : map.getNodesList()) {
       nodes.row(n.getId(), n.getHost(), n.getClientPort(), n.getRaftPort(), n.getHttpPort());
@@ -47,11 +54,18 @@ final class MapCommand implements Callable<Integer> {
     out.append(nodes.render()).append('\n');
     TextTable shards = new TextTable("SHARD", "LEADER", "REPLICAS", "GROUP");
     for (ShardInfo s : map.getShardsList()) {
-      shards.row(s.getShardId(), routing.getLeadersOrDefault(s.getShardId(), "-"),
-          String.join(",", s.getReplicasList()), s.getGroupId());
+      shards.row(
+          s.getShardId(),
+          routing.getLeadersOrDefault(s.getShardId(), "-"),
+          String.join(",", s.getReplicasList()),
+          s.getGroupId());
     }
     if (map.hasMeta()) {
-      shards.row("meta", "-", String.join(",", map.getMeta().getReplicasList()), map.getMeta().getGroupId());
+      shards.row(
+          "meta",
+          "-",
+          String.join(",", map.getMeta().getReplicasList()),
+          map.getMeta().getGroupId());
     }
     out.append(shards.render());
     return out.toString();

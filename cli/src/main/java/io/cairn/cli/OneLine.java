@@ -6,18 +6,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A message from elsewhere (an exception, a node's reason for an unreachable peer) reduced to
- * one line for stderr: no stack frames, no line breaks, and a rendered gRPC status
- * ({@code Status{code=.., description=.., cause=..}}, which carries the cause's whole stack
- * trace) reduced to {@code CODE: description: cause message}.
+ * A message from elsewhere (an exception, a node's reason for an unreachable peer) reduced to one
+ * line for stderr: no stack frames, no line breaks, and a rendered gRPC status ({@code
+ * Status{code=.., description=.., cause=..}}, which carries the cause's whole stack trace) reduced
+ * to {@code CODE: description: cause message}.
  */
 final class OneLine {
-  /** A stack frame line: {@code \tat io.grpc.X.y(X.java:1)}; everything from the first one on is dropped. */
+  /**
+   * A stack frame line: {@code \tat io.grpc.X.y(X.java:1)}; everything from the first one on is
+   * dropped.
+   */
   private static final Pattern STACK_FRAME = Pattern.compile("(?m)^\\s*at [\\w$./]+\\(");
+
   private static final Pattern GRPC_STATUS =
       Pattern.compile("^Status\\{code=([A-Z_]+), description=(.*?), cause=(.*?)}?$");
+
   /** {@code pkg.Class: message} or {@code pkg.Class}, the form of Throwable.toString(). */
-  private static final Pattern THROWABLE = Pattern.compile("^(?:[A-Za-z_$][\\w$]*\\.)+([A-Za-z_$][\\w$]*)(?:: (.*))?$");
+  private static final Pattern THROWABLE =
+      Pattern.compile("^(?:[A-Za-z_$][\\w$]*\\.)+([A-Za-z_$][\\w$]*)(?:: (.*))?$");
 
   private OneLine() {}
 

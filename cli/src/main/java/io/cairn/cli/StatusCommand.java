@@ -17,18 +17,19 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-@Command(name = "status", mixinStandardHelpOptions = true,
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
     description = {
-        "Prints every node's replicas with role, leader, term and indexes "
-            + "(-o json: the ClusterStatus message of cluster.proto).",
-        "A node that did not answer gets one line on stderr, NODE HOST:PORT unreachable: REASON, and the exit "
-            + "code is 4."})
+      "Prints every node's replicas with role, leader, term and indexes "
+          + "(-o json: the ClusterStatus message of cluster.proto).",
+      "A node that did not answer gets one line on stderr, NODE HOST:PORT unreachable: REASON, and the exit "
+          + "code is 4."
+    })
 final class StatusCommand implements Callable<Integer> {
-  @ParentCommand
-  CairnCtl ctl;
+  @ParentCommand CairnCtl ctl;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
@@ -37,7 +38,8 @@ final class StatusCommand implements Callable<Integer> {
       // Nodes render an unreachable peer's reason from a gRPC status, stack trace included.
       Map<String, String> unreachable = new TreeMap<>();
       raw.getUnreachableMap().forEach((node, reason) -> unreachable.put(node, OneLine.of(reason)));
-      ClusterStatus status = raw.toBuilder().clearUnreachable().putAllUnreachable(unreachable).build();
+      ClusterStatus status =
+          raw.toBuilder().clearUnreachable().putAllUnreachable(unreachable).build();
       if (ctl.output() == OutputFormat.JSON) {
         JsonOutput.print(spec.commandLine().getOut(), status);
       } else {
@@ -48,13 +50,22 @@ final class StatusCommand implements Callable<Integer> {
       }
       Map<String, String> addresses = clientAddresses(client);
       PrintWriter err = spec.commandLine().getErr();
-      unreachable.forEach((node, reason) -> err.println(ExitCodes.prefix("status") + node
-          + (addresses.containsKey(node) ? " " + addresses.get(node) : "") + " unreachable: " + reason));
+      unreachable.forEach(
+          (node, reason) ->
+              err.println(
+                  ExitCodes.prefix("status")
+                      + node
+                      + (addresses.containsKey(node) ? " " + addresses.get(node) : "")
+                      + " unreachable: "
+                      + reason));
       return ExitCodes.UNAVAILABLE;
     }
   }
 
-  /** Node id to host:client-port from the shard map; empty when the map cannot be had (the lines then name only the node). */
+  /**
+   * Node id to host:client-port from the shard map; empty when the map cannot be had (the lines
+   * then name only the node).
+   */
   private static Map<String, String> clientAddresses(BlockingCairnClient client) {
     Map<String, String> addresses = new TreeMap<>();
     try {
@@ -68,20 +79,43 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   static String format(ClusterStatus status) {
-    List<NodeStatus> nodes = status.getNodesList().stream()
-        .sorted(Comparator.comparing(NodeStatus::getNodeId)).toList();
+    List<NodeStatus> nodes =
+        status.getNodesList().stream().sorted(Comparator.comparing(NodeStatus::getNodeId)).toList();
     TextTable summary = new TextTable("NODE", "MAP_EPOCH", "UPTIME_S", "REPLICAS");
-    TextTable replicas = new TextTable("NODE", "SHARD", "ROLE", "LEADER", "TERM", "COMMIT", "APPLIED", "SNAPSHOT",
-        "KEYS", "LOG_BYTES", "STORE_BYTES");
+    TextTable replicas =
+        new TextTable(
+            "NODE",
+            "SHARD",
+            "ROLE",
+            "LEADER",
+            "TERM",
+            "COMMIT",
+            "APPLIED",
+            "SNAPSHOT",
+            "KEYS",
+            "LOG_BYTES",
+            "STORE_BYTES");
     for (NodeStatus n : nodes) {
       summary.row(n.getNodeId(), n.getMapEpoch(), n.getUptimeMs() / 1000, n.getReplicasCount());
-      List<ReplicaStatus> sorted = n.getReplicasList().stream()
-          .sorted(Comparator.comparing((ReplicaStatus r) -> !r.getIsMeta()).thenComparingInt(ReplicaStatus::getShardId))
-          .toList();
+      List<ReplicaStatus> sorted =
+          n.getReplicasList().stream()
+              .sorted(
+                  Comparator.comparing((ReplicaStatus r) -> !r.getIsMeta())
+                      .thenComparingInt(ReplicaStatus::getShardId))
+              .toList();
       for (ReplicaStatus r : sorted) {
-        replicas.row(n.getNodeId(), r.getIsMeta() ? "meta" : String.valueOf(r.getShardId()), r.getRole(),
-            r.getLeaderId().isEmpty() ? "-" : r.getLeaderId(), r.getTerm(), r.getCommitIndex(), r.getAppliedIndex(),
-            r.getSnapshotIndex(), r.getKeys(), r.getLogBytes(), r.getStoreBytes());
+        replicas.row(
+            n.getNodeId(),
+            r.getIsMeta() ? "meta" : String.valueOf(r.getShardId()),
+            r.getRole(),
+            r.getLeaderId().isEmpty() ? "-" : r.getLeaderId(),
+            r.getTerm(),
+            r.getCommitIndex(),
+            r.getAppliedIndex(),
+            r.getSnapshotIndex(),
+            r.getKeys(),
+            r.getLogBytes(),
+            r.getStoreBytes());
       }
     }
     return summary.render() + '\n' + replicas.render();

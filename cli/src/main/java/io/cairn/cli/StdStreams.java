@@ -5,10 +5,10 @@ import java.io.OutputStream;
 import java.util.Objects;
 
 /**
- * The standard streams cairnctl runs with, as bytes: values are read from {@code in} and written
- * to {@code out} exactly, without a charset in between. {@link CairnCtl#commandLine} puts
- * picocli's (character) writers over {@code out} and {@code err}, so text and bytes reach the same
- * streams; a command flushes the writer before it writes bytes.
+ * The standard streams cairnctl runs with, as bytes: values are read from {@code in} and written to
+ * {@code out} exactly, without a charset in between. {@link CairnCtl#commandLine} puts picocli's
+ * (character) writers over {@code out} and {@code err}, so text and bytes reach the same streams; a
+ * command flushes the writer before it writes bytes.
  */
 public record StdStreams(InputStream in, OutputStream out, OutputStream err) {
   public StdStreams {

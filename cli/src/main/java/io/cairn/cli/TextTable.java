@@ -15,7 +15,8 @@ final class TextTable {
 
   TextTable row(Object... cells) {
     if (cells.length != columns) {
-      throw new IllegalArgumentException("row has " + cells.length + " cells; the table has " + columns + " columns");
+      throw new IllegalArgumentException(
+          "row has " + cells.length + " cells; the table has " + columns + " columns");
     }
     String[] text = new String[columns];
     for (int i = 0; i < columns; i++) {

@@ -12,9 +12,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Keys and values are bytes (issue 8, item 5): --hex and --base64 name any byte string, text
- * mode refuses what the JVM could not decode instead of storing U+FFFD, and get writes exactly
- * the stored bytes.
+ * Keys and values are bytes (issue 8, item 5): --hex and --base64 name any byte string, text mode
+ * refuses what the JVM could not decode instead of storing U+FFFD, and get writes exactly the
+ * stored bytes.
  */
 class BinaryKeysAndValuesTest {
   private static final HexFormat HEX = HexFormat.of();
@@ -30,10 +30,13 @@ class BinaryKeysAndValuesTest {
   void hexKeysThatDifferInOneNonUtf8ByteAreDifferentKeys() {
     // The issue's case: $'k\xff' and $'k\xfe' both decoded to "k\uFFFD" and named one key.
     assertThat(runner.run("put", "--hex", "6bff", "41").code()).isZero();
-    assertThat(cluster.received(PutRequest.class)).singleElement().satisfies(p -> {
-      assertThat(p.getKey().toByteArray()).isEqualTo(new byte[] {0x6b, (byte) 0xff});
-      assertThat(p.getValue().toByteArray()).isEqualTo(new byte[] {0x41});
-    });
+    assertThat(cluster.received(PutRequest.class))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getKey().toByteArray()).isEqualTo(new byte[] {0x6b, (byte) 0xff});
+              assertThat(p.getValue().toByteArray()).isEqualTo(new byte[] {0x41});
+            });
 
     Run other = runner.run("get", "--hex", "6bfe");
     assertThat(other.code()).isEqualTo(1);
@@ -45,14 +48,15 @@ class BinaryKeysAndValuesTest {
 
   @Test
   void base64KeysAndValuesWorkTheSameWay() {
-    assertThat(runner.run("put", "--base64", "a/8=", "AP+A").code()).isZero();  // 6bff -> 00 ff 80
-    assertThat(runner.run("get", "--base64", "a/4=").code()).isEqualTo(1);   // 6bfe
-    Run get = runner.run("get", "--base64", "a/8");                            // padding is optional
+    assertThat(runner.run("put", "--base64", "a/8=", "AP+A").code()).isZero(); // 6bff -> 00 ff 80
+    assertThat(runner.run("get", "--base64", "a/4=").code()).isEqualTo(1); // 6bfe
+    Run get = runner.run("get", "--base64", "a/8"); // padding is optional
     assertThat(get.code()).isZero();
     assertThat(get.out()).isEqualTo("AP+A\n");
     assertThat(runner.run("get", "--hex", "6bff").out()).isEqualTo("00ff80\n");
     assertThat(runner.run("delete", "--base64", "a/8=").out()).startsWith("OK existed=true");
-    assertThat(cluster.received(DeleteRequest.class)).singleElement()
+    assertThat(cluster.received(DeleteRequest.class))
+        .singleElement()
         .satisfies(d -> assertThat(d.getKey().toByteArray()).isEqualTo(HEX.parseHex("6bff")));
   }
 
@@ -65,8 +69,13 @@ class BinaryKeysAndValuesTest {
 
   @Test
   void getWritesTheStoredBytesExactly() {
-    byte[] value = HEX.parseHex("00ff0a80c3280d0a");  // NUL, invalid UTF-8, CR LF, a trailing newline-ish mess
-    assertThat(runner.run("put", "--hex", HEX.formatHex("bin".getBytes()), HEX.formatHex(value)).code()).isZero();
+    byte[] value =
+        HEX.parseHex("00ff0a80c3280d0a"); // NUL, invalid UTF-8, CR LF, a trailing newline-ish mess
+    assertThat(
+            runner
+                .run("put", "--hex", HEX.formatHex("bin".getBytes()), HEX.formatHex(value))
+                .code())
+        .isZero();
     Run get = runner.run("get", "bin");
     assertThat(get.code()).isZero();
     assertThat(get.stdout()).isEqualTo(value);
@@ -76,24 +85,45 @@ class BinaryKeysAndValuesTest {
   @Test
   void textModeKeysAndValuesAreUtf8() {
     assertThat(runner.run("put", "clé", "värde ✓").code()).isZero();
-    assertThat(cluster.received(PutRequest.class)).singleElement().satisfies(p -> {
-      assertThat(p.getKey().toByteArray()).isEqualTo("clé".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      assertThat(p.getValue().toStringUtf8()).isEqualTo("värde ✓");
-    });
-    assertThat(runner.run("get", "--hex", HEX.formatHex("clé".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-        .out()).isEqualTo(HEX.formatHex("värde ✓".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n");
+    assertThat(cluster.received(PutRequest.class))
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.getKey().toByteArray())
+                  .isEqualTo("clé".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              assertThat(p.getValue().toStringUtf8()).isEqualTo("värde ✓");
+            });
+    assertThat(
+            runner
+                .run(
+                    "get",
+                    "--hex",
+                    HEX.formatHex("clé".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .out())
+        .isEqualTo(
+            HEX.formatHex("värde ✓".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\n");
   }
 
   @Test
   void textModeRefusesAnArgumentTheJvmCouldNotDecode() {
     // What the JVM makes of $'k\xff' (and of $'k\xfe'): U+FFFD in place of the byte.
-    for (String[] args : new String[][] {
-        {"put", "k\uFFFD", "A"}, {"put", "k", "A\uFFFD"}, {"get", "k\uFFFD"}, {"delete", "k\uFFFD"},
-        {"cas", "k\uFFFD", "0", "A"}, {"cas", "k", "0", "\uFFFD"}}) {
+    for (String[] args :
+        new String[][] {
+          {"put", "k\uFFFD", "A"},
+          {"put", "k", "A\uFFFD"},
+          {"get", "k\uFFFD"},
+          {"delete", "k\uFFFD"},
+          {"cas", "k\uFFFD", "0", "A"},
+          {"cas", "k", "0", "\uFFFD"}
+        }) {
       Run run = runner.run(args);
       assertThat(run.code()).as(String.join(" ", args)).isEqualTo(2);
-      assertThat(run.errLines()).singleElement().asString()
-          .startsWith("cairnctl: " + args[0] + ": ").contains("U+FFFD").contains("--hex or --base64");
+      assertThat(run.errLines())
+          .singleElement()
+          .asString()
+          .startsWith("cairnctl: " + args[0] + ": ")
+          .contains("U+FFFD")
+          .contains("--hex or --base64");
     }
     assertThat(cluster.received()).isEmpty();
   }

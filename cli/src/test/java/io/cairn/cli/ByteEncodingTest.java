@@ -25,7 +25,8 @@ class ByteEncodingTest {
   void textIsUtf8AndRefusesTheReplacementCharacter() {
     assertThat(ByteEncoding.TEXT.decode("KEY", "é")).containsExactly(0xc3, 0xa9);
     assertThatThrownBy(() -> ByteEncoding.TEXT.decode("KEY", "k\uFFFD"))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("KEY contains U+FFFD")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("KEY contains U+FFFD")
         .hasMessageContaining("--hex or --base64");
   }
 

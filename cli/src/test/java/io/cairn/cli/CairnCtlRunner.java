@@ -43,7 +43,8 @@ final class CairnCtlRunner {
   }
 
   Run runWithStdin(InputStream stdin, String... args) {
-    List<String> all = new ArrayList<>(List.of("--endpoints", String.join(",", cluster.endpoints())));
+    List<String> all =
+        new ArrayList<>(List.of("--endpoints", String.join(",", cluster.endpoints())));
     all.addAll(List.of(args));
     return execute(stdin, all.toArray(String[]::new));
   }
@@ -52,7 +53,9 @@ final class CairnCtlRunner {
   Run execute(InputStream stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = CairnCtl.execute(CairnCtl.commandLine(cluster.channelFactory(), new StdStreams(stdin, out, err)), args);
+    int code =
+        CairnCtl.execute(
+            CairnCtl.commandLine(cluster.channelFactory(), new StdStreams(stdin, out, err)), args);
     return new Run(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
   }
 

@@ -36,7 +36,8 @@ class JsonOutputTest {
   }
 
   private static String base64(String text) {
-    return Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    return Base64.getEncoder()
+        .encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   @Test
@@ -100,7 +101,7 @@ class JsonOutputTest {
     for (int shard = 1; shard <= 4; shard++) {
       assertThat(parsed.getLeadersMap()).containsEntry(shard, cluster.leaderOf(shard));
     }
-    assertThat(map.out()).contains("\"cluster_id\":");  // the proto's own field names
+    assertThat(map.out()).contains("\"cluster_id\":"); // the proto's own field names
   }
 
   @Test
@@ -109,36 +110,60 @@ class JsonOutputTest {
     document(status);
     ClusterStatus.Builder parsed = ClusterStatus.newBuilder();
     JsonFormat.parser().merge(status.out(), parsed);
-    assertThat(parsed.getNodesList()).extracting(NodeStatus::getNodeId).containsExactly("n1", "n2", "n3");
+    assertThat(parsed.getNodesList())
+        .extracting(NodeStatus::getNodeId)
+        .containsExactly("n1", "n2", "n3");
     assertThat(parsed.getNodes(0).getReplicasCount()).isEqualTo(4);
     assertThat(parsed.getUnreachableMap()).isEmpty();
   }
 
   @Test
-  void statusWithAnUnreachableNodeStillPrintsTheDocumentAndExitsWithFour() throws InvalidProtocolBufferException {
-    cluster.stop("n3", io.grpc.Status.UNAVAILABLE.withDescription("io exception")
-        .withCause(new java.net.ConnectException("Connection refused")).toString());
+  void statusWithAnUnreachableNodeStillPrintsTheDocumentAndExitsWithFour()
+      throws InvalidProtocolBufferException {
+    cluster.stop(
+        "n3",
+        io.grpc.Status.UNAVAILABLE
+            .withDescription("io exception")
+            .withCause(new java.net.ConnectException("Connection refused"))
+            .toString());
     Run status = runner.run("-o", "json", "--endpoints", "n1:7001", "status");
     assertThat(status.code()).isEqualTo(4);
     assertThat(status.out()).hasLineCount(1);
     ClusterStatus.Builder parsed = ClusterStatus.newBuilder();
     JsonFormat.parser().merge(status.out(), parsed);
-    assertThat(parsed.getUnreachableMap()).containsExactly(
-        java.util.Map.entry("n3", "UNAVAILABLE: io exception: Connection refused"));
-    assertThat(status.errLines()).containsExactly(
-        "cairnctl: status: n3 n3:7001 unreachable: UNAVAILABLE: io exception: Connection refused");
+    assertThat(parsed.getUnreachableMap())
+        .containsExactly(
+            java.util.Map.entry("n3", "UNAVAILABLE: io exception: Connection refused"));
+    assertThat(status.errLines())
+        .containsExactly(
+            "cairnctl: status: n3 n3:7001 unreachable: UNAVAILABLE: io exception: Connection refused");
   }
 
   @Test
   void benchIsOneDocumentWithThePlanAndTheNumbers() {
-    Run bench = runner.run("bench", "-o", "json", "--duration-s", "0.2", "--warmup-s", "0", "--clients", "2",
-        "--keys", "20", "--workload", "mix", "--preload");
+    Run bench =
+        runner.run(
+            "bench",
+            "-o",
+            "json",
+            "--duration-s",
+            "0.2",
+            "--warmup-s",
+            "0",
+            "--clients",
+            "2",
+            "--keys",
+            "20",
+            "--workload",
+            "mix",
+            "--preload");
     JsonObject doc = document(bench);
     assertThat(doc.get("workload").getAsString()).isEqualTo("mix");
     assertThat(doc.get("clients").getAsInt()).isEqualTo(2);
     assertThat(doc.get("keys").getAsInt()).isEqualTo(20);
     assertThat(doc.getAsJsonObject("preload").get("keys").getAsLong()).isEqualTo(20);
-    assertThat(doc.get("ops").getAsLong()).isPositive()
+    assertThat(doc.get("ops").getAsLong())
+        .isPositive()
         .isEqualTo(doc.get("reads").getAsLong() + doc.get("writes").getAsLong());
     assertThat(doc.get("errors").getAsLong()).isZero();
     assertThat(doc.getAsJsonObject("errors_by_kind").keySet()).isEmpty();

@@ -10,10 +10,14 @@ class OneLineTest {
   @Test
   void aRenderedGrpcStatusBecomesCodeDescriptionAndCauseMessage() {
     // Status#toString() carries the cause's whole stack trace: what nodes send as a reason.
-    String rendered = Status.UNAVAILABLE.withDescription("io exception")
-        .withCause(new ConnectException("Connection refused: /127.0.0.3:7000")).toString();
+    String rendered =
+        Status.UNAVAILABLE
+            .withDescription("io exception")
+            .withCause(new ConnectException("Connection refused: /127.0.0.3:7000"))
+            .toString();
     assertThat(rendered).contains("\tat ");
-    assertThat(OneLine.of(rendered)).isEqualTo("UNAVAILABLE: io exception: Connection refused: /127.0.0.3:7000");
+    assertThat(OneLine.of(rendered))
+        .isEqualTo("UNAVAILABLE: io exception: Connection refused: /127.0.0.3:7000");
   }
 
   @Test
@@ -28,7 +32,8 @@ class OneLineTest {
     Exception e = new IllegalStateException("first line\nsecond line");
     java.io.StringWriter trace = new java.io.StringWriter();
     e.printStackTrace(new java.io.PrintWriter(trace));
-    assertThat(OneLine.of(trace.toString())).isEqualTo("java.lang.IllegalStateException: first line second line");
+    assertThat(OneLine.of(trace.toString()))
+        .isEqualTo("java.lang.IllegalStateException: first line second line");
     assertThat(OneLine.of("connection refused")).isEqualTo("connection refused");
     assertThat(OneLine.of(null)).isEmpty();
   }

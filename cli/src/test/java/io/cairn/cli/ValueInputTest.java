@@ -22,15 +22,16 @@ class ValueInputTest {
   private final FakeCluster cluster = new FakeCluster(3, 4, 3);
   private final CairnCtlRunner runner = new CairnCtlRunner(cluster);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @AfterEach
   void tearDown() {
     cluster.close();
   }
 
-  /** Every byte value, in a seeded order: binary, and far over the kernel's 128 KiB argument limit. */
+  /**
+   * Every byte value, in a seeded order: binary, and far over the kernel's 128 KiB argument limit.
+   */
   private static byte[] binaryValue(int size) {
     byte[] value = new byte[size];
     new Random(8).nextBytes(value);
@@ -89,14 +90,17 @@ class ValueInputTest {
 
   @Test
   void casTakesItsNewValueFromStandardInputOrAFile() throws IOException {
-    long v1 = CairnCtlRunner.versionIn(runner.runWithStdin(new byte[] {1, 2}, "cas", "k", "0", "-").out());
+    long v1 =
+        CairnCtlRunner.versionIn(
+            runner.runWithStdin(new byte[] {1, 2}, "cas", "k", "0", "-").out());
     assertThat(lastPutValue()).containsExactly(1, 2);
     Path file = dir.resolve("v");
     Files.write(file, new byte[] {3, 4, (byte) 0xff});
     Run cas = runner.run("cas", "k", String.valueOf(v1), "--value-file", file.toString());
     assertThat(cas.code()).as(cas.err()).isZero();
     assertThat(runner.run("get", "k").stdout()).containsExactly(3, 4, 0xff);
-    assertThat(cluster.received(PutRequest.class)).allSatisfy(p -> assertThat(p.hasExpectedVersion()).isTrue());
+    assertThat(cluster.received(PutRequest.class))
+        .allSatisfy(p -> assertThat(p.hasExpectedVersion()).isTrue());
   }
 
   @Test
@@ -105,14 +109,17 @@ class ValueInputTest {
     Files.write(file, new byte[] {1});
     Run both = runner.run("put", "k", "v", "--value-file", file.toString());
     assertThat(both.code()).isEqualTo(2);
-    assertThat(both.errLines()).singleElement().asString()
+    assertThat(both.errLines())
+        .singleElement()
+        .asString()
         .contains("VALUE and --value-file both give the value; use one of them");
     Run casBoth = runner.run("cas", "k", "0", "-", "--value-file", file.toString());
     assertThat(casBoth.code()).isEqualTo(2);
     assertThat(casBoth.err()).contains("NEW_VALUE and --value-file both give the value");
     Run neither = runner.run("put", "k");
     assertThat(neither.code()).isEqualTo(2);
-    assertThat(neither.err()).contains("give VALUE, - to read it from standard input, or --value-file FILE");
+    assertThat(neither.err())
+        .contains("give VALUE, - to read it from standard input, or --value-file FILE");
     assertThat(cluster.received()).isEmpty();
   }
 
@@ -121,29 +128,35 @@ class ValueInputTest {
     Path missing = dir.resolve("nope");
     Run put = runner.run("put", "k", "--value-file", missing.toString());
     assertThat(put.code()).isEqualTo(2);
-    assertThat(put.errLines()).singleElement().asString()
+    assertThat(put.errLines())
+        .singleElement()
+        .asString()
         .startsWith("cairnctl: put: cannot read --value-file '" + missing + "': no such file");
     assertThat(cluster.received()).isEmpty();
   }
 
   @Test
   void aValueOverSixteenMebibytesIsRefusedBeforeAnythingIsSent() {
-    InputStream endless = new InputStream() {
-      @Override
-      public int read() {
-        return 'x';
-      }
+    InputStream endless =
+        new InputStream() {
+          @Override
+          public int read() {
+            return 'x';
+          }
 
-      @Override
-      public int read(byte[] b, int off, int len) {
-        java.util.Arrays.fill(b, off, off + len, (byte) 'x');
-        return len;
-      }
-    };
+          @Override
+          public int read(byte[] b, int off, int len) {
+            java.util.Arrays.fill(b, off, off + len, (byte) 'x');
+            return len;
+          }
+        };
     Run put = runner.runWithStdin(endless, "put", "k", "-");
     assertThat(put.code()).isEqualTo(2);
-    assertThat(put.errLines()).singleElement().asString()
-        .contains("standard input holds more than " + ValueOptions.VALUE_BYTES_MAX + " bytes (16 MiB)");
+    assertThat(put.errLines())
+        .singleElement()
+        .asString()
+        .contains(
+            "standard input holds more than " + ValueOptions.VALUE_BYTES_MAX + " bytes (16 MiB)");
     assertThat(cluster.received()).isEmpty();
   }
 }

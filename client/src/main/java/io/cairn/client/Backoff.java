@@ -3,9 +3,9 @@ package io.cairn.client;
 import java.util.Random;
 
 /**
- * Exponential backoff with full jitter: after the n-th failed attempt the delay is drawn
- * uniformly from [min, min(max, min * 2^(n-1))], so clients that failed together spread out
- * instead of retrying in lock step. Thread-safe as long as the {@link Random} is (java.util.Random is).
+ * Exponential backoff with full jitter: after the n-th failed attempt the delay is drawn uniformly
+ * from [min, min(max, min * 2^(n-1))], so clients that failed together spread out instead of
+ * retrying in lock step. Thread-safe as long as the {@link Random} is (java.util.Random is).
  */
 final class Backoff {
   private final long minMs;
@@ -14,7 +14,8 @@ final class Backoff {
 
   Backoff(long minMs, long maxMs, Random random) {
     if (minMs < 1 || maxMs < minMs) {
-      throw new IllegalArgumentException("backoff needs 1 <= min <= max, got " + minMs + ".." + maxMs);
+      throw new IllegalArgumentException(
+          "backoff needs 1 <= min <= max, got " + minMs + ".." + maxMs);
     }
     this.minMs = minMs;
     this.maxMs = maxMs;

@@ -100,7 +100,8 @@ public final class BlockingCairnClient implements AutoCloseable {
       return future.get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw ErrorMapping.of(null, Status.Code.CANCELLED, "interrupted while waiting for the answer", null, e);
+      throw ErrorMapping.of(
+          null, Status.Code.CANCELLED, "interrupted while waiting for the answer", null, e);
     } catch (ExecutionException e) {
       throw ErrorMapping.fromThrowable(null, e);
     }

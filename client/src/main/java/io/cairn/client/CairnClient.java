@@ -28,23 +28,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The asynchronous Cairn client: put, get, delete and compare-and-set on byte keys, routed
- * straight to each key's shard leader.
+ * The asynchronous Cairn client: put, get, delete and compare-and-set on byte keys, routed straight
+ * to each key's shard leader.
  *
- * <p>How an operation runs: the key's shard comes from the cached shard map
- * ({@link io.cairn.proto.KeyRing}); the request goes to the shard's leader (writes, LINEARIZABLE
- * reads) or to a replica (SESSION and EVENTUAL reads). Failed attempts that may succeed on
- * another try (UNAVAILABLE, ABORTED, an attempt's own DEADLINE_EXCEEDED) are retried with jittered
- * exponential backoff until {@link ClientConfig#requestTimeoutMs()} has passed since the call.
- * Every write carries a {@link WriteId} that stays the same across its retries, so the cluster
- * applies it at most once. Responses' session tokens are kept per shard and sent with SESSION
- * reads.
+ * <p>How an operation runs: the key's shard comes from the cached shard map ({@link
+ * io.cairn.proto.KeyRing}); the request goes to the shard's leader (writes, LINEARIZABLE reads) or
+ * to a replica (SESSION and EVENTUAL reads). Failed attempts that may succeed on another try
+ * (UNAVAILABLE, ABORTED, an attempt's own DEADLINE_EXCEEDED) are retried with jittered exponential
+ * backoff until {@link ClientConfig#requestTimeoutMs()} has passed since the call. Every write
+ * carries a {@link WriteId} that stays the same across its retries, so the cluster applies it at
+ * most once. Responses' session tokens are kept per shard and sent with SESSION reads.
  *
- * <p>Results complete on gRPC or retry threads; do not block in their callbacks. Failures
- * complete the future with a {@link CairnException} subtype ({@link VersionMismatchException},
- * {@link InvalidRequestException}, {@link UnavailableException},
- * {@link DeadlineExceededException}). Thread-safe; share one instance. {@link #close()} fails
- * what is still running and closes the channels.
+ * <p>Results complete on gRPC or retry threads; do not block in their callbacks. Failures complete
+ * the future with a {@link CairnException} subtype ({@link VersionMismatchException}, {@link
+ * InvalidRequestException}, {@link UnavailableException}, {@link DeadlineExceededException}).
+ * Thread-safe; share one instance. {@link #close()} fails what is still running and closes the
+ * channels.
  */
 public final class CairnClient implements AutoCloseable {
   private final ClientConfig config;
@@ -55,7 +54,7 @@ public final class CairnClient implements AutoCloseable {
   private final Retrier retrier;
   private final WriteIds writeIds;
   private final SessionTokens sessions = new SessionTokens();
-  private final ScheduledExecutorService ownScheduler;  // null when the config supplied one
+  private final ScheduledExecutorService ownScheduler; // null when the config supplied one
   private volatile boolean closed;
 
   private CairnClient(ClientConfig config) {
@@ -65,21 +64,33 @@ public final class CairnClient implements AutoCloseable {
     config.random().nextBytes(clientId);
     this.writeIds = new WriteIds(clientId);
     AttemptSender routingFetcher = new AttemptSender(channels, RoutingFeedback.NONE);
-    this.routing = new RoutingCache(config.endpoints(), endpoint -> routingFetcher.send("routing",
-        Target.anyNode(endpoint), ClusterGrpc.getGetRoutingMethod(), GetRoutingRequest.getDefaultInstance(),
-        Deadline.after(config.attemptTimeoutMsMax(), TimeUnit.MILLISECONDS)),
-        config.nanoTime(), config.routingRefreshMsMin());
+    this.routing =
+        new RoutingCache(
+            config.endpoints(),
+            endpoint ->
+                routingFetcher.send(
+                    "routing",
+                    Target.anyNode(endpoint),
+                    ClusterGrpc.getGetRoutingMethod(),
+                    GetRoutingRequest.getDefaultInstance(),
+                    Deadline.after(config.attemptTimeoutMsMax(), TimeUnit.MILLISECONDS)),
+            config.nanoTime(),
+            config.routingRefreshMsMin());
     this.router = new RequestRouter(routing, config.endpoints(), config.random().nextInt(1 << 16));
     this.sender = new AttemptSender(channels, routing);
     this.ownScheduler = config.scheduler().isPresent() ? null : newScheduler();
-    this.retrier = new Retrier(config.nanoTime(), config.requestTimeoutMs(), config.attemptTimeoutMsMax(),
-        new Backoff(config.retryBackoffMsMin(), config.retryBackoffMsMax(), config.random()),
-        config.scheduler().orElse(ownScheduler));
+    this.retrier =
+        new Retrier(
+            config.nanoTime(),
+            config.requestTimeoutMs(),
+            config.attemptTimeoutMsMax(),
+            new Backoff(config.retryBackoffMsMin(), config.retryBackoffMsMax(), config.random()),
+            config.scheduler().orElse(ownScheduler));
   }
 
   /**
-   * A client for the cluster behind {@code config.endpoints()}. Does not wait for the cluster:
-   * the routing is fetched in the background now and awaited by the first operation.
+   * A client for the cluster behind {@code config.endpoints()}. Does not wait for the cluster: the
+   * routing is fetched in the background now and awaited by the first operation.
    */
   public static CairnClient connect(ClientConfig config) {
     CairnClient client = new CairnClient(Objects.requireNonNull(config, "config"));
@@ -104,8 +115,8 @@ public final class CairnClient implements AutoCloseable {
   }
 
   /**
-   * Compare-and-set: sets {@code key} only if its version is {@code expectedVersion}
-   * (0: only if the key does not exist); otherwise fails with {@link VersionMismatchException}.
+   * Compare-and-set: sets {@code key} only if its version is {@code expectedVersion} (0: only if
+   * the key does not exist); otherwise fails with {@link VersionMismatchException}.
    */
   public CompletableFuture<PutResult> put(byte[] key, byte[] value, long expectedVersion) {
     return put(key, value, checkedVersion(expectedVersion));
@@ -122,16 +133,21 @@ public final class CairnClient implements AutoCloseable {
   private CompletableFuture<PutResult> put(byte[] key, byte[] value, Long expectedVersion) {
     ByteString k = ByteString.copyFrom(Objects.requireNonNull(key, "key"));
     ByteString v = ByteString.copyFrom(Objects.requireNonNull(value, "value"));
-    return write("put", key, id -> {
-      PutRequest.Builder b = PutRequest.newBuilder().setKey(k).setValue(v).setWriteId(id);
-      if (expectedVersion != null) {
-        b.setExpectedVersion(expectedVersion);
-      }
-      return b.build();
-    }, KvGrpc.getPutMethod(), (PutResponse r) -> {
-      sessions.observe(r.getToken());
-      return new PutResult(r.getVersion());
-    });
+    return write(
+        "put",
+        key,
+        id -> {
+          PutRequest.Builder b = PutRequest.newBuilder().setKey(k).setValue(v).setWriteId(id);
+          if (expectedVersion != null) {
+            b.setExpectedVersion(expectedVersion);
+          }
+          return b.build();
+        },
+        KvGrpc.getPutMethod(),
+        (PutResponse r) -> {
+          sessions.observe(r.getToken());
+          return new PutResult(r.getVersion());
+        });
   }
 
   /** Deletes {@code key} unconditionally (deleting a missing key succeeds with existed=false). */
@@ -139,7 +155,10 @@ public final class CairnClient implements AutoCloseable {
     return delete(key, null);
   }
 
-  /** Deletes {@code key} only if its version is {@code expectedVersion}; otherwise {@link VersionMismatchException}. */
+  /**
+   * Deletes {@code key} only if its version is {@code expectedVersion}; otherwise {@link
+   * VersionMismatchException}.
+   */
   public CompletableFuture<DeleteResult> delete(byte[] key, long expectedVersion) {
     return delete(key, checkedVersion(expectedVersion));
   }
@@ -154,30 +173,49 @@ public final class CairnClient implements AutoCloseable {
 
   private CompletableFuture<DeleteResult> delete(byte[] key, Long expectedVersion) {
     ByteString k = ByteString.copyFrom(Objects.requireNonNull(key, "key"));
-    return write("delete", key, id -> {
-      DeleteRequest.Builder b = DeleteRequest.newBuilder().setKey(k).setWriteId(id);
-      if (expectedVersion != null) {
-        b.setExpectedVersion(expectedVersion);
-      }
-      return b.build();
-    }, KvGrpc.getDeleteMethod(), (DeleteResponse r) -> {
-      sessions.observe(r.getToken());
-      return new DeleteResult(r.getExisted(), r.getIndex());
-    });
+    return write(
+        "delete",
+        key,
+        id -> {
+          DeleteRequest.Builder b = DeleteRequest.newBuilder().setKey(k).setWriteId(id);
+          if (expectedVersion != null) {
+            b.setExpectedVersion(expectedVersion);
+          }
+          return b.build();
+        },
+        KvGrpc.getDeleteMethod(),
+        (DeleteResponse r) -> {
+          sessions.observe(r.getToken());
+          return new DeleteResult(r.getExisted(), r.getIndex());
+        });
   }
 
-  /** One write: a WriteId for all attempts, released once the write is over, whatever the outcome. */
-  private <Q, R, T> CompletableFuture<T> write(String op, byte[] key, Function<WriteId, Q> request,
-                                               MethodDescriptor<Q, R> method, Function<R, T> result) {
+  /**
+   * One write: a WriteId for all attempts, released once the write is over, whatever the outcome.
+   */
+  private <Q, R, T> CompletableFuture<T> write(
+      String op,
+      byte[] key,
+      Function<WriteId, Q> request,
+      MethodDescriptor<Q, R> method,
+      Function<R, T> result) {
     if (closed) {
       return CompletableFuture.failedFuture(ErrorMapping.clientClosed(op, null));
     }
     WriteId id = writeIds.begin();
     Q req = request.apply(id);
-    CompletableFuture<T> done = retrier.run(op, (attempt, timeoutMs) -> {
-      Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return routed(op, deadline, view -> sender.send(op, router.toLeader(view, key), method, req, deadline));
-    }).thenApply(result);
+    CompletableFuture<T> done =
+        retrier
+            .run(
+                op,
+                (attempt, timeoutMs) -> {
+                  Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
+                  return routed(
+                      op,
+                      deadline,
+                      view -> sender.send(op, router.toLeader(view, key), method, req, deadline));
+                })
+            .thenApply(result);
     // whenComplete's future completes after answered(): a caller that saw this write finish
     // starts its next write with acked_below past it.
     return done.whenComplete((r, e) -> writeIds.answered(id));
@@ -185,7 +223,9 @@ public final class CairnClient implements AutoCloseable {
 
   // ---- reads ----
 
-  /** A LINEARIZABLE read of {@code key}. A missing key is a result with found=false, not an error. */
+  /**
+   * A LINEARIZABLE read of {@code key}. A missing key is a result with found=false, not an error.
+   */
   public CompletableFuture<GetResult> get(byte[] key) {
     return get(key, Consistency.LINEARIZABLE);
   }
@@ -206,30 +246,44 @@ public final class CairnClient implements AutoCloseable {
   public CompletableFuture<GetResult> get(byte[] key, Consistency consistency) {
     Objects.requireNonNull(key, "key");
     if (consistency == null || consistency == Consistency.UNRECOGNIZED) {
-      throw new IllegalArgumentException("get: consistency must be LINEARIZABLE, SESSION or EVENTUAL");
+      throw new IllegalArgumentException(
+          "get: consistency must be LINEARIZABLE, SESSION or EVENTUAL");
     }
     if (closed) {
       return CompletableFuture.failedFuture(ErrorMapping.clientClosed("get", null));
     }
     ByteString k = ByteString.copyFrom(key);
-    return retrier.run("get", (attempt, timeoutMs) -> {
-      Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return routed("get", deadline, view -> {
-        Target target = router.forRead(view, key, consistency, attempt);
-        // Without the map the client cannot name the shard's token; a linearizable read is
-        // stronger than the session guarantee, so it stands in.
-        Consistency sent = consistency == Consistency.SESSION && target.shardId() < 0
-            ? Consistency.LINEARIZABLE : consistency;
-        GetRequest.Builder req = GetRequest.newBuilder().setKey(k).setConsistency(sent);
-        if (sent == Consistency.SESSION) {
-          req.setMinIndex(sessions.minIndex(target.shardId()));
-        }
-        return sender.send("get", target, KvGrpc.getGetMethod(), req.build(), deadline);
-      });
-    }).thenApply((GetResponse r) -> {
-      sessions.observe(r.getToken());
-      return r.getFound() ? new GetResult(true, r.getValue().toByteArray(), r.getVersion()) : GetResult.missing();
-    });
+    return retrier
+        .run(
+            "get",
+            (attempt, timeoutMs) -> {
+              Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
+              return routed(
+                  "get",
+                  deadline,
+                  view -> {
+                    Target target = router.forRead(view, key, consistency, attempt);
+                    // Without the map the client cannot name the shard's token; a linearizable read
+                    // is
+                    // stronger than the session guarantee, so it stands in.
+                    Consistency sent =
+                        consistency == Consistency.SESSION && target.shardId() < 0
+                            ? Consistency.LINEARIZABLE
+                            : consistency;
+                    GetRequest.Builder req = GetRequest.newBuilder().setKey(k).setConsistency(sent);
+                    if (sent == Consistency.SESSION) {
+                      req.setMinIndex(sessions.minIndex(target.shardId()));
+                    }
+                    return sender.send("get", target, KvGrpc.getGetMethod(), req.build(), deadline);
+                  });
+            })
+        .thenApply(
+            (GetResponse r) -> {
+              sessions.observe(r.getToken());
+              return r.getFound()
+                  ? new GetResult(true, r.getValue().toByteArray(), r.getVersion())
+                  : GetResult.missing();
+            });
   }
 
   // ---- cluster ----
@@ -239,7 +293,9 @@ public final class CairnClient implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(ErrorMapping.clientClosed("routing", null));
     }
-    return retrier.run("routing", (attempt, timeoutMs) -> routing.refresh()).thenApply(RoutingView::routing);
+    return retrier
+        .run("routing", (attempt, timeoutMs) -> routing.refresh())
+        .thenApply(RoutingView::routing);
   }
 
   /** Fetches the current shard map. */
@@ -252,26 +308,48 @@ public final class CairnClient implements AutoCloseable {
     if (closed) {
       return CompletableFuture.failedFuture(ErrorMapping.clientClosed("status", null));
     }
-    return retrier.run("status", (attempt, timeoutMs) -> {
-      Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-      return routed("status", deadline, view -> sender.send("status", router.anyNode(view),
-          ClusterGrpc.getGetClusterStatusMethod(), GetClusterStatusRequest.getDefaultInstance(), deadline));
-    });
+    return retrier.run(
+        "status",
+        (attempt, timeoutMs) -> {
+          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
+          return routed(
+              "status",
+              deadline,
+              view ->
+                  sender.send(
+                      "status",
+                      router.anyNode(view),
+                      ClusterGrpc.getGetClusterStatusMethod(),
+                      GetClusterStatusRequest.getDefaultInstance(),
+                      deadline));
+        });
   }
 
   /**
    * Runs {@code send} with the routing view (null if none could be had); fails the attempt instead
    * when waiting for the first routing used up its time, as sending then could only time out.
    */
-  private <R> CompletableFuture<R> routed(String op, Deadline deadline,
-                                          Function<RoutingView, CompletableFuture<R>> send) {
-    return router.view(deadline).thenCompose(view -> view == null && deadline.isExpired()
-        ? CompletableFuture.failedFuture(ErrorMapping.of(op, Status.Code.DEADLINE_EXCEEDED,
-            "no node of " + config.endpoints() + " sent the shard map in time", null, null))
-        : send.apply(view));
+  private <R> CompletableFuture<R> routed(
+      String op, Deadline deadline, Function<RoutingView, CompletableFuture<R>> send) {
+    return router
+        .view(deadline)
+        .thenCompose(
+            view ->
+                view == null && deadline.isExpired()
+                    ? CompletableFuture.failedFuture(
+                        ErrorMapping.of(
+                            op,
+                            Status.Code.DEADLINE_EXCEEDED,
+                            "no node of " + config.endpoints() + " sent the shard map in time",
+                            null,
+                            null))
+                    : send.apply(view));
   }
 
-  /** Fails operations still running with a CANCELLED {@link CairnException} and closes every channel. */
+  /**
+   * Fails operations still running with a CANCELLED {@link CairnException} and closes every
+   * channel.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -287,8 +365,10 @@ public final class CairnClient implements AutoCloseable {
 
   private static Long checkedVersion(long expectedVersion) {
     if (expectedVersion < 0) {
-      throw new IllegalArgumentException("expected version is " + expectedVersion
-          + "; use 0 for 'must not exist' or a version the key had");
+      throw new IllegalArgumentException(
+          "expected version is "
+              + expectedVersion
+              + "; use 0 for 'must not exist' or a version the key had");
     }
     return expectedVersion;
   }
@@ -298,11 +378,14 @@ public final class CairnClient implements AutoCloseable {
   }
 
   private static ScheduledExecutorService newScheduler() {
-    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "cairn-client-retry");
-      t.setDaemon(true);
-      return t;
-    });
+    ScheduledThreadPoolExecutor s =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "cairn-client-retry");
+              t.setDaemon(true);
+              return t;
+            });
     s.setRemoveOnCancelPolicy(true);
     return s;
   }

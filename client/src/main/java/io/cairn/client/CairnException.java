@@ -5,10 +5,10 @@ import io.grpc.Status;
 import java.util.Optional;
 
 /**
- * A failed Cairn operation: the gRPC status code the cluster (or the client, for its own
- * deadline) answered with, a message naming the operation, and the server's {@link ErrorDetail}
- * when it sent one. Subclasses name the outcomes callers usually branch on. Only
- * {@link ErrorMapping} creates these, so a status always maps to the same type.
+ * A failed Cairn operation: the gRPC status code the cluster (or the client, for its own deadline)
+ * answered with, a message naming the operation, and the server's {@link ErrorDetail} when it sent
+ * one. Subclasses name the outcomes callers usually branch on. Only {@link ErrorMapping} creates
+ * these, so a status always maps to the same type.
  */
 public class CairnException extends RuntimeException {
   private final Status.Code code;

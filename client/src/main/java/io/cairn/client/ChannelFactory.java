@@ -13,9 +13,10 @@ public interface ChannelFactory {
 
   /** Netty over plaintext TCP. */
   static ChannelFactory plaintext() {
-    return (endpoint, config) -> NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
-        .usePlaintext()
-        .maxInboundMessageSize(config.maxInboundMessageBytes())
-        .build();
+    return (endpoint, config) ->
+        NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
+            .usePlaintext()
+            .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .build();
   }
 }

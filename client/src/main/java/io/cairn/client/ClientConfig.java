@@ -15,9 +15,9 @@ import java.util.function.LongSupplier;
  * Everything a {@link CairnClient} is configured with; immutable and validated when built. Build
  * with {@link #builder()}; the defaults are the {@code DEFAULT_*} constants.
  *
- * <p>Time and randomness are injectable for tests: {@code nanoTime} drives the operation
- * deadlines and the routing refresh rate limit, {@code random} the retry jitter, the replica
- * choice of non-linearizable reads and the client id.
+ * <p>Time and randomness are injectable for tests: {@code nanoTime} drives the operation deadlines
+ * and the routing refresh rate limit, {@code random} the retry jitter, the replica choice of
+ * non-linearizable reads and the client id.
  */
 public final class ClientConfig {
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -67,7 +67,9 @@ public final class ClientConfig {
     return requestTimeoutMs;
   }
 
-  /** The longest a single attempt may wait before the client tries again (bounded by what is left). */
+  /**
+   * The longest a single attempt may wait before the client tries again (bounded by what is left).
+   */
   public long attemptTimeoutMsMax() {
     return attemptTimeoutMsMax;
   }
@@ -108,10 +110,21 @@ public final class ClientConfig {
 
   @Override
   public String toString() {
-    return "ClientConfig{endpoints=" + endpoints + ", requestTimeoutMs=" + requestTimeoutMs
-        + ", attemptTimeoutMsMax=" + attemptTimeoutMsMax + ", retryBackoffMsMin=" + retryBackoffMsMin
-        + ", retryBackoffMsMax=" + retryBackoffMsMax + ", maxInboundMessageBytes=" + maxInboundMessageBytes
-        + ", routingRefreshMsMin=" + routingRefreshMsMin + "}";
+    return "ClientConfig{endpoints="
+        + endpoints
+        + ", requestTimeoutMs="
+        + requestTimeoutMs
+        + ", attemptTimeoutMsMax="
+        + attemptTimeoutMsMax
+        + ", retryBackoffMsMin="
+        + retryBackoffMsMin
+        + ", retryBackoffMsMax="
+        + retryBackoffMsMax
+        + ", maxInboundMessageBytes="
+        + maxInboundMessageBytes
+        + ", routingRefreshMsMin="
+        + routingRefreshMsMin
+        + "}";
   }
 
   /** Collects settings; {@link #build()} validates them all at once. */
@@ -201,11 +214,16 @@ public final class ClientConfig {
         problems.add("attemptTimeoutMsMax is " + attemptTimeoutMsMax + "; it must be at least 1");
       }
       if (retryBackoffMsMin < 1 || retryBackoffMsMax < retryBackoffMsMin) {
-        problems.add("retry backoff is " + retryBackoffMsMin + ".." + retryBackoffMsMax
-            + " ms; it needs 1 <= retryBackoffMsMin <= retryBackoffMsMax");
+        problems.add(
+            "retry backoff is "
+                + retryBackoffMsMin
+                + ".."
+                + retryBackoffMsMax
+                + " ms; it needs 1 <= retryBackoffMsMin <= retryBackoffMsMax");
       }
       if (maxInboundMessageBytes < 64 * 1024) {
-        problems.add("maxInboundMessageBytes is " + maxInboundMessageBytes + "; it must be at least 65536");
+        problems.add(
+            "maxInboundMessageBytes is " + maxInboundMessageBytes + "; it must be at least 65536");
       }
       if (routingRefreshMsMin < 0) {
         problems.add("routingRefreshMsMin is " + routingRefreshMsMin + "; it must not be negative");

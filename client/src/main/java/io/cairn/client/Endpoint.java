@@ -7,7 +7,8 @@ public record Endpoint(String host, int port) {
       throw new IllegalArgumentException("endpoint host is empty; write endpoints as host:port");
     }
     if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("endpoint port " + port + " of host " + host + " is outside 1..65535");
+      throw new IllegalArgumentException(
+          "endpoint port " + port + " of host " + host + " is outside 1..65535");
     }
   }
 
@@ -16,7 +17,8 @@ public record Endpoint(String host, int port) {
     String s = text == null ? "" : text.trim();
     int colon = s.lastIndexOf(':');
     if (colon <= 0 || colon == s.length() - 1) {
-      throw new IllegalArgumentException("endpoint '" + text + "' is not host:port (for example 127.0.0.1:7001)");
+      throw new IllegalArgumentException(
+          "endpoint '" + text + "' is not host:port (for example 127.0.0.1:7001)");
     }
     String host = s.substring(0, colon);
     if (host.startsWith("[") && host.endsWith("]")) {

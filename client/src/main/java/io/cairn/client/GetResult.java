@@ -23,7 +23,10 @@ public record GetResult(boolean found, byte[] value, long version) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof GetResult g && found == g.found && version == g.version && Arrays.equals(value, g.value);
+    return o instanceof GetResult g
+        && found == g.found
+        && version == g.version
+        && Arrays.equals(value, g.value);
   }
 
   @Override
@@ -33,6 +36,8 @@ public record GetResult(boolean found, byte[] value, long version) {
 
   @Override
   public String toString() {
-    return found ? "GetResult[found, " + value.length + " bytes, version=" + version + "]" : "GetResult[not found]";
+    return found
+        ? "GetResult[found, " + value.length + " bytes, version=" + version + "]"
+        : "GetResult[not found]";
   }
 }

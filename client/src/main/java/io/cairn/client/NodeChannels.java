@@ -8,15 +8,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One gRPC channel per node endpoint, opened on first use through the configured
- * {@link ChannelFactory} and shut down by {@link #close()}. Thread-safe.
+ * One gRPC channel per node endpoint, opened on first use through the configured {@link
+ * ChannelFactory} and shut down by {@link #close()}. Thread-safe.
  */
 final class NodeChannels implements AutoCloseable {
   private static final long CLOSE_WAIT_MS = 1_000;
 
   private final ClientConfig config;
   private final Map<Endpoint, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private volatile boolean closed;  // written under this, read without for the fast path
+  private volatile boolean closed; // written under this, read without for the fast path
 
   NodeChannels(ClientConfig config) {
     this.config = config;

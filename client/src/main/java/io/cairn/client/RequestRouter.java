@@ -13,11 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ul>
  *   <li>Writes and LINEARIZABLE reads: the shard's cached leader; if none is known, a replica of
- *       the shard (it forwards to the leader); without a map, a seed endpoint.</li>
+ *       the shard (it forwards to the leader); without a map, a seed endpoint.
  *   <li>SESSION and EVENTUAL reads: the first attempt goes to a replica, spreading reads over all
- *       replicas; later attempts go where a LINEARIZABLE read would (the replica may be lagging or down).</li>
- *   <li>Cluster calls: any node, moving on to the next one per attempt.</li>
+ *       replicas; later attempts go where a LINEARIZABLE read would (the replica may be lagging or
+ *       down).
+ *   <li>Cluster calls: any node, moving on to the next one per attempt.
  * </ul>
+ *
  * Thread-safe.
  */
 final class RequestRouter {
@@ -40,9 +42,13 @@ final class RequestRouter {
     if (v != null) {
       return CompletableFuture.completedFuture(v);
     }
-    return cache.refresh()
+    return cache
+        .refresh()
         .handle((fresh, error) -> error == null ? fresh : null)
-        .completeOnTimeout(null, Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS)), TimeUnit.MILLISECONDS);
+        .completeOnTimeout(
+            null,
+            Math.max(0, deadline.timeRemaining(TimeUnit.MILLISECONDS)),
+            TimeUnit.MILLISECONDS);
   }
 
   /** The shard of {@code key} in {@code view}, -1 when unknown. */
@@ -74,7 +80,8 @@ final class RequestRouter {
   }
 
   Target anyNode(RoutingView view) {
-    List<Endpoint> nodes = view == null || view.nodeEndpoints().isEmpty() ? seeds : view.nodeEndpoints();
+    List<Endpoint> nodes =
+        view == null || view.nodeEndpoints().isEmpty() ? seeds : view.nodeEndpoints();
     return Target.anyNode(nodes.get(Math.floorMod(spread.getAndIncrement(), nodes.size())));
   }
 

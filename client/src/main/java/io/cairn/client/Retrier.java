@@ -17,8 +17,8 @@ import java.util.function.LongSupplier;
  * fits before the deadline; otherwise the operation fails with the last attempt's error (its
  * message saying how many attempts were made). One exception: an attempt that only timed out
  * because the overall deadline cut its time short says less than the failure before it (say,
- * UNAVAILABLE: no quorum), so that earlier failure is reported instead. The attempt function must make its attempts
- * equivalent: writes reuse one WriteId, which is what makes retrying them safe.
+ * UNAVAILABLE: no quorum), so that earlier failure is reported instead. The attempt function must
+ * make its attempts equivalent: writes reuse one WriteId, which is what makes retrying them safe.
  *
  * <p>Thread-safe. Attempts start on the calling thread (the first) or the scheduler (retries);
  * completions run on whichever thread completed the attempt.
@@ -37,8 +37,12 @@ final class Retrier {
   private final ScheduledExecutorService scheduler;
   private final Set<CompletableFuture<?>> running = ConcurrentHashMap.newKeySet();
 
-  Retrier(LongSupplier nanoTime, long requestTimeoutMs, long attemptTimeoutMsMax, Backoff backoff,
-          ScheduledExecutorService scheduler) {
+  Retrier(
+      LongSupplier nanoTime,
+      long requestTimeoutMs,
+      long attemptTimeoutMsMax,
+      Backoff backoff,
+      ScheduledExecutorService scheduler) {
     this.nanoTime = nanoTime;
     this.requestTimeoutMs = requestTimeoutMs;
     this.attemptTimeoutMsMax = attemptTimeoutMsMax;
@@ -51,7 +55,8 @@ final class Retrier {
     running.add(result);
     result.whenComplete((r, e) -> running.remove(result));
     long start = nanoTime.getAsLong();
-    new Run<>(op, attempt, result, start, start + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs)).attempt(0);
+    new Run<>(op, attempt, result, start, start + TimeUnit.MILLISECONDS.toNanos(requestTimeoutMs))
+        .attempt(0);
     return result;
   }
 
@@ -73,7 +78,12 @@ final class Retrier {
     private boolean attemptCutShort;
     private CairnException mostTelling;
 
-    Run(String op, Attempt<R> attempt, CompletableFuture<R> result, long startNanos, long deadlineNanos) {
+    Run(
+        String op,
+        Attempt<R> attempt,
+        CompletableFuture<R> result,
+        long startNanos,
+        long deadlineNanos) {
       this.op = op;
       this.attempt = attempt;
       this.result = result;
@@ -99,13 +109,14 @@ final class Retrier {
       } catch (RuntimeException e) {
         answer = CompletableFuture.failedFuture(e);
       }
-      answer.whenComplete((value, error) -> {
-        if (error == null) {
-          result.complete(value);
-        } else {
-          failed(number, ErrorMapping.fromThrowable(op, error));
-        }
-      });
+      answer.whenComplete(
+          (value, error) -> {
+            if (error == null) {
+              result.complete(value);
+            } else {
+              failed(number, ErrorMapping.fromThrowable(op, error));
+            }
+          });
     }
 
     private void failed(int number, CairnException error) {
@@ -114,7 +125,8 @@ final class Retrier {
         result.completeExceptionally(error);
         return;
       }
-      if (!(attemptCutShort && error.code() == Status.Code.DEADLINE_EXCEEDED) || mostTelling == null) {
+      if (!(attemptCutShort && error.code() == Status.Code.DEADLINE_EXCEEDED)
+          || mostTelling == null) {
         mostTelling = error;
       }
       long now = nanoTime.getAsLong();

@@ -17,15 +17,15 @@ import java.util.function.LongSupplier;
  * fresh.
  *
  * <p>Refreshes: the first operation fetches it; afterwards it is refreshed when an attempt fails
- * with UNAVAILABLE or DEADLINE_EXCEEDED, when an error names a newer map epoch than ours, or when
- * a leader hint names a node our map does not know. Those triggered refreshes are single-flight
- * (callers share the one in flight) and rate-limited to one per {@code refreshIntervalNanosMin}.
- * A refresh asks the known nodes and the seed endpoints in turn, starting at a rotating position,
+ * with UNAVAILABLE or DEADLINE_EXCEEDED, when an error names a newer map epoch than ours, or when a
+ * leader hint names a node our map does not know. Those triggered refreshes are single-flight
+ * (callers share the one in flight) and rate-limited to one per {@code refreshIntervalNanosMin}. A
+ * refresh asks the known nodes and the seed endpoints in turn, starting at a rotating position,
  * until one answers. A fetched map never replaces one with a newer epoch.
  *
- * <p>Leader hints (the {@code cairn-leader} header, {@link ErrorDetail#getLeaderHint()}) update
- * the cached leader directly; a leader that stopped answering is forgotten, so the next attempt
- * goes to another replica (which forwards) until the refresh learns the new leader.
+ * <p>Leader hints (the {@code cairn-leader} header, {@link ErrorDetail#getLeaderHint()}) update the
+ * cached leader directly; a leader that stopped answering is forgotten, so the next attempt goes to
+ * another replica (which forwards) until the refresh learns the new leader.
  *
  * <p>Thread-safe: the view is an immutable {@link RoutingView} swapped atomically; refresh
  * bookkeeping is guarded by {@code lock}.
@@ -51,7 +51,11 @@ final class RoutingCache implements RoutingFeedback {
   private int rotation;
   private long fetchesStarted;
 
-  RoutingCache(List<Endpoint> seeds, RoutingSource source, LongSupplier nanoTime, long refreshIntervalMsMin) {
+  RoutingCache(
+      List<Endpoint> seeds,
+      RoutingSource source,
+      LongSupplier nanoTime,
+      long refreshIntervalMsMin) {
     if (seeds.isEmpty()) {
       throw new IllegalArgumentException("routing needs at least one seed endpoint");
     }
@@ -86,7 +90,8 @@ final class RoutingCache implements RoutingFeedback {
     List<Endpoint> order;
     CompletableFuture<RoutingView> result;
     synchronized (lock) {
-      if (inFlight != null || (everStarted && nanoTime.getAsLong() - lastStartNanos < refreshIntervalNanosMin)) {
+      if (inFlight != null
+          || (everStarted && nanoTime.getAsLong() - lastStartNanos < refreshIntervalNanosMin)) {
         return;
       }
       order = beginLocked();
@@ -112,7 +117,7 @@ final class RoutingCache implements RoutingFeedback {
       return;
     }
     if (!current.knowsNode(nodeId)) {
-      refreshSoon();  // a node our map has not heard of: the map is behind
+      refreshSoon(); // a node our map has not heard of: the map is behind
       return;
     }
     view.updateAndGet(v -> v == null || !v.knowsNode(nodeId) ? v : v.withLeader(shardId, nodeId));
@@ -137,8 +142,10 @@ final class RoutingCache implements RoutingFeedback {
     if (detail != null && detail.getMapEpoch() > 0) {
       noteEpoch(detail.getMapEpoch());
     }
-    String hint = leaderHint != null ? leaderHint
-        : detail != null && !detail.getLeaderHint().isEmpty() ? detail.getLeaderHint() : null;
+    String hint =
+        leaderHint != null
+            ? leaderHint
+            : detail != null && !detail.getLeaderHint().isEmpty() ? detail.getLeaderHint() : null;
     Status.Code code = error.code();
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
       if (target.toLeader() && target.shardId() >= 0 && !target.nodeId().equals(hint)) {
@@ -165,7 +172,9 @@ final class RoutingCache implements RoutingFeedback {
     return candidatesLocked();
   }
 
-  /** Known nodes first (the map may have grown past the seeds), then the seeds; rotated per refresh. */
+  /**
+   * Known nodes first (the map may have grown past the seeds), then the seeds; rotated per refresh.
+   */
   private List<Endpoint> candidatesLocked() {
     Set<Endpoint> all = new LinkedHashSet<>();
     RoutingView current = view.get();
@@ -180,10 +189,21 @@ final class RoutingCache implements RoutingFeedback {
     return rotated;
   }
 
-  private void tryFrom(List<Endpoint> order, int i, CompletableFuture<RoutingView> result, CairnException last) {
+  private void tryFrom(
+      List<Endpoint> order, int i, CompletableFuture<RoutingView> result, CairnException last) {
     if (i == order.size()) {
-      finish(result, null, ErrorMapping.of("routing", Status.Code.UNAVAILABLE, "none of " + order
-          + " answered with the routing; last error: " + (last == null ? "none" : last.getMessage()), null, last));
+      finish(
+          result,
+          null,
+          ErrorMapping.of(
+              "routing",
+              Status.Code.UNAVAILABLE,
+              "none of "
+                  + order
+                  + " answered with the routing; last error: "
+                  + (last == null ? "none" : last.getMessage()),
+              null,
+              last));
       return;
     }
     CompletableFuture<Routing> fetched;
@@ -192,28 +212,38 @@ final class RoutingCache implements RoutingFeedback {
     } catch (RuntimeException e) {
       fetched = CompletableFuture.failedFuture(e);
     }
-    fetched.whenComplete((routing, error) -> {
-      if (error != null) {
-        tryFrom(order, i + 1, result, ErrorMapping.fromThrowable("routing", error));
-        return;
-      }
-      RoutingView fresh;
-      try {
-        fresh = RoutingView.of(routing);
-      } catch (RuntimeException malformed) {
-        tryFrom(order, i + 1, result, ErrorMapping.of("routing", Status.Code.INTERNAL,
-            order.get(i) + " sent an unusable shard map: " + malformed.getMessage(), null, malformed));
-        return;
-      }
-      finish(result, install(fresh), null);
-    });
+    fetched.whenComplete(
+        (routing, error) -> {
+          if (error != null) {
+            tryFrom(order, i + 1, result, ErrorMapping.fromThrowable("routing", error));
+            return;
+          }
+          RoutingView fresh;
+          try {
+            fresh = RoutingView.of(routing);
+          } catch (RuntimeException malformed) {
+            tryFrom(
+                order,
+                i + 1,
+                result,
+                ErrorMapping.of(
+                    "routing",
+                    Status.Code.INTERNAL,
+                    order.get(i) + " sent an unusable shard map: " + malformed.getMessage(),
+                    null,
+                    malformed));
+            return;
+          }
+          finish(result, install(fresh), null);
+        });
   }
 
   private RoutingView install(RoutingView fresh) {
     return view.updateAndGet(cur -> cur == null || fresh.epoch() >= cur.epoch() ? fresh : cur);
   }
 
-  private void finish(CompletableFuture<RoutingView> result, RoutingView value, CairnException error) {
+  private void finish(
+      CompletableFuture<RoutingView> result, RoutingView value, CairnException error) {
     synchronized (lock) {
       if (inFlight == result) {
         inFlight = null;

@@ -12,25 +12,30 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One immutable picture of the cluster as the client routes by it: the shard map with its key
- * ring, node endpoints, and the leader the client believes each shard has. Leader changes produce
- * a new view ({@link #withLeader}, {@link #withoutLeader}); the ring is shared between them.
+ * One immutable picture of the cluster as the client routes by it: the shard map with its key ring,
+ * node endpoints, and the leader the client believes each shard has. Leader changes produce a new
+ * view ({@link #withLeader}, {@link #withoutLeader}); the ring is shared between them.
  */
 final class RoutingView {
   private final Routing routing;
-  private final KeyRing ring;  // null when the map has no shards yet
+  private final KeyRing ring; // null when the map has no shards yet
   private final Map<String, Endpoint> endpointByNode;
   private final Map<Integer, List<String>> replicasByShard;
 
-  private RoutingView(Routing routing, KeyRing ring, Map<String, Endpoint> endpointByNode,
-                      Map<Integer, List<String>> replicasByShard) {
+  private RoutingView(
+      Routing routing,
+      KeyRing ring,
+      Map<String, Endpoint> endpointByNode,
+      Map<Integer, List<String>> replicasByShard) {
     this.routing = routing;
     this.ring = ring;
     this.endpointByNode = endpointByNode;
     this.replicasByShard = replicasByShard;
   }
 
-  /** Builds a view; throws IllegalArgumentException if the map is malformed (a bad node address). */
+  /**
+   * Builds a view; throws IllegalArgumentException if the map is malformed (a bad node address).
+   */
   static RoutingView of(Routing routing) {
     ShardMap map = routing.getMap();
     Map<String, Endpoint> endpoints = new HashMap<>();
@@ -88,7 +93,10 @@ final class RoutingView {
     if (nodeId.equals(routing.getLeadersMap().get(shardId))) {
       return this;
     }
-    return new RoutingView(routing.toBuilder().putLeaders(shardId, nodeId).build(), ring, endpointByNode,
+    return new RoutingView(
+        routing.toBuilder().putLeaders(shardId, nodeId).build(),
+        ring,
+        endpointByNode,
         replicasByShard);
   }
 
@@ -96,6 +104,7 @@ final class RoutingView {
     if (!routing.getLeadersMap().containsKey(shardId)) {
       return this;
     }
-    return new RoutingView(routing.toBuilder().removeLeaders(shardId).build(), ring, endpointByNode, replicasByShard);
+    return new RoutingView(
+        routing.toBuilder().removeLeaders(shardId).build(), ring, endpointByNode, replicasByShard);
   }
 }

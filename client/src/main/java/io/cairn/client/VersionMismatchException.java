@@ -4,9 +4,9 @@ import io.cairn.proto.ErrorDetail;
 import io.grpc.Status;
 
 /**
- * A compare-and-set (put or delete with an expected version) found another version. The write
- * was not applied; {@link #currentVersion()} and {@link #exists()} say what the key holds now,
- * so the caller can re-read and decide. Never retried by the client.
+ * A compare-and-set (put or delete with an expected version) found another version. The write was
+ * not applied; {@link #currentVersion()} and {@link #exists()} say what the key holds now, so the
+ * caller can re-read and decide. Never retried by the client.
  */
 public final class VersionMismatchException extends CairnException {
   private final long currentVersion;

@@ -5,10 +5,10 @@ import io.cairn.proto.WriteId;
 import java.util.TreeSet;
 
 /**
- * Hands out this client's {@link WriteId}s: one 16-byte client id for the client's life, a
- * sequence growing by one per write, and {@code acked_below}, the lowest sequence whose answer the
- * client has not received yet (the server may forget stored results below it). A write keeps its
- * WriteId across all its attempts; that is what lets the shard apply a retried write only once.
+ * Hands out this client's {@link WriteId}s: one 16-byte client id for the client's life, a sequence
+ * growing by one per write, and {@code acked_below}, the lowest sequence whose answer the client
+ * has not received yet (the server may forget stored results below it). A write keeps its WriteId
+ * across all its attempts; that is what lets the shard apply a retried write only once.
  * Thread-safe.
  */
 final class WriteIds {
@@ -33,7 +33,11 @@ final class WriteIds {
   synchronized WriteId begin() {
     long sequence = ++lastSequence;
     unanswered.add(sequence);
-    return WriteId.newBuilder().setClientId(clientId).setSequence(sequence).setAckedBelow(unanswered.first()).build();
+    return WriteId.newBuilder()
+        .setClientId(clientId)
+        .setSequence(sequence)
+        .setAckedBelow(unanswered.first())
+        .build();
   }
 
   /** The write is over (answered, rejected or given up on): the client will not send it again. */

@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
 
 class BackoffTest {
   @Property
-  void delaysStayBetweenMinAndTheDoublingCeiling(@ForAll @LongRange(min = 1, max = 10_000) long min,
-                                                 @ForAll @LongRange(min = 0, max = 100_000) long extra,
-                                                 @ForAll @IntRange(min = 1, max = 200) int failures,
-                                                 @ForAll long seed) {
+  void delaysStayBetweenMinAndTheDoublingCeiling(
+      @ForAll @LongRange(min = 1, max = 10_000) long min,
+      @ForAll @LongRange(min = 0, max = 100_000) long extra,
+      @ForAll @IntRange(min = 1, max = 200) int failures,
+      @ForAll long seed) {
     long max = min + extra;
     Backoff backoff = new Backoff(min, max, new Random(seed));
     long ceiling = backoff.ceilingMs(failures);
@@ -28,8 +29,16 @@ class BackoffTest {
   @Test
   void theCeilingDoublesUntilTheMaximum() {
     Backoff backoff = new Backoff(20, 1_000, new Random(1));
-    assertThat(new long[] {backoff.ceilingMs(1), backoff.ceilingMs(2), backoff.ceilingMs(3), backoff.ceilingMs(6),
-        backoff.ceilingMs(7), backoff.ceilingMs(1_000)}).containsExactly(20, 40, 80, 640, 1_000, 1_000);
+    assertThat(
+            new long[] {
+              backoff.ceilingMs(1),
+              backoff.ceilingMs(2),
+              backoff.ceilingMs(3),
+              backoff.ceilingMs(6),
+              backoff.ceilingMs(7),
+              backoff.ceilingMs(1_000)
+            })
+        .containsExactly(20, 40, 80, 640, 1_000, 1_000);
   }
 
   @Test

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 
 class BlockingCairnClientTest {
   private final FakeCluster cluster = new FakeCluster(3, 2, 3);
-  private final BlockingCairnClient client = BlockingCairnClient.connect(cluster.config().requestTimeoutMs(300).build());
+  private final BlockingCairnClient client =
+      BlockingCairnClient.connect(cluster.config().requestTimeoutMs(300).build());
 
   @AfterEach
   void tearDown() {
@@ -22,7 +23,8 @@ class BlockingCairnClientTest {
   @Test
   void answersComeBackDirectly() {
     long v = client.put("k", "v").version();
-    assertThat(client.get("k", Consistency.SESSION)).isEqualTo(new GetResult(true, "v".getBytes(), v));
+    assertThat(client.get("k", Consistency.SESSION))
+        .isEqualTo(new GetResult(true, "v".getBytes(), v));
     assertThat(client.delete("k", v).existed()).isTrue();
     assertThat(client.shardMap().getShardsCount()).isEqualTo(2);
   }
@@ -30,8 +32,9 @@ class BlockingCairnClientTest {
   @Test
   void failuresAreThrownAsTheTypedExceptionNotWrapped() {
     long v = client.put("k", "v").version();
-    assertThatThrownBy(() -> client.put("k", "w", v + 1)).isInstanceOfSatisfying(VersionMismatchException.class,
-        e -> assertThat(e.currentVersion()).isEqualTo(v));
+    assertThatThrownBy(() -> client.put("k", "w", v + 1))
+        .isInstanceOfSatisfying(
+            VersionMismatchException.class, e -> assertThat(e.currentVersion()).isEqualTo(v));
     cluster.failEveryRequest(Fault.of(Status.UNAVAILABLE.withDescription("no quorum")));
     assertThatThrownBy(() -> client.get("k")).isInstanceOf(UnavailableException.class);
   }
@@ -41,8 +44,9 @@ class BlockingCairnClientTest {
     cluster.failEveryRequest(Fault.hanging());
     Thread.currentThread().interrupt();
     try {
-      assertThatThrownBy(() -> client.get("k")).isInstanceOfSatisfying(CairnException.class,
-          e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
+      assertThatThrownBy(() -> client.get("k"))
+          .isInstanceOfSatisfying(
+              CairnException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();

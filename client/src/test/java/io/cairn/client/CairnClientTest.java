@@ -61,11 +61,14 @@ class CairnClientTest {
     for (int i = 0; i < 40; i++) {
       join(client.put("key-" + i, "v" + i));
     }
-    List<FakeCluster.Received> puts = cluster.received().stream().filter(r -> r.method().equals("put")).toList();
+    List<FakeCluster.Received> puts =
+        cluster.received().stream().filter(r -> r.method().equals("put")).toList();
     assertThat(puts).hasSize(40);
     for (FakeCluster.Received r : puts) {
       String key = ((PutRequest) r.request()).getKey().toStringUtf8();
-      assertThat(r.nodeId()).as("node that received %s", key).isEqualTo(cluster.leaderOf(cluster.shardOf(key)));
+      assertThat(r.nodeId())
+          .as("node that received %s", key)
+          .isEqualTo(cluster.leaderOf(cluster.shardOf(key)));
     }
     assertThat(puts.stream().map(FakeCluster.Received::nodeId).distinct()).hasSizeGreaterThan(1);
   }
@@ -79,7 +82,8 @@ class CairnClientTest {
     assertThat(got.valueUtf8()).isEqualTo("one");
     assertThat(got.version()).isEqualTo(put.version());
     assertThat(join(client.get("missing"))).isEqualTo(GetResult.missing());
-    FakeCluster.Received read = cluster.received().stream().filter(r -> r.method().equals("get")).findFirst().orElseThrow();
+    FakeCluster.Received read =
+        cluster.received().stream().filter(r -> r.method().equals("get")).findFirst().orElseThrow();
     assertThat(read.nodeId()).isEqualTo(cluster.leaderOf(cluster.shardOf("alpha")));
     assertThat(((GetRequest) read.request()).getConsistency()).isEqualTo(Consistency.LINEARIZABLE);
   }
@@ -90,7 +94,7 @@ class CairnClientTest {
     String key = cluster.keyOnShard(2);
     String oldLeader = cluster.leaderOf(2);
     String newLeader = cluster.map().getShards(1).getReplicas(1);
-    cluster.moveLeaderQuietly(2, newLeader);  // GetRouting still names the old leader
+    cluster.moveLeaderQuietly(2, newLeader); // GetRouting still names the old leader
 
     join(client.put(key, "a"));
     join(client.put(key, "b"));
@@ -102,8 +106,11 @@ class CairnClientTest {
   @Test
   void anOverloadedLeaderIsRetriedAfterABackoffWithTheSameWriteId() throws Exception {
     connect(cluster.config());
-    cluster.failNext(2, Fault.of(Status.RESOURCE_EXHAUSTED.withDescription("put: shard 1's write queue is full"),
-        ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.OVERLOADED).build()));
+    cluster.failNext(
+        2,
+        Fault.of(
+            Status.RESOURCE_EXHAUSTED.withDescription("put: shard 1's write queue is full"),
+            ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.OVERLOADED).build()));
 
     join(client.put("k", "v"));
 
@@ -153,8 +160,14 @@ class CairnClientTest {
     join(slow);
     join(client.put("e", "5"));
 
-    List<WriteId> ids = cluster.received().stream().map(r -> r.request() instanceof PutRequest p ? p.getWriteId()
-        : ((DeleteRequest) r.request()).getWriteId()).toList();
+    List<WriteId> ids =
+        cluster.received().stream()
+            .map(
+                r ->
+                    r.request() instanceof PutRequest p
+                        ? p.getWriteId()
+                        : ((DeleteRequest) r.request()).getWriteId())
+            .toList();
     assertThat(ids).extracting(WriteId::getSequence).containsExactly(1L, 2L, 3L, 4L, 5L);
     // a: nothing older open; b: a answered; c: a, b answered; d: c still open; e: all answered.
     assertThat(ids).extracting(WriteId::getAckedBelow).containsExactly(1L, 2L, 3L, 3L, 5L);
@@ -166,21 +179,28 @@ class CairnClientTest {
     long version = join(client.put("k", "v1")).version();
 
     Throwable mismatch = failureOf(client.put("k", "v2", version + 7));
-    assertThat(mismatch).isInstanceOfSatisfying(VersionMismatchException.class, e -> {
-      assertThat(e.currentVersion()).isEqualTo(version);
-      assertThat(e.exists()).isTrue();
-      assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    });
+    assertThat(mismatch)
+        .isInstanceOfSatisfying(
+            VersionMismatchException.class,
+            e -> {
+              assertThat(e.currentVersion()).isEqualTo(version);
+              assertThat(e.exists()).isTrue();
+              assertThat(e.code()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            });
     assertThat(cluster.received(PutRequest.class)).hasSize(2);
 
     Throwable absent = failureOf(client.delete("nope", 3));
-    assertThat(absent).isInstanceOfSatisfying(VersionMismatchException.class, e -> {
-      assertThat(e.currentVersion()).isZero();
-      assertThat(e.exists()).isFalse();
-    });
+    assertThat(absent)
+        .isInstanceOfSatisfying(
+            VersionMismatchException.class,
+            e -> {
+              assertThat(e.currentVersion()).isZero();
+              assertThat(e.exists()).isFalse();
+            });
     PutResult cas = join(client.put("k", "v2", version));
     assertThat(cas.version()).isGreaterThan(version);
-    assertThat(cluster.received(PutRequest.class).get(1).getExpectedVersion()).isEqualTo(version + 7);
+    assertThat(cluster.received(PutRequest.class).get(1).getExpectedVersion())
+        .isEqualTo(version + 7);
   }
 
   @Test
@@ -188,10 +208,12 @@ class CairnClientTest {
     connect(cluster.config());
     join(client.put("fresh", "x", 0));
     assertThat(failureOf(client.put("fresh", "y", 0))).isInstanceOf(VersionMismatchException.class);
-    assertThat(cluster.received(PutRequest.class)).allSatisfy(p -> {
-      assertThat(p.hasExpectedVersion()).isTrue();
-      assertThat(p.getExpectedVersion()).isZero();
-    });
+    assertThat(cluster.received(PutRequest.class))
+        .allSatisfy(
+            p -> {
+              assertThat(p.hasExpectedVersion()).isTrue();
+              assertThat(p.getExpectedVersion()).isZero();
+            });
     join(client.put("other", "x"));
     assertThat(cluster.received(PutRequest.class).get(2).hasExpectedVersion()).isFalse();
   }
@@ -199,11 +221,19 @@ class CairnClientTest {
   @Test
   void invalidArgumentIsTypedAndNotRetried() throws Exception {
     connect(cluster.config());
-    cluster.failNext(1, Fault.of(Status.INVALID_ARGUMENT.withDescription("put: key is 5000 bytes; the limit is 4096"),
-        ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.KEY_INVALID).build()));
+    cluster.failNext(
+        1,
+        Fault.of(
+            Status.INVALID_ARGUMENT.withDescription("put: key is 5000 bytes; the limit is 4096"),
+            ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.KEY_INVALID).build()));
     Throwable e = failureOf(client.put("k", "v"));
-    assertThat(e).isInstanceOf(InvalidRequestException.class).hasMessage("put: key is 5000 bytes; the limit is 4096");
-    assertThat(((CairnException) e).detail()).get().extracting(ErrorDetail::getReason).isEqualTo(ErrorDetail.Reason.KEY_INVALID);
+    assertThat(e)
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessage("put: key is 5000 bytes; the limit is 4096");
+    assertThat(((CairnException) e).detail())
+        .get()
+        .extracting(ErrorDetail::getReason)
+        .isEqualTo(ErrorDetail.Reason.KEY_INVALID);
     assertThat(cluster.received()).hasSize(1);
   }
 
@@ -220,16 +250,20 @@ class CairnClientTest {
   @Test
   void retriesStopAtTheOverallDeadlineOnTheInjectedClock() {
     FakeClock clock = new FakeClock();
-    cluster.onRequest(r -> clock.advanceMs(1_000));  // every attempt "takes" a second
+    cluster.onRequest(r -> clock.advanceMs(1_000)); // every attempt "takes" a second
     cluster.failEveryRequest(Fault.of(Status.UNAVAILABLE.withDescription("put: no quorum")));
     connect(cluster.config().nanoTime(clock).requestTimeoutMs(5_000));
 
     Throwable e = failureOf(client.put("k", "v"));
 
-    assertThat(e).isInstanceOf(UnavailableException.class).hasMessageStartingWith("put: no quorum")
+    assertThat(e)
+        .isInstanceOf(UnavailableException.class)
+        .hasMessageStartingWith("put: no quorum")
         .hasMessageContaining("gave up after 5 attempts in 5000 ms");
-    assertThat(cluster.received(PutRequest.class)).hasSize(5)
-        .extracting(PutRequest::getWriteId).containsOnly(cluster.received(PutRequest.class).get(0).getWriteId());
+    assertThat(cluster.received(PutRequest.class))
+        .hasSize(5)
+        .extracting(PutRequest::getWriteId)
+        .containsOnly(cluster.received(PutRequest.class).get(0).getWriteId());
   }
 
   @Test
@@ -252,7 +286,8 @@ class CairnClientTest {
     cluster.failEveryRequest(Fault.of(Status.UNAVAILABLE));
     cluster.onRequest(r -> clock.advanceMs(10_000));
     connect(cluster.config().nanoTime(clock).requestTimeoutMs(1_000));
-    assertThat(failureOf(client.put("k", "v"))).isInstanceOf(UnavailableException.class)
+    assertThat(failureOf(client.put("k", "v")))
+        .isInstanceOf(UnavailableException.class)
         .hasMessageContaining("gave up after 1 attempt ");
     assertThat(cluster.received()).hasSize(1);
   }
@@ -265,7 +300,7 @@ class CairnClientTest {
     join(client.put(a1, "x"));
     long a2Version = join(client.put(a1, "y")).version();
     long bVersion = join(client.put(b, "z")).version();
-    cluster.advanceShardIndex(3, 50);  // shard 3 moves on without this client seeing it
+    cluster.advanceShardIndex(3, 50); // shard 3 moves on without this client seeing it
 
     join(client.get(a1, Consistency.SESSION));
     join(client.get(b, Consistency.SESSION));
@@ -273,13 +308,18 @@ class CairnClientTest {
     join(client.get(a1, Consistency.EVENTUAL));
 
     List<GetRequest> gets = cluster.received(GetRequest.class);
-    assertThat(gets).extracting(GetRequest::getConsistency)
-        .containsExactly(Consistency.SESSION, Consistency.SESSION, Consistency.SESSION, Consistency.EVENTUAL);
-    assertThat(gets).extracting(GetRequest::getMinIndex).containsExactly(a2Version, bVersion, 0L, 0L);
+    assertThat(gets)
+        .extracting(GetRequest::getConsistency)
+        .containsExactly(
+            Consistency.SESSION, Consistency.SESSION, Consistency.SESSION, Consistency.EVENTUAL);
+    assertThat(gets)
+        .extracting(GetRequest::getMinIndex)
+        .containsExactly(a2Version, bVersion, 0L, 0L);
 
     // A read's token counts too: shard 3's token is now what that read saw.
     join(client.get(cluster.keyOnShard(3), Consistency.SESSION));
-    assertThat(cluster.received(GetRequest.class).get(4).getMinIndex()).isEqualTo(cluster.shardIndex(3));
+    assertThat(cluster.received(GetRequest.class).get(4).getMinIndex())
+        .isEqualTo(cluster.shardIndex(3));
   }
 
   @Test
@@ -289,8 +329,10 @@ class CairnClientTest {
     for (int i = 0; i < 9; i++) {
       join(client.get(key, i % 2 == 0 ? Consistency.SESSION : Consistency.EVENTUAL));
     }
-    Set<String> nodes = cluster.received().stream().map(FakeCluster.Received::nodeId).collect(Collectors.toSet());
-    assertThat(nodes).containsExactlyInAnyOrderElementsOf(cluster.map().getShards(0).getReplicasList());
+    Set<String> nodes =
+        cluster.received().stream().map(FakeCluster.Received::nodeId).collect(Collectors.toSet());
+    assertThat(nodes)
+        .containsExactlyInAnyOrderElementsOf(cluster.map().getShards(0).getReplicasList());
   }
 
   @Test
@@ -308,7 +350,8 @@ class CairnClientTest {
     join(client.put(key, "again"));
 
     assertThat(cluster.routingCalls()).isGreaterThan(routingCallsBefore);
-    List<FakeCluster.Received> puts = cluster.received().stream().filter(r -> r.method().equals("put")).toList();
+    List<FakeCluster.Received> puts =
+        cluster.received().stream().filter(r -> r.method().equals("put")).toList();
     assertThat(puts.get(puts.size() - 1).nodeId()).isEqualTo(newLeader);
     assertThat(join(client.get(key)).valueUtf8()).isEqualTo("again");
   }
@@ -317,7 +360,7 @@ class CairnClientTest {
   void aDeadSeedEndpointIsSkipped() throws Exception {
     cluster.stop("n1");
     connect(cluster.config().endpoints("n1:7001", "n2:7001"));
-    String key = cluster.keyOnShard(2);  // led by n2
+    String key = cluster.keyOnShard(2); // led by n2
     join(client.put(key, "v"));
     assertThat(join(client.shardMap()).getClusterId()).isEqualTo(cluster.map().getClusterId());
     assertThat(cluster.received()).extracting(FakeCluster.Received::nodeId).containsOnly("n2");
@@ -330,7 +373,9 @@ class CairnClientTest {
     assertThat(join(client.routing()).getLeadersMap()).containsEntry(1, cluster.leaderOf(1));
     cluster.stop("n3");
     var status = join(client.clusterStatus());
-    assertThat(status.getNodesList()).extracting(n -> n.getNodeId()).containsExactlyInAnyOrder("n1", "n2");
+    assertThat(status.getNodesList())
+        .extracting(n -> n.getNodeId())
+        .containsExactlyInAnyOrder("n1", "n2");
     assertThat(status.getUnreachableMap()).containsKey("n3");
   }
 
@@ -353,8 +398,9 @@ class CairnClientTest {
     CompletableFuture<PutResult> pending = client.put("k", "v");
     await().atMost(Duration.ofSeconds(5)).until(() -> cluster.heldCount() == 1);
     client.close();
-    assertThat(failureOf(pending)).isInstanceOfSatisfying(CairnException.class,
-        e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
+    assertThat(failureOf(pending))
+        .isInstanceOfSatisfying(
+            CairnException.class, e -> assertThat(e.code()).isEqualTo(Status.Code.CANCELLED));
     assertThat(failureOf(client.get("k"))).hasMessageContaining("closed");
   }
 

@@ -22,21 +22,30 @@ class ClientConfigTest {
   @Test
   void endpointsAreParsedAndDeduplicated() {
     ClientConfig c = ClientConfig.builder().endpoints(" a:1", "b:2", "a:1", "[::1]:7001").build();
-    assertThat(c.endpoints()).containsExactly(new Endpoint("a", 1), new Endpoint("b", 2), new Endpoint("::1", 7001));
+    assertThat(c.endpoints())
+        .containsExactly(new Endpoint("a", 1), new Endpoint("b", 2), new Endpoint("::1", 7001));
     assertThat(c.endpoints().get(2)).hasToString("[::1]:7001");
   }
 
   @Test
   void badEndpointsAreRejectedWithTheirText() {
-    assertThatThrownBy(() -> ClientConfig.builder().endpoints("nohost")).hasMessageContaining("'nohost' is not host:port");
-    assertThatThrownBy(() -> ClientConfig.builder().endpoints("h:x")).hasMessageContaining("not a number");
-    assertThatThrownBy(() -> ClientConfig.builder().endpoints("h:70000")).hasMessageContaining("outside 1..65535");
+    assertThatThrownBy(() -> ClientConfig.builder().endpoints("nohost"))
+        .hasMessageContaining("'nohost' is not host:port");
+    assertThatThrownBy(() -> ClientConfig.builder().endpoints("h:x"))
+        .hasMessageContaining("not a number");
+    assertThatThrownBy(() -> ClientConfig.builder().endpoints("h:70000"))
+        .hasMessageContaining("outside 1..65535");
   }
 
   @Test
   void everyProblemIsReportedAtOnce() {
-    assertThatThrownBy(() -> ClientConfig.builder().requestTimeoutMs(0).retryBackoffMs(50, 10)
-        .maxInboundMessageBytes(10).build())
+    assertThatThrownBy(
+            () ->
+                ClientConfig.builder()
+                    .requestTimeoutMs(0)
+                    .retryBackoffMs(50, 10)
+                    .maxInboundMessageBytes(10)
+                    .build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("endpoints is empty")
         .hasMessageContaining("requestTimeoutMs is 0")

@@ -7,7 +7,6 @@ import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
 import io.cairn.proto.ErrorDetail;
-import io.cairn.proto.WireHeaders;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetNodeStatusRequest;
 import io.cairn.proto.GetRequest;
@@ -25,6 +24,7 @@ import io.cairn.proto.Routing;
 import io.cairn.proto.SessionToken;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.WriteId;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -56,12 +56,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
- * A fake Cairn cluster over in-process gRPC: nodes {@code n1..nN}, each serving fake Kv and
- * Cluster services at the in-process name {@code n<i>:7001}, which is also its endpoint in the
- * shard map. All nodes share one store (any node "forwards"), versions are per-shard log indexes,
- * writes are deduplicated by WriteId like the real shard. A node that does not lead a request's
- * shard answers it anyway and names the leader in the {@code cairn-leader} header, as the real
- * server does.
+ * A fake Cairn cluster over in-process gRPC: nodes {@code n1..nN}, each serving fake Kv and Cluster
+ * services at the in-process name {@code n<i>:7001}, which is also its endpoint in the shard map.
+ * All nodes share one store (any node "forwards"), versions are per-shard log indexes, writes are
+ * deduplicated by WriteId like the real shard. A node that does not lead a request's shard answers
+ * it anyway and names the leader in the {@code cairn-leader} header, as the real server does.
  *
  * <p>Tests script failures ({@link #failNext}), hold requests ({@link #holdNext}), separate the
  * leaders GetRouting reports from the actual ones, stop nodes, and read back every request each
@@ -75,7 +74,10 @@ public final class FakeCluster implements AutoCloseable {
   /** A request a node received. */
   public record Received(String nodeId, String method, Message request) {}
 
-  /** A scripted failure: the status (with detail trailer, if any) or, if {@code hang}, no answer at all. */
+  /**
+   * A scripted failure: the status (with detail trailer, if any) or, if {@code hang}, no answer at
+   * all.
+   */
   public record Fault(Status status, ErrorDetail detail, boolean hang) {
     public static Fault of(Status status) {
       return new Fault(status, null, false);
@@ -111,17 +113,35 @@ public final class FakeCluster implements AutoCloseable {
   private final AtomicInteger applied = new AtomicInteger();
   private volatile Consumer<Received> onRequest = r -> {};
 
-  /** {@code nodeCount} nodes, shards 1..{@code shardCount}, each on {@code replication} nodes, led by its first replica. */
+  /**
+   * {@code nodeCount} nodes, shards 1..{@code shardCount}, each on {@code replication} nodes, led
+   * by its first replica.
+   */
   public FakeCluster(int nodeCount, int shardCount, int replication) {
     for (int i = 1; i <= nodeCount; i++) {
-      nodes.add(NodeInfo.newBuilder().setId("n" + i).setHost("n" + i).setClientPort(7001)
-          .setRaftPort(7000).setHttpPort(7002).build());
+      nodes.add(
+          NodeInfo.newBuilder()
+              .setId("n" + i)
+              .setHost("n" + i)
+              .setClientPort(7001)
+              .setRaftPort(7000)
+              .setHttpPort(7002)
+              .build());
     }
-    ShardMap.Builder m = ShardMap.newBuilder().setClusterId(clusterId).setEpoch(1).setVirtualNodesPerShard(16)
-        .setReplicationFactor(replication).addAllNodes(nodes);
+    ShardMap.Builder m =
+        ShardMap.newBuilder()
+            .setClusterId(clusterId)
+            .setEpoch(1)
+            .setVirtualNodesPerShard(16)
+            .setReplicationFactor(replication)
+            .addAllNodes(nodes);
     for (int s = 1; s <= shardCount; s++) {
-      ShardInfo.Builder shard = ShardInfo.newBuilder().setShardId(s).setGroupId(UUID.nameUUIDFromBytes(
-          (clusterId + "/" + s).getBytes(StandardCharsets.UTF_8)).toString());
+      ShardInfo.Builder shard =
+          ShardInfo.newBuilder()
+              .setShardId(s)
+              .setGroupId(
+                  UUID.nameUUIDFromBytes((clusterId + "/" + s).getBytes(StandardCharsets.UTF_8))
+                      .toString());
       for (int r = 0; r < replication; r++) {
         shard.addReplicas(nodes.get((s - 1 + r) % nodeCount).getId());
       }
@@ -130,8 +150,11 @@ public final class FakeCluster implements AutoCloseable {
       reportedLeaders.put(s, shard.getReplicas(0));
       shardIndex.put(s, new AtomicLong(s * 1000L));
     }
-    m.setMeta(ShardInfo.newBuilder().setShardId(0).setGroupId("meta").addAllReplicas(
-        nodes.stream().limit(3).map(NodeInfo::getId).toList()));
+    m.setMeta(
+        ShardInfo.newBuilder()
+            .setShardId(0)
+            .setGroupId("meta")
+            .addAllReplicas(nodes.stream().limit(3).map(NodeInfo::getId).toList()));
     map.set(m.build());
     for (NodeInfo n : nodes) {
       start(n.getId());
@@ -141,8 +164,10 @@ public final class FakeCluster implements AutoCloseable {
   // ---- wiring ----
 
   public ChannelFactory channelFactory() {
-    return (endpoint, config) -> InProcessChannelBuilder.forName(endpoint.toString())
-        .maxInboundMessageSize(config.maxInboundMessageBytes()).build();
+    return (endpoint, config) ->
+        InProcessChannelBuilder.forName(endpoint.toString())
+            .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .build();
   }
 
   /** Every node's endpoint, {@code n<i>:7001}. */
@@ -151,30 +176,40 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   public ClientConfig.Builder config() {
-    return ClientConfig.builder().endpoints(endpoints()).channelFactory(channelFactory())
-        .retryBackoffMs(1, 5).routingRefreshMsMin(0).random(new java.util.Random(42));
+    return ClientConfig.builder()
+        .endpoints(endpoints())
+        .channelFactory(channelFactory())
+        .retryBackoffMs(1, 5)
+        .routingRefreshMsMin(0)
+        .random(new java.util.Random(42));
   }
 
   public void start(String nodeId) {
     try {
-      Server server = InProcessServerBuilder.forName(endpointOf(nodeId)).directExecutor()
-          .addService(ServerInterceptors.intercept(new FakeKv(nodeId), new LeaderHeader()))
-          .addService(new FakeClusterService(nodeId))
-          .build().start();
+      Server server =
+          InProcessServerBuilder.forName(endpointOf(nodeId))
+              .directExecutor()
+              .addService(ServerInterceptors.intercept(new FakeKv(nodeId), new LeaderHeader()))
+              .addService(new FakeClusterService(nodeId))
+              .build()
+              .start();
       servers.put(nodeId, server);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
   }
 
-  /** Stops a node: connections to it fail with UNAVAILABLE; GetClusterStatus reports it "connection refused". */
+  /**
+   * Stops a node: connections to it fail with UNAVAILABLE; GetClusterStatus reports it "connection
+   * refused".
+   */
   public void stop(String nodeId) {
     stop(nodeId, "connection refused");
   }
 
   /**
-   * Stops a node, and GetClusterStatus reports it unreachable with {@code unreachableReason}
-   * (the real server sends a rendered gRPC status, which can be several lines long).
+   * Stops a node, and GetClusterStatus reports it unreachable with {@code unreachableReason} (the
+   * real server sends a rendered gRPC status, which can be several lines long).
    */
   public void stop(String nodeId, String unreachableReason) {
     unreachableReasons.put(nodeId, unreachableReason);
@@ -276,7 +311,11 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   public <T extends Message> List<T> received(Class<T> type) {
-    return received.stream().map(Received::request).filter(type::isInstance).map(type::cast).toList();
+    return received.stream()
+        .map(Received::request)
+        .filter(type::isInstance)
+        .map(type::cast)
+        .toList();
   }
 
   public int routingCalls() {
@@ -301,19 +340,21 @@ public final class FakeCluster implements AutoCloseable {
   /** Puts the leader hint a call collected into its response headers. */
   private static final class LeaderHeader implements ServerInterceptor {
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                        ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+        ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
       AtomicReference<String> hint = new AtomicReference<>();
-      ServerCall<Q, R> withHint = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-        @Override
-        public void sendHeaders(Metadata h) {
-          if (hint.get() != null) {
-            h.put(LEADER_KEY, hint.get());
-          }
-          super.sendHeaders(h);
-        }
-      };
-      return Contexts.interceptCall(Context.current().withValue(HINT, hint), withHint, headers, next);
+      ServerCall<Q, R> withHint =
+          new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            @Override
+            public void sendHeaders(Metadata h) {
+              if (hint.get() != null) {
+                h.put(LEADER_KEY, hint.get());
+              }
+              super.sendHeaders(h);
+            }
+          };
+      return Contexts.interceptCall(
+          Context.current().withValue(HINT, hint), withHint, headers, next);
     }
   }
 
@@ -326,50 +367,84 @@ public final class FakeCluster implements AutoCloseable {
 
     @Override
     public void put(PutRequest req, StreamObserver<PutResponse> out) {
-      serve("put", req, req.getKey(), out, () -> write(req.getWriteId(), () -> {
-        int shard = shardOf(req.getKey());
-        Versioned cur = store.get(req.getKey());
-        if (req.hasExpectedVersion() && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
-          return mismatch("put", shard, cur);
-        }
-        long version = shardIndex.get(shard).incrementAndGet();
-        store.put(req.getKey(), new Versioned(req.getValue(), version));
-        applied.incrementAndGet();
-        return PutResponse.newBuilder().setVersion(version).setToken(token(shard, version)).build();
-      }));
+      serve(
+          "put",
+          req,
+          req.getKey(),
+          out,
+          () ->
+              write(
+                  req.getWriteId(),
+                  () -> {
+                    int shard = shardOf(req.getKey());
+                    Versioned cur = store.get(req.getKey());
+                    if (req.hasExpectedVersion()
+                        && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
+                      return mismatch("put", shard, cur);
+                    }
+                    long version = shardIndex.get(shard).incrementAndGet();
+                    store.put(req.getKey(), new Versioned(req.getValue(), version));
+                    applied.incrementAndGet();
+                    return PutResponse.newBuilder()
+                        .setVersion(version)
+                        .setToken(token(shard, version))
+                        .build();
+                  }));
     }
 
     @Override
     public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
-      serve("delete", req, req.getKey(), out, () -> write(req.getWriteId(), () -> {
-        int shard = shardOf(req.getKey());
-        Versioned cur = store.get(req.getKey());
-        if (req.hasExpectedVersion() && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
-          return mismatch("delete", shard, cur);
-        }
-        long index = shardIndex.get(shard).incrementAndGet();
-        store.remove(req.getKey());
-        applied.incrementAndGet();
-        return DeleteResponse.newBuilder().setExisted(cur != null).setIndex(index).setToken(token(shard, index)).build();
-      }));
+      serve(
+          "delete",
+          req,
+          req.getKey(),
+          out,
+          () ->
+              write(
+                  req.getWriteId(),
+                  () -> {
+                    int shard = shardOf(req.getKey());
+                    Versioned cur = store.get(req.getKey());
+                    if (req.hasExpectedVersion()
+                        && req.getExpectedVersion() != (cur == null ? 0 : cur.version())) {
+                      return mismatch("delete", shard, cur);
+                    }
+                    long index = shardIndex.get(shard).incrementAndGet();
+                    store.remove(req.getKey());
+                    applied.incrementAndGet();
+                    return DeleteResponse.newBuilder()
+                        .setExisted(cur != null)
+                        .setIndex(index)
+                        .setToken(token(shard, index))
+                        .build();
+                  }));
     }
 
     @Override
     public void get(GetRequest req, StreamObserver<GetResponse> out) {
-      serve("get", req, req.getKey(), out, () -> {
-        int shard = shardOf(req.getKey());
-        Versioned cur = store.get(req.getKey());
-        GetResponse.Builder b = GetResponse.newBuilder().setToken(token(shard, shardIndex.get(shard).get()));
-        if (cur != null) {
-          b.setFound(true).setValue(cur.value()).setVersion(cur.version());
-        }
-        return b.build();
-      });
+      serve(
+          "get",
+          req,
+          req.getKey(),
+          out,
+          () -> {
+            int shard = shardOf(req.getKey());
+            Versioned cur = store.get(req.getKey());
+            GetResponse.Builder b =
+                GetResponse.newBuilder().setToken(token(shard, shardIndex.get(shard).get()));
+            if (cur != null) {
+              b.setFound(true).setValue(cur.value()).setVersion(cur.version());
+            }
+            return b.build();
+          });
     }
 
     /** Deduplicates like the real shard: a WriteId seen before gets its stored answer. */
     private Object write(WriteId id, java.util.function.Supplier<Object> apply) {
-      String dedupKey = java.util.Base64.getEncoder().encodeToString(id.getClientId().toByteArray()) + "/" + id.getSequence();
+      String dedupKey =
+          java.util.Base64.getEncoder().encodeToString(id.getClientId().toByteArray())
+              + "/"
+              + id.getSequence();
       synchronized (FakeCluster.this) {
         Message stored = writeResults.get(dedupKey);
         if (stored != null) {
@@ -384,8 +459,12 @@ public final class FakeCluster implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    private <R> void serve(String method, Message req, ByteString key, StreamObserver<R> out,
-                           java.util.function.Supplier<Object> answer) {
+    private <R> void serve(
+        String method,
+        Message req,
+        ByteString key,
+        StreamObserver<R> out,
+        java.util.function.Supplier<Object> answer) {
       Received r = new Received(nodeId, method, req);
       received.add(r);
       onRequest.accept(r);
@@ -407,15 +486,16 @@ public final class FakeCluster implements AutoCloseable {
         }
         return;
       }
-      Runnable respond = () -> {
-        Object result = answer.get();
-        if (result instanceof Throwable t) {
-          out.onError(t);
-        } else {
-          out.onNext((R) result);
-          out.onCompleted();
-        }
-      };
+      Runnable respond =
+          () -> {
+            Object result = answer.get();
+            if (result instanceof Throwable t) {
+              out.onError(t);
+            } else {
+              out.onNext((R) result);
+              out.onCompleted();
+            }
+          };
       if (holdCount.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
         held.add(respond);
       } else {
@@ -427,9 +507,17 @@ public final class FakeCluster implements AutoCloseable {
   /** Named after the RPC, as the real server's messages are ("delete: ..."). */
   private static Throwable mismatch(String op, int shard, Versioned cur) {
     Metadata trailers = new Metadata();
-    trailers.put(DETAIL_KEY, ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
-        .setCurrentVersion(cur == null ? 0 : cur.version()).setExists(cur != null).setShardId(shard).build());
-    return Status.FAILED_PRECONDITION.withDescription(op + ": version mismatch").asRuntimeException(trailers);
+    trailers.put(
+        DETAIL_KEY,
+        ErrorDetail.newBuilder()
+            .setReason(ErrorDetail.Reason.VERSION_MISMATCH)
+            .setCurrentVersion(cur == null ? 0 : cur.version())
+            .setExists(cur != null)
+            .setShardId(shard)
+            .build());
+    return Status.FAILED_PRECONDITION
+        .withDescription(op + ": version mismatch")
+        .asRuntimeException(trailers);
   }
 
   private static SessionToken token(int shard, long index) {
@@ -469,7 +557,8 @@ public final class FakeCluster implements AutoCloseable {
         if (servers.containsKey(n.getId())) {
           b.addNodes(statusOf(n.getId()));
         } else {
-          b.putUnreachable(n.getId(), unreachableReasons.getOrDefault(n.getId(), "connection refused"));
+          b.putUnreachable(
+              n.getId(), unreachableReasons.getOrDefault(n.getId(), "connection refused"));
         }
       }
       out.onNext(b.build());
@@ -478,14 +567,25 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   private NodeStatus statusOf(String nodeId) {
-    NodeStatus.Builder b = NodeStatus.newBuilder().setNodeId(nodeId).setMapEpoch(map.get().getEpoch()).setUptimeMs(61_000);
+    NodeStatus.Builder b =
+        NodeStatus.newBuilder()
+            .setNodeId(nodeId)
+            .setMapEpoch(map.get().getEpoch())
+            .setUptimeMs(61_000);
     for (ShardInfo s : map.get().getShardsList()) {
       if (s.getReplicasList().contains(nodeId)) {
         long index = shardIndex.get(s.getShardId()).get();
         String leader = actualLeaders.get(s.getShardId());
-        b.addReplicas(ReplicaStatus.newBuilder().setShardId(s.getShardId()).setRole(
-                leader.equals(nodeId) ? "LEADER" : "FOLLOWER").setLeaderId(leader).setTerm(3)
-            .setCommitIndex(index).setAppliedIndex(index).setSnapshotIndex(0).setKeys(store.size()));
+        b.addReplicas(
+            ReplicaStatus.newBuilder()
+                .setShardId(s.getShardId())
+                .setRole(leader.equals(nodeId) ? "LEADER" : "FOLLOWER")
+                .setLeaderId(leader)
+                .setTerm(3)
+                .setCommitIndex(index)
+                .setAppliedIndex(index)
+                .setSnapshotIndex(0)
+                .setKeys(store.size()));
       }
     }
     return b.build();

@@ -19,19 +19,27 @@ class RoutingCacheTest {
   private final List<Endpoint> asked = new ArrayList<>();
   private final List<CompletableFuture<Routing>> pending = new ArrayList<>();
   private final List<Endpoint> seeds = List.of(Endpoint.parse("a:1"), Endpoint.parse("b:1"));
-  private final RoutingCache cache = new RoutingCache(seeds, endpoint -> {
-    asked.add(endpoint);
-    CompletableFuture<Routing> f = new CompletableFuture<>();
-    pending.add(f);
-    return f;
-  }, clock, 100);
+  private final RoutingCache cache =
+      new RoutingCache(
+          seeds,
+          endpoint -> {
+            asked.add(endpoint);
+            CompletableFuture<Routing> f = new CompletableFuture<>();
+            pending.add(f);
+            return f;
+          },
+          clock,
+          100);
 
   private static Routing routing(long epoch, String leaderOfShard1) {
-    ShardMap map = ShardMap.newBuilder().setEpoch(epoch).setVirtualNodesPerShard(4)
-        .addNodes(NodeInfo.newBuilder().setId("n1").setHost("a").setClientPort(1))
-        .addNodes(NodeInfo.newBuilder().setId("n2").setHost("b").setClientPort(1))
-        .addShards(ShardInfo.newBuilder().setShardId(1).addReplicas("n1").addReplicas("n2"))
-        .build();
+    ShardMap map =
+        ShardMap.newBuilder()
+            .setEpoch(epoch)
+            .setVirtualNodesPerShard(4)
+            .addNodes(NodeInfo.newBuilder().setId("n1").setHost("a").setClientPort(1))
+            .addNodes(NodeInfo.newBuilder().setId("n2").setHost("b").setClientPort(1))
+            .addShards(ShardInfo.newBuilder().setShardId(1).addReplicas("n1").addReplicas("n2"))
+            .build();
     return Routing.newBuilder().setMap(map).putLeaders(1, leaderOfShard1).build();
   }
 
@@ -80,11 +88,17 @@ class RoutingCacheTest {
   @Test
   void whenNoEndpointAnswersTheRefreshFailsAsUnavailable() {
     CompletableFuture<RoutingView> f = cache.refresh();
-    pending.get(0).completeExceptionally(Status.UNAVAILABLE.withDescription("refused").asRuntimeException());
-    pending.get(1).completeExceptionally(Status.UNAVAILABLE.withDescription("refused").asRuntimeException());
+    pending
+        .get(0)
+        .completeExceptionally(Status.UNAVAILABLE.withDescription("refused").asRuntimeException());
+    pending
+        .get(1)
+        .completeExceptionally(Status.UNAVAILABLE.withDescription("refused").asRuntimeException());
     assertThat(f).isCompletedExceptionally();
-    assertThat(f.handle((v, e) -> e).join()).isInstanceOf(UnavailableException.class)
-        .hasMessageContaining("none of").hasMessageContaining("refused");
+    assertThat(f.handle((v, e) -> e).join())
+        .isInstanceOf(UnavailableException.class)
+        .hasMessageContaining("none of")
+        .hasMessageContaining("refused");
     assertThat(cache.view()).isNull();
   }
 
@@ -128,9 +142,15 @@ class RoutingCacheTest {
     clock.advanceMs(1_000);
     Target t = new Target(Endpoint.parse("a:1"), 1, "n1", true);
 
-    cache.failed(t, null, error(Status.Code.FAILED_PRECONDITION, ErrorDetail.newBuilder().setMapEpoch(3).build()));
+    cache.failed(
+        t,
+        null,
+        error(Status.Code.FAILED_PRECONDITION, ErrorDetail.newBuilder().setMapEpoch(3).build()));
     assertThat(cache.refreshesStarted()).isEqualTo(1);
-    cache.failed(t, null, error(Status.Code.FAILED_PRECONDITION, ErrorDetail.newBuilder().setMapEpoch(4).build()));
+    cache.failed(
+        t,
+        null,
+        error(Status.Code.FAILED_PRECONDITION, ErrorDetail.newBuilder().setMapEpoch(4).build()));
     assertThat(cache.refreshesStarted()).isEqualTo(2);
   }
 
@@ -140,13 +160,21 @@ class RoutingCacheTest {
     pending.get(0).complete(routing(1, "n1"));
     Target toN1 = new Target(Endpoint.parse("a:1"), 1, "n1", true);
 
-    cache.failed(toN1, "n1", error(Status.Code.UNAVAILABLE, ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.NO_QUORUM).build()));
+    cache.failed(
+        toN1,
+        "n1",
+        error(
+            Status.Code.UNAVAILABLE,
+            ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.NO_QUORUM).build()));
     assertThat(cache.view().leaderOf(1)).contains("n1");
 
     cache.failed(toN1, null, error(Status.Code.UNAVAILABLE, null));
     assertThat(cache.view().leaderOf(1)).isEmpty();
 
-    cache.failed(toN1, null, error(Status.Code.UNAVAILABLE, ErrorDetail.newBuilder().setLeaderHint("n2").build()));
+    cache.failed(
+        toN1,
+        null,
+        error(Status.Code.UNAVAILABLE, ErrorDetail.newBuilder().setLeaderHint("n2").build()));
     assertThat(cache.view().leaderOf(1)).contains("n2");
   }
 }

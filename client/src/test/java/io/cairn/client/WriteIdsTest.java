@@ -36,33 +36,38 @@ class WriteIdsTest {
     CountDownLatch go = new CountDownLatch(1);
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      threads.add(new Thread(() -> {
-        try {
-          go.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (int i = 0; i < 2_000; i++) {
-          WriteId id = ids.begin();
-          all.add(id);
-          ids.answered(id);
-          answered.add(id.getSequence());
-        }
-      }));
+      threads.add(
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (int i = 0; i < 2_000; i++) {
+                  WriteId id = ids.begin();
+                  all.add(id);
+                  ids.answered(id);
+                  answered.add(id.getSequence());
+                }
+              }));
     }
     threads.forEach(Thread::start);
     go.countDown();
     for (Thread t : threads) {
       t.join();
     }
-    assertThat(all).hasSize(8_000).allSatisfy(id -> assertThat(id.getAckedBelow()).isLessThanOrEqualTo(id.getSequence()));
+    assertThat(all)
+        .hasSize(8_000)
+        .allSatisfy(id -> assertThat(id.getAckedBelow()).isLessThanOrEqualTo(id.getSequence()));
     assertThat(all.stream().map(WriteId::getSequence).distinct()).hasSize(8_000);
     assertThat(ids.ackedBelow()).isEqualTo(8_001);
   }
 
   @Test
   void theClientIdHasSixteenBytes() {
-    assertThatThrownBy(() -> new WriteIds(new byte[8])).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new WriteIds(new byte[8]))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(ids.begin().getClientId().size()).isEqualTo(16);
   }
 }

@@ -7,8 +7,8 @@ package io.cairn.proto;
  * and the shard a key lives on must never change for a given map. {@code KeyHashTest} freezes it
  * with golden vectors; changing this function is a data-format change.
  *
- * <p>The function is 64-bit FNV-1a over the bytes, finished with MurmurHash3's fmix64 so that
- * keys differing only in their last byte still spread over the whole ring.
+ * <p>The function is 64-bit FNV-1a over the bytes, finished with MurmurHash3's fmix64 so that keys
+ * differing only in their last byte still spread over the whole ring.
  */
 public final class KeyHash {
   private static final long FNV_OFFSET_BASIS = 0xcbf29ce484222325L;

@@ -8,14 +8,14 @@ import java.util.List;
 /**
  * Maps keys to shards by consistent hashing with virtual nodes.
  *
- * <p>Each shard owns {@code virtualNodesPerShard} points on a 64-bit ring, at
- * {@code hash("shard/<id>/vnode/<v>")}; a key belongs to the first point at or after
- * {@code hash(key)}, wrapping around. Adding a shard moves only the keys that fall just before
- * its new points. Immutable and thread-safe; build one per shard-map epoch.
+ * <p>Each shard owns {@code virtualNodesPerShard} points on a 64-bit ring, at {@code
+ * hash("shard/<id>/vnode/<v>")}; a key belongs to the first point at or after {@code hash(key)},
+ * wrapping around. Adding a shard moves only the keys that fall just before its new points.
+ * Immutable and thread-safe; build one per shard-map epoch.
  */
 public final class KeyRing {
-  private final long[] points;   // sorted, unsigned order
-  private final int[] owners;    // owners[i] is the shard id at points[i]
+  private final long[] points; // sorted, unsigned order
+  private final int[] owners; // owners[i] is the shard id at points[i]
 
   public KeyRing(Collection<Integer> shardIds, int virtualNodesPerShard) {
     if (shardIds.isEmpty()) {
@@ -34,10 +34,12 @@ public final class KeyRing {
       }
     }
     // Ties (astronomically rare) break by shard id so every process builds the same ring.
-    Arrays.sort(entries, (a, b) -> {
-      int c = Long.compareUnsigned(a[0], b[0]);
-      return c != 0 ? c : Long.compare(a[1], b[1]);
-    });
+    Arrays.sort(
+        entries,
+        (a, b) -> {
+          int c = Long.compareUnsigned(a[0], b[0]);
+          return c != 0 ? c : Long.compare(a[1], b[1]);
+        });
     points = new long[n];
     owners = new int[n];
     for (int j = 0; j < n; j++) {
@@ -55,7 +57,7 @@ public final class KeyRing {
   public int shardFor(byte[] key) {
     long h = KeyHash.hash64(key);
     int lo = 0;
-    int hi = points.length;  // first index with points[idx] >= h
+    int hi = points.length; // first index with points[idx] >= h
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
       if (Long.compareUnsigned(points[mid], h) < 0) {
@@ -68,6 +70,7 @@ public final class KeyRing {
   }
 
   static long pointOf(int shardId, int vnode) {
-    return KeyHash.hash64(("shard/" + shardId + "/vnode/" + vnode).getBytes(StandardCharsets.UTF_8));
+    return KeyHash.hash64(
+        ("shard/" + shardId + "/vnode/" + vnode).getBytes(StandardCharsets.UTF_8));
   }
 }

@@ -10,14 +10,17 @@ import io.grpc.protobuf.ProtoUtils;
 public final class WireHeaders {
   /** Trailer of an error status: the machine-readable {@link ErrorDetail}. */
   public static final Metadata.Key<ErrorDetail> ERROR_DETAIL =
-      Metadata.Key.of("cairn-error-detail-bin", ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
+      Metadata.Key.of(
+          "cairn-error-detail-bin",
+          ProtoUtils.metadataMarshaller(ErrorDetail.getDefaultInstance()));
 
   /** Response header: the node id of the shard's leader, when the node that answered is not it. */
-  public static final Metadata.Key<String> LEADER = Metadata.Key.of("cairn-leader", Metadata.ASCII_STRING_MARSHALLER);
+  public static final Metadata.Key<String> LEADER =
+      Metadata.Key.of("cairn-leader", Metadata.ASCII_STRING_MARSHALLER);
 
   /**
-   * Request header, node to node only: another node forwarded this call, so the receiver serves
-   * it itself or fails it, and never forwards it again.
+   * Request header, node to node only: another node forwarded this call, so the receiver serves it
+   * itself or fails it, and never forwards it again.
    */
   public static final Metadata.Key<String> FORWARDED =
       Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER);

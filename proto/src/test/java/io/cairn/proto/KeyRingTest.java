@@ -38,9 +38,10 @@ class KeyRingTest {
   }
 
   @Property(tries = 200)
-  void agreesWithNaiveRing(@ForAll @IntRange(min = 1, max = 40) int shards,
-                           @ForAll @IntRange(min = 1, max = 64) int vnodes,
-                           @ForAll @Size(max = 64) byte[] key) {
+  void agreesWithNaiveRing(
+      @ForAll @IntRange(min = 1, max = 40) int shards,
+      @ForAll @IntRange(min = 1, max = 64) int vnodes,
+      @ForAll @Size(max = 64) byte[] key) {
     KeyRing ring = new KeyRing(ids(shards), vnodes);
     assertThat(ring.shardFor(key)).isEqualTo(naiveShardFor(ids(shards), vnodes, key));
   }
@@ -55,7 +56,9 @@ class KeyRingTest {
     }
     assertThat(counts).hasSize(8);
     // With 128 virtual nodes per shard every shard should hold within +-35% of its fair share.
-    counts.values().forEach(c -> assertThat(c).isBetween((int) (n / 8 * 0.65), (int) (n / 8 * 1.35)));
+    counts
+        .values()
+        .forEach(c -> assertThat(c).isBetween((int) (n / 8 * 0.65), (int) (n / 8 * 1.35)));
   }
 
   @Test

@@ -72,8 +72,13 @@ public final class CairnNode implements Closeable {
     closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
     NodeConfig.Cluster shape = config.cluster();
-    ShardMap initialMap = ShardPlacement.initialMap(shape.id(), shape.seedNodes(), shape.shards(),
-        shape.replicationFactor(), shape.virtualNodesPerShard());
+    ShardMap initialMap =
+        ShardPlacement.initialMap(
+            shape.id(),
+            shape.seedNodes(),
+            shape.shards(),
+            shape.replicationFactor(),
+            shape.virtualNodesPerShard());
     directory = new ShardDirectory(initialMap);
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -102,61 +107,106 @@ public final class CairnNode implements Closeable {
 
     GroupClients metaClients = new GroupClients(config);
     closeables.add(metaClients);
-    MetaBootstrap bootstrap = new MetaBootstrap(initialMap, directory, metaClients, config.meta(), runtime.scheduler());
+    MetaBootstrap bootstrap =
+        new MetaBootstrap(initialMap, directory, metaClients, config.meta(), runtime.scheduler());
     bootstrap.start();
     closeables.add(bootstrap);
 
     PeerChannels peers = new PeerChannels(directory);
     closeables.add(peers);
     LeaderHints leaders = new LeaderHints(host);
-    RequestForwarder forwarder = new RequestForwarder(peers, leaders, config.request().forwardTimeoutMsMax());
-    ShardWrites writes = new ShardWrites(config, host, leaders, forwarder, metrics, runtime.clock(),
-        runtime.scheduler());
+    RequestForwarder forwarder =
+        new RequestForwarder(peers, leaders, config.request().forwardTimeoutMsMax());
+    ShardWrites writes =
+        new ShardWrites(
+            config, host, leaders, forwarder, metrics, runtime.clock(), runtime.scheduler());
     closeables.add(writes);
-    ShardReads reads = new ShardReads(config, host, leaders, peers, forwarder, metrics, runtime.clock(),
-        runtime.scheduler());
+    ShardReads reads =
+        new ShardReads(
+            config, host, leaders, peers, forwarder, metrics, runtime.clock(), runtime.scheduler());
     NodeConfig.Limits sizes = config.limits();
     RequestLimits limits = new RequestLimits(sizes.keyBytesMax(), sizes.valueBytesMax());
-    KvService kv = new KvService(directory, writes, reads, leaders, limits, metrics, runtime.clock(),
-        config.request().timeoutMsDefault());
-    ClusterService cluster = new ClusterService(directory, config.nodeId(), leaders, statusReader, peers,
-        config.meta().statusPeerTimeoutMs());
-    PeerService peerService = new PeerService(new LeadershipConfirmations(host), new StalledFollowerNudger(host,
-        config.raft().requestTimeoutMs(), config.catchup().nudgeIntervalMs(), runtime.clock()));
+    KvService kv =
+        new KvService(
+            directory,
+            writes,
+            reads,
+            leaders,
+            limits,
+            metrics,
+            runtime.clock(),
+            config.request().timeoutMsDefault());
+    ClusterService cluster =
+        new ClusterService(
+            directory,
+            config.nodeId(),
+            leaders,
+            statusReader,
+            peers,
+            config.meta().statusPeerTimeoutMs());
+    PeerService peerService =
+        new PeerService(
+            new LeadershipConfirmations(host),
+            new StalledFollowerNudger(
+                host,
+                config.raft().requestTimeoutMs(),
+                config.catchup().nudgeIntervalMs(),
+                runtime.clock()));
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
-    int inboundMax = Math.max(4 << 20, 2 * sizes.valueBytesMax() + 2 * sizes.keyBytesMax() + (64 << 10));
+    int inboundMax =
+        Math.max(4 << 20, 2 * sizes.valueBytesMax() + 2 * sizes.keyBytesMax() + (64 << 10));
     LeaderHintInterceptor hints = new LeaderHintInterceptor();
     // The services never block (they hand work to Ratis and complete from its callbacks), so they
     // run on the transport's event loop: one thread hand-off less per request on a small machine.
-    Server grpc = NettyServerBuilder.forAddress(new InetSocketAddress(config.node().host(), config.node().clientPort()))
-        .directExecutor()
-        .maxInboundMessageSize(inboundMax)
-        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(kv.bindService()), hints,
-            new ForwardedCalls()))
-        .addService(ServerInterceptors.intercept(MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
-        .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
-        .build()
-        .start();
-    closeables.add(() -> {
-      grpc.shutdown();
-      if (!grpc.awaitTermination(config.node().shutdownGraceMs(), TimeUnit.MILLISECONDS)) {
-        grpc.shutdownNow();
-      }
-    });
+    Server grpc =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.node().host(), config.node().clientPort()))
+            .directExecutor()
+            .maxInboundMessageSize(inboundMax)
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
+                    hints,
+                    new ForwardedCalls()))
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
+            .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
+            .build()
+            .start();
+    closeables.add(
+        () -> {
+          grpc.shutdown();
+          if (!grpc.awaitTermination(config.node().shutdownGraceMs(), TimeUnit.MILLISECONDS)) {
+            grpc.shutdownNow();
+          }
+        });
 
-    StalledFollowerWatch stalledFollowers = new StalledFollowerWatch(host, peers, config.catchup(), runtime.clock(),
-        runtime.scheduler());
+    StalledFollowerWatch stalledFollowers =
+        new StalledFollowerWatch(
+            host, peers, config.catchup(), runtime.clock(), runtime.scheduler());
     stalledFollowers.start();
     closeables.add(stalledFollowers);
 
     NodeConfig.Node self = config.node();
-    HttpEndpoint http = new HttpEndpoint(self.host(), self.httpPort(), registry::scrape,
-        () -> NodeHealth.of(statusReader.read()));
+    HttpEndpoint http =
+        new HttpEndpoint(
+            self.host(),
+            self.httpPort(),
+            registry::scrape,
+            () -> NodeHealth.of(statusReader.read()));
     http.start();
     closeables.add(http);
-    LOG.info("node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}", self.id(), self.host(),
-        self.clientPort(), self.host(), self.raftPort(), self.host(), self.httpPort());
+    LOG.info(
+        "node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}",
+        self.id(),
+        self.host(),
+        self.clientPort(),
+        self.host(),
+        self.raftPort(),
+        self.host(),
+        self.httpPort());
   }
 
   /** Starts a node on the system clock, with a fatal error ending the process. */
@@ -164,7 +214,9 @@ public final class CairnNode implements Closeable {
     return start(config, NodeRuntime.production());
   }
 
-  /** Starts a node that takes its clock, scheduler and fatal-error handling from {@code runtime}. */
+  /**
+   * Starts a node that takes its clock, scheduler and fatal-error handling from {@code runtime}.
+   */
   public static CairnNode start(NodeConfig config, NodeRuntime runtime) throws IOException {
     return new CairnNode(config, runtime);
   }
@@ -178,12 +230,20 @@ public final class CairnNode implements Closeable {
       }
       var gid = RaftHost.groupIdOf(s);
       String label = s.getShardId() == 0 ? "meta" : Integer.toString(s.getShardId());
-      metrics.replica(gid.toString(), label,
+      metrics.replica(
+          gid.toString(),
+          label,
           () -> statusReader.replica(gid).orElse(null),
           new NodeMetrics.ReplicaGauges<ReplicaStatus>(
-              r -> r.getRole().equals("LEADER") ? 1 : 0, r -> r.getRole().equals("FAILED") ? 1 : 0, ReplicaStatus::getTerm, ReplicaStatus::getCommitIndex,
-              ReplicaStatus::getAppliedIndex, ReplicaStatus::getSnapshotIndex, ReplicaStatus::getLogBytes,
-              ReplicaStatus::getStoreBytes, ReplicaStatus::getKeys));
+              r -> r.getRole().equals("LEADER") ? 1 : 0,
+              r -> r.getRole().equals("FAILED") ? 1 : 0,
+              ReplicaStatus::getTerm,
+              ReplicaStatus::getCommitIndex,
+              ReplicaStatus::getAppliedIndex,
+              ReplicaStatus::getSnapshotIndex,
+              ReplicaStatus::getLogBytes,
+              ReplicaStatus::getStoreBytes,
+              ReplicaStatus::getKeys));
     }
   }
 

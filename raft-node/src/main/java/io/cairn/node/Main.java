@@ -13,13 +13,18 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Starts one Cairn node: {@code cairn-node --config node.properties [--set key=value]...}. */
-@Command(name = "cairn-node", mixinStandardHelpOptions = true,
-    description = "Runs one Cairn node. Every config key is documented in config/node.properties.sample.")
+@Command(
+    name = "cairn-node",
+    mixinStandardHelpOptions = true,
+    description =
+        "Runs one Cairn node. Every config key is documented in config/node.properties.sample.")
 public final class Main implements Callable<Integer> {
   @Option(names = "--config", description = "Properties file with the node's configuration.")
   Path configFile;
 
-  @Option(names = "--set", description = "Overrides one config key, e.g. --set node.id=n2. Repeatable.")
+  @Option(
+      names = "--set",
+      description = "Overrides one config key, e.g. --set node.id=n2. Repeatable.")
   Map<String, String> overrides = new LinkedHashMap<>();
 
   @Override
@@ -43,11 +48,15 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("cairn-node " + config.nodeId() + ": shutting down");
-      node.close();
-      stopped.countDown();
-    }, "cairn-shutdown"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("cairn-node " + config.nodeId() + ": shutting down");
+                  node.close();
+                  stopped.countDown();
+                },
+                "cairn-shutdown"));
     stopped.await();
     return 0;
   }
@@ -56,9 +65,12 @@ public final class Main implements Callable<Integer> {
     // First, before Ratis or anything else touches the common pool (see AsyncPool).
     int parallelism = AsyncPool.configure();
     if (parallelism < 2) {
-      System.err.println("cairn-node: warning: the common ForkJoinPool has parallelism " + parallelism
-          + ", so CompletableFuture starts a thread per async task; set -D"
-          + AsyncPool.PARALLELISM_PROPERTY + "=4 or higher");
+      System.err.println(
+          "cairn-node: warning: the common ForkJoinPool has parallelism "
+              + parallelism
+              + ", so CompletableFuture starts a thread per async task; set -D"
+              + AsyncPool.PARALLELISM_PROPERTY
+              + "=4 or higher");
     }
     int code = new CommandLine(new Main()).execute(args);
     if (code != 0) {

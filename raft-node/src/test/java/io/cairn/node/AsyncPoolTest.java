@@ -14,18 +14,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link AsyncPool} in a fresh JVM that sees two cores, as on the development VM: without it,
- * CompletableFuture's async steps start a thread each; with it they run on common-pool workers.
- * A fresh JVM because the setting only works before the pool initialises.
+ * CompletableFuture's async steps start a thread each; with it they run on common-pool workers. A
+ * fresh JVM because the setting only works before the pool initialises.
  */
 class AsyncPoolTest {
 
   /** Prints the common pool's parallelism and the kind of thread an async step ran on. */
   public static final class Probe {
     public static void main(String[] args) throws Exception {
-      int parallelism = args.length > 0 && args[0].equals("configure")
-          ? AsyncPool.configure() : java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
+      int parallelism =
+          args.length > 0 && args[0].equals("configure")
+              ? AsyncPool.configure()
+              : java.util.concurrent.ForkJoinPool.getCommonPoolParallelism();
       Thread ranOn = CompletableFuture.supplyAsync(Thread::currentThread).get(10, TimeUnit.SECONDS);
-      System.out.println(parallelism + " " + (ranOn instanceof ForkJoinWorkerThread ? "pool" : "own-thread"));
+      System.out.println(
+          parallelism + " " + (ranOn instanceof ForkJoinWorkerThread ? "pool" : "own-thread"));
     }
   }
 
@@ -41,10 +44,12 @@ class AsyncPoolTest {
 
   @Test
   void anOperatorsOwnSettingIsKept() throws Exception {
-    assertThat(probe(List.of("-D" + AsyncPool.PARALLELISM_PROPERTY + "=7"), true)).isEqualTo("7 pool");
+    assertThat(probe(List.of("-D" + AsyncPool.PARALLELISM_PROPERTY + "=7"), true))
+        .isEqualTo("7 pool");
   }
 
-  private static String probe(List<String> jvmOptions, boolean configure) throws IOException, InterruptedException {
+  private static String probe(List<String> jvmOptions, boolean configure)
+      throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-XX:ActiveProcessorCount=2");

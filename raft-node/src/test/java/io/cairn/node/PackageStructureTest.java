@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
  * and dependencies between them point one way, from the gRPC edge down to the replicas.
  */
 class PackageStructureTest {
-  private static final JavaClasses NODE = new ClassFileImporter()
-      .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-      .importPackages("io.cairn.node");
+  private static final JavaClasses NODE =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.cairn.node");
 
   @Test
   void packagesHaveNoImportCycles() {
@@ -24,16 +25,29 @@ class PackageStructureTest {
 
   @Test
   void replicasKnowNothingOfTheRequestPathAboveThem() {
-    noClasses().that().resideInAPackage("io.cairn.node.replica..")
-        .should().dependOnClassesThat().resideInAnyPackage("io.cairn.node.api..", "io.cairn.node.read..",
-            "io.cairn.node.write..", "io.cairn.node.routing..", "io.cairn.node.catchup..", "io.cairn.node.ops..")
+    noClasses()
+        .that()
+        .resideInAPackage("io.cairn.node.replica..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.cairn.node.api..",
+            "io.cairn.node.read..",
+            "io.cairn.node.write..",
+            "io.cairn.node.routing..",
+            "io.cairn.node.catchup..",
+            "io.cairn.node.ops..")
         .check(NODE);
   }
 
   @Test
   void onlyTheApiPackageServesGrpc() {
-    noClasses().that().resideOutsideOfPackages("io.cairn.node.api..", "io.cairn.node")
-        .should().dependOnClassesThat().haveNameMatching("io\\.grpc\\.(ServerCall|ServerInterceptor|BindableService).*")
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.cairn.node.api..", "io.cairn.node")
+        .should()
+        .dependOnClassesThat()
+        .haveNameMatching("io\\.grpc\\.(ServerCall|ServerInterceptor|BindableService).*")
         .check(NODE);
   }
 }

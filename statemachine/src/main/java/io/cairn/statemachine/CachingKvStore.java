@@ -8,15 +8,15 @@ import java.util.Optional;
 /**
  * A bounded in-memory cache of recently read and written entries in front of another store.
  *
- * <p>Why: a read that hits the cache costs a hash lookup instead of a B-tree walk and a copy out
- * of the memory-mapped file. The cache holds at most {@code bytesMax} bytes of keys and values
- * and evicts by Caffeine's W-TinyLFU policy (frequency and recency), so a scan does not flush the
- * hot set. Absent keys are cached too (as empty), so repeated misses are cheap as well.
+ * <p>Why: a read that hits the cache costs a hash lookup instead of a B-tree walk and a copy out of
+ * the memory-mapped file. The cache holds at most {@code bytesMax} bytes of keys and values and
+ * evicts by Caffeine's W-TinyLFU policy (frequency and recency), so a scan does not flush the hot
+ * set. Absent keys are cached too (as empty), so repeated misses are cheap as well.
  *
  * <p>Correctness: every write and every cache fill of one key runs inside the cache's per-key
  * compute, so a reader that misses and loads from the backing store cannot put a value the apply
- * thread has just replaced back into the cache. The backing store stays the source of truth;
- * {@link #forEachInKeyOrder} and the counts go straight to it.
+ * thread has just replaced back into the cache. The backing store stays the source of truth; {@link
+ * #forEachInKeyOrder} and the counts go straight to it.
  */
 public final class CachingKvStore implements KvStore {
   /** Per-entry bookkeeping added to key and value bytes when weighing an entry. */
@@ -30,12 +30,14 @@ public final class CachingKvStore implements KvStore {
       throw new IllegalArgumentException("cache bytesMax is " + bytesMax + "; use 0 (off) or more");
     }
     this.backing = backing;
-    this.cache = Caffeine.newBuilder()
-        .maximumWeight(bytesMax)
-        .<ByteBuffer, Optional<Versioned>>weigher((k, v) ->
-            ENTRY_OVERHEAD_BYTES + k.capacity() + v.map(x -> x.value().length).orElse(0))
-        .executor(Runnable::run)
-        .build();
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(bytesMax)
+            .<ByteBuffer, Optional<Versioned>>weigher(
+                (k, v) ->
+                    ENTRY_OVERHEAD_BYTES + k.capacity() + v.map(x -> x.value().length).orElse(0))
+            .executor(Runnable::run)
+            .build();
   }
 
   private static ByteBuffer keyOf(byte[] key) {
@@ -51,19 +53,27 @@ public final class CachingKvStore implements KvStore {
   @Override
   public void put(byte[] key, byte[] value, long version) {
     Versioned stored = new Versioned(value.clone(), version);
-    cache.asMap().compute(keyOf(key), (k, old) -> {
-      backing.put(key, value, version);
-      return Optional.of(stored);
-    });
+    cache
+        .asMap()
+        .compute(
+            keyOf(key),
+            (k, old) -> {
+              backing.put(key, value, version);
+              return Optional.of(stored);
+            });
   }
 
   @Override
   public boolean remove(byte[] key) {
     boolean[] existed = new boolean[1];
-    cache.asMap().compute(keyOf(key), (k, old) -> {
-      existed[0] = backing.remove(key);
-      return Optional.empty();
-    });
+    cache
+        .asMap()
+        .compute(
+            keyOf(key),
+            (k, old) -> {
+              existed[0] = backing.remove(key);
+              return Optional.empty();
+            });
     return existed[0];
   }
 

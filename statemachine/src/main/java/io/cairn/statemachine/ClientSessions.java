@@ -16,24 +16,26 @@ import java.util.function.Supplier;
  * sequence number, so a retried write returns its first result instead of applying twice.
  *
  * <p>Everything here is replicated state: it changes only in apply, from the commands and the
- * leader's timestamp in the log entry, so every replica holds the same table, and it is part of
- * the snapshot. Iteration orders are fixed (client ids by unsigned bytes, sequences unsigned) so
+ * leader's timestamp in the log entry, so every replica holds the same table, and it is part of the
+ * snapshot. Iteration orders are fixed (client ids by unsigned bytes, sequences unsigned) so
  * eviction and snapshots are the same on every replica.
  *
- * <p>Bounds (a limit on everything): sessions idle for more than {@link #SESSION_IDLE_MS_MAX}
- * of leader time are dropped; at most {@link #SESSIONS_MAX} sessions are kept (the least
- * recently active, ties by client id, go first); a session keeps at most
- * {@link #RESULTS_PER_SESSION_MAX} results (the lowest sequences go first). A client whose
- * session was dropped, or that keeps more un-acknowledged writes than that, loses the
- * exactly-once guarantee for the forgotten writes: a retry of one is applied again.
+ * <p>Bounds (a limit on everything): sessions idle for more than {@link #SESSION_IDLE_MS_MAX} of
+ * leader time are dropped; at most {@link #SESSIONS_MAX} sessions are kept (the least recently
+ * active, ties by client id, go first); a session keeps at most {@link #RESULTS_PER_SESSION_MAX}
+ * results (the lowest sequences go first). A client whose session was dropped, or that keeps more
+ * un-acknowledged writes than that, loses the exactly-once guarantee for the forgotten writes: a
+ * retry of one is applied again.
  *
  * <p>Not thread-safe: used only by the shard's apply thread.
  */
 final class ClientSessions {
   /** A session whose client wrote nothing for this long (leader clock) is forgotten. */
   static final long SESSION_IDLE_MS_MAX = 60 * 60 * 1000L;
+
   /** Most sessions one shard remembers. */
   static final int SESSIONS_MAX = 50_000;
+
   /** Most cached results per session; a client should keep fewer writes than this un-acked. */
   static final int RESULTS_PER_SESSION_MAX = 4_096;
 
@@ -74,11 +76,10 @@ final class ClientSessions {
   /**
    * Runs {@code write} at most once per (client id, sequence) and returns its result.
    *
-   * <p>In order: the session is touched at {@code nowMs}; its acked_below rises to the write's
-   * (it never falls) and cached results below it are dropped; a cached result for the sequence
-   * is returned as is; a sequence below acked_below is a late duplicate and gets
-   * {@code stale_duplicate}; otherwise {@code write} runs and its result is cached with
-   * {@code index}.
+   * <p>In order: the session is touched at {@code nowMs}; its acked_below rises to the write's (it
+   * never falls) and cached results below it are dropped; a cached result for the sequence is
+   * returned as is; a sequence below acked_below is a late duplicate and gets {@code
+   * stale_duplicate}; otherwise {@code write} runs and its result is cached with {@code index}.
    *
    * @param writeId the write's id; its client_id must not be empty
    */
@@ -97,8 +98,9 @@ final class ClientSessions {
       return CommandResult.newBuilder().setStaleDuplicate(true).build();
     }
     CommandResult result = write.get();
-    session.results.put(sequence, SessionResult.newBuilder()
-        .setSequence(sequence).setResult(result).setIndex(index).build());
+    session.results.put(
+        sequence,
+        SessionResult.newBuilder().setSequence(sequence).setResult(result).setIndex(index).build());
     while (session.results.size() > RESULTS_PER_SESSION_MAX) {
       session.results.pollFirstEntry();
     }
@@ -112,20 +114,21 @@ final class ClientSessions {
   /** Emits every session as a snapshot record, in unsigned client-id order. */
   void forEachForSnapshot(Consumer<SnapshotSession> sink) {
     for (Session s : byClient.values()) {
-      sink.accept(SnapshotSession.newBuilder()
-          .setClientId(s.clientId)
-          .setLastActiveMs(s.lastActiveMs)
-          .setAckedBelow(s.ackedBelow)
-          .addAllResults(s.results.values())
-          .build());
+      sink.accept(
+          SnapshotSession.newBuilder()
+              .setClientId(s.clientId)
+              .setLastActiveMs(s.lastActiveMs)
+              .setAckedBelow(s.ackedBelow)
+              .addAllResults(s.results.values())
+              .build());
     }
   }
 
   /**
    * Adds a session read from a snapshot.
    *
-   * @throws IllegalArgumentException naming the broken rule if the record is not one that
-   *     {@link #forEachForSnapshot} could have written after the sessions already restored
+   * @throws IllegalArgumentException naming the broken rule if the record is not one that {@link
+   *     #forEachForSnapshot} could have written after the sessions already restored
    */
   void restore(SnapshotSession record) {
     ByteString clientId = record.getClientId();
@@ -139,13 +142,15 @@ final class ClientSessions {
     s.ackedBelow = record.getAckedBelow();
     for (SessionResult r : record.getResultsList()) {
       if (Long.compareUnsigned(r.getSequence(), s.ackedBelow) < 0) {
-        throw new IllegalArgumentException("a session keeps a result for sequence "
-            + Long.toUnsignedString(r.getSequence()) + " below its acked_below "
-            + Long.toUnsignedString(s.ackedBelow));
+        throw new IllegalArgumentException(
+            "a session keeps a result for sequence "
+                + Long.toUnsignedString(r.getSequence())
+                + " below its acked_below "
+                + Long.toUnsignedString(s.ackedBelow));
       }
-      if (!s.results.isEmpty()
-          && Long.compareUnsigned(s.results.lastKey(), r.getSequence()) >= 0) {
-        throw new IllegalArgumentException("a session's results are not in ascending sequence order");
+      if (!s.results.isEmpty() && Long.compareUnsigned(s.results.lastKey(), r.getSequence()) >= 0) {
+        throw new IllegalArgumentException(
+            "a session's results are not in ascending sequence order");
       }
       s.results.put(r.getSequence(), r);
     }

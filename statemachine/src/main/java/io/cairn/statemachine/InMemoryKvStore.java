@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link KvStore} in a {@link ConcurrentSkipListMap} ordered by unsigned bytes.
  *
  * <p>It is the reference model the MapDB store is tested against, and a store for tests and
- * throwaway nodes. Keys and values are copied on the way in and out, so callers may reuse
- * their arrays. The key count is kept in a counter because the skip list's {@code size()} walks
- * the whole list.
+ * throwaway nodes. Keys and values are copied on the way in and out, so callers may reuse their
+ * arrays. The key count is kept in a counter because the skip list's {@code size()} walks the whole
+ * list.
  */
 public final class InMemoryKvStore implements KvStore {
   private final ConcurrentSkipListMap<byte[], Versioned> entries =

@@ -1,9 +1,9 @@
 package io.cairn.statemachine;
 
 /**
- * A client request that breaks a rule checked before it reaches the Raft log (see
- * {@link RequestLimits}). The message names the operation, the rule and, where one applies,
- * the config key that sets the limit; the gRPC layer maps the {@link Reason} to a status.
+ * A client request that breaks a rule checked before it reaches the Raft log (see {@link
+ * RequestLimits}). The message names the operation, the rule and, where one applies, the config key
+ * that sets the limit; the gRPC layer maps the {@link Reason} to a status.
  */
 public final class InvalidRequestException extends RuntimeException {
 

@@ -3,15 +3,15 @@ package io.cairn.statemachine;
 /**
  * The key-value storage under one shard: byte[] keys, each with a value and a version.
  *
- * <p>Threading: writes ({@link #put}, {@link #remove}, {@link #clear}, {@link #compact}) come
- * from one thread at a time (the shard's apply thread). {@link #get}, {@link #keyCount} and
- * {@link #storageBytes} may run concurrently with them from any thread and see each single
- * write either wholly or not at all. {@link #forEachInKeyOrder} is meant for the writer
- * thread (snapshots); run concurrently with writes it may or may not see them.
+ * <p>Threading: writes ({@link #put}, {@link #remove}, {@link #clear}, {@link #compact}) come from
+ * one thread at a time (the shard's apply thread). {@link #get}, {@link #keyCount} and {@link
+ * #storageBytes} may run concurrently with them from any thread and see each single write either
+ * wholly or not at all. {@link #forEachInKeyOrder} is meant for the writer thread (snapshots); run
+ * concurrently with writes it may or may not see them.
  *
- * <p>A store is not durable state: the shard's truth is its Raft log plus snapshot, and a store
- * is rebuilt from them after a restart. After {@link #close} every other method throws
- * {@link IllegalStateException}.
+ * <p>A store is not durable state: the shard's truth is its Raft log plus snapshot, and a store is
+ * rebuilt from them after a restart. After {@link #close} every other method throws {@link
+ * IllegalStateException}.
  */
 public interface KvStore extends AutoCloseable {
 

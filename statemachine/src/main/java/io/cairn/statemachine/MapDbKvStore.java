@@ -20,17 +20,17 @@ import org.mapdb.Serializer;
  * A {@link KvStore} in one MapDB file: a {@code BTreeMap<byte[], byte[]>} whose values carry the
  * version as an 8-byte big-endian prefix.
  *
- * <p>Durability: the file runs without transactions and is never committed per write, because
- * the Raft log is the durable record (shared/notes/mapdb.md: a commit per entry caps a group at
- * ~100-140 applies/s at 1M keys). A file written that way is not trusted after a crash, so
- * {@link #createFresh} always starts from an empty file and the shard is rebuilt from its
- * snapshot plus the Raft log.
+ * <p>Durability: the file runs without transactions and is never committed per write, because the
+ * Raft log is the durable record (shared/notes/mapdb.md: a commit per entry caps a group at
+ * ~100-140 applies/s at 1M keys). A file written that way is not trusted after a crash, so {@link
+ * #createFresh} always starts from an empty file and the shard is rebuilt from its snapshot plus
+ * the Raft log.
  *
  * <p>Threading: MapDB's BTreeMap is thread-safe, so {@link #get} may run while the apply thread
- * writes. {@link #compact} takes all of MapDB's store locks itself (concurrent reads wait for
- * it). A read/write lock over the store's life keeps {@link #close} from pulling the file away
- * under a running operation: every operation holds the read side, close takes the write side.
- * The key serializer {@link Serializer#BYTE_ARRAY} orders keys by unsigned bytes.
+ * writes. {@link #compact} takes all of MapDB's store locks itself (concurrent reads wait for it).
+ * A read/write lock over the store's life keeps {@link #close} from pulling the file away under a
+ * running operation: every operation holds the read side, close takes the write side. The key
+ * serializer {@link Serializer#BYTE_ARRAY} orders keys by unsigned bytes.
  */
 public final class MapDbKvStore implements KvStore {
   private static final int VERSION_BYTES = Long.BYTES;
@@ -49,8 +49,8 @@ public final class MapDbKvStore implements KvStore {
 
   /**
    * Opens a new, empty store at {@code file}, deleting any file already there (a file written
-   * without transactions is not trusted after a crash; see the class doc). Creates missing
-   * parent directories.
+   * without transactions is not trusted after a crash; see the class doc). Creates missing parent
+   * directories.
    *
    * @throws UncheckedIOException if the old file cannot be deleted or the directory created
    */
@@ -64,16 +64,17 @@ public final class MapDbKvStore implements KvStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot prepare a fresh MapDB file at " + file, e);
     }
-    DB db = DBMaker.fileDB(file.toFile())
-        .fileMmapEnableIfSupported()
-        .fileMmapPreclearDisable()
-        // No closeOnJvmShutdown(): its hook would close the store while Ratis still takes the
-        // snapshot-on-stop in the node's own shutdown hook. The owner closes the store.
-        .make();
-    BTreeMap<byte[], byte[]> entries = db
-        .treeMap("kv", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
-        .counterEnable() // O(1) keyCount instead of a walk over every key
-        .create();
+    DB db =
+        DBMaker.fileDB(file.toFile())
+            .fileMmapEnableIfSupported()
+            .fileMmapPreclearDisable()
+            // No closeOnJvmShutdown(): its hook would close the store while Ratis still takes the
+            // snapshot-on-stop in the node's own shutdown hook. The owner closes the store.
+            .make();
+    BTreeMap<byte[], byte[]> entries =
+        db.treeMap("kv", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
+            .counterEnable() // O(1) keyCount instead of a walk over every key
+            .create();
     return new MapDbKvStore(file, db, entries);
   }
 
@@ -84,10 +85,11 @@ public final class MapDbKvStore implements KvStore {
 
   @Override
   public Versioned get(byte[] key) {
-    return whileOpen(() -> {
-      byte[] stored = entries.get(key);
-      return stored == null ? null : decode(stored);
-    });
+    return whileOpen(
+        () -> {
+          byte[] stored = entries.get(key);
+          return stored == null ? null : decode(stored);
+        });
   }
 
   @Override
@@ -108,43 +110,47 @@ public final class MapDbKvStore implements KvStore {
 
   @Override
   public void forEachInKeyOrder(EntryVisitor visitor) {
-    whileOpen(() -> {
-      Iterator<Map.Entry<byte[], byte[]>> it = entries.entryIterator();
-      while (it.hasNext()) {
-        Map.Entry<byte[], byte[]> e = it.next();
-        Versioned v = decode(e.getValue());
-        visitor.visit(e.getKey(), v.value(), v.version());
-      }
-      return null;
-    });
+    whileOpen(
+        () -> {
+          Iterator<Map.Entry<byte[], byte[]>> it = entries.entryIterator();
+          while (it.hasNext()) {
+            Map.Entry<byte[], byte[]> e = it.next();
+            Versioned v = decode(e.getValue());
+            visitor.visit(e.getKey(), v.value(), v.version());
+          }
+          return null;
+        });
   }
 
   @Override
   public void clear() {
-    whileOpen(() -> {
-      entries.clear();
-      return null;
-    });
+    whileOpen(
+        () -> {
+          entries.clear();
+          return null;
+        });
   }
 
   /** The size of the file, which grows in MapDB's allocation steps and shrinks on compact. */
   @Override
   public long storageBytes() {
-    return whileOpen(() -> {
-      try {
-        return Files.size(file);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the size of " + file, e);
-      }
-    });
+    return whileOpen(
+        () -> {
+          try {
+            return Files.size(file);
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + file, e);
+          }
+        });
   }
 
   @Override
   public void compact() {
-    whileOpen(() -> {
-      db.getStore().compact();
-      return null;
-    });
+    whileOpen(
+        () -> {
+          db.getStore().compact();
+          return null;
+        });
   }
 
   @Override

@@ -16,16 +16,17 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * The deterministic state of the meta Raft group: the cluster's current {@link ShardMap}, or
- * none before bootstrap.
+ * The deterministic state of the meta Raft group: the cluster's current {@link ShardMap}, or none
+ * before bootstrap.
  *
- * <p>Transitions: {@code init_if_absent} installs its map only when the group holds none (so
- * every node may propose its own initial map at start-up and the first one wins);
- * {@code replace} installs its map only when a map is held and the new epoch is exactly the
- * current epoch + 1 (so two concurrent changes computed from the same map cannot both win).
- * Any other command leaves the state unchanged; neither is an error.
+ * <p>Transitions: {@code init_if_absent} installs its map only when the group holds none (so every
+ * node may propose its own initial map at start-up and the first one wins); {@code replace}
+ * installs its map only when a map is held and the new epoch is exactly the current epoch + 1 (so
+ * two concurrent changes computed from the same map cannot both win). Any other command leaves the
+ * state unchanged; neither is an error.
  *
  * <p>Snapshot format (big-endian, as {@link DataOutputStream} writes it):
+ *
  * <pre>
  *   int32  magic 0x43414D53 ("CAMS": Cairn meta snapshot)
  *   int32  format_version = 1
@@ -34,6 +35,7 @@ import java.util.zip.CheckedOutputStream;
  *   [ShardMap, writeDelimitedTo]   only if has_map = 1
  *   int32  CRC32C of every byte above
  * </pre>
+ *
  * and nothing after it.
  *
  * <p>Threads: {@link #apply}, {@link #advanceAppliedIndex} and {@link #writeSnapshot} run on the
@@ -57,14 +59,17 @@ public final class MetaCore {
    * Applies one meta log entry.
    *
    * @param index the entry's log index; at least 1 and above {@link #appliedIndex()}
-   * @return the map after the command, changed or not; the default (empty, epoch 0) instance
-   *     while the group holds none
+   * @return the map after the command, changed or not; the default (empty, epoch 0) instance while
+   *     the group holds none
    * @throws IllegalArgumentException if {@code index} does not move the group forward
    */
   public ShardMap apply(MetaCommand cmd, long index) {
     if (index < 1 || index <= appliedIndex) {
-      throw new IllegalArgumentException("apply: entry index " + index
-          + " must be at least 1 and above the applied index " + appliedIndex);
+      throw new IllegalArgumentException(
+          "apply: entry index "
+              + index
+              + " must be at least 1 and above the applied index "
+              + appliedIndex);
     }
     ShardMap held = current;
     switch (cmd.getOpCase()) {
@@ -79,7 +84,7 @@ public final class MetaCore {
           current = next;
         }
       }
-      case OP_NOT_SET -> { } // nothing to do
+      case OP_NOT_SET -> {} // nothing to do
     }
     appliedIndex = index;
     return current().orElse(ShardMap.getDefaultInstance());
@@ -121,8 +126,8 @@ public final class MetaCore {
   /**
    * Reads a snapshot written by {@link #writeSnapshot}.
    *
-   * @throws SnapshotCorruptException if it is truncated, fails its CRC32C, has a wrong magic
-   *     number or format version, or has bytes after the checksum
+   * @throws SnapshotCorruptException if it is truncated, fails its CRC32C, has a wrong magic number
+   *     or format version, or has bytes after the checksum
    */
   public static MetaCore restore(InputStream in) throws IOException {
     CRC32C crc = new CRC32C();
@@ -131,13 +136,16 @@ public final class MetaCore {
     try {
       int magic = data.readInt();
       if (magic != MAGIC) {
-        throw new SnapshotCorruptException(String.format(
-            "not a meta snapshot: magic number %08x, expected %08x", magic, MAGIC));
+        throw new SnapshotCorruptException(
+            String.format("not a meta snapshot: magic number %08x, expected %08x", magic, MAGIC));
       }
       int version = data.readInt();
       if (version != FORMAT_VERSION) {
-        throw new SnapshotCorruptException("meta snapshot has format_version " + version
-            + "; this build reads only " + FORMAT_VERSION);
+        throw new SnapshotCorruptException(
+            "meta snapshot has format_version "
+                + version
+                + "; this build reads only "
+                + FORMAT_VERSION);
       }
       long appliedIndex = data.readLong();
       int hasMap = data.readUnsignedByte();
@@ -154,9 +162,10 @@ public final class MetaCore {
       int computed = (int) crc.getValue();
       int stored = raw.readInt();
       if (stored != computed) {
-        throw new SnapshotCorruptException(String.format(
-            "meta snapshot checksum mismatch: stored CRC32C %08x, the content has %08x",
-            stored, computed));
+        throw new SnapshotCorruptException(
+            String.format(
+                "meta snapshot checksum mismatch: stored CRC32C %08x, the content has %08x",
+                stored, computed));
       }
       if (raw.read() != -1) {
         throw new SnapshotCorruptException("meta snapshot has bytes after its checksum");

@@ -18,32 +18,32 @@ import java.io.OutputStream;
  * The deterministic apply logic of one data shard: Raft log entries ({@link CommandBatch}) in,
  * results out, over a {@link KvStore}.
  *
- * <p><b>Determinism.</b> The result of {@link #apply} depends only on the state and the entry:
- * no clock (session expiry uses the leader's {@code proposed_at_ms} from the entry), no
- * randomness, no per-node config (size limits are checked before proposing, see
- * {@link RequestLimits}), and fixed iteration orders. Every replica therefore holds the same
- * state after the same entries, and a snapshot of it is byte-for-byte the same.
+ * <p><b>Determinism.</b> The result of {@link #apply} depends only on the state and the entry: no
+ * clock (session expiry uses the leader's {@code proposed_at_ms} from the entry), no randomness, no
+ * per-node config (size limits are checked before proposing, see {@link RequestLimits}), and fixed
+ * iteration orders. Every replica therefore holds the same state after the same entries, and a
+ * snapshot of it is byte-for-byte the same.
  *
  * <p><b>Versions.</b> A put or delete that applies stamps the key with the entry's log index; all
- * commands of a batch share it. Compare-and-set: no expected_version means unconditional; 0
- * means "the key must not exist"; n means "the key's version must be n". A failed expectation
- * is an answer ({@code mismatch}), never an exception, and changes nothing.
+ * commands of a batch share it. Compare-and-set: no expected_version means unconditional; 0 means
+ * "the key must not exist"; n means "the key's version must be n". A failed expectation is an
+ * answer ({@code mismatch}), never an exception, and changes nothing.
  *
  * <p><b>Why deletes leave no tombstone.</b> Deletes go through the Raft log like puts, so every
- * replica removes the key at the same point of the same order. A key created again later gets
- * the index of that later entry as its version, which is larger than any version it had before
- * the delete (log indexes only grow), so a compare-and-set holding a version from before the
- * delete can never match the new key. Nothing about the deleted key needs remembering.
+ * replica removes the key at the same point of the same order. A key created again later gets the
+ * index of that later entry as its version, which is larger than any version it had before the
+ * delete (log indexes only grow), so a compare-and-set holding a version from before the delete can
+ * never match the new key. Nothing about the deleted key needs remembering.
  *
- * <p><b>Exactly-once.</b> A command whose write_id carries a client_id goes through
- * {@link ClientSessions}: a retried write returns the first result without applying again.
- * Commands without a client_id are applied every time.
+ * <p><b>Exactly-once.</b> A command whose write_id carries a client_id goes through {@link
+ * ClientSessions}: a retried write returns the first result without applying again. Commands
+ * without a client_id are applied every time.
  *
  * <p><b>Threads.</b> {@link #apply}, {@link #advanceAppliedIndex}, {@link #writeSnapshot} and
- * {@link #restore} run on one thread, the Raft group's apply thread. {@link #read},
- * {@link #appliedIndex}, {@link #keyCount}, {@link #storageBytes} and {@link #sessionCount}
- * may run on any thread at the same time. An exception from apply is a broken invariant (an index going backwards, a
- * failing store), not a bad request; the adapter should treat it as fatal for the replica.
+ * {@link #restore} run on one thread, the Raft group's apply thread. {@link #read}, {@link
+ * #appliedIndex}, {@link #keyCount}, {@link #storageBytes} and {@link #sessionCount} may run on any
+ * thread at the same time. An exception from apply is a broken invariant (an index going backwards,
+ * a failing store), not a bad request; the adapter should treat it as fatal for the replica.
  */
 public final class ShardCore {
   private final KvStore store;
@@ -70,8 +70,8 @@ public final class ShardCore {
 
   /**
    * Applies one log entry. Never throws on user input: every command gets a result, in command
-   * order, and {@code BatchResult.index} is {@code index}. A command with no operation set gets
-   * an empty result (no outcome) and changes no key (with a client id it still counts as that
+   * order, and {@code BatchResult.index} is {@code index}. A command with no operation set gets an
+   * empty result (no outcome) and changes no key (with a client id it still counts as that
    * session's write: the session is touched and the empty result remembered).
    *
    * @param index the entry's log index; at least 1 and above {@link #appliedIndex()}
@@ -79,8 +79,11 @@ public final class ShardCore {
    */
   public BatchResult apply(CommandBatch batch, long index) {
     if (index < 1 || index <= appliedIndex) {
-      throw new IllegalArgumentException("apply: entry index " + index
-          + " must be at least 1 and above the applied index " + appliedIndex);
+      throw new IllegalArgumentException(
+          "apply: entry index "
+              + index
+              + " must be at least 1 and above the applied index "
+              + appliedIndex);
     }
     applyingIndex = index;
     long nowMs = batch.getProposedAtMs();
@@ -141,14 +144,16 @@ public final class ShardCore {
     }
     Versioned current = store.get(key);
     long currentVersion = current == null ? 0 : current.version();
-    boolean matches = expected == 0 ? current == null : current != null && currentVersion == expected;
+    boolean matches =
+        expected == 0 ? current == null : current != null && currentVersion == expected;
     if (matches) {
       return null;
     }
     return CommandResult.newBuilder()
-        .setMismatch(VersionMismatch.newBuilder()
-            .setCurrentVersion(currentVersion)
-            .setExists(current != null))
+        .setMismatch(
+            VersionMismatch.newBuilder()
+                .setCurrentVersion(currentVersion)
+                .setExists(current != null))
         .build();
   }
 
@@ -175,8 +180,8 @@ public final class ShardCore {
   }
 
   /**
-   * Records that the log reached {@code index} through an entry with no command for this core
-   * (a Raft configuration change, a leader's no-op). Never moves the index back.
+   * Records that the log reached {@code index} through an entry with no command for this core (a
+   * Raft configuration change, a leader's no-op). Never moves the index back.
    */
   public void advanceAppliedIndex(long index) {
     if (index > appliedIndex) {
@@ -194,17 +199,17 @@ public final class ShardCore {
   }
 
   /**
-   * Rebuilds a shard from a snapshot written by {@link #writeSnapshot}, filling
-   * {@code emptyStore}. The stream must end right after the snapshot.
+   * Rebuilds a shard from a snapshot written by {@link #writeSnapshot}, filling {@code emptyStore}.
+   * The stream must end right after the snapshot.
    *
-   * @throws SnapshotCorruptException if the snapshot is truncated, fails its CRC32C, has an
-   *     unknown format version or breaks a rule of the format; the store is cleared first
+   * @throws SnapshotCorruptException if the snapshot is truncated, fails its CRC32C, has an unknown
+   *     format version or breaks a rule of the format; the store is cleared first
    * @throws IllegalArgumentException if {@code emptyStore} is not empty
    */
   public static ShardCore restore(InputStream in, KvStore emptyStore) throws IOException {
     if (emptyStore.keyCount() != 0) {
-      throw new IllegalArgumentException("restore needs an empty store; this one holds "
-          + emptyStore.keyCount() + " keys");
+      throw new IllegalArgumentException(
+          "restore needs an empty store; this one holds " + emptyStore.keyCount() + " keys");
     }
     ShardSnapshotFormat.Restored restored;
     try {

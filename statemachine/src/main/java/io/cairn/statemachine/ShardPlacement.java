@@ -16,24 +16,25 @@ import java.util.UUID;
 /**
  * Computes a cluster's initial {@link ShardMap}: which nodes hold a replica of which shard.
  *
- * <p>The map is a pure function of its inputs, so every node computes the same one at start-up
- * and any of them can propose it to the meta group. Nodes sit on a 64-bit ring, each at
- * {@code virtualNodesPerShard} points {@code KeyHash.hash64("node/<id>/vnode/<v>")}; a shard's
- * replicas are the first {@code replicationFactor} distinct nodes met walking clockwise from
- * {@code KeyHash.hash64("placement/shard/<id>")} (the meta group's from
- * {@code "placement/meta"}, with min(3, nodes) replicas). Many points per node spread the
- * replicas roughly evenly; walking to distinct nodes keeps a shard's replicas on different
- * nodes.
+ * <p>The map is a pure function of its inputs, so every node computes the same one at start-up and
+ * any of them can propose it to the meta group. Nodes sit on a 64-bit ring, each at {@code
+ * virtualNodesPerShard} points {@code KeyHash.hash64("node/<id>/vnode/<v>")}; a shard's replicas
+ * are the first {@code replicationFactor} distinct nodes met walking clockwise from {@code
+ * KeyHash.hash64("placement/shard/<id>")} (the meta group's from {@code "placement/meta"}, with
+ * min(3, nodes) replicas). Many points per node spread the replicas roughly evenly; walking to
+ * distinct nodes keeps a shard's replicas on different nodes.
  *
- * <p>Raft group ids are name-based UUIDs of {@code "<clusterId>/shard/<id>"} and
- * {@code "<clusterId>/meta"}, so they too are the same everywhere. The map lists the nodes
- * sorted by id, so the order of the input list does not matter.
+ * <p>Raft group ids are name-based UUIDs of {@code "<clusterId>/shard/<id>"} and {@code
+ * "<clusterId>/meta"}, so they too are the same everywhere. The map lists the nodes sorted by id,
+ * so the order of the input list does not matter.
  */
 public final class ShardPlacement {
   /** The meta group's shard id in {@link ShardMap#getMeta()}. */
   public static final int META_SHARD_ID = 0;
+
   /** Replicas of the meta group, or every node if there are fewer. */
   public static final int META_REPLICAS_MAX = 3;
+
   private static final long INITIAL_EPOCH = 1;
 
   private ShardPlacement() {}
@@ -42,38 +43,50 @@ public final class ShardPlacement {
    * The epoch-1 map of a new cluster.
    *
    * @param shards number of data shards, ids 1..shards
-   * @throws IllegalArgumentException if the cluster id is empty, there are no nodes, a node id
-   *     is empty or repeated, {@code shards} is below 1, {@code replicationFactor} is not
-   *     between 1 and the number of nodes, or {@code virtualNodesPerShard} is below 1
+   * @throws IllegalArgumentException if the cluster id is empty, there are no nodes, a node id is
+   *     empty or repeated, {@code shards} is below 1, {@code replicationFactor} is not between 1
+   *     and the number of nodes, or {@code virtualNodesPerShard} is below 1
    */
-  public static ShardMap initialMap(String clusterId, List<NodeInfo> nodes, int shards,
-      int replicationFactor, int virtualNodesPerShard) {
+  public static ShardMap initialMap(
+      String clusterId,
+      List<NodeInfo> nodes,
+      int shards,
+      int replicationFactor,
+      int virtualNodesPerShard) {
     validate(clusterId, nodes, shards, replicationFactor, virtualNodesPerShard);
     List<NodeInfo> sortedNodes =
         nodes.stream().sorted(Comparator.comparing(NodeInfo::getId)).toList();
     NodeRing ring = new NodeRing(sortedNodes, virtualNodesPerShard);
 
-    ShardMap.Builder map = ShardMap.newBuilder()
-        .setClusterId(clusterId)
-        .setEpoch(INITIAL_EPOCH)
-        .setVirtualNodesPerShard(virtualNodesPerShard)
-        .setReplicationFactor(replicationFactor)
-        .addAllNodes(sortedNodes);
+    ShardMap.Builder map =
+        ShardMap.newBuilder()
+            .setClusterId(clusterId)
+            .setEpoch(INITIAL_EPOCH)
+            .setVirtualNodesPerShard(virtualNodesPerShard)
+            .setReplicationFactor(replicationFactor)
+            .addAllNodes(sortedNodes);
     for (int id = 1; id <= shards; id++) {
-      map.addShards(ShardInfo.newBuilder()
-          .setShardId(id)
-          .setGroupId(groupId(clusterId + "/shard/" + id))
-          .addAllReplicas(ring.walk("placement/shard/" + id, replicationFactor)));
+      map.addShards(
+          ShardInfo.newBuilder()
+              .setShardId(id)
+              .setGroupId(groupId(clusterId + "/shard/" + id))
+              .addAllReplicas(ring.walk("placement/shard/" + id, replicationFactor)));
     }
-    map.setMeta(ShardInfo.newBuilder()
-        .setShardId(META_SHARD_ID)
-        .setGroupId(groupId(clusterId + "/meta"))
-        .addAllReplicas(ring.walk("placement/meta", Math.min(META_REPLICAS_MAX, nodes.size()))));
+    map.setMeta(
+        ShardInfo.newBuilder()
+            .setShardId(META_SHARD_ID)
+            .setGroupId(groupId(clusterId + "/meta"))
+            .addAllReplicas(
+                ring.walk("placement/meta", Math.min(META_REPLICAS_MAX, nodes.size()))));
     return map.build();
   }
 
-  private static void validate(String clusterId, List<NodeInfo> nodes, int shards,
-      int replicationFactor, int virtualNodesPerShard) {
+  private static void validate(
+      String clusterId,
+      List<NodeInfo> nodes,
+      int shards,
+      int replicationFactor,
+      int virtualNodesPerShard) {
     if (clusterId == null || clusterId.isEmpty()) {
       throw new IllegalArgumentException("initial shard map: the cluster id is empty");
     }
@@ -95,13 +108,18 @@ public final class ShardPlacement {
           "initial shard map: shards is " + shards + "; it must be at least 1");
     }
     if (replicationFactor < 1 || replicationFactor > nodes.size()) {
-      throw new IllegalArgumentException("initial shard map: replication factor is "
-          + replicationFactor + "; it must be between 1 and the number of nodes ("
-          + nodes.size() + ")");
+      throw new IllegalArgumentException(
+          "initial shard map: replication factor is "
+              + replicationFactor
+              + "; it must be between 1 and the number of nodes ("
+              + nodes.size()
+              + ")");
     }
     if (virtualNodesPerShard < 1) {
-      throw new IllegalArgumentException("initial shard map: virtual nodes per shard is "
-          + virtualNodesPerShard + "; it must be at least 1");
+      throw new IllegalArgumentException(
+          "initial shard map: virtual nodes per shard is "
+              + virtualNodesPerShard
+              + "; it must be at least 1");
     }
   }
 
@@ -126,8 +144,9 @@ public final class ShardPlacement {
           all.add(new Point(hash("node/" + n.getId() + "/vnode/" + v), n.getId()));
         }
       }
-      all.sort(Comparator.comparing(Point::position, Long::compareUnsigned)
-          .thenComparing(Point::nodeId));
+      all.sort(
+          Comparator.comparing(Point::position, Long::compareUnsigned)
+              .thenComparing(Point::nodeId));
       points = all.stream().mapToLong(Point::position).toArray();
       owners = all.stream().map(Point::nodeId).toArray(String[]::new);
     }

@@ -24,20 +24,19 @@ import java.util.zip.CheckedOutputStream;
  * Writes and reads a data shard's snapshot in the format of replicated.proto.
  *
  * <p>Layout, every record written with {@code writeDelimitedTo} (a varint length, then the
- * message): one {@code SnapshotHeader} (format_version 1, applied_index, key_count,
- * session_count); key_count {@code SnapshotEntry} in ascending unsigned key order;
- * session_count {@code SnapshotSession} in ascending unsigned client-id order; one
- * {@code SnapshotTrailer} whose crc32c is the CRC32C of every byte before the trailer. The
- * stream ends right after the trailer.
+ * message): one {@code SnapshotHeader} (format_version 1, applied_index, key_count, session_count);
+ * key_count {@code SnapshotEntry} in ascending unsigned key order; session_count {@code
+ * SnapshotSession} in ascending unsigned client-id order; one {@code SnapshotTrailer} whose crc32c
+ * is the CRC32C of every byte before the trailer. The stream ends right after the trailer.
  *
- * <p>Each record must have every byte its length promises (a protobuf parser alone accepts a
- * record cut short at a field boundary), and the trailer, which the checksum cannot cover, must
- * be in its canonical encoding.
+ * <p>Each record must have every byte its length promises (a protobuf parser alone accepts a record
+ * cut short at a field boundary), and the trailer, which the checksum cannot cover, must be in its
+ * canonical encoding.
  *
- * <p>Reading checks the structure as it goes (counts, order, versions not above the applied
- * index) and the checksum at the end, and reports any failure as a
- * {@link SnapshotCorruptException}. Entries are put into the store while reading, so on failure
- * the store holds a partial state that the caller must throw away.
+ * <p>Reading checks the structure as it goes (counts, order, versions not above the applied index)
+ * and the checksum at the end, and reports any failure as a {@link SnapshotCorruptException}.
+ * Entries are put into the store while reading, so on failure the store holds a partial state that
+ * the caller must throw away.
  */
 final class ShardSnapshotFormat {
   static final int FORMAT_VERSION = 1;
@@ -66,14 +65,17 @@ final class ShardSnapshotFormat {
 
     long[] entriesWritten = {0};
     try {
-      store.forEachInKeyOrder((key, value, version) -> {
-        writeRecord(checked, SnapshotEntry.newBuilder()
-            .setKey(ByteString.copyFrom(key))
-            .setValue(ByteString.copyFrom(value))
-            .setVersion(version)
-            .build());
-        entriesWritten[0]++;
-      });
+      store.forEachInKeyOrder(
+          (key, value, version) -> {
+            writeRecord(
+                checked,
+                SnapshotEntry.newBuilder()
+                    .setKey(ByteString.copyFrom(key))
+                    .setValue(ByteString.copyFrom(value))
+                    .setVersion(version)
+                    .build());
+            entriesWritten[0]++;
+          });
       sessions.forEachForSnapshot(session -> writeRecord(checked, session));
     } catch (UncheckedIOException e) {
       throw e.getCause();
@@ -81,8 +83,12 @@ final class ShardSnapshotFormat {
     if (entriesWritten[0] != keyCount) {
       // Only possible if something wrote to the store during the snapshot, which the apply
       // thread's ownership of the store rules out; the header would be wrong, so refuse.
-      throw new IllegalStateException("the store reported " + keyCount + " keys but "
-          + entriesWritten[0] + " were written; was it modified during the snapshot?");
+      throw new IllegalStateException(
+          "the store reported "
+              + keyCount
+              + " keys but "
+              + entriesWritten[0]
+              + " were written; was it modified during the snapshot?");
     }
 
     // The CRC covers the bytes up to here; the trailer itself goes past the checksum.
@@ -93,8 +99,8 @@ final class ShardSnapshotFormat {
   /**
    * Reads a snapshot, putting its entries into {@code store}.
    *
-   * @throws SnapshotCorruptException if the stream is truncated, fails its checksum, has an
-   *     unknown format version or breaks a rule of the format
+   * @throws SnapshotCorruptException if the stream is truncated, fails its checksum, has an unknown
+   *     format version or breaks a rule of the format
    */
   static Restored read(InputStream in, KvStore store) throws IOException {
     CRC32C crc = new CRC32C();
@@ -103,8 +109,11 @@ final class ShardSnapshotFormat {
 
     SnapshotHeader header = readRecord(checked, SnapshotHeader.parser(), "the header");
     if (header.getFormatVersion() != FORMAT_VERSION) {
-      throw new SnapshotCorruptException("snapshot has format_version "
-          + header.getFormatVersion() + "; this build reads only " + FORMAT_VERSION);
+      throw new SnapshotCorruptException(
+          "snapshot has format_version "
+              + header.getFormatVersion()
+              + "; this build reads only "
+              + FORMAT_VERSION);
     }
     long appliedIndex = header.getAppliedIndex();
     long keyCount = header.getKeyCount();
@@ -116,12 +125,18 @@ final class ShardSnapshotFormat {
       SnapshotEntry e = readRecord(checked, SnapshotEntry.parser(), what);
       byte[] key = e.getKey().toByteArray();
       if (previousKey != null && Arrays.compareUnsigned(previousKey, key) >= 0) {
-        throw new SnapshotCorruptException("snapshot " + what + ": keys are not in ascending order");
+        throw new SnapshotCorruptException(
+            "snapshot " + what + ": keys are not in ascending order");
       }
       if (e.getVersion() < 1 || Long.compareUnsigned(e.getVersion(), appliedIndex) > 0) {
-        throw new SnapshotCorruptException("snapshot " + what + ": version "
-            + Long.toUnsignedString(e.getVersion()) + " is outside 1.."
-            + Long.toUnsignedString(appliedIndex) + " (the applied index)");
+        throw new SnapshotCorruptException(
+            "snapshot "
+                + what
+                + ": version "
+                + Long.toUnsignedString(e.getVersion())
+                + " is outside 1.."
+                + Long.toUnsignedString(appliedIndex)
+                + " (the applied index)");
       }
       store.put(key, e.getValue().toByteArray(), e.getVersion());
       previousKey = key;
@@ -147,9 +162,10 @@ final class ShardSnapshotFormat {
       throw new SnapshotCorruptException("snapshot trailer is not in its canonical encoding");
     }
     if (trailer.getCrc32C() != computed) {
-      throw new SnapshotCorruptException(String.format(
-          "snapshot checksum mismatch: the trailer says CRC32C %08x, the content has %08x",
-          trailer.getCrc32C(), computed));
+      throw new SnapshotCorruptException(
+          String.format(
+              "snapshot checksum mismatch: the trailer says CRC32C %08x, the content has %08x",
+              trailer.getCrc32C(), computed));
     }
     if (buffered.read() != -1) {
       throw new SnapshotCorruptException("snapshot has bytes after its trailer");
@@ -167,8 +183,8 @@ final class ShardSnapshotFormat {
 
   /**
    * Reads one length-delimited record. Unlike {@code parseDelimitedFrom}, it insists on getting
-   * every byte the length promises: a protobuf parser that meets the end of the stream between
-   * two fields would otherwise accept a record cut short.
+   * every byte the length promises: a protobuf parser that meets the end of the stream between two
+   * fields would otherwise accept a record cut short.
    */
   private static <T> T readRecord(InputStream in, Parser<T> parser, String what)
       throws IOException {
@@ -184,13 +200,19 @@ final class ShardSnapshotFormat {
       }
       int length = CodedInputStream.readRawVarint32(first, in);
       if (length < 0) {
-        throw new SnapshotCorruptException("snapshot is corrupt: " + what + " has length "
-            + Integer.toUnsignedString(length));
+        throw new SnapshotCorruptException(
+            "snapshot is corrupt: " + what + " has length " + Integer.toUnsignedString(length));
       }
       byte[] record = in.readNBytes(length); // grows with the data read, not with `length`
       if (record.length < length) {
-        throw new SnapshotCorruptException("snapshot is truncated: " + what + " has "
-            + record.length + " of its " + length + " bytes");
+        throw new SnapshotCorruptException(
+            "snapshot is truncated: "
+                + what
+                + " has "
+                + record.length
+                + " of its "
+                + length
+                + " bytes");
       }
       return record;
     } catch (InvalidProtocolBufferException e) {

@@ -64,16 +64,18 @@ class CachingKvStoreTest extends KvStoreContract {
       CountDownLatch started = new CountDownLatch(3);
       Future<?>[] f = new Future<?>[3];
       for (int r = 0; r < 3; r++) {
-        f[r] = readers.submit(() -> {
-          started.countDown();
-          long last = 0;
-          while (!done.get()) {
-            Versioned v = s.get(key);
-            long seen = v == null ? 0 : v.version();
-            assertThat(seen).isGreaterThanOrEqualTo(last);
-            last = seen;
-          }
-        });
+        f[r] =
+            readers.submit(
+                () -> {
+                  started.countDown();
+                  long last = 0;
+                  while (!done.get()) {
+                    Versioned v = s.get(key);
+                    long seen = v == null ? 0 : v.version();
+                    assertThat(seen).isGreaterThanOrEqualTo(last);
+                    last = seen;
+                  }
+                });
       }
       started.await(10, TimeUnit.SECONDS);
       for (int v = 1; v <= 2000; v++) {

@@ -36,8 +36,11 @@ final class Commands {
 
   static Command putIf(String key, String value, long expectedVersion) {
     return Command.newBuilder()
-        .setPut(PutCommand.newBuilder().setKey(b(key)).setValue(b(value))
-            .setExpectedVersion(expectedVersion))
+        .setPut(
+            PutCommand.newBuilder()
+                .setKey(b(key))
+                .setValue(b(value))
+                .setExpectedVersion(expectedVersion))
         .build();
   }
 
@@ -54,8 +57,11 @@ final class Commands {
   /** {@code command} sent by {@code client} as its write {@code sequence}. */
   static Command from(String client, long sequence, long ackedBelow, Command command) {
     return command.toBuilder()
-        .setWriteId(WriteId.newBuilder()
-            .setClientId(b(client)).setSequence(sequence).setAckedBelow(ackedBelow))
+        .setWriteId(
+            WriteId.newBuilder()
+                .setClientId(b(client))
+                .setSequence(sequence)
+                .setAckedBelow(ackedBelow))
         .build();
   }
 
@@ -72,14 +78,15 @@ final class Commands {
 
   /** The result of a delete applied at {@code index}. */
   static CommandResult deleted(boolean existed, long index) {
-    return CommandResult.newBuilder().setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
+    return CommandResult.newBuilder()
+        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
         .build();
   }
 
   static CommandResult mismatch(long currentVersion, boolean exists) {
     return CommandResult.newBuilder()
-        .setMismatch(VersionMismatch.newBuilder()
-            .setCurrentVersion(currentVersion).setExists(exists))
+        .setMismatch(
+            VersionMismatch.newBuilder().setCurrentVersion(currentVersion).setExists(exists))
         .build();
   }
 

@@ -124,9 +124,17 @@ abstract class KvStoreContract {
 
   @Test
   void iteratesInAscendingUnsignedByteOrder() {
-    List<byte[]> expected = List.of(
-        bytes(), bytes(0x00), bytes(0x01), bytes(0x01, 0x00), bytes(0x7f), bytes(0x80),
-        bytes(0x80, 0x00), bytes(0xfe, 0xff), bytes(0xff));
+    List<byte[]> expected =
+        List.of(
+            bytes(),
+            bytes(0x00),
+            bytes(0x01),
+            bytes(0x01, 0x00),
+            bytes(0x7f),
+            bytes(0x80),
+            bytes(0x80, 0x00),
+            bytes(0xfe, 0xff),
+            bytes(0xff));
     List<byte[]> shuffled = new ArrayList<>(expected);
     java.util.Collections.reverse(shuffled);
     long version = 1;
@@ -135,10 +143,11 @@ abstract class KvStoreContract {
     }
 
     List<byte[]> seen = new ArrayList<>();
-    store.forEachInKeyOrder((key, value, v) -> {
-      assertThat(ByteBuffer.wrap(value).getLong()).isEqualTo(v);
-      seen.add(key);
-    });
+    store.forEachInKeyOrder(
+        (key, value, v) -> {
+          assertThat(ByteBuffer.wrap(value).getLong()).isEqualTo(v);
+          seen.add(key);
+        });
     assertThat(seen).usingElementComparator(Arrays::compare).containsExactlyElementsOf(expected);
   }
 
@@ -200,8 +209,8 @@ abstract class KvStoreContract {
   }
 
   /**
-   * A reader running next to the writer sees each put whole: the value it reads always matches
-   * the version it reads, and versions never go back.
+   * A reader running next to the writer sees each put whole: the value it reads always matches the
+   * version it reads, and versions never go back.
    */
   @Test
   void concurrentGetsSeeWholeWritesInOrder() throws Exception {
@@ -211,18 +220,20 @@ abstract class KvStoreContract {
     AtomicBoolean writerDone = new AtomicBoolean();
     ExecutorService readerThread = Executors.newSingleThreadExecutor();
     try {
-      Future<Integer> reader = readerThread.submit(() -> {
-        long last = -1;
-        int reads = 0;
-        while (!writerDone.get() || reads == 0) {
-          Versioned v = store.get(key);
-          assertThat(v.value()).isEqualTo(valueFor(v.version()));
-          assertThat(v.version()).isGreaterThanOrEqualTo(last);
-          last = v.version();
-          reads++;
-        }
-        return reads;
-      });
+      Future<Integer> reader =
+          readerThread.submit(
+              () -> {
+                long last = -1;
+                int reads = 0;
+                while (!writerDone.get() || reads == 0) {
+                  Versioned v = store.get(key);
+                  assertThat(v.value()).isEqualTo(valueFor(v.version()));
+                  assertThat(v.version()).isGreaterThanOrEqualTo(last);
+                  last = v.version();
+                  reads++;
+                }
+                return reads;
+              });
       for (int version = 1; version <= writes; version++) {
         store.put(key, valueFor(version), version);
       }

@@ -15,9 +15,14 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MetaCoreTest {
-  private static final ShardMap EPOCH_1 = ShardPlacement.initialMap("prod",
-      List.of(NodeInfo.newBuilder().setId("n1").build(), NodeInfo.newBuilder().setId("n2").build()),
-      4, 2, 16);
+  private static final ShardMap EPOCH_1 =
+      ShardPlacement.initialMap(
+          "prod",
+          List.of(
+              NodeInfo.newBuilder().setId("n1").build(), NodeInfo.newBuilder().setId("n2").build()),
+          4,
+          2,
+          16);
 
   private static ShardMap withEpoch(long epoch) {
     return EPOCH_1.toBuilder().setEpoch(epoch).build();
@@ -89,7 +94,8 @@ class MetaCoreTest {
     core.advanceAppliedIndex(2);
     assertThat(core.appliedIndex()).isEqualTo(5);
     assertThatThrownBy(() -> core.apply(init(EPOCH_1), 5))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry index 5");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("entry index 5");
     assertThat(core.current()).isEmpty();
   }
 
@@ -140,10 +146,12 @@ class MetaCoreTest {
     byte[] notMeta = snapshot.clone();
     notMeta[0] = 'X';
     assertThatThrownBy(() -> MetaCore.restore(new ByteArrayInputStream(notMeta)))
-        .isInstanceOf(SnapshotCorruptException.class).hasMessageContaining("not a meta snapshot");
+        .isInstanceOf(SnapshotCorruptException.class)
+        .hasMessageContaining("not a meta snapshot");
 
     byte[] longer = Arrays.copyOf(snapshot, snapshot.length + 1);
     assertThatThrownBy(() -> MetaCore.restore(new ByteArrayInputStream(longer)))
-        .isInstanceOf(SnapshotCorruptException.class).hasMessageContaining("after its checksum");
+        .isInstanceOf(SnapshotCorruptException.class)
+        .hasMessageContaining("after its checksum");
   }
 }

@@ -27,7 +27,8 @@ class RequestLimitsTest {
     assertThatThrownBy(() -> limits.checkKey("put", new byte[5000]))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("put: key is 5000 bytes; the limit is 4096 (limits.key-bytes-max)")
-        .extracting(e -> ((InvalidRequestException) e).reason()).isEqualTo(Reason.KEY_INVALID);
+        .extracting(e -> ((InvalidRequestException) e).reason())
+        .isEqualTo(Reason.KEY_INVALID);
   }
 
   @Test
@@ -35,17 +36,20 @@ class RequestLimitsTest {
     assertThatThrownBy(() -> limits.checkKey("get", new byte[0]))
         .isInstanceOf(InvalidRequestException.class)
         .hasMessage("get: key is empty; keys are 1 to 4096 bytes")
-        .extracting(e -> ((InvalidRequestException) e).reason()).isEqualTo(Reason.KEY_INVALID);
+        .extracting(e -> ((InvalidRequestException) e).reason())
+        .isEqualTo(Reason.KEY_INVALID);
   }
 
   @Test
   void aMissingKeyOrValueIsMalformed() {
     assertThatThrownBy(() -> limits.checkKey("delete", null))
         .hasMessage("delete: key is missing")
-        .extracting(e -> ((InvalidRequestException) e).reason()).isEqualTo(Reason.MALFORMED);
+        .extracting(e -> ((InvalidRequestException) e).reason())
+        .isEqualTo(Reason.MALFORMED);
     assertThatThrownBy(() -> limits.checkValue("put", null))
         .hasMessage("put: value is missing")
-        .extracting(e -> ((InvalidRequestException) e).reason()).isEqualTo(Reason.MALFORMED);
+        .extracting(e -> ((InvalidRequestException) e).reason())
+        .isEqualTo(Reason.MALFORMED);
   }
 
   @Test

@@ -30,23 +30,23 @@ import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.statistics.StatisticsReport;
 
 /**
- * {@link ShardCore} against {@link ShardModel}, a plain TreeMap and session table, over random
- * logs from {@link RandomShardLog}: after every event the core's answers, every key's read, the
- * key count, the session count and the applied index must be the model's. Every log restarts
- * the core at least once from its own snapshot into a fresh store and goes on applying, so the
- * snapshot must carry everything later answers depend on (entries, versions, sessions, cached
- * results, acked_below, activity times).
+ * {@link ShardCore} against {@link ShardModel}, a plain TreeMap and session table, over random logs
+ * from {@link RandomShardLog}: after every event the core's answers, every key's read, the key
+ * count, the session count and the applied index must be the model's. Every log restarts the core
+ * at least once from its own snapshot into a fresh store and goes on applying, so the snapshot must
+ * carry everything later answers depend on (entries, versions, sessions, cached results,
+ * acked_below, activity times).
  *
  * <p>Not reached by the generated logs: the session cap ({@link ClientSessions#SESSIONS_MAX},
- * 50,000 sessions). Crossing it takes that many clients in one run, about a second per try, and
- * the core takes no smaller cap without a change to production code. The model implements the
- * rule all the same, and
- * {@code ShardCoreTest.ExactlyOnce.theLeastRecentlyActiveSessionIsDroppedAtTheSessionCap} pins
- * it. The cap on results per session is reached, by the logs with a {@link Flood}.
+ * 50,000 sessions). Crossing it takes that many clients in one run, about a second per try, and the
+ * core takes no smaller cap without a change to production code. The model implements the rule all
+ * the same, and {@code
+ * ShardCoreTest.ExactlyOnce.theLeastRecentlyActiveSessionIsDroppedAtTheSessionCap} pins it. The cap
+ * on results per session is reached, by the logs with a {@link Flood}.
  *
  * <p>The statistics are collected for their coverage checks but not printed: jqwik 1.9.3 throws
- * "Entries must not be empty" when it prints a label that has a coverage check but no value
- * (seen while shrinking a failure found in the first tries), and that exception replaces the
+ * "Entries must not be empty" when it prints a label that has a coverage check but no value (seen
+ * while shrinking a failure found in the first tries), and that exception replaces the
  * counterexample. Switch the report to STANDARD to see the generator's mix.
  */
 @StatisticsReport(StatisticsReport.StatisticsReportMode.OFF)
@@ -72,28 +72,34 @@ class ShardCoreModelTest {
   }
 
   /**
-   * A generator that stops producing some case would leave that case untested, silently. Checked
-   * on the in-memory property only: it has the tries to make the counts reliable, and the other
+   * A generator that stops producing some case would leave that case untested, silently. Checked on
+   * the in-memory property only: it has the tries to make the counts reliable, and the other
    * properties use the same generator.
    */
   private static void checkCoverage() {
-    Statistics.label("outcome").coverage(c -> {
-      c.check("PUT_VERSION").percentage(p -> p > 10);
-      c.check("DELETED").percentage(p -> p > 5);
-      c.check("MISMATCH").percentage(p -> p > 5);
-      c.check("STALE_DUPLICATE").percentage(p -> p > 0.5);
-      c.check("OUTCOME_NOT_SET").percentage(p -> p > 0.5);
-    });
-    Statistics.label("resent write").coverage(c -> {
-      c.check("answered from the session").percentage(p -> p > 10);
-      c.check("applied again").percentage(p -> p > 1);
-    });
-    Statistics.label("event").coverage(c -> {
-      c.check("empty entry").count(n -> n > 0);
-      c.check("entry without commands").count(n -> n > 0);
-      c.check("clock jump past the idle limit").count(n -> n > 0);
-      c.check("clock going back").count(n -> n > 0);
-    });
+    Statistics.label("outcome")
+        .coverage(
+            c -> {
+              c.check("PUT_VERSION").percentage(p -> p > 10);
+              c.check("DELETED").percentage(p -> p > 5);
+              c.check("MISMATCH").percentage(p -> p > 5);
+              c.check("STALE_DUPLICATE").percentage(p -> p > 0.5);
+              c.check("OUTCOME_NOT_SET").percentage(p -> p > 0.5);
+            });
+    Statistics.label("resent write")
+        .coverage(
+            c -> {
+              c.check("answered from the session").percentage(p -> p > 10);
+              c.check("applied again").percentage(p -> p > 1);
+            });
+    Statistics.label("event")
+        .coverage(
+            c -> {
+              c.check("empty entry").count(n -> n > 0);
+              c.check("entry without commands").count(n -> n > 0);
+              c.check("clock jump past the idle limit").count(n -> n > 0);
+              c.check("clock going back").count(n -> n > 0);
+            });
   }
 
   /** The store the node runs: MapDB, with or without the read cache in front. */
@@ -102,11 +108,12 @@ class ShardCoreModelTest {
       throws IOException {
     Path dir = Files.createTempDirectory("cairn-shard-model");
     int[] files = {0};
-    Supplier<KvStore> freshStore = () -> {
-      KvStore mapDb = MapDbKvStore.createFresh(dir.resolve("shard-" + files[0]++ + ".db"));
-      // Room for a few entries, so that reads both hit and miss the cache.
-      return readCache ? new CachingKvStore(mapDb, 300) : mapDb;
-    };
+    Supplier<KvStore> freshStore =
+        () -> {
+          KvStore mapDb = MapDbKvStore.createFresh(dir.resolve("shard-" + files[0]++ + ".db"));
+          // Room for a few entries, so that reads both hit and miss the cache.
+          return readCache ? new CachingKvStore(mapDb, 300) : mapDb;
+        };
     try (Lockstep run = new Lockstep(freshStore)) {
       run.replay(log);
     } finally {
@@ -153,11 +160,11 @@ class ShardCoreModelTest {
           applyBoth(driver.flood(f), driver.nextIndex(1), where);
           // Then the write whose result the cap drops first, if the session went past it.
           long index = driver.nextIndex(1);
-          CommandResult r = applyBoth(
-              driver.entry(RandomShardLog.oldestUnackedAgain(f.client())), index, where)
-              .getResults(0);
-          Statistics.label("oldest un-acked write after a flood").collect(
-              appliedAt(r) == index ? "applied again" : "answered from the session");
+          CommandResult r =
+              applyBoth(driver.entry(RandomShardLog.oldestUnackedAgain(f.client())), index, where)
+                  .getResults(0);
+          Statistics.label("oldest un-acked write after a flood")
+              .collect(appliedAt(r) == index ? "applied again" : "answered from the session");
         } else if (event instanceof EntryWithoutCommands e) {
           long index = driver.nextIndex(e.indexStep());
           core.advanceAppliedIndex(index);
@@ -186,8 +193,11 @@ class ShardCoreModelTest {
         CommandResult r = answers.getResults(c);
         Statistics.label("outcome").collect(r.getOutcomeCase().name());
         if (resent.get(c) && appliedAt(r) != 0) { // only puts and deletes tell when they applied
-          Statistics.label("resent write").collect(
-              appliedAt(r) == answers.getIndex() ? "applied again" : "answered from the session");
+          Statistics.label("resent write")
+              .collect(
+                  appliedAt(r) == answers.getIndex()
+                      ? "applied again"
+                      : "answered from the session");
         }
       }
     }
@@ -202,19 +212,23 @@ class ShardCoreModelTest {
         throw new UncheckedIOException(e);
       }
       old.close();
-      assertThat(snapshotOf(core)).as("the snapshot of the core restored at %s", where)
+      assertThat(snapshotOf(core))
+          .as("the snapshot of the core restored at %s", where)
           .isEqualTo(snapshot);
     }
 
     private void assertSameState(String where) {
       for (ByteString key : RandomShardLog.KEYS) {
         assertThat(core.read(key.toByteArray()))
-            .as("read of %s after %s", key, where).isEqualTo(model.read(key));
+            .as("read of %s after %s", key, where)
+            .isEqualTo(model.read(key));
       }
       assertThat(core.keyCount()).as("key count after %s", where).isEqualTo(model.keyCount());
-      assertThat(core.sessionCount()).as("session count after %s", where)
+      assertThat(core.sessionCount())
+          .as("session count after %s", where)
           .isEqualTo(model.sessionCount());
-      assertThat(core.appliedIndex()).as("applied index after %s", where)
+      assertThat(core.appliedIndex())
+          .as("applied index after %s", where)
           .isEqualTo(model.appliedIndex());
     }
 

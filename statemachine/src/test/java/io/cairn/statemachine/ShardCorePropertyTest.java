@@ -30,7 +30,8 @@ class ShardCorePropertyTest {
   @Property(tries = 200)
   void aRestoredShardContinuesExactlyLikeTheOriginal(
       @ForAll("workloads") List<Workload.Batch> workload,
-      @ForAll @IntRange(min = 0, max = 25) int snapshotAfter) throws IOException {
+      @ForAll @IntRange(min = 0, max = 25) int snapshotAfter)
+      throws IOException {
     ShardCore original = new ShardCore(new InMemoryKvStore());
     Workload.Driver driver = new Workload.Driver();
     int split = Math.min(snapshotAfter, workload.size());
@@ -53,8 +54,9 @@ class ShardCorePropertyTest {
 
   /** Any cut of a real snapshot is refused, never restored as a smaller shard. */
   @Property(tries = 100)
-  void aTruncatedSnapshotIsRefused(@ForAll("workloads") List<Workload.Batch> workload,
-      @ForAll("fractions") double keep) throws IOException {
+  void aTruncatedSnapshotIsRefused(
+      @ForAll("workloads") List<Workload.Batch> workload, @ForAll("fractions") double keep)
+      throws IOException {
     ShardCore core = new ShardCore(new InMemoryKvStore());
     Workload.Driver driver = new Workload.Driver();
     for (Workload.Batch b : workload) {
@@ -65,8 +67,8 @@ class ShardCorePropertyTest {
     byte[] cut = java.util.Arrays.copyOf(snapshot, length);
     try {
       ShardCore.restore(new ByteArrayInputStream(cut), new InMemoryKvStore());
-      throw new AssertionError("restored a snapshot cut to " + length + " of "
-          + snapshot.length + " bytes");
+      throw new AssertionError(
+          "restored a snapshot cut to " + length + " of " + snapshot.length + " bytes");
     } catch (SnapshotCorruptException expected) {
       assertThat(expected).hasMessageContaining("snapshot");
     }

@@ -75,15 +75,16 @@ class ShardCoreTest {
     void everyCommandOfABatchGetsTheBatchIndexAndResultsKeepCommandOrder() {
       BatchResult r = core.apply(batch(T0, put("a", "1"), delete("zz"), put("b", "2")), 7);
       assertThat(r.getIndex()).isEqualTo(7);
-      assertThat(r.getResultsList()).containsExactly(putVersion(7), deleted(false, 7), putVersion(7));
+      assertThat(r.getResultsList())
+          .containsExactly(putVersion(7), deleted(false, 7), putVersion(7));
       assertThat(versionOf("a")).isEqualTo(7);
       assertThat(versionOf("b")).isEqualTo(7);
     }
 
     @Test
     void twoCommandsForOneKeyInABatchApplyInOrder() {
-      BatchResult r = core.apply(
-          batch(T0, put("k", "first"), putIf("k", "second", 5), deleteIf("k", 4)), 5);
+      BatchResult r =
+          core.apply(batch(T0, put("k", "first"), putIf("k", "second", 5), deleteIf("k", 4)), 5);
       assertThat(r.getResultsList())
           .containsExactly(putVersion(5), putVersion(5), mismatch(5, true));
       assertThat(core.read(key("k")).getValue().toStringUtf8()).isEqualTo("second");
@@ -103,7 +104,8 @@ class ShardCoreTest {
       core.apply(batch(T0, put("a", "1")), 5);
       assertThatThrownBy(() -> core.apply(batch(T0, put("a", "2")), 5))
           .isInstanceOf(IllegalArgumentException.class)
-          .hasMessageContaining("entry index 5").hasMessageContaining("applied index 5");
+          .hasMessageContaining("entry index 5")
+          .hasMessageContaining("applied index 5");
       assertThatThrownBy(() -> core.apply(batch(T0, put("a", "2")), 3))
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(versionOf("a")).isEqualTo(5);
@@ -139,7 +141,7 @@ class ShardCoreTest {
 
     @Test
     void expectedVersionMustEqualTheCurrentOne() {
-      apply(put("k", "v1"));                                              // version 1
+      apply(put("k", "v1")); // version 1
       assertThat(apply(putIf("k", "v2", 1))).isEqualTo(putVersion(2));
       assertThat(apply(putIf("k", "v3", 1))).isEqualTo(mismatch(2, true));
       assertThat(apply(putIf("k", "v3", 3))).isEqualTo(mismatch(2, true));
@@ -156,7 +158,7 @@ class ShardCoreTest {
 
     @Test
     void aConditionalDeleteRemovesOnlyTheExpectedVersion() {
-      apply(put("k", "v"));                                               // version 1
+      apply(put("k", "v")); // version 1
       assertThat(apply(deleteIf("k", 0))).isEqualTo(mismatch(1, true));
       assertThat(apply(deleteIf("k", 2))).isEqualTo(mismatch(1, true));
       assertThat(versionOf("k")).isEqualTo(1);
@@ -175,7 +177,7 @@ class ShardCoreTest {
 
     @Test
     void aKeyCreatedAgainAfterADeleteNeverMatchesAVersionFromBefore() {
-      apply(put("k", "old"));                                             // version 1
+      apply(put("k", "old")); // version 1
       assertThat(apply(delete("k"))).isEqualTo(deleted(true, 2));
       assertThat(apply(putIf("k", "new", 0))).isEqualTo(putVersion(3));
       assertThat(apply(putIf("k", "stale", 1))).isEqualTo(mismatch(3, true));
@@ -190,7 +192,7 @@ class ShardCoreTest {
     void aRetriedWriteIsAppliedOnceAndAnsweredTheSame() {
       Command write = from("c1", 1, 0, put("k", "v"));
       CommandResult first = apply(write);
-      apply(put("k", "someone else"));                                     // version 2
+      apply(put("k", "someone else")); // version 2
       CommandResult retry = apply(write);
 
       assertThat(first).isEqualTo(putVersion(1));
@@ -201,10 +203,10 @@ class ShardCoreTest {
 
     @Test
     void aRetriedDeleteIsAnsweredWithTheIndexItWasAppliedAtNotTheRetrysIndex() {
-      apply(put("k", "v"));                                               // version 1
+      apply(put("k", "v")); // version 1
       Command delete = from("c1", 1, 0, deleteIf("k", 1));
       assertThat(apply(delete)).isEqualTo(deleted(true, 2));
-      apply(put("k", "again"));                                           // version 3
+      apply(put("k", "again")); // version 3
       // Found by the chaos suite: the retry's own entry index (4) was reported, which claimed
       // the delete came after the put at version 3.
       assertThat(apply(delete)).isEqualTo(deleted(true, 2));
@@ -213,15 +215,15 @@ class ShardCoreTest {
 
     @Test
     void aRetriedConditionalWriteGetsItsFirstAnswerEvenAfterTheStateChanged() {
-      apply(put("k", "v"));                                               // version 1
+      apply(put("k", "v")); // version 1
       Command cas = from("c1", 1, 0, putIf("k", "mine", 1));
       assertThat(apply(cas)).isEqualTo(putVersion(2));
-      assertThat(apply(cas)).isEqualTo(putVersion(2));                    // not a mismatch
+      assertThat(apply(cas)).isEqualTo(putVersion(2)); // not a mismatch
       assertThat(versionOf("k")).isEqualTo(2);
 
       Command failing = from("c1", 2, 0, deleteIf("k", 1));
       assertThat(apply(failing)).isEqualTo(mismatch(2, true));
-      apply(put("k", "again"));                                           // version 5
+      apply(put("k", "again")); // version 5
       assertThat(apply(failing)).isEqualTo(mismatch(2, true));
     }
 
@@ -244,8 +246,8 @@ class ShardCoreTest {
     @Test
     void writesWithoutAClientIdAreNeverDeduplicated() {
       Command anonymous = put("k", "v");
-      Command emptyClient = put("k", "v").toBuilder()
-          .setWriteId(WriteId.newBuilder().setSequence(1)).build();
+      Command emptyClient =
+          put("k", "v").toBuilder().setWriteId(WriteId.newBuilder().setSequence(1)).build();
       assertThat(apply(anonymous)).isEqualTo(putVersion(1));
       assertThat(apply(anonymous)).isEqualTo(putVersion(2));
       assertThat(apply(emptyClient)).isEqualTo(putVersion(3));
@@ -256,8 +258,8 @@ class ShardCoreTest {
     @Test
     void aWriteBelowAckedBelowIsAStaleDuplicateAndIsNotApplied() {
       Command first = from("c1", 1, 0, put("k", "v1"));
-      apply(first);                                                       // version 1
-      apply(from("c1", 2, 2, put("k", "v2")));                            // acks seq 1
+      apply(first); // version 1
+      apply(from("c1", 2, 2, put("k", "v2"))); // acks seq 1
       assertThat(apply(first)).isEqualTo(staleDuplicate());
       assertThat(apply(from("c1", 1, 0, delete("k")))).isEqualTo(staleDuplicate());
       assertThat(core.read(key("k")).getValue().toStringUtf8()).isEqualTo("v2");
@@ -266,9 +268,9 @@ class ShardCoreTest {
 
     @Test
     void ackedBelowDropsOnlyLowerResultsAndNeverGoesDown() {
-      apply(from("c1", 1, 0, put("a", "1")));                             // version 1
-      apply(from("c1", 2, 0, put("b", "2")));                             // version 2
-      apply(from("c1", 3, 2, put("c", "3")));                             // acks seq 1
+      apply(from("c1", 1, 0, put("a", "1"))); // version 1
+      apply(from("c1", 2, 0, put("b", "2"))); // version 2
+      apply(from("c1", 3, 2, put("c", "3"))); // acks seq 1
       assertThat(apply(from("c1", 2, 0, put("b", "x")))).isEqualTo(putVersion(2));
       assertThat(apply(from("c1", 4, 1, put("d", "4")))).isEqualTo(putVersion(5));
       // acked_below 1 on seq 4 did not lower it from 2: seq 1 stays a stale duplicate.
@@ -286,7 +288,7 @@ class ShardCoreTest {
     @Test
     void aSessionIdleForUpToAnHourIsKept() {
       Command write = from("c1", 1, 0, put("k", "v"));
-      applyAt(T0, write);                                                 // version 1
+      applyAt(T0, write); // version 1
       assertThat(applyAt(T0 + HOUR_MS, write)).isEqualTo(putVersion(1));
       assertThat(applyAt(T0 + 2 * HOUR_MS, write)).isEqualTo(putVersion(1)); // touched at +1h
       assertThat(versionOf("k")).isEqualTo(1);
@@ -295,8 +297,8 @@ class ShardCoreTest {
     @Test
     void aSessionIdleForMoreThanAnHourOfLeaderTimeIsForgotten() {
       Command write = from("c1", 1, 0, put("k", "v"));
-      applyAt(T0, write);                                                 // version 1
-      applyAt(T0 + HOUR_MS + 1, put("other", "x"));                       // expires c1
+      applyAt(T0, write); // version 1
+      applyAt(T0 + HOUR_MS + 1, put("other", "x")); // expires c1
       assertThat(core.sessionCount()).isZero();
       assertThat(applyAt(T0 + HOUR_MS + 2, write)).isEqualTo(putVersion(3));
       assertThat(core.sessionCount()).isEqualTo(1);
@@ -312,7 +314,7 @@ class ShardCoreTest {
 
     @Test
     void theLeastRecentlyActiveSessionIsDroppedAtTheSessionCap() {
-      applyAt(T0, from("early", 1, 0, put("k", "v")));                    // version 1
+      applyAt(T0, from("early", 1, 0, put("k", "v"))); // version 1
       List<Command> others = new ArrayList<>();
       for (int i = 0; i < ClientSessions.SESSIONS_MAX - 1; i++) {
         others.add(from(String.format("client-%06d", i), 1, 0, put("k" + i, "v")));
@@ -320,15 +322,15 @@ class ShardCoreTest {
       core.apply(batchOf(T0 + 1, others), nextIndex++);
       assertThat(core.sessionCount()).isEqualTo(ClientSessions.SESSIONS_MAX);
 
-      applyAt(T0 + 2, from("late", 1, 0, put("x", "v")));                // evicts "early"
+      applyAt(T0 + 2, from("late", 1, 0, put("x", "v"))); // evicts "early"
       assertThat(core.sessionCount()).isEqualTo(ClientSessions.SESSIONS_MAX);
       assertThat(applyAt(T0 + 3, from("early", 1, 0, put("k", "v"))))
-          .isEqualTo(putVersion(nextIndex - 1));                           // applied again
+          .isEqualTo(putVersion(nextIndex - 1)); // applied again
       // "early" came back and evicted the next oldest: the lowest client id at T0 + 1.
       assertThat(applyAt(T0 + 4, from("client-000000", 1, 0, put("k0", "v"))))
           .isEqualTo(putVersion(nextIndex - 1));
       assertThat(applyAt(T0 + 5, from("client-000002", 1, 0, put("k2", "v"))))
-          .isEqualTo(putVersion(2));                                       // still cached
+          .isEqualTo(putVersion(2)); // still cached
     }
 
     @Test
@@ -338,14 +340,16 @@ class ShardCoreTest {
       for (int seq = 1; seq <= writes; seq++) {
         batch.add(from("c1", seq, 0, put("k" + seq, "v")));
       }
-      core.apply(batchOf(T0, batch), nextIndex++);                        // all at version 1
+      core.apply(batchOf(T0, batch), nextIndex++); // all at version 1
       assertThat(applyAt(T0, from("c1", 2, 0, put("k2", "v")))).isEqualTo(putVersion(1));
       assertThat(applyAt(T0, from("c1", 1, 0, put("k1", "v"))))
-          .isEqualTo(putVersion(nextIndex - 1));                           // seq 1 was dropped
+          .isEqualTo(putVersion(nextIndex - 1)); // seq 1 was dropped
     }
 
     private CommandBatch batchOf(long proposedAtMs, List<Command> commands) {
-      return CommandBatch.newBuilder().setProposedAtMs(proposedAtMs).addAllCommands(commands)
+      return CommandBatch.newBuilder()
+          .setProposedAtMs(proposedAtMs)
+          .addAllCommands(commands)
           .build();
     }
   }

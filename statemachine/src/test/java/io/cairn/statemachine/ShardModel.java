@@ -17,39 +17,36 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A deliberately plain model of one data shard, the oracle {@link ShardCoreModelTest} checks
- * {@link ShardCore} against: a {@link TreeMap} of key to (value, version) and a table of client
- * sessions.
+ * A deliberately plain model of one data shard, the oracle {@link ShardCoreModelTest} checks {@link
+ * ShardCore} against: a {@link TreeMap} of key to (value, version) and a table of client sessions.
  *
- * <p>It is written from the contract (the javadoc of {@link ShardCore} and
- * {@link ClientSessions}, and replicated.proto), not from their code, and it shares none of it:
- * no store, no activity index, no snapshot. Where the core is built for speed (a store behind an
- * interface, sessions ordered by activity), this is built to be read: hash maps and linear
- * scans. Only the three limits are taken from {@link ClientSessions}, because they are the
- * contract's numbers.
+ * <p>It is written from the contract (the javadoc of {@link ShardCore} and {@link ClientSessions},
+ * and replicated.proto), not from their code, and it shares none of it: no store, no activity
+ * index, no snapshot. Where the core is built for speed (a store behind an interface, sessions
+ * ordered by activity), this is built to be read: hash maps and linear scans. Only the three limits
+ * are taken from {@link ClientSessions}, because they are the contract's numbers.
  *
  * <p>The rules, in the order they apply:
  *
  * <ul>
- *   <li>An entry first forgets every session idle for more than
- *       {@link ClientSessions#SESSION_IDLE_MS_MAX} of the entry's {@code proposed_at_ms}, then
- *       applies its commands in order. Every command that changes a key stamps it with the
- *       entry's index, so all commands of an entry share one version.
+ *   <li>An entry first forgets every session idle for more than {@link
+ *       ClientSessions#SESSION_IDLE_MS_MAX} of the entry's {@code proposed_at_ms}, then applies its
+ *       commands in order. Every command that changes a key stamps it with the entry's index, so
+ *       all commands of an entry share one version.
  *   <li>A command without a client id in its write id is applied every time.
- *   <li>A command with one belongs to that client's session (created if missing; at
- *       {@link ClientSessions#SESSIONS_MAX} the least recently active session, ties by lowest
- *       client id in unsigned byte order, is dropped first). The session becomes active at the
- *       entry's time, even if that is earlier than before. Its acked_below only rises, and
- *       rising drops the results below it. Then: a result cached for the sequence is the answer,
- *       unchanged; else a sequence below acked_below is a stale duplicate; else the command is
- *       applied and its result cached, dropping the lowest sequence beyond
- *       {@link ClientSessions#RESULTS_PER_SESSION_MAX} results. Sequences and acked_below are
- *       unsigned.
- *   <li>Put and delete check their expected version first: absent means unconditional, 0 means
- *       the key must not exist, n means its version must be n. A failed check answers the
- *       current version (0 if absent) and whether the key exists, and changes nothing.
- *   <li>A command with no operation answers an empty result and changes no key (with a client
- *       id it still goes through the session like any other write).
+ *   <li>A command with one belongs to that client's session (created if missing; at {@link
+ *       ClientSessions#SESSIONS_MAX} the least recently active session, ties by lowest client id in
+ *       unsigned byte order, is dropped first). The session becomes active at the entry's time,
+ *       even if that is earlier than before. Its acked_below only rises, and rising drops the
+ *       results below it. Then: a result cached for the sequence is the answer, unchanged; else a
+ *       sequence below acked_below is a stale duplicate; else the command is applied and its result
+ *       cached, dropping the lowest sequence beyond {@link ClientSessions#RESULTS_PER_SESSION_MAX}
+ *       results. Sequences and acked_below are unsigned.
+ *   <li>Put and delete check their expected version first: absent means unconditional, 0 means the
+ *       key must not exist, n means its version must be n. A failed check answers the current
+ *       version (0 if absent) and whether the key exists, and changes nothing.
+ *   <li>A command with no operation answers an empty result and changes no key (with a client id it
+ *       still goes through the session like any other write).
  * </ul>
  */
 final class ShardModel {
@@ -72,7 +69,8 @@ final class ShardModel {
   BatchResult apply(CommandBatch batch, long index) {
     long nowMs = batch.getProposedAtMs();
     // A leader's clock, so the subtraction stays far from overflow (the tests keep it realistic).
-    sessionsByClient.values()
+    sessionsByClient
+        .values()
         .removeIf(s -> nowMs - s.lastActiveMs > ClientSessions.SESSION_IDLE_MS_MAX);
     BatchResult.Builder out = BatchResult.newBuilder().setIndex(index);
     for (Command command : batch.getCommandsList()) {
@@ -137,8 +135,8 @@ final class ShardModel {
     CommandResult result = execute(command, index);
     session.resultsBySequence.put(sequence, result);
     if (session.resultsBySequence.size() > ClientSessions.RESULTS_PER_SESSION_MAX) {
-      long lowest = session.resultsBySequence.keySet().stream()
-          .min(Long::compareUnsigned).orElseThrow();
+      long lowest =
+          session.resultsBySequence.keySet().stream().min(Long::compareUnsigned).orElseThrow();
       session.resultsBySequence.remove(lowest);
     }
     return result;
@@ -158,9 +156,9 @@ final class ShardModel {
 
   private ByteString leastRecentlyActiveClient() {
     return sessionsByClient.entrySet().stream()
-        .min(Comparator
-            .<Map.Entry<ByteString, Session>>comparingLong(e -> e.getValue().lastActiveMs)
-            .thenComparing(Map.Entry::getKey, UNSIGNED_BYTES))
+        .min(
+            Comparator.<Map.Entry<ByteString, Session>>comparingLong(e -> e.getValue().lastActiveMs)
+                .thenComparing(Map.Entry::getKey, UNSIGNED_BYTES))
         .orElseThrow()
         .getKey();
   }
@@ -202,9 +200,10 @@ final class ShardModel {
 
   private CommandResult mismatchOn(ByteString key) {
     return CommandResult.newBuilder()
-        .setMismatch(VersionMismatch.newBuilder()
-            .setCurrentVersion(versionOf(key))
-            .setExists(entries.containsKey(key)))
+        .setMismatch(
+            VersionMismatch.newBuilder()
+                .setCurrentVersion(versionOf(key))
+                .setExists(entries.containsKey(key)))
         .build();
   }
 }

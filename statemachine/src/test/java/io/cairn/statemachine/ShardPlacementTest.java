@@ -26,8 +26,15 @@ class ShardPlacementTest {
 
   private static List<NodeInfo> nodes(String idPrefix, int n) {
     return IntStream.rangeClosed(1, n)
-        .mapToObj(i -> NodeInfo.newBuilder().setId(idPrefix + i).setHost("10.0.0." + i)
-            .setRaftPort(7000).setClientPort(7100).setHttpPort(7200).build())
+        .mapToObj(
+            i ->
+                NodeInfo.newBuilder()
+                    .setId(idPrefix + i)
+                    .setHost("10.0.0." + i)
+                    .setRaftPort(7000)
+                    .setClientPort(7100)
+                    .setHttpPort(7200)
+                    .build())
         .toList();
   }
 
@@ -41,7 +48,8 @@ class ShardPlacementTest {
     ShardMap b = ShardPlacement.initialMap("prod", shuffled, 16, 3, 128);
 
     assertThat(b).isEqualTo(a);
-    assertThat(a.getNodesList()).extracting(NodeInfo::getId)
+    assertThat(a.getNodesList())
+        .extracting(NodeInfo::getId)
         .containsExactly("n1", "n2", "n3", "n4", "n5");
   }
 
@@ -52,17 +60,19 @@ class ShardPlacementTest {
     assertThat(map.getEpoch()).isEqualTo(1);
     assertThat(map.getVirtualNodesPerShard()).isEqualTo(64);
     assertThat(map.getReplicationFactor()).isEqualTo(3);
-    assertThat(map.getShardsList()).extracting(ShardInfo::getShardId)
+    assertThat(map.getShardsList())
+        .extracting(ShardInfo::getShardId)
         .containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
   }
 
   @Test
   void groupIdsAreNameBasedUuidsOfTheClusterAndShard() {
     ShardMap map = ShardPlacement.initialMap("prod", nodes(3), 2, 3, 16);
-    assertThat(map.getShards(1).getGroupId()).isEqualTo(
-        UUID.nameUUIDFromBytes("prod/shard/2".getBytes(StandardCharsets.UTF_8)).toString());
-    assertThat(map.getMeta().getGroupId()).isEqualTo(
-        UUID.nameUUIDFromBytes("prod/meta".getBytes(StandardCharsets.UTF_8)).toString());
+    assertThat(map.getShards(1).getGroupId())
+        .isEqualTo(
+            UUID.nameUUIDFromBytes("prod/shard/2".getBytes(StandardCharsets.UTF_8)).toString());
+    assertThat(map.getMeta().getGroupId())
+        .isEqualTo(UUID.nameUUIDFromBytes("prod/meta".getBytes(StandardCharsets.UTF_8)).toString());
     ShardMap other = ShardPlacement.initialMap("staging", nodes(3), 2, 3, 16);
     assertThat(other.getShards(1).getGroupId()).isNotEqualTo(map.getShards(1).getGroupId());
   }
@@ -71,7 +81,9 @@ class ShardPlacementTest {
   void everyShardHasReplicationFactorDistinctReplicas() {
     ShardMap map = ShardPlacement.initialMap("prod", nodes(7), 32, 3, 128);
     for (ShardInfo shard : map.getShardsList()) {
-      assertThat(shard.getReplicasList()).hasSize(3).doesNotHaveDuplicates()
+      assertThat(shard.getReplicasList())
+          .hasSize(3)
+          .doesNotHaveDuplicates()
           .allMatch(id -> id.matches("n[1-7]"));
     }
   }
@@ -114,7 +126,8 @@ class ShardPlacementTest {
           expected.add(node);
         }
       }
-      assertThat(shard.getReplicasList()).as("shard %d", shard.getShardId())
+      assertThat(shard.getReplicasList())
+          .as("shard %d", shard.getShardId())
           .containsExactlyElementsOf(expected);
     }
   }
@@ -126,12 +139,13 @@ class ShardPlacementTest {
     int nodeCount = 9;
     int shards = 64;
     int replicationFactor = 3;
-    ShardMap map = ShardPlacement.initialMap("prod", nodes(nodeIdPrefix, nodeCount), shards,
-        replicationFactor, 128);
+    ShardMap map =
+        ShardPlacement.initialMap(
+            "prod", nodes(nodeIdPrefix, nodeCount), shards, replicationFactor, 128);
 
     Map<String, Integer> replicasPerNode = new HashMap<>();
-    map.getShardsList().forEach(s -> s.getReplicasList()
-        .forEach(n -> replicasPerNode.merge(n, 1, Integer::sum)));
+    map.getShardsList()
+        .forEach(s -> s.getReplicasList().forEach(n -> replicasPerNode.merge(n, 1, Integer::sum)));
     double fair = (double) shards * replicationFactor / nodeCount;
     assertThat(replicasPerNode).hasSize(nodeCount);
     assertThat(replicasPerNode.values())
@@ -173,9 +187,11 @@ class ShardPlacementTest {
   @Test
   void rejectsNoNodesAnEmptyClusterIdAndNoVirtualNodes() {
     assertThatThrownBy(() -> ShardPlacement.initialMap("c", List.of(), 1, 1, 16))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node list is empty");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("node list is empty");
     assertThatThrownBy(() -> ShardPlacement.initialMap("", nodes(1), 1, 1, 16))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cluster id");
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cluster id");
     assertThatThrownBy(() -> ShardPlacement.initialMap("c", nodes(1), 1, 1, 0))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("virtual nodes per shard is 0");

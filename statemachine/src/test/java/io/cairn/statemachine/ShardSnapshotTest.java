@@ -59,8 +59,8 @@ class ShardSnapshotTest {
     // The session table came back: a retry is answered from it, an acked write is stale.
     assertThat(restored.apply(batch(T0 + 30, from("c2", 7, 0, put("c", "3"))), 12).getResults(0))
         .isEqualTo(putVersion(4));
-    assertThat(restored.apply(batch(T0 + 30, from("c1", 1, 0, put("gone", "x"))), 13)
-        .getResults(0)).isEqualTo(staleDuplicate());
+    assertThat(restored.apply(batch(T0 + 30, from("c1", 1, 0, put("gone", "x"))), 13).getResults(0))
+        .isEqualTo(staleDuplicate());
   }
 
   @Test
@@ -78,10 +78,16 @@ class ShardSnapshotTest {
     assertThat(SnapshotEntry.parseDelimitedFrom(in).getKey().toStringUtf8()).isEqualTo("c");
     assertThat(SnapshotEntry.parseDelimitedFrom(in).getKey())
         .isEqualTo(ByteString.copyFromUtf8("\u00ff\u0000"));
-    assertThat(io.cairn.proto.internal.SnapshotSession.parseDelimitedFrom(in).getClientId()
-        .toStringUtf8()).isEqualTo("c1");
-    assertThat(io.cairn.proto.internal.SnapshotSession.parseDelimitedFrom(in).getClientId()
-        .toStringUtf8()).isEqualTo("c2");
+    assertThat(
+            io.cairn.proto.internal.SnapshotSession.parseDelimitedFrom(in)
+                .getClientId()
+                .toStringUtf8())
+        .isEqualTo("c1");
+    assertThat(
+            io.cairn.proto.internal.SnapshotSession.parseDelimitedFrom(in)
+                .getClientId()
+                .toStringUtf8())
+        .isEqualTo("c2");
     int crcEnd = snapshot.length - in.available();
     SnapshotTrailer trailer = SnapshotTrailer.parseDelimitedFrom(in);
     assertThat(in.available()).isZero();
@@ -146,7 +152,7 @@ class ShardSnapshotTest {
     byte[] snapshot = snapshotOf(populatedShard());
     byte[] bad = snapshot.clone();
     int valueAt = indexOf(bad, "binary".getBytes());
-    bad[valueAt] = 'B';                         // same length: the structure still parses
+    bad[valueAt] = 'B'; // same length: the structure still parses
     assertThatThrownBy(() -> restore(bad))
         .isInstanceOf(SnapshotCorruptException.class)
         .hasMessageContaining("checksum mismatch");
@@ -172,20 +178,31 @@ class ShardSnapshotTest {
 
   @Test
   void keysOutOfOrderAreRejectedEvenWithAValidChecksum() throws IOException {
-    byte[] snapshot = withValidTrailer(
-        SnapshotHeader.newBuilder().setFormatVersion(1).setAppliedIndex(5).setKeyCount(2).build(),
-        SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("b")).setVersion(1).build(),
-        SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("a")).setVersion(1).build());
+    byte[] snapshot =
+        withValidTrailer(
+            SnapshotHeader.newBuilder()
+                .setFormatVersion(1)
+                .setAppliedIndex(5)
+                .setKeyCount(2)
+                .build(),
+            SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("b")).setVersion(1).build(),
+            SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("a")).setVersion(1).build());
     assertThatThrownBy(() -> restore(snapshot))
         .isInstanceOf(SnapshotCorruptException.class)
-        .hasMessageContaining("entry 2 of 2").hasMessageContaining("ascending");
+        .hasMessageContaining("entry 2 of 2")
+        .hasMessageContaining("ascending");
   }
 
   @Test
   void aVersionAboveTheAppliedIndexIsRejected() throws IOException {
-    byte[] snapshot = withValidTrailer(
-        SnapshotHeader.newBuilder().setFormatVersion(1).setAppliedIndex(5).setKeyCount(1).build(),
-        SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("a")).setVersion(6).build());
+    byte[] snapshot =
+        withValidTrailer(
+            SnapshotHeader.newBuilder()
+                .setFormatVersion(1)
+                .setAppliedIndex(5)
+                .setKeyCount(1)
+                .build(),
+            SnapshotEntry.newBuilder().setKey(ByteString.copyFromUtf8("a")).setVersion(6).build());
     assertThatThrownBy(() -> restore(snapshot))
         .isInstanceOf(SnapshotCorruptException.class)
         .hasMessageContaining("version 6 is outside 1..5");
@@ -204,17 +221,18 @@ class ShardSnapshotTest {
   @Test
   void aFailingStreamIsAnIoErrorNotCorruption() {
     byte[] snapshot = snapshotOf(populatedShard());
-    InputStream failing = new InputStream() {
-      private int left = snapshot.length / 2;
+    InputStream failing =
+        new InputStream() {
+          private int left = snapshot.length / 2;
 
-      @Override
-      public int read() throws IOException {
-        if (left-- <= 0) {
-          throw new IOException("disk went away");
-        }
-        return snapshot[snapshot.length / 2 - left - 1] & 0xff;
-      }
-    };
+          @Override
+          public int read() throws IOException {
+            if (left-- <= 0) {
+              throw new IOException("disk went away");
+            }
+            return snapshot[snapshot.length / 2 - left - 1] & 0xff;
+          }
+        };
     assertThatThrownBy(() -> ShardCore.restore(failing, new InMemoryKvStore()))
         .isInstanceOf(IOException.class)
         .isNotInstanceOf(SnapshotCorruptException.class)

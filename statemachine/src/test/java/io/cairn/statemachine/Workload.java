@@ -19,12 +19,12 @@ import net.jqwik.api.Tuple;
 
 /**
  * Random shard workloads for property tests: batches of puts and deletes over a few keys, with
- * compare-and-set expectations, client sessions, retries, acknowledgements and leader clock
- * jumps past the session idle limit.
+ * compare-and-set expectations, client sessions, retries, acknowledgements and leader clock jumps
+ * past the session idle limit.
  *
  * <p>The generated values are choices, not commands; a {@link Driver} turns them into the same
- * {@link CommandBatch}es for every core it feeds, consulting one core for the current versions
- * so that many compare-and-sets succeed.
+ * {@link CommandBatch}es for every core it feeds, consulting one core for the current versions so
+ * that many compare-and-sets succeed.
  */
 final class Workload {
   static final int KEYS = 6;
@@ -35,38 +35,49 @@ final class Workload {
   /**
    * One command as choices.
    *
-   * @param expectation 0 none, 1 "must not exist", 2 the key's current version, 3 some old
-   *     version
+   * @param expectation 0 none, 1 "must not exist", 2 the key's current version, 3 some old version
    * @param client 0 none, else the client number
    * @param retry 0 a new write, else re-send the client's retry-th latest write
    * @param ack how far to raise the client's acked_below (0 not at all)
    */
-  record Step(boolean delete, int key, int valueBytes, int expectation, int client, int retry,
-      int ack, int oldVersion) {}
+  record Step(
+      boolean delete,
+      int key,
+      int valueBytes,
+      int expectation,
+      int client,
+      int retry,
+      int ack,
+      int oldVersion) {}
 
   record Batch(long clockStepMs, int indexStep, List<Step> steps) {}
 
   static Arbitrary<List<Batch>> batches(int maxBatches) {
-    Arbitrary<Step> step = Combinators.combine(
-        Arbitraries.of(false, false, true),
-        Arbitraries.integers().between(0, KEYS - 1),
-        Arbitraries.integers().between(0, 40),
-        Arbitraries.integers().between(0, 3),
-        Arbitraries.integers().between(0, 3),
+    Arbitrary<Step> step =
+        Combinators.combine(
+                Arbitraries.of(false, false, true),
+                Arbitraries.integers().between(0, KEYS - 1),
+                Arbitraries.integers().between(0, 40),
+                Arbitraries.integers().between(0, 3),
+                Arbitraries.integers().between(0, 3),
+                Arbitraries.frequencyOf(
+                    Tuple.of(2, Arbitraries.just(0)),
+                    Tuple.of(1, Arbitraries.integers().between(1, 6))),
+                Arbitraries.frequencyOf(
+                    Tuple.of(1, Arbitraries.just(0)),
+                    Tuple.of(1, Arbitraries.integers().between(1, 3))),
+                Arbitraries.integers().between(1, 30))
+            .as(Step::new);
+    Arbitrary<Long> clockStep =
         Arbitraries.frequencyOf(
-            Tuple.of(2, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 6))),
-        Arbitraries.frequencyOf(
-            Tuple.of(1, Arbitraries.just(0)), Tuple.of(1, Arbitraries.integers().between(1, 3))),
-        Arbitraries.integers().between(1, 30))
-        .as(Step::new);
-    Arbitrary<Long> clockStep = Arbitraries.frequencyOf(
-        Tuple.of(9, Arbitraries.longs().between(0, 5_000)),
-        Tuple.of(1, Arbitraries.longs().between(HOUR_MS - 1_000, 2 * HOUR_MS)));
-    Arbitrary<Batch> batch = Combinators.combine(
-        clockStep,
-        Arbitraries.integers().between(1, 3),
-        step.list().ofMinSize(1).ofMaxSize(5))
-        .as(Batch::new);
+            Tuple.of(9, Arbitraries.longs().between(0, 5_000)),
+            Tuple.of(1, Arbitraries.longs().between(HOUR_MS - 1_000, 2 * HOUR_MS)));
+    Arbitrary<Batch> batch =
+        Combinators.combine(
+                clockStep,
+                Arbitraries.integers().between(1, 3),
+                step.list().ofMinSize(1).ofMaxSize(5))
+            .as(Batch::new);
     return batch.list().ofMinSize(1).ofMaxSize(maxBatches);
   }
 
@@ -103,12 +114,13 @@ final class Workload {
         return sent.get(sent.size() - s.retry()); // the very same write, sent again
       }
       ByteString key = ByteString.copyFromUtf8("k" + s.key());
-      Long expected = switch (s.expectation()) {
-        case 1 -> 0L;
-        case 2 -> currentState.apply(key.toByteArray()).getVersion();
-        case 3 -> (long) s.oldVersion();
-        default -> null;
-      };
+      Long expected =
+          switch (s.expectation()) {
+            case 1 -> 0L;
+            case 2 -> currentState.apply(key.toByteArray()).getVersion();
+            case 3 -> (long) s.oldVersion();
+            default -> null;
+          };
       Command.Builder c = Command.newBuilder();
       if (s.delete()) {
         DeleteCommand.Builder d = DeleteCommand.newBuilder().setKey(key);
@@ -117,9 +129,12 @@ final class Workload {
         }
         c.setDelete(d);
       } else {
-        PutCommand.Builder p = PutCommand.newBuilder().setKey(key)
-            .setValue(ByteString.copyFrom(new byte[s.valueBytes()]).concat(
-                ByteString.copyFromUtf8("@" + clockMs)));
+        PutCommand.Builder p =
+            PutCommand.newBuilder()
+                .setKey(key)
+                .setValue(
+                    ByteString.copyFrom(new byte[s.valueBytes()])
+                        .concat(ByteString.copyFromUtf8("@" + clockMs)));
         if (expected != null) {
           p.setExpectedVersion(expected);
         }
@@ -127,13 +142,13 @@ final class Workload {
       }
       if (s.client() != 0) {
         long sequence = sent.size() + 1L;
-        long acked = Math.min(sequence,
-            ackedBelowByClient.getOrDefault(s.client(), 0L) + s.ack());
+        long acked = Math.min(sequence, ackedBelowByClient.getOrDefault(s.client(), 0L) + s.ack());
         ackedBelowByClient.put(s.client(), acked);
-        c.setWriteId(WriteId.newBuilder()
-            .setClientId(ByteString.copyFromUtf8("client-" + s.client()))
-            .setSequence(sequence)
-            .setAckedBelow(acked));
+        c.setWriteId(
+            WriteId.newBuilder()
+                .setClientId(ByteString.copyFromUtf8("client-" + s.client()))
+                .setSequence(sequence)
+                .setAckedBelow(acked));
         Command built = c.build();
         sent.add(built);
         return built;

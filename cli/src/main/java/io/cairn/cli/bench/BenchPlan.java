@@ -8,11 +8,25 @@ import java.util.List;
  * request outstanding) run for {@code warmupS} unrecorded seconds and then {@code durationS}
  * recorded ones, over keys {@code 0..keys-1} written as {@code keyBytes}-byte strings.
  */
-public record BenchPlan(int clients, double durationS, double warmupS, Workload workload, double readRatio, int keys,
-                 int keyBytes, int valueBytes, ReadConsistency consistency, boolean preload, long seed,
-                 int clientInstances) {
+public record BenchPlan(
+    int clients,
+    double durationS,
+    double warmupS,
+    Workload workload,
+    double readRatio,
+    int keys,
+    int keyBytes,
+    int valueBytes,
+    ReadConsistency consistency,
+    boolean preload,
+    long seed,
+    int clientInstances) {
   /** put: only writes; get: only reads; mix: reads with probability read-ratio. */
-  public enum Workload { PUT, GET, MIX }
+  public enum Workload {
+    PUT,
+    GET,
+    MIX
+  }
 
   public static final int VALUE_BYTES_MAX = 1024 * 1024;
   public static final int KEY_BYTES_MAX = 4096;
@@ -36,7 +50,15 @@ public record BenchPlan(int clients, double durationS, double warmupS, Workload 
     }
     int digits = String.valueOf(Math.max(0, keys - 1)).length();
     if (keyBytes < digits + 1 || keyBytes > KEY_BYTES_MAX) {
-      problems.add("--key-bytes is " + keyBytes + "; " + keys + " keys need " + (digits + 1) + ".." + KEY_BYTES_MAX);
+      problems.add(
+          "--key-bytes is "
+              + keyBytes
+              + "; "
+              + keys
+              + " keys need "
+              + (digits + 1)
+              + ".."
+              + KEY_BYTES_MAX);
     }
     if (valueBytes < 0 || valueBytes > VALUE_BYTES_MAX) {
       problems.add("--value-bytes is " + valueBytes + "; use 0.." + VALUE_BYTES_MAX);

@@ -17,11 +17,11 @@ import org.HdrHistogram.ConcurrentHistogram;
 import org.HdrHistogram.Histogram;
 
 /**
- * Runs a {@link BenchPlan}: optionally preloads every key, then drives {@code clients}
- * closed-loop workers, each issuing its next request when the previous one answered, until the
- * warm-up and the measured duration have passed on {@code nanoTime}. Workers are asynchronous
- * (no thread each): a completion issues the next request. An operation is recorded (latency into
- * an HdrHistogram, or its error kind) when it started inside the measured window.
+ * Runs a {@link BenchPlan}: optionally preloads every key, then drives {@code clients} closed-loop
+ * workers, each issuing its next request when the previous one answered, until the warm-up and the
+ * measured duration have passed on {@code nanoTime}. Workers are asynchronous (no thread each): a
+ * completion issues the next request. An operation is recorded (latency into an HdrHistogram, or
+ * its error kind) when it started inside the measured window.
  */
 public final class BenchRunner {
   private final BenchPlan plan;
@@ -46,8 +46,14 @@ public final class BenchRunner {
       workers[w] = drive(new MeasuredWorker(w, root.split(), measureFrom, measureUntil, rec));
     }
     await(CompletableFuture.allOf(workers));
-    return new BenchReport(plan, rec.reads.sum(), rec.writes.sum(), rec.errorCounts(),
-        plan.durationS(), rec.latencyMicros, preload);
+    return new BenchReport(
+        plan,
+        rec.reads.sum(),
+        rec.writes.sum(),
+        rec.errorCounts(),
+        plan.durationS(),
+        rec.latencyMicros,
+        preload);
   }
 
   private BenchReport.Preload preload() throws InterruptedException {
@@ -55,24 +61,27 @@ public final class BenchRunner {
     AtomicInteger next = new AtomicInteger();
     LongAdder errors = new LongAdder();
     SplittableRandom root = new SplittableRandom(plan.seed() ^ 0x5DEECE66DL);
-    CompletableFuture<?>[] loaders = new CompletableFuture<?>[Math.min(plan.clients(), plan.keys())];
+    CompletableFuture<?>[] loaders =
+        new CompletableFuture<?>[Math.min(plan.clients(), plan.keys())];
     for (int w = 0; w < loaders.length; w++) {
       int worker = w;
       Values values = new Values(root.split(), plan.valueBytes());
-      loaders[w] = drive(new Loop() {
-        @Override
-        public CompletableFuture<?> issue() {
-          int i = next.getAndIncrement();
-          return i >= plan.keys() ? null : ops.put(worker, plan.key(i), values.next());
-        }
+      loaders[w] =
+          drive(
+              new Loop() {
+                @Override
+                public CompletableFuture<?> issue() {
+                  int i = next.getAndIncrement();
+                  return i >= plan.keys() ? null : ops.put(worker, plan.key(i), values.next());
+                }
 
-        @Override
-        public void completed(Throwable error) {
-          if (error != null) {
-            errors.increment();
-          }
-        }
-      });
+                @Override
+                public void completed(Throwable error) {
+                  if (error != null) {
+                    errors.increment();
+                  }
+                }
+              });
     }
     await(CompletableFuture.allOf(loaders));
     double seconds = (nanoTime.getAsLong() - start) / 1e9;
@@ -109,10 +118,11 @@ public final class BenchRunner {
         if (!f.isDone()) {
           // Continue from the completion; answers that are already there loop here instead, so a
           // fast (or synchronous) answer never deepens the stack.
-          f.whenComplete((r, e) -> {
-            loop.completed(e);
-            step(loop, done);
-          });
+          f.whenComplete(
+              (r, e) -> {
+                loop.completed(e);
+                step(loop, done);
+              });
           return;
         }
         loop.completed(failureOf(f));
@@ -143,7 +153,8 @@ public final class BenchRunner {
     private long startNanos;
     private boolean read;
 
-    MeasuredWorker(int worker, SplittableRandom random, long measureFrom, long measureUntil, Recording rec) {
+    MeasuredWorker(
+        int worker, SplittableRandom random, long measureFrom, long measureUntil, Recording rec) {
       this.worker = worker;
       this.random = random;
       this.values = new Values(random.split(), plan.valueBytes());
@@ -160,14 +171,16 @@ public final class BenchRunner {
       }
       byte[] key = plan.key(random.nextInt(plan.keys()));
       read = readRatio > 0 && random.nextDouble() < readRatio;
-      return read ? ops.get(worker, key, plan.consistency().proto()) : ops.put(worker, key, values.next());
+      return read
+          ? ops.get(worker, key, plan.consistency().proto())
+          : ops.put(worker, key, values.next());
     }
 
     @Override
     public void completed(Throwable error) {
       long end = nanoTime.getAsLong();
       if (startNanos < measureFrom || startNanos >= measureUntil) {
-        return;  // warm-up
+        return; // warm-up
       }
       if (error != null) {
         rec.errors.computeIfAbsent(kindOf(error), k -> new LongAdder()).increment();

@@ -14,14 +14,15 @@ import org.junit.jupiter.api.Test;
 
 class BenchReportTest {
   private static BenchPlan plan(BenchPlan.Workload workload) {
-    return new BenchPlan(4, 10, 2, workload, 0.5, 1000, 16, 256, ReadConsistency.LINEARIZABLE, false, 1, 1);
+    return new BenchPlan(
+        4, 10, 2, workload, 0.5, 1000, 16, 256, ReadConsistency.LINEARIZABLE, false, 1, 1);
   }
 
   @Test
   void percentilesOfAUniformSpreadOfLatencies() {
     Histogram h = new Histogram(3);
     for (int ms = 1; ms <= 1000; ms++) {
-      h.recordValue(ms * 1000L);  // recorded in microseconds
+      h.recordValue(ms * 1000L); // recorded in microseconds
     }
     BenchReport r = new BenchReport(plan(BenchPlan.Workload.PUT), 0, 1000, Map.of(), 10, h, null);
     assertThat(r.percentileMs(50)).isCloseTo(500, within(0.5));
@@ -34,17 +35,27 @@ class BenchReportTest {
   @Test
   void theSummaryLineHasExactNumbers() {
     Histogram h = new Histogram(3);
-    h.recordValueWithCount(1000, 95);   // 1 ms
-    h.recordValueWithCount(1500, 4);    // 1.5 ms
-    h.recordValue(2000);                // 2 ms
-    BenchReport r = new BenchReport(plan(BenchPlan.Workload.MIX), 60, 40, Map.of("UNAVAILABLE", 2L, "DEADLINE_EXCEEDED", 1L),
-        10, h, null);
+    h.recordValueWithCount(1000, 95); // 1 ms
+    h.recordValueWithCount(1500, 4); // 1.5 ms
+    h.recordValue(2000); // 2 ms
+    BenchReport r =
+        new BenchReport(
+            plan(BenchPlan.Workload.MIX),
+            60,
+            40,
+            Map.of("UNAVAILABLE", 2L, "DEADLINE_EXCEEDED", 1L),
+            10,
+            h,
+            null);
     assertThat(r.ops()).isEqualTo(100);
     assertThat(r.errors()).isEqualTo(3);
-    assertThat(r.summaryLine()).isEqualTo("BENCH workload=mix clients=4 consistency=linearizable keys=1000 "
-        + "value_bytes=256 duration_s=10.0 ops=100 errors=3 ops_per_s=10.0 p50_ms=1.000 p99_ms=1.500 "
-        + "p999_ms=2.000 max_ms=2.000");
-    assertThat(r.render()).contains("ops         100 (reads 60, writes 40)")
+    assertThat(r.summaryLine())
+        .isEqualTo(
+            "BENCH workload=mix clients=4 consistency=linearizable keys=1000 "
+                + "value_bytes=256 duration_s=10.0 ops=100 errors=3 ops_per_s=10.0 p50_ms=1.000 p99_ms=1.500 "
+                + "p999_ms=2.000 max_ms=2.000");
+    assertThat(r.render())
+        .contains("ops         100 (reads 60, writes 40)")
         .contains("errors      3 (DEADLINE_EXCEEDED=1 UNAVAILABLE=2)")
         .contains("throughput  10.0 ops/s")
         .contains("latency ms  p50 1.000  p99 1.500  p99.9 2.000  max 2.000")
@@ -56,8 +67,15 @@ class BenchReportTest {
     Histogram h = new Histogram(3);
     h.recordValueWithCount(1000, 99);
     h.recordValue(2000);
-    BenchReport r = new BenchReport(plan(BenchPlan.Workload.MIX), 60, 40, Map.of("UNAVAILABLE", 2L), 10, h,
-        new BenchReport.Preload(1000, 1, 1.5));
+    BenchReport r =
+        new BenchReport(
+            plan(BenchPlan.Workload.MIX),
+            60,
+            40,
+            Map.of("UNAVAILABLE", 2L),
+            10,
+            h,
+            new BenchReport.Preload(1000, 1, 1.5));
     StringWriter text = new StringWriter();
     JsonWriter json = new JsonWriter(text);
     json.beginObject();
@@ -79,8 +97,15 @@ class BenchReportTest {
 
   @Test
   void anEmptyRunReportsZerosNotGarbage() {
-    BenchReport r = new BenchReport(plan(BenchPlan.Workload.GET), 0, 0, Map.of("UNAVAILABLE", 7L), 10, new Histogram(3),
-        new BenchReport.Preload(1000, 0, 1.5));
+    BenchReport r =
+        new BenchReport(
+            plan(BenchPlan.Workload.GET),
+            0,
+            0,
+            Map.of("UNAVAILABLE", 7L),
+            10,
+            new Histogram(3),
+            new BenchReport.Preload(1000, 0, 1.5));
     assertThat(r.percentileMs(50)).isZero();
     assertThat(r.maxMs()).isZero();
     assertThat(r.opsPerSecond()).isZero();

@@ -17,19 +17,20 @@ class BenchRunnerTest {
   private final FakeClock clock = new FakeClock();
   private final List<String> calls = new CopyOnWriteArrayList<>();
   private final AtomicInteger count = new AtomicInteger();
-  private int failEvery;  // 0: never
+  private int failEvery; // 0: never
 
-  private final KvOps ops = new KvOps() {
-    @Override
-    public CompletableFuture<?> put(int worker, byte[] key, byte[] value) {
-      return answer("put " + new String(key, StandardCharsets.UTF_8) + " " + value.length);
-    }
+  private final KvOps ops =
+      new KvOps() {
+        @Override
+        public CompletableFuture<?> put(int worker, byte[] key, byte[] value) {
+          return answer("put " + new String(key, StandardCharsets.UTF_8) + " " + value.length);
+        }
 
-    @Override
-    public CompletableFuture<?> get(int worker, byte[] key, Consistency consistency) {
-      return answer("get " + new String(key, StandardCharsets.UTF_8) + " " + consistency);
-    }
-  };
+        @Override
+        public CompletableFuture<?> get(int worker, byte[] key, Consistency consistency) {
+          return answer("get " + new String(key, StandardCharsets.UTF_8) + " " + consistency);
+        }
+      };
 
   private CompletableFuture<?> answer(String call) {
     calls.add(call);
@@ -40,8 +41,10 @@ class BenchRunnerTest {
     return CompletableFuture.completedFuture(null);
   }
 
-  private static BenchPlan plan(BenchPlan.Workload workload, double readRatio, boolean preload, int keys) {
-    return new BenchPlan(1, 0.1, 0.01, workload, readRatio, keys, 8, 16, ReadConsistency.EVENTUAL, preload, 7, 1);
+  private static BenchPlan plan(
+      BenchPlan.Workload workload, double readRatio, boolean preload, int keys) {
+    return new BenchPlan(
+        1, 0.1, 0.01, workload, readRatio, keys, 8, 16, ReadConsistency.EVENTUAL, preload, 7, 1);
   }
 
   @Test
@@ -69,12 +72,16 @@ class BenchRunnerTest {
 
   @Test
   void theMixFollowsTheReadRatio() throws Exception {
-    BenchPlan plan = new BenchPlan(2, 2, 0, BenchPlan.Workload.MIX, 0.3, 100, 8, 16, ReadConsistency.SESSION, false, 7, 1);
+    BenchPlan plan =
+        new BenchPlan(
+            2, 2, 0, BenchPlan.Workload.MIX, 0.3, 100, 8, 16, ReadConsistency.SESSION, false, 7, 1);
     BenchReport r = new BenchRunner(plan, ops, clock).run();
     long gets = calls.stream().filter(c -> c.startsWith("get")).count();
     assertThat(calls).hasSize(1000);
     assertThat(gets).isBetween(230L, 370L);
-    assertThat(calls).filteredOn(c -> c.startsWith("get")).allSatisfy(c -> assertThat(c).endsWith("SESSION"));
+    assertThat(calls)
+        .filteredOn(c -> c.startsWith("get"))
+        .allSatisfy(c -> assertThat(c).endsWith("SESSION"));
     assertThat(r.ops()).isEqualTo(1000);
   }
 
@@ -84,7 +91,8 @@ class BenchRunnerTest {
     List<String> preload = calls.subList(0, 20);
     assertThat(preload).allSatisfy(c -> assertThat(c).startsWith("put ")).doesNotHaveDuplicates();
     assertThat(preload).contains("put k0000000 16", "put k0000019 16");
-    assertThat(calls.subList(20, calls.size())).allSatisfy(c -> assertThat(c).startsWith("get ").endsWith("EVENTUAL"));
+    assertThat(calls.subList(20, calls.size()))
+        .allSatisfy(c -> assertThat(c).startsWith("get ").endsWith("EVENTUAL"));
     assertThat(r.render()).contains("preload     20 keys in 0.04 s, 0 errors");
   }
 
@@ -99,13 +107,42 @@ class BenchRunnerTest {
 
   @Test
   void keysArePaddedToTheirLength() {
-    BenchPlan plan = new BenchPlan(1, 1, 0, BenchPlan.Workload.PUT, 0, 100_000, 7, 0, ReadConsistency.LINEARIZABLE,
-        false, 1, 1);
+    BenchPlan plan =
+        new BenchPlan(
+            1,
+            1,
+            0,
+            BenchPlan.Workload.PUT,
+            0,
+            100_000,
+            7,
+            0,
+            ReadConsistency.LINEARIZABLE,
+            false,
+            1,
+            1);
     assertThat(new String(plan.key(7), StandardCharsets.UTF_8)).isEqualTo("k000007");
     assertThat(new String(plan.key(99_999), StandardCharsets.UTF_8)).isEqualTo("k099999");
-    assertThatThrownBy(() -> new BenchPlan(1, 0, -1, BenchPlan.Workload.PUT, 2, 0, 1, -1, ReadConsistency.LINEARIZABLE,
-        false, 1, 2)).hasMessageContaining("--duration-s is 0.0").hasMessageContaining("--warmup-s is -1.0")
-        .hasMessageContaining("--read-ratio is 2.0").hasMessageContaining("--keys is 0")
-        .hasMessageContaining("--value-bytes is -1").hasMessageContaining("--client-instances is 2");
+    assertThatThrownBy(
+            () ->
+                new BenchPlan(
+                    1,
+                    0,
+                    -1,
+                    BenchPlan.Workload.PUT,
+                    2,
+                    0,
+                    1,
+                    -1,
+                    ReadConsistency.LINEARIZABLE,
+                    false,
+                    1,
+                    2))
+        .hasMessageContaining("--duration-s is 0.0")
+        .hasMessageContaining("--warmup-s is -1.0")
+        .hasMessageContaining("--read-ratio is 2.0")
+        .hasMessageContaining("--keys is 0")
+        .hasMessageContaining("--value-bytes is -1")
+        .hasMessageContaining("--client-instances is 2");
   }
 }

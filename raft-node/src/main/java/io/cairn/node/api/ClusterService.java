@@ -1,10 +1,10 @@
 package io.cairn.node.api;
 
 import io.cairn.node.ops.NodeStatusReader;
-import io.cairn.node.routing.PeerChannels;
-import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.ShardDirectory;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.GetClusterStatusRequest;
@@ -31,8 +31,13 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final PeerChannels peers;
   private final long peerStatusTimeoutMs;
 
-  public ClusterService(ShardDirectory directory, String nodeId, LeaderHints leaders, NodeStatusReader statusReader,
-                        PeerChannels peers, long peerStatusTimeoutMs) {
+  public ClusterService(
+      ShardDirectory directory,
+      String nodeId,
+      LeaderHints leaders,
+      NodeStatusReader statusReader,
+      PeerChannels peers,
+      long peerStatusTimeoutMs) {
     this.peers = peers;
     this.directory = directory;
     this.nodeId = nodeId;
@@ -80,39 +85,43 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       CompletableFuture<Void> f = new CompletableFuture<>();
       all.add(f);
-      ClusterGrpc.newStub(peers.to(n)).withDeadlineAfter(peerStatusTimeoutMs, TimeUnit.MILLISECONDS)
-          .getNodeStatus(GetNodeStatusRequest.getDefaultInstance(), new StreamObserver<>() {
-            @Override
-            public void onNext(NodeStatus s) {
-              synchronized (lock) {
-                b.addNodes(s);
-              }
-            }
+      ClusterGrpc.newStub(peers.to(n))
+          .withDeadlineAfter(peerStatusTimeoutMs, TimeUnit.MILLISECONDS)
+          .getNodeStatus(
+              GetNodeStatusRequest.getDefaultInstance(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(NodeStatus s) {
+                  synchronized (lock) {
+                    b.addNodes(s);
+                  }
+                }
 
-            @Override
-            public void onError(Throwable t) {
-              synchronized (lock) {
-                b.putUnreachable(n.getId(), StatusMapping.oneLine(t));
-              }
-              f.complete(null);
-            }
+                @Override
+                public void onError(Throwable t) {
+                  synchronized (lock) {
+                    b.putUnreachable(n.getId(), StatusMapping.oneLine(t));
+                  }
+                  f.complete(null);
+                }
 
-            @Override
-            public void onCompleted() {
-              f.complete(null);
-            }
-          });
+                @Override
+                public void onCompleted() {
+                  f.complete(null);
+                }
+              });
     }
-    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
-      ClusterStatus status;
-      synchronized (lock) {
-        List<NodeStatus> sorted = new ArrayList<>(b.getNodesList());
-        sorted.sort(java.util.Comparator.comparing(NodeStatus::getNodeId));
-        status = b.clearNodes().addAllNodes(sorted).build();
-      }
-      out.onNext(status);
-      out.onCompleted();
-    });
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (v, e) -> {
+              ClusterStatus status;
+              synchronized (lock) {
+                List<NodeStatus> sorted = new ArrayList<>(b.getNodesList());
+                sorted.sort(java.util.Comparator.comparing(NodeStatus::getNodeId));
+                status = b.clearNodes().addAllNodes(sorted).build();
+              }
+              out.onNext(status);
+              out.onCompleted();
+            });
   }
-
 }

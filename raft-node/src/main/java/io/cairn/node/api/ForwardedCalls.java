@@ -10,8 +10,8 @@ import io.grpc.ServerInterceptor;
 
 /**
  * Marks calls that another node forwarded here ({@code cairn-forwarded} header), so this node
- * answers them itself or fails them, and never forwards them again: a request bounces at most
- * once even while nodes disagree about who leads.
+ * answers them itself or fails them, and never forwards them again: a request bounces at most once
+ * even while nodes disagree about who leads.
  */
 public final class ForwardedCalls implements ServerInterceptor {
   private static final Context.Key<Boolean> FORWARDED = Context.key("cairn-forwarded");
@@ -22,11 +22,12 @@ public final class ForwardedCalls implements ServerInterceptor {
   }
 
   @Override
-  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                      ServerCallHandler<Q, R> next) {
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
     if (!headers.containsKey(WireHeaders.FORWARDED)) {
       return next.startCall(call, headers);
     }
-    return Contexts.interceptCall(Context.current().withValue(FORWARDED, true), call, headers, next);
+    return Contexts.interceptCall(
+        Context.current().withValue(FORWARDED, true), call, headers, next);
   }
 }

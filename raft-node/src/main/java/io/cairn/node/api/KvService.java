@@ -1,10 +1,10 @@
 package io.cairn.node.api;
 
-import io.cairn.node.routing.ShardDirectory;
-import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.ops.NodeMetrics;
 import io.cairn.node.read.ShardReads;
 import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.node.write.ShardWrites.WriteOutcome;
@@ -25,12 +25,10 @@ import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.RequestLimits;
 import io.grpc.Context;
 import io.grpc.Deadline;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 
 /**
  * The public Kv service: validates each request before anything reaches a log, routes it to its
@@ -46,8 +44,15 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final NodeClock clock;
   private final long defaultTimeoutMs;
 
-  public KvService(ShardDirectory directory, ShardWrites writes, ShardReads reads, LeaderHints leaders,
-                   RequestLimits limits, NodeMetrics metrics, NodeClock clock, long defaultTimeoutMs) {
+  public KvService(
+      ShardDirectory directory,
+      ShardWrites writes,
+      ShardReads reads,
+      LeaderHints leaders,
+      RequestLimits limits,
+      NodeMetrics metrics,
+      NodeClock clock,
+      long defaultTimeoutMs) {
     this.directory = directory;
     this.writes = writes;
     this.reads = reads;
@@ -74,8 +79,16 @@ public final class KvService extends KvGrpc.KvImplBase {
       put.setExpectedVersion(req.getExpectedVersion());
     }
     Command cmd = Command.newBuilder().setPut(put).setWriteId(req.getWriteId()).build();
-    write(call, key, cmd, req.hasExpectedVersion() ? req.getExpectedVersion() : -1, (route, o) ->
-        PutResponse.newBuilder().setVersion(o.result().getPutVersion()).setToken(token(route, o.index())).build());
+    write(
+        call,
+        key,
+        cmd,
+        req.hasExpectedVersion() ? req.getExpectedVersion() : -1,
+        (route, o) ->
+            PutResponse.newBuilder()
+                .setVersion(o.result().getPutVersion())
+                .setToken(token(route, o.index()))
+                .build());
   }
 
   @Override
@@ -93,32 +106,54 @@ public final class KvService extends KvGrpc.KvImplBase {
       del.setExpectedVersion(req.getExpectedVersion());
     }
     Command cmd = Command.newBuilder().setDelete(del).setWriteId(req.getWriteId()).build();
-    write(call, key, cmd, req.hasExpectedVersion() ? req.getExpectedVersion() : -1, (route, o) ->
-        DeleteResponse.newBuilder().setExisted(o.result().getDeleted().getExisted())
-            .setIndex(deleteIndex(o)).setToken(token(route, o.index())).build());
+    write(
+        call,
+        key,
+        cmd,
+        req.hasExpectedVersion() ? req.getExpectedVersion() : -1,
+        (route, o) ->
+            DeleteResponse.newBuilder()
+                .setExisted(o.result().getDeleted().getExisted())
+                .setIndex(deleteIndex(o))
+                .setToken(token(route, o.index()))
+                .build());
   }
 
-  private <R> void write(Call<R> call, byte[] key, Command cmd, long expected,
-                         java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
+  private <R> void write(
+      Call<R> call,
+      byte[] key,
+      Command cmd,
+      long expected,
+      java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    writes.write(route, cmd, timeoutMs, ForwardedCalls.current()).whenComplete((outcome, error) -> {
-      String leader = leaders.leaderOf(route.groupId()).orElse(null);
-      call.leader.set(leader);
-      if (error != null) {
-        call.fail(StatusMapping.fromFailure(error, call.op, route.shardId(), leader,
-            timeoutMs, call.deadlinePassed()));
-        return;
-      }
-      CommandResult r = outcome.result();
-      switch (r.getOutcomeCase()) {
-        case MISMATCH -> call.fail(StatusMapping.versionMismatch(call.op, route.shardId(), expected,
-            r.getMismatch().getCurrentVersion(), r.getMismatch().getExists()));
-        case STALE_DUPLICATE -> call.fail(StatusMapping.staleDuplicate(call.op));
-        case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
-        default -> call.fail(StatusMapping.emptyResult(call.op, route.shardId()));
-      }
-    });
+    writes
+        .write(route, cmd, timeoutMs, ForwardedCalls.current())
+        .whenComplete(
+            (outcome, error) -> {
+              String leader = leaders.leaderOf(route.groupId()).orElse(null);
+              call.leader.set(leader);
+              if (error != null) {
+                call.fail(
+                    StatusMapping.fromFailure(
+                        error, call.op, route.shardId(), leader, timeoutMs, call.deadlinePassed()));
+                return;
+              }
+              CommandResult r = outcome.result();
+              switch (r.getOutcomeCase()) {
+                case MISMATCH ->
+                    call.fail(
+                        StatusMapping.versionMismatch(
+                            call.op,
+                            route.shardId(),
+                            expected,
+                            r.getMismatch().getCurrentVersion(),
+                            r.getMismatch().getExists()));
+                case STALE_DUPLICATE -> call.fail(StatusMapping.staleDuplicate(call.op));
+                case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
+                default -> call.fail(StatusMapping.emptyResult(call.op, route.shardId()));
+              }
+            });
   }
 
   @Override
@@ -137,29 +172,45 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    reads.read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, ForwardedCalls.current())
-        .whenComplete((r, error) -> {
-      if (error != null) {
-        call.fail(StatusMapping.fromFailure(error, "get", route.shardId(), leaders.leaderOf(route.groupId()).orElse(null),
-            timeoutMs, call.deadlinePassed()));
-        return;
-      }
-      if (req.getConsistency() == Consistency.LINEARIZABLE) {
-        call.leader.set(leaders.leaderOf(route.groupId()).orElse(null));
-      }
-      GetResponse.Builder b = GetResponse.newBuilder().setFound(r.getFound())
-          .setToken(token(route, r.getAppliedIndex()));
-      if (r.getFound()) {
-        b.setValue(r.getValue()).setVersion(r.getVersion());
-      }
-      call.succeed(b.build());
-    });
+    reads
+        .read(
+            route,
+            key,
+            req.getConsistency(),
+            req.getMinIndex(),
+            timeoutMs,
+            ForwardedCalls.current())
+        .whenComplete(
+            (r, error) -> {
+              if (error != null) {
+                call.fail(
+                    StatusMapping.fromFailure(
+                        error,
+                        "get",
+                        route.shardId(),
+                        leaders.leaderOf(route.groupId()).orElse(null),
+                        timeoutMs,
+                        call.deadlinePassed()));
+                return;
+              }
+              if (req.getConsistency() == Consistency.LINEARIZABLE) {
+                call.leader.set(leaders.leaderOf(route.groupId()).orElse(null));
+              }
+              GetResponse.Builder b =
+                  GetResponse.newBuilder()
+                      .setFound(r.getFound())
+                      .setToken(token(route, r.getAppliedIndex()));
+              if (r.getFound()) {
+                b.setValue(r.getValue()).setVersion(r.getVersion());
+              }
+              call.succeed(b.build());
+            });
   }
 
   /**
-   * Where the delete sits in its key's history: the index it was applied at, which differs from
-   * the entry's when this was a retry answered from the stored first result. Results stored by
-   * older nodes lack it; their entry index is the best there is.
+   * Where the delete sits in its key's history: the index it was applied at, which differs from the
+   * entry's when this was a retry answered from the stored first result. Results stored by older
+   * nodes lack it; their entry index is the best there is.
    */
   private static long deleteIndex(WriteOutcome o) {
     long applied = o.result().getDeleted().getIndex();
@@ -207,7 +258,8 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     void fail(StatusRuntimeException e) {
-      metrics.request(op, consistency, e.getStatus().getCode().name(), clock.nanoTime() - startNanos);
+      metrics.request(
+          op, consistency, e.getStatus().getCode().name(), clock.nanoTime() - startNanos);
       try {
         out.onError(e);
       } catch (IllegalStateException ignored) {

@@ -14,23 +14,27 @@ import java.io.InputStream;
 
 /**
  * Makes a request that does not parse fail with INVALID_ARGUMENT naming the method: a malformed
- * request is the caller's mistake, and grpc-java would otherwise answer UNKNOWN ("Application
- * error processing RPC") for any exception its request marshaller throws.
+ * request is the caller's mistake, and grpc-java would otherwise answer UNKNOWN ("Application error
+ * processing RPC") for any exception its request marshaller throws.
  *
- * <p>How: the request marshaller never throws; on a parse failure it returns the message's
- * default instance carrying a marker in an unknown field, and the call handler closes such a
- * call with INVALID_ARGUMENT before the service sees it.
+ * <p>How: the request marshaller never throws; on a parse failure it returns the message's default
+ * instance carrying a marker in an unknown field, and the call handler closes such a call with
+ * INVALID_ARGUMENT before the service sees it.
  */
 public final class MalformedRequests {
   /** Highest legal protobuf field number; no Cairn message uses it. */
   private static final int MARKER_FIELD = 536_870_911;
-  private static final UnknownFieldSet MARKER = UnknownFieldSet.newBuilder()
-      .addField(MARKER_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
+
+  private static final UnknownFieldSet MARKER =
+      UnknownFieldSet.newBuilder()
+          .addField(MARKER_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+          .build();
 
   private MalformedRequests() {}
 
   public static ServerServiceDefinition rejectAsInvalidArgument(ServerServiceDefinition service) {
-    ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
+    ServerServiceDefinition.Builder b =
+        ServerServiceDefinition.builder(service.getServiceDescriptor().getName());
     for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
       b.addMethod(wrap(m));
     }
@@ -46,25 +50,28 @@ public final class MalformedRequests {
       return m;
     }
     Q malformed = (Q) prototype.toBuilder().setUnknownFields(MARKER).build();
-    MethodDescriptor.Marshaller<Q> lenient = new MethodDescriptor.Marshaller<>() {
-      @Override
-      public InputStream stream(Q value) {
-        return original.stream(value);
-      }
+    MethodDescriptor.Marshaller<Q> lenient =
+        new MethodDescriptor.Marshaller<>() {
+          @Override
+          public InputStream stream(Q value) {
+            return original.stream(value);
+          }
 
-      @Override
-      public Q parse(InputStream stream) {
-        try {
-          return original.parse(stream);
-        } catch (RuntimeException e) {
-          return malformed;
-        }
-      }
-    };
+          @Override
+          public Q parse(InputStream stream) {
+            try {
+              return original.parse(stream);
+            } catch (RuntimeException e) {
+              return malformed;
+            }
+          }
+        };
     Status rejection = StatusMapping.malformedRequest(method.getFullMethodName());
-    ServerCallHandler<Q, R> handler = (call, headers) -> new Guard<>(m.getServerCallHandler().startCall(call, headers),
-        call, rejection);
-    return ServerMethodDefinition.create(method.toBuilder(lenient, method.getResponseMarshaller()).build(), handler);
+    ServerCallHandler<Q, R> handler =
+        (call, headers) ->
+            new Guard<>(m.getServerCallHandler().startCall(call, headers), call, rejection);
+    return ServerMethodDefinition.create(
+        method.toBuilder(lenient, method.getResponseMarshaller()).build(), handler);
   }
 
   private static boolean isMalformed(Object request) {
@@ -72,7 +79,8 @@ public final class MalformedRequests {
   }
 
   /** Closes the call on a malformed request and drops every later event of that call. */
-  private static final class Guard<Q, R> extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
+  private static final class Guard<Q, R>
+      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<Q> {
     private final ServerCall<Q, R> call;
     private final Status rejection;
     private boolean rejected;

@@ -12,9 +12,8 @@ import java.util.UUID;
 import org.apache.ratis.protocol.RaftGroupId;
 
 /**
- * The node-to-node service (peer.proto): decodes each call and hands it to the component that
- * owns the protocol — leadership confirmations to the read path, stalled-follower reports to
- * catch-up.
+ * The node-to-node service (peer.proto): decodes each call and hands it to the component that owns
+ * the protocol — leadership confirmations to the read path, stalled-follower reports to catch-up.
  */
 public final class PeerService extends PeerGrpc.PeerImplBase {
   private final LeadershipConfirmations confirmations;
@@ -26,7 +25,8 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   }
 
   @Override
-  public void reportStalledFollower(StalledFollowerReport req, StreamObserver<StalledFollowerAnswer> out) {
+  public void reportStalledFollower(
+      StalledFollowerReport req, StreamObserver<StalledFollowerAnswer> out) {
     RaftGroupId gid = groupId("report-stalled-follower", req.getGroupId(), out);
     if (gid != null) {
       out.onNext(nudger.onReport(gid, req));
@@ -35,7 +35,8 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
   }
 
   @Override
-  public void confirmLeadership(ConfirmLeadershipRequest req, StreamObserver<ConfirmLeadershipResponse> out) {
+  public void confirmLeadership(
+      ConfirmLeadershipRequest req, StreamObserver<ConfirmLeadershipResponse> out) {
     RaftGroupId gid = groupId("confirm-leadership", req.getGroupId(), out);
     if (gid != null) {
       out.onNext(confirmations.answer(gid, req));

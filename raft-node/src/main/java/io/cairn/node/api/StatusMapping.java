@@ -13,14 +13,14 @@ import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.NotLeaderException;
 import org.apache.ratis.protocol.exceptions.ResourceUnavailableException;
 import org.apache.ratis.protocol.exceptions.StateMachineException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place where failures become gRPC statuses (docs/api.md lists them). Messages name the
@@ -38,38 +38,58 @@ public final class StatusMapping {
     return status.asRuntimeException(trailers);
   }
 
-  public static StatusRuntimeException versionMismatch(String op, int shard, long expected, long current, boolean exists) {
+  public static StatusRuntimeException versionMismatch(
+      String op, int shard, long expected, long current, boolean exists) {
     String expectation = expected == 0 ? "the key to be absent" : "version " + expected;
     String actual = exists ? "its version is " + current : "it does not exist";
-    return status(Status.FAILED_PRECONDITION.withDescription(
-            op + ": expected " + expectation + " but " + actual + "; re-read the key and retry with its current version"),
-        ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
-            .setCurrentVersion(current).setExists(exists).setShardId(shard).build());
+    return status(
+        Status.FAILED_PRECONDITION.withDescription(
+            op
+                + ": expected "
+                + expectation
+                + " but "
+                + actual
+                + "; re-read the key and retry with its current version"),
+        ErrorDetail.newBuilder()
+            .setReason(ErrorDetail.Reason.VERSION_MISMATCH)
+            .setCurrentVersion(current)
+            .setExists(exists)
+            .setShardId(shard)
+            .build());
   }
 
   /** A write whose sequence is below its client's acked_below: a late duplicate, not applied. */
   public static StatusRuntimeException staleDuplicate(String op) {
-    return Status.ABORTED.withDescription(op
-        + ": this write id was already answered (sequence below acked_below); not applied again").asRuntimeException();
+    return Status.ABORTED
+        .withDescription(
+            op
+                + ": this write id was already answered (sequence below acked_below); not applied again")
+        .asRuntimeException();
   }
 
   /** A shard answered a write with no outcome: a bug. */
   public static StatusRuntimeException emptyResult(String op, int shard) {
     LOG.error("{}: shard {} answered a write with an empty result", op, shard);
-    return Status.INTERNAL.withDescription(op + ": empty result from shard " + shard + " (a bug; the node logged it)")
+    return Status.INTERNAL
+        .withDescription(op + ": empty result from shard " + shard + " (a bug; the node logged it)")
         .asRuntimeException();
   }
 
   public static StatusRuntimeException unknownConsistency(String op, int value) {
-    return Status.INVALID_ARGUMENT.withDescription(op + ": unknown consistency level " + value
-        + "; use LINEARIZABLE, SESSION or EVENTUAL").asRuntimeException();
+    return Status.INVALID_ARGUMENT
+        .withDescription(
+            op + ": unknown consistency level " + value + "; use LINEARIZABLE, SESSION or EVENTUAL")
+        .asRuntimeException();
   }
 
   /** A request that does not parse as the method's request message. */
   public static Status malformedRequest(String fullMethodName) {
-    return Status.INVALID_ARGUMENT.withDescription(fullMethodName + ": the request is not a valid "
-        + fullMethodName.replaceAll(".*/", "") + " request message; check that the client uses Cairn's "
-        + "kv.proto/cluster.proto");
+    return Status.INVALID_ARGUMENT.withDescription(
+        fullMethodName
+            + ": the request is not a valid "
+            + fullMethodName.replaceAll(".*/", "")
+            + " request message; check that the client uses Cairn's "
+            + "kv.proto/cluster.proto");
   }
 
   /**
@@ -90,7 +110,8 @@ public final class StatusMapping {
 
   /** A node-to-node call named a group id that is not a UUID. */
   public static StatusRuntimeException malformedGroupId(String op, String groupId) {
-    return Status.INVALID_ARGUMENT.withDescription(op + ": group id '" + groupId + "' is not a UUID")
+    return Status.INVALID_ARGUMENT
+        .withDescription(op + ": group id '" + groupId + "' is not a UUID")
         .asRuntimeException();
   }
 
@@ -99,8 +120,13 @@ public final class StatusMapping {
    *
    * @param gaveUpAfterMs set when our own timeout fired, so the message can say so
    */
-  public static StatusRuntimeException fromFailure(Throwable error, String op, int shard, String leaderHint,
-                                                   long timeoutMs, boolean callerDeadlinePassed) {
+  public static StatusRuntimeException fromFailure(
+      Throwable error,
+      String op,
+      int shard,
+      String leaderHint,
+      long timeoutMs,
+      boolean callerDeadlinePassed) {
     Throwable e = unwrap(error);
     ErrorDetail.Builder detail = ErrorDetail.newBuilder().setShardId(shard);
     if (leaderHint != null) {
@@ -110,71 +136,121 @@ public final class StatusMapping {
       return sre;
     }
     if (e instanceof InvalidRequestException ire) {
-      detail.setReason(ire.reason() == InvalidRequestException.Reason.VALUE_TOO_LARGE
-          ? ErrorDetail.Reason.VALUE_TOO_LARGE : ErrorDetail.Reason.KEY_INVALID);
+      detail.setReason(
+          ire.reason() == InvalidRequestException.Reason.VALUE_TOO_LARGE
+              ? ErrorDetail.Reason.VALUE_TOO_LARGE
+              : ErrorDetail.Reason.KEY_INVALID);
       return status(Status.INVALID_ARGUMENT.withDescription(ire.getMessage()), detail.build());
     }
-    if (e instanceof NotLeaderException || e instanceof LeaderNotReadyException
+    if (e instanceof NotLeaderException
+        || e instanceof LeaderNotReadyException
         || e instanceof LeaderSteppingDownException) {
-      return status(Status.UNAVAILABLE.withDescription(op + ": shard " + shard + " is changing leader"
-              + (leaderHint == null ? "" : " (last known leader " + leaderHint + ")") + "; retry"),
+      return status(
+          Status.UNAVAILABLE.withDescription(
+              op
+                  + ": shard "
+                  + shard
+                  + " is changing leader"
+                  + (leaderHint == null ? "" : " (last known leader " + leaderHint + ")")
+                  + "; retry"),
           detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());
     }
     if (e instanceof LeadershipNotConfirmedException || e instanceof NotLeaderHereException) {
-      return status(Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()
-              + (leaderHint == null ? "" : "; last known leader " + leaderHint) + "; retry"),
+      return status(
+          Status.UNAVAILABLE.withDescription(
+              op
+                  + ": "
+                  + e.getMessage()
+                  + (leaderHint == null ? "" : "; last known leader " + leaderHint)
+                  + "; retry"),
           detail.setReason(ErrorDetail.Reason.NOT_LEADER).build());
     }
     if (e instanceof AlreadyClosedException) {
-      return status(Status.UNAVAILABLE.withDescription(op + ": this node is shutting down; retry on another node"),
+      return status(
+          Status.UNAVAILABLE.withDescription(
+              op + ": this node is shutting down; retry on another node"),
           detail.setReason(ErrorDetail.Reason.SHUTTING_DOWN).build());
     }
-    if (e instanceof StateMachineException sme && unwrap(sme.getCause()) instanceof IllegalArgumentException iae) {
-      return status(Status.INVALID_ARGUMENT.withDescription(op + ": " + iae.getMessage()),
+    if (e instanceof StateMachineException sme
+        && unwrap(sme.getCause()) instanceof IllegalArgumentException iae) {
+      return status(
+          Status.INVALID_ARGUMENT.withDescription(op + ": " + iae.getMessage()),
           detail.setReason(ErrorDetail.Reason.UNSPECIFIED).build());
     }
     if (e instanceof TimeoutException) {
       if (callerDeadlinePassed) {
-        return status(Status.DEADLINE_EXCEEDED.withDescription(op + ": shard " + shard
-                + " did not answer before the call's deadline; a write may or may not have been applied"),
+        return status(
+            Status.DEADLINE_EXCEEDED.withDescription(
+                op
+                    + ": shard "
+                    + shard
+                    + " did not answer before the call's deadline; a write may or may not have been applied"),
             detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
       }
-      return status(Status.UNAVAILABLE.withDescription(op + ": shard " + shard + " did not answer within "
-              + timeoutMs + " ms (no quorum or a leader change); a write may or may not have been applied, "
-              + "and retrying it with the same write id is safe"),
+      return status(
+          Status.UNAVAILABLE.withDescription(
+              op
+                  + ": shard "
+                  + shard
+                  + " did not answer within "
+                  + timeoutMs
+                  + " ms (no quorum or a leader change); a write may or may not have been applied, "
+                  + "and retrying it with the same write id is safe"),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
     }
     if (e instanceof ReplicaNotReadyException) {
-      return status(Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()),
+      return status(
+          Status.UNAVAILABLE.withDescription(op + ": " + e.getMessage()),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
     }
     if (e instanceof WriteQueueFullException) {
-      return status(Status.RESOURCE_EXHAUSTED.withDescription(op + ": " + e.getMessage()
-              + "; back off and retry"),
+      return status(
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              op + ": " + e.getMessage() + "; back off and retry"),
           detail.setReason(ErrorDetail.Reason.OVERLOADED).build());
     }
     if (e instanceof ResourceUnavailableException) {
       // Ratis's own bound on requests pending in the leader (raft.server.write.element-limit).
-      return status(Status.RESOURCE_EXHAUSTED.withDescription(op + ": shard " + shard
-              + " has too many requests pending on its leader; back off and retry"),
+      return status(
+          Status.RESOURCE_EXHAUSTED.withDescription(
+              op
+                  + ": shard "
+                  + shard
+                  + " has too many requests pending on its leader; back off and retry"),
           detail.setReason(ErrorDetail.Reason.OVERLOADED).build());
     }
     if (e instanceof java.io.IOException) {
       // Ratis reports lost quorums, exhausted retries and closed connections as IOExceptions.
-      return status(Status.UNAVAILABLE.withDescription(op + ": shard " + shard + " is unavailable: "
-              + e.getClass().getSimpleName() + ": " + e.getMessage() + "; retry"),
+      return status(
+          Status.UNAVAILABLE.withDescription(
+              op
+                  + ": shard "
+                  + shard
+                  + " is unavailable: "
+                  + e.getClass().getSimpleName()
+                  + ": "
+                  + e.getMessage()
+                  + "; retry"),
           detail.setReason(ErrorDetail.Reason.NO_QUORUM).build());
     }
     // Anything else is a bug, not a state of the cluster: retrying will not help, so say INTERNAL
-    // (never UNAVAILABLE, which clients retry until their deadline) and log it once, with its stack.
+    // (never UNAVAILABLE, which clients retry until their deadline) and log it once, with its
+    // stack.
     LOG.error("{}: unexpected failure on shard {}", op, shard, e);
-    return status(Status.INTERNAL.withDescription(op + ": unexpected failure on shard " + shard + ": " + e
-            + " (a bug; the node logged it)"),
+    return status(
+        Status.INTERNAL.withDescription(
+            op
+                + ": unexpected failure on shard "
+                + shard
+                + ": "
+                + e
+                + " (a bug; the node logged it)"),
         detail.build());
   }
 
   static Throwable unwrap(Throwable e) {
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
       e = e.getCause();
     }
     return e;

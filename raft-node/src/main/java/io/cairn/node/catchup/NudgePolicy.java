@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * Leader side of stalled-replica recovery (peer.proto, ReportStalledFollower): whether a report
  * earns an empty entry. Only when the leader is ahead of the follower, and at most once per group
- * per {@code minIntervalMs}, so that many replicas reporting at once, or a follower that is slow
- * to install a large snapshot, cost one small entry per interval and no more.
+ * per {@code minIntervalMs}, so that many replicas reporting at once, or a follower that is slow to
+ * install a large snapshot, cost one small entry per interval and no more.
  */
 final class NudgePolicy<K> {
   private final long minIntervalMs;

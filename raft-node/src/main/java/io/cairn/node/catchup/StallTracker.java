@@ -5,9 +5,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Follower side of stalled-replica recovery (peer.proto, ReportStalledFollower): decides, from
- * one observation per replica per tick, when a follower should tell its leader that its applied
- * index is stuck. Pure and single-threaded: the caller owns the clock and the schedule.
+ * Follower side of stalled-replica recovery (peer.proto, ReportStalledFollower): decides, from one
+ * observation per replica per tick, when a follower should tell its leader that its applied index
+ * is stuck. Pure and single-threaded: the caller owns the clock and the schedule.
  *
  * <p>A replica is stalled when two consecutive ticks see the same leader and the same applied
  * index. An idle, caught-up follower looks stalled too, so after the leader answers "not behind"
@@ -44,7 +44,10 @@ final class StallTracker<K> {
     return unchanged && nowMs >= quietUntil;
   }
 
-  /** The leader's answer to a report: it nudged (or the report failed), or the replica is not behind. */
+  /**
+   * The leader's answer to a report: it nudged (or the report failed), or the replica is not
+   * behind.
+   */
   void answered(K replica, boolean nudgedOrFailed, long nowMs) {
     Seen s = seen.get(replica);
     if (s != null) {

@@ -19,10 +19,12 @@ public final class StalledFollowerNudger {
   private final RaftHost host;
   private final long timeoutMs;
   private final NodeClock clock;
+
   /** At most one empty entry per group per interval, however many reports arrive. */
   private final NudgePolicy<RaftGroupId> policy;
 
-  public StalledFollowerNudger(RaftHost host, long timeoutMs, long nudgeIntervalMs, NodeClock clock) {
+  public StalledFollowerNudger(
+      RaftHost host, long timeoutMs, long nudgeIntervalMs, NodeClock clock) {
     this.host = host;
     this.timeoutMs = timeoutMs;
     this.clock = clock;
@@ -38,14 +40,23 @@ public final class StalledFollowerNudger {
     long leaderApplied = host.division(gid).map(d -> d.getInfo().getLastAppliedIndex()).orElse(-1L);
     answer.setLeaderAppliedIndex(Math.max(0, leaderApplied));
     if (policy.shouldNudge(gid, leaderApplied, report.getAppliedIndex(), clock.wallMs())) {
-      LOG.info("{}: follower {} reports applied index {} not moving, leader is at {}: appending an empty entry",
-          describe(gid), report.getFollowerId(), report.getAppliedIndex(), leaderApplied);
-      host.submitWrite(gid, emptyEntry(gid), timeoutMs).whenComplete((reply, e) -> {
-        if (e != null || !reply.isSuccess()) {
-          LOG.warn("{}: empty entry for follower {} not committed: {}", describe(gid), report.getFollowerId(),
-              e != null ? e.toString() : reply.getException());
-        }
-      });
+      LOG.info(
+          "{}: follower {} reports applied index {} not moving, leader is at {}: appending an empty entry",
+          describe(gid),
+          report.getFollowerId(),
+          report.getAppliedIndex(),
+          leaderApplied);
+      host.submitWrite(gid, emptyEntry(gid), timeoutMs)
+          .whenComplete(
+              (reply, e) -> {
+                if (e != null || !reply.isSuccess()) {
+                  LOG.warn(
+                      "{}: empty entry for follower {} not committed: {}",
+                      describe(gid),
+                      report.getFollowerId(),
+                      e != null ? e.toString() : reply.getException());
+                }
+              });
       answer.setNudged(true);
     }
     return answer.build();

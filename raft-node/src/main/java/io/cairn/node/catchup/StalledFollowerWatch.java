@@ -36,18 +36,25 @@ public final class StalledFollowerWatch implements Closeable {
   private final StallTracker<RaftGroupId> tracker;
   private Scheduler.Cancellable ticks = () -> {};
 
-  public StalledFollowerWatch(RaftHost host, PeerChannels peers, NodeConfig.Catchup settings, NodeClock clock,
-                              Scheduler scheduler) {
+  public StalledFollowerWatch(
+      RaftHost host,
+      PeerChannels peers,
+      NodeConfig.Catchup settings,
+      NodeClock clock,
+      Scheduler scheduler) {
     this.host = host;
     this.peers = peers;
     this.settings = settings;
     this.clock = clock;
     this.scheduler = scheduler;
-    this.tracker = new StallTracker<>(settings.quietAfterCaughtUpMs(), settings.retryAfterNudgeMs());
+    this.tracker =
+        new StallTracker<>(settings.quietAfterCaughtUpMs(), settings.retryAfterNudgeMs());
   }
 
   public synchronized void start() {
-    ticks = scheduler.repeat("stalled-follower check", this::tick, settings.tickMs(), settings.tickMs());
+    ticks =
+        scheduler.repeat(
+            "stalled-follower check", this::tick, settings.tickMs(), settings.tickMs());
   }
 
   synchronized void tick() {
@@ -56,14 +63,16 @@ public final class StalledFollowerWatch implements Closeable {
     tracker.retain(local);
     long now = clock.wallMs();
     for (RaftGroupId gid : local) {
-      host.division(gid).ifPresent(d -> {
-        var info = d.getInfo();
-        RaftPeerId leader = info.isLeader() ? null : info.getLeaderId();
-        long applied = info.getLastAppliedIndex();
-        if (tracker.observe(gid, leader == null ? null : leader.toString(), applied, now)) {
-          report(gid, leader.toString(), applied);
-        }
-      });
+      host.division(gid)
+          .ifPresent(
+              d -> {
+                var info = d.getInfo();
+                RaftPeerId leader = info.isLeader() ? null : info.getLeaderId();
+                long applied = info.getLastAppliedIndex();
+                if (tracker.observe(gid, leader == null ? null : leader.toString(), applied, now)) {
+                  report(gid, leader.toString(), applied);
+                }
+              });
     }
   }
 
@@ -72,27 +81,41 @@ public final class StalledFollowerWatch implements Closeable {
     if (channel.isEmpty()) {
       return;
     }
-    StalledFollowerReport report = StalledFollowerReport.newBuilder().setGroupId(gid.getUuid().toString())
-        .setFollowerId(host.nodeId()).setLeaderId(leader).setAppliedIndex(applied).build();
-    Context.ROOT.run(() -> PeerGrpc.newStub(channel.get()).withDeadlineAfter(settings.reportTimeoutMs(), TimeUnit.MILLISECONDS)
-        .reportStalledFollower(report, new StreamObserver<>() {
-          @Override
-          public void onNext(StalledFollowerAnswer a) {
-            answered(gid, a.getNudged());
-            if (a.getNudged()) {
-              LOG.info("{}: applied index {} not moving; leader {} is at {} and appended an empty entry to catch up on",
-                  gid, applied, leader, a.getLeaderAppliedIndex());
-            }
-          }
+    StalledFollowerReport report =
+        StalledFollowerReport.newBuilder()
+            .setGroupId(gid.getUuid().toString())
+            .setFollowerId(host.nodeId())
+            .setLeaderId(leader)
+            .setAppliedIndex(applied)
+            .build();
+    Context.ROOT.run(
+        () ->
+            PeerGrpc.newStub(channel.get())
+                .withDeadlineAfter(settings.reportTimeoutMs(), TimeUnit.MILLISECONDS)
+                .reportStalledFollower(
+                    report,
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(StalledFollowerAnswer a) {
+                        answered(gid, a.getNudged());
+                        if (a.getNudged()) {
+                          LOG.info(
+                              "{}: applied index {} not moving; leader {} is at {} and appended an empty entry to catch up on",
+                              gid,
+                              applied,
+                              leader,
+                              a.getLeaderAppliedIndex());
+                        }
+                      }
 
-          @Override
-          public void onError(Throwable t) {
-            answered(gid, true);
-          }
+                      @Override
+                      public void onError(Throwable t) {
+                        answered(gid, true);
+                      }
 
-          @Override
-          public void onCompleted() {}
-        }));
+                      @Override
+                      public void onCompleted() {}
+                    }));
   }
 
   private synchronized void answered(RaftGroupId gid, boolean nudgedOrFailed) {

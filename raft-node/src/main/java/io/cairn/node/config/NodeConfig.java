@@ -7,12 +7,12 @@ import java.util.List;
 /**
  * The whole configuration of one node, validated: a small tree of typed records, one per concern.
  * Built by {@link NodeConfigLoader} from a properties file, {@code CAIRN_*} environment variables
- * and command-line overrides; every key, its default and its unit are documented once, in
- * {@code config/node.properties.sample} (a test keeps the two in step).
+ * and command-line overrides; every key, its default and its unit are documented once, in {@code
+ * config/node.properties.sample} (a test keeps the two in step).
  *
- * <p>What is not here on purpose: the rules of the replicated state (session expiry, session
- * caps in {@code ClientSessions}). They must be identical on every replica, so a per-node setting
- * could make replicas diverge.
+ * <p>What is not here on purpose: the rules of the replicated state (session expiry, session caps
+ * in {@code ClientSessions}). They must be identical on every replica, so a per-node setting could
+ * make replicas diverge.
  */
 public record NodeConfig(
     Node node,
@@ -33,11 +33,15 @@ public record NodeConfig(
    *
    * @param shutdownGraceMs how long the gRPC server lets calls in flight finish on shutdown
    */
-  public record Node(String id, String host, int raftPort, int clientPort, int httpPort, int shutdownGraceMs) {
+  public record Node(
+      String id, String host, int raftPort, int clientPort, int httpPort, int shutdownGraceMs) {
     public NodeInfo info() {
       return NodeInfo.newBuilder()
-          .setId(id).setHost(host)
-          .setRaftPort(raftPort).setClientPort(clientPort).setHttpPort(httpPort)
+          .setId(id)
+          .setHost(host)
+          .setRaftPort(raftPort)
+          .setClientPort(clientPort)
+          .setHttpPort(httpPort)
           .build();
     }
   }
@@ -45,25 +49,34 @@ public record NodeConfig(
   /**
    * The cluster's shape at creation, identical on every node.
    *
-   * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings
-   *     they determine the initial shard map, which every node computes identically
+   * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings they
+   *     determine the initial shard map, which every node computes identically
    */
-  public record Cluster(String id, List<NodeInfo> seedNodes, int shards, int replicationFactor,
-                        int virtualNodesPerShard) {}
+  public record Cluster(
+      String id,
+      List<NodeInfo> seedNodes,
+      int shards,
+      int replicationFactor,
+      int virtualNodesPerShard) {}
 
   /** What a request may carry. */
   public record Limits(int keyBytesMax, int valueBytesMax) {}
 
   /** Ratis settings Cairn chooses; derived into Ratis properties in one place (RaftSettings). */
-  public record Raft(int electionTimeoutMsMin, int electionTimeoutMsMax, int requestTimeoutMs,
-                     int snapshotEveryEntries, int snapshotsRetained, int logSegmentBytesMax,
-                     boolean logMetadataEnabled) {}
+  public record Raft(
+      int electionTimeoutMsMin,
+      int electionTimeoutMsMax,
+      int requestTimeoutMs,
+      int snapshotEveryEntries,
+      int snapshotsRetained,
+      int logSegmentBytesMax,
+      boolean logMetadataEnabled) {}
 
   /**
    * @param timeoutMsDefault how long a request without a client deadline may take
-   * @param forwardTimeoutMsMax the longest one request forwarded to another node may take: a
-   *     leader behind a partition that drops packets must not hold it for the client's whole
-   *     deadline, when the client could retry elsewhere
+   * @param forwardTimeoutMsMax the longest one request forwarded to another node may take: a leader
+   *     behind a partition that drops packets must not hold it for the client's whole deadline,
+   *     when the client could retry elsewhere
    */
   public record Request(int timeoutMsDefault, int forwardTimeoutMsMax) {}
 
@@ -73,15 +86,16 @@ public record NodeConfig(
    * @param commandsMax most commands in one log entry
    * @param bytesMax an entry stops growing once its commands reach this many bytes
    * @param inFlightMax entries per shard in flight before commands queue for the next one
-   * @param queueCommandsMax commands per shard that may wait for an entry; more are refused at
-   *     once with RESOURCE_EXHAUSTED
+   * @param queueCommandsMax commands per shard that may wait for an entry; more are refused at once
+   *     with RESOURCE_EXHAUSTED
    * @param queueBytesMax bytes of commands per shard that may wait; more are refused likewise
    */
-  public record Batch(int commandsMax, int bytesMax, int inFlightMax, int queueCommandsMax, long queueBytesMax) {}
+  public record Batch(
+      int commandsMax, int bytesMax, int inFlightMax, int queueCommandsMax, long queueBytesMax) {}
 
   /**
-   * @param sessionWaitMsMax how long a SESSION read waits for the local replica to catch up
-   *     before it goes to the leader
+   * @param sessionWaitMsMax how long a SESSION read waits for the local replica to catch up before
+   *     it goes to the leader
    * @param confirmTimeoutMs how long a leadership confirmation waits for a replica's answer
    */
   public record Read(int sessionWaitMsMax, int confirmTimeoutMs) {}
@@ -95,7 +109,8 @@ public record NodeConfig(
    * @param compactFileOverSnapshotRatio compact after a snapshot when the store file is this many
    *     times larger than the snapshot
    */
-  public record Store(long cacheShardBytesMax, long compactFileBytesMin, int compactFileOverSnapshotRatio) {}
+  public record Store(
+      long cacheShardBytesMax, long compactFileBytesMin, int compactFileOverSnapshotRatio) {}
 
   /**
    * Stalled-follower recovery (peer.proto, ReportStalledFollower).
@@ -106,8 +121,12 @@ public record NodeConfig(
    * @param reportTimeoutMs how long a report waits for the leader's answer
    * @param nudgeIntervalMs a leader appends at most one empty entry per group per interval
    */
-  public record Catchup(int tickMs, int quietAfterCaughtUpMs, int retryAfterNudgeMs, int reportTimeoutMs,
-                        int nudgeIntervalMs) {}
+  public record Catchup(
+      int tickMs,
+      int quietAfterCaughtUpMs,
+      int retryAfterNudgeMs,
+      int reportTimeoutMs,
+      int nudgeIntervalMs) {}
 
   /**
    * Talking to the meta group, and to other nodes about the cluster.
@@ -118,11 +137,16 @@ public record NodeConfig(
    * @param clientRetrySleepMs pause between those attempts
    * @param statusPeerTimeoutMs how long a cluster-status call waits for each other node
    */
-  public record Meta(int retryMs, int pollMs, int clientRetries, int clientRetrySleepMs, int statusPeerTimeoutMs) {}
+  public record Meta(
+      int retryMs,
+      int pollMs,
+      int clientRetries,
+      int clientRetrySleepMs,
+      int statusPeerTimeoutMs) {}
 
   /**
-   * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes
-   *     it leads, without confirming leadership. Exists so the fault-injection suite can prove its
+   * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it
+   *     leads, without confirming leadership. Exists so the fault-injection suite can prove its
    *     checker catches stale reads; never enable it in production
    */
   public record Debug(boolean unsafeLocalReads) {}

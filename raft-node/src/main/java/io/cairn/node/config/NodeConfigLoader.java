@@ -20,11 +20,11 @@ import java.util.TreeMap;
  * Reads a {@link NodeConfig} from, in rising precedence: a properties file, {@code CAIRN_*}
  * environment variables (for containers), and {@code key=value} overrides from the command line.
  *
- * <p>Unknown keys are an error (a typo must not silently fall back to a default). Defaults live
- * in {@link #DEFAULTS} and nowhere else; {@code config/node.properties.sample} documents them.
- * An environment variable names a key in upper case with {@code .} and {@code -} as {@code _}:
- * {@code CAIRN_NODE_ID} sets {@code node.id}, {@code CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN} sets
- * {@code raft.election-timeout-ms-min}.
+ * <p>Unknown keys are an error (a typo must not silently fall back to a default). Defaults live in
+ * {@link #DEFAULTS} and nowhere else; {@code config/node.properties.sample} documents them. An
+ * environment variable names a key in upper case with {@code .} and {@code -} as {@code _}: {@code
+ * CAIRN_NODE_ID} sets {@code node.id}, {@code CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN} sets {@code
+ * raft.election-timeout-ms-min}.
  */
 public final class NodeConfigLoader {
   static final String ENV_PREFIX = "CAIRN_";
@@ -87,11 +87,12 @@ public final class NodeConfigLoader {
    * Loads the configuration.
    *
    * @param file a properties file, or null
-   * @param environment the process environment; only {@code CAIRN_*} variables that name a key
-   *     are used
+   * @param environment the process environment; only {@code CAIRN_*} variables that name a key are
+   *     used
    * @param overrides command-line {@code key=value} pairs, which win over everything else
    */
-  public static NodeConfig load(Path file, Map<String, String> environment, Map<String, String> overrides) {
+  public static NodeConfig load(
+      Path file, Map<String, String> environment, Map<String, String> overrides) {
     Map<String, String> values = new TreeMap<>();
     if (file != null) {
       Properties p = new Properties();
@@ -114,12 +115,13 @@ public final class NodeConfigLoader {
       byVariable.put(environmentVariable(key), key);
     }
     Map<String, String> out = new TreeMap<>();
-    environment.forEach((variable, value) -> {
-      String key = byVariable.get(variable);
-      if (key != null) {
-        out.put(key, value.trim());
-      }
-    });
+    environment.forEach(
+        (variable, value) -> {
+          String key = byVariable.get(variable);
+          if (key != null) {
+            out.put(key, value.trim());
+          }
+        });
     return out;
   }
 
@@ -131,52 +133,89 @@ public final class NodeConfigLoader {
   public static NodeConfig fromMap(Map<String, String> given) {
     for (String key : given.keySet()) {
       if (!DEFAULTS.containsKey(key)) {
-        throw new ConfigException("unknown config key '" + key + "'; known keys: " + DEFAULTS.keySet());
+        throw new ConfigException(
+            "unknown config key '" + key + "'; known keys: " + DEFAULTS.keySet());
       }
     }
     Values v = new Values(given);
     List<NodeInfo> nodes = parseNodes(v.text("cluster.nodes"));
     String nodeId = v.text("node.id");
     if (nodes.stream().noneMatch(n -> n.getId().equals(nodeId))) {
-      throw new ConfigException("node.id '" + nodeId + "' is not in cluster.nodes " + v.text("cluster.nodes"));
+      throw new ConfigException(
+          "node.id '" + nodeId + "' is not in cluster.nodes " + v.text("cluster.nodes"));
     }
     int rf = v.intIn("cluster.replication-factor", 1, 7);
     if (rf > nodes.size()) {
-      throw new ConfigException("cluster.replication-factor is " + rf + " but cluster.nodes lists only "
-          + nodes.size() + " nodes; lower the factor or add nodes");
+      throw new ConfigException(
+          "cluster.replication-factor is "
+              + rf
+              + " but cluster.nodes lists only "
+              + nodes.size()
+              + " nodes; lower the factor or add nodes");
     }
     int electionMin = v.intIn("raft.election-timeout-ms-min", 50, 60_000);
     int electionMax = v.intIn("raft.election-timeout-ms-max", 50, 60_000);
     if (electionMax <= electionMin) {
-      throw new ConfigException("raft.election-timeout-ms-max (" + electionMax
-          + ") must be greater than raft.election-timeout-ms-min (" + electionMin + ")");
+      throw new ConfigException(
+          "raft.election-timeout-ms-max ("
+              + electionMax
+              + ") must be greater than raft.election-timeout-ms-min ("
+              + electionMin
+              + ")");
     }
     return new NodeConfig(
-        new NodeConfig.Node(nodeId, v.text("node.host"), v.intIn("node.raft-port", 1, 65535),
-            v.intIn("node.client-port", 1, 65535), v.intIn("node.http-port", 1, 65535),
+        new NodeConfig.Node(
+            nodeId,
+            v.text("node.host"),
+            v.intIn("node.raft-port", 1, 65535),
+            v.intIn("node.client-port", 1, 65535),
+            v.intIn("node.http-port", 1, 65535),
             v.intIn("node.shutdown-grace-ms", 0, 600_000)),
         Path.of(v.text("data.dir")),
-        new NodeConfig.Cluster(v.text("cluster.id"), nodes, v.intIn("cluster.shards", 1, 1024), rf,
+        new NodeConfig.Cluster(
+            v.text("cluster.id"),
+            nodes,
+            v.intIn("cluster.shards", 1, 1024),
+            rf,
             v.intIn("cluster.virtual-nodes-per-shard", 1, 4096)),
-        new NodeConfig.Limits(v.intIn("limits.key-bytes-max", 1, 65536), v.intIn("limits.value-bytes-max", 1, 16 << 20)),
-        new NodeConfig.Raft(electionMin, electionMax, v.intIn("raft.request-timeout-ms", 100, 600_000),
-            v.intIn("raft.snapshot-every-entries", 16, Integer.MAX_VALUE), v.intIn("raft.snapshots-retained", 1, 100),
-            v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30), v.bool("raft.log-metadata-enabled")),
-        new NodeConfig.Request(v.intIn("request.timeout-ms-default", 1, 600_000),
+        new NodeConfig.Limits(
+            v.intIn("limits.key-bytes-max", 1, 65536),
+            v.intIn("limits.value-bytes-max", 1, 16 << 20)),
+        new NodeConfig.Raft(
+            electionMin,
+            electionMax,
+            v.intIn("raft.request-timeout-ms", 100, 600_000),
+            v.intIn("raft.snapshot-every-entries", 16, Integer.MAX_VALUE),
+            v.intIn("raft.snapshots-retained", 1, 100),
+            v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30),
+            v.bool("raft.log-metadata-enabled")),
+        new NodeConfig.Request(
+            v.intIn("request.timeout-ms-default", 1, 600_000),
             v.intIn("request.forward-timeout-ms-max", 1, 600_000)),
-        new NodeConfig.Batch(v.intIn("batch.commands-max", 1, 65536), v.intIn("batch.bytes-max", 1 << 10, 1 << 30),
-            v.intIn("batch.in-flight-max", 1, 64), v.intIn("batch.queue-commands-max", 1, 1 << 24),
+        new NodeConfig.Batch(
+            v.intIn("batch.commands-max", 1, 65536),
+            v.intIn("batch.bytes-max", 1 << 10, 1 << 30),
+            v.intIn("batch.in-flight-max", 1, 64),
+            v.intIn("batch.queue-commands-max", 1, 1 << 24),
             v.longIn("batch.queue-bytes-max", 1 << 10, 1L << 40)),
-        new NodeConfig.Read(v.intIn("read.session-wait-ms-max", 0, 60_000), v.intIn("read.confirm-timeout-ms", 1, 600_000)),
-        new NodeConfig.Store(v.longIn("cache.shard-bytes-max", 0, Integer.MAX_VALUE),
+        new NodeConfig.Read(
+            v.intIn("read.session-wait-ms-max", 0, 60_000),
+            v.intIn("read.confirm-timeout-ms", 1, 600_000)),
+        new NodeConfig.Store(
+            v.longIn("cache.shard-bytes-max", 0, Integer.MAX_VALUE),
             v.longIn("store.compact-file-bytes-min", 0, Long.MAX_VALUE),
             v.intIn("store.compact-file-over-snapshot-ratio", 1, 1000)),
-        new NodeConfig.Catchup(v.intIn("catchup.tick-ms", 10, 600_000),
+        new NodeConfig.Catchup(
+            v.intIn("catchup.tick-ms", 10, 600_000),
             v.intIn("catchup.quiet-after-caught-up-ms", 0, 3_600_000),
-            v.intIn("catchup.retry-after-nudge-ms", 0, 3_600_000), v.intIn("catchup.report-timeout-ms", 1, 600_000),
+            v.intIn("catchup.retry-after-nudge-ms", 0, 3_600_000),
+            v.intIn("catchup.report-timeout-ms", 1, 600_000),
             v.intIn("catchup.nudge-interval-ms", 0, 3_600_000)),
-        new NodeConfig.Meta(v.intIn("meta.retry-ms", 10, 600_000), v.intIn("meta.poll-ms", 10, 600_000),
-            v.intIn("meta.client-retries", 1, 1000), v.intIn("meta.client-retry-ms", 1, 60_000),
+        new NodeConfig.Meta(
+            v.intIn("meta.retry-ms", 10, 600_000),
+            v.intIn("meta.poll-ms", 10, 600_000),
+            v.intIn("meta.client-retries", 1, 1000),
+            v.intIn("meta.client-retry-ms", 1, 60_000),
             v.intIn("meta.status-peer-timeout-ms", 1, 600_000)),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
@@ -190,19 +229,27 @@ public final class NodeConfigLoader {
       int at = s.indexOf('@');
       String[] parts = at < 0 ? new String[0] : s.substring(at + 1).split(":");
       if (at <= 0 || parts.length != 4) {
-        throw new ConfigException("cluster.nodes entry '" + s
-            + "' is malformed; expected id@host:raftPort:clientPort:httpPort");
+        throw new ConfigException(
+            "cluster.nodes entry '"
+                + s
+                + "' is malformed; expected id@host:raftPort:clientPort:httpPort");
       }
       String id = s.substring(0, at);
       if (!ids.add(id)) {
         throw new ConfigException("cluster.nodes lists node id '" + id + "' twice");
       }
       try {
-        nodes.add(NodeInfo.newBuilder().setId(id).setHost(parts[0])
-            .setRaftPort(Integer.parseInt(parts[1])).setClientPort(Integer.parseInt(parts[2]))
-            .setHttpPort(Integer.parseInt(parts[3])).build());
+        nodes.add(
+            NodeInfo.newBuilder()
+                .setId(id)
+                .setHost(parts[0])
+                .setRaftPort(Integer.parseInt(parts[1]))
+                .setClientPort(Integer.parseInt(parts[2]))
+                .setHttpPort(Integer.parseInt(parts[3]))
+                .build());
       } catch (NumberFormatException e) {
-        throw new ConfigException("cluster.nodes entry '" + s + "' has a port that is not a number");
+        throw new ConfigException(
+            "cluster.nodes entry '" + s + "' has a port that is not a number");
       }
     }
     return List.copyOf(nodes);
@@ -219,7 +266,8 @@ public final class NodeConfigLoader {
     String text(String key) {
       String value = given.getOrDefault(key, DEFAULTS.get(key));
       if (value == null || value.isBlank()) {
-        throw new ConfigException("config key '" + key + "' is required (or set " + environmentVariable(key) + ")");
+        throw new ConfigException(
+            "config key '" + key + "' is required (or set " + environmentVariable(key) + ")");
       }
       return value;
     }

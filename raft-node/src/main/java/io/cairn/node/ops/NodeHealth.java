@@ -4,23 +4,30 @@ import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
 
 /**
- * The verdict of {@code /health}: healthy when the node hosts replicas, every one of them knows
- * its leader, and none has FAILED; the JSON body lists each replica either way, with the reason
- * of a failed one.
+ * The verdict of {@code /health}: healthy when the node hosts replicas, every one of them knows its
+ * leader, and none has FAILED; the JSON body lists each replica either way, with the reason of a
+ * failed one.
  */
 public final class NodeHealth {
   private NodeHealth() {}
 
   public static HttpEndpoint.Health of(NodeStatus status) {
     boolean healthy = !status.getReplicasList().isEmpty();
-    StringBuilder json = new StringBuilder("{\"node\":").append(quote(status.getNodeId())).append(",\"replicas\":[");
+    StringBuilder json =
+        new StringBuilder("{\"node\":").append(quote(status.getNodeId())).append(",\"replicas\":[");
     for (int i = 0; i < status.getReplicasCount(); i++) {
       ReplicaStatus r = status.getReplicas(i);
       boolean failed = r.getRole().equals("FAILED");
       healthy &= !r.getLeaderId().isEmpty() && !failed;
-      json.append(i == 0 ? "" : ",").append("{\"shard\":").append(quote(r.getIsMeta() ? "meta" : "" + r.getShardId()))
-          .append(",\"role\":").append(quote(r.getRole())).append(",\"leader\":").append(quote(r.getLeaderId()))
-          .append(",\"applied\":").append(r.getAppliedIndex());
+      json.append(i == 0 ? "" : ",")
+          .append("{\"shard\":")
+          .append(quote(r.getIsMeta() ? "meta" : "" + r.getShardId()))
+          .append(",\"role\":")
+          .append(quote(r.getRole()))
+          .append(",\"leader\":")
+          .append(quote(r.getLeaderId()))
+          .append(",\"applied\":")
+          .append(r.getAppliedIndex());
       if (failed) {
         json.append(",\"failure\":").append(quote(r.getFailure()));
       }

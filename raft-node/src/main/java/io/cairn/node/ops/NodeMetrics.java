@@ -13,8 +13,8 @@ import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Cairn's own meters: request counts and latencies per operation, batch sizes, and per-replica
- * Raft gauges. The registry is passed in (no global registry), so two nodes in one JVM never mix.
+ * Cairn's own meters: request counts and latencies per operation, batch sizes, and per-replica Raft
+ * gauges. The registry is passed in (no global registry), so two nodes in one JVM never mix.
  */
 public final class NodeMetrics implements RequestPathObserver {
   private final MeterRegistry registry;
@@ -25,20 +25,23 @@ public final class NodeMetrics implements RequestPathObserver {
 
   public NodeMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.batchSize = DistributionSummary.builder("cairn.batch.commands")
-        .description("Commands per Raft log entry proposed by this node")
-        .publishPercentiles(0.5, 0.99)
-        .register(registry);
-    this.entryLatency = Timer.builder("cairn.raft.entry")
-        .description("Leader-side time from proposing an entry to its applied result")
-        .publishPercentiles(0.5, 0.99)
-        .distributionStatisticExpiry(Duration.ofMinutes(1))
-        .register(registry);
-    this.readsPerRound = DistributionSummary.builder("cairn.read.confirmation.reads")
-        .description("LINEARIZABLE reads that waited for one leadership confirmation round")
-        .publishPercentiles(0.5, 0.99)
-        .distributionStatisticExpiry(Duration.ofMinutes(1))
-        .register(registry);
+    this.batchSize =
+        DistributionSummary.builder("cairn.batch.commands")
+            .description("Commands per Raft log entry proposed by this node")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
+    this.entryLatency =
+        Timer.builder("cairn.raft.entry")
+            .description("Leader-side time from proposing an entry to its applied result")
+            .publishPercentiles(0.5, 0.99)
+            .distributionStatisticExpiry(Duration.ofMinutes(1))
+            .register(registry);
+    this.readsPerRound =
+        DistributionSummary.builder("cairn.read.confirmation.reads")
+            .description("LINEARIZABLE reads that waited for one leadership confirmation round")
+            .publishPercentiles(0.5, 0.99)
+            .distributionStatisticExpiry(Duration.ofMinutes(1))
+            .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -69,7 +72,8 @@ public final class NodeMetrics implements RequestPathObserver {
   @Override
   public void confirmationRound(long nanos, int reads, boolean confirmed) {
     Timer.builder("cairn.read.confirmation")
-        .description("Leadership confirmation rounds run before LINEARIZABLE reads (one per batch of reads)")
+        .description(
+            "Leadership confirmation rounds run before LINEARIZABLE reads (one per batch of reads)")
         .tags("outcome", confirmed ? "confirmed" : "failed")
         .publishPercentiles(0.5, 0.99)
         .distributionStatisticExpiry(Duration.ofMinutes(1))
@@ -96,19 +100,31 @@ public final class NodeMetrics implements RequestPathObserver {
   }
 
   private <T> void gauge(String name, Tags tags, Supplier<T> source, ToDoubleFunction<T> f) {
-    Gauge.builder(name, source, s -> {
-      try {
-        T t = s.get();
-        return t == null ? Double.NaN : f.applyAsDouble(t);
-      } catch (RuntimeException e) {
-        return Double.NaN;
-      }
-    }).tags(tags).strongReference(true).register(registry);
+    Gauge.builder(
+            name,
+            source,
+            s -> {
+              try {
+                T t = s.get();
+                return t == null ? Double.NaN : f.applyAsDouble(t);
+              } catch (RuntimeException e) {
+                return Double.NaN;
+              }
+            })
+        .tags(tags)
+        .strongReference(true)
+        .register(registry);
   }
 
   /** How to read each per-replica figure from a status snapshot of type T. */
-  public record ReplicaGauges<T>(ToDoubleFunction<T> isLeader, ToDoubleFunction<T> isFailed, ToDoubleFunction<T> term,
-                                 ToDoubleFunction<T> commitIndex, ToDoubleFunction<T> appliedIndex,
-                                 ToDoubleFunction<T> snapshotIndex, ToDoubleFunction<T> logBytes,
-                                 ToDoubleFunction<T> storeBytes, ToDoubleFunction<T> keys) {}
+  public record ReplicaGauges<T>(
+      ToDoubleFunction<T> isLeader,
+      ToDoubleFunction<T> isFailed,
+      ToDoubleFunction<T> term,
+      ToDoubleFunction<T> commitIndex,
+      ToDoubleFunction<T> appliedIndex,
+      ToDoubleFunction<T> snapshotIndex,
+      ToDoubleFunction<T> logBytes,
+      ToDoubleFunction<T> storeBytes,
+      ToDoubleFunction<T> keys) {}
 }

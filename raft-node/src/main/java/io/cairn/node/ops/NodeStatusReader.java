@@ -1,13 +1,13 @@
 package io.cairn.node.ops;
 
 import io.cairn.node.replica.MetaStateMachine;
-import io.cairn.node.routing.ShardDirectory;
-import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.ReplicaFailures;
 import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.replica.SnapshotIndex;
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.runtime.NodeClock;
 import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
 import java.util.ArrayList;
@@ -25,7 +25,8 @@ public final class NodeStatusReader {
   private final NodeClock clock;
   private final long startedAtNanos;
 
-  public NodeStatusReader(RaftHost host, ShardDirectory directory, ReplicaFailures failures, NodeClock clock) {
+  public NodeStatusReader(
+      RaftHost host, ShardDirectory directory, ReplicaFailures failures, NodeClock clock) {
     this.host = host;
     this.directory = directory;
     this.failures = failures;
@@ -38,8 +39,10 @@ public final class NodeStatusReader {
     for (RaftGroupId gid : host.server().getGroupIds()) {
       replica(gid).ifPresent(replicas::add);
     }
-    replicas.sort(Comparator.comparing(ReplicaStatus::getIsMeta).reversed()
-        .thenComparing(ReplicaStatus::getShardId));
+    replicas.sort(
+        Comparator.comparing(ReplicaStatus::getIsMeta)
+            .reversed()
+            .thenComparing(ReplicaStatus::getShardId));
     return NodeStatus.newBuilder()
         .setNodeId(host.nodeId())
         .setMapEpoch(directory.map().getEpoch())
@@ -50,21 +53,27 @@ public final class NodeStatusReader {
 
   /** The status of this node's replica of {@code gid}; FAILED with the reason if it stopped. */
   public Optional<ReplicaStatus> replica(RaftGroupId gid) {
-    return host.division(gid).map(d -> {
-      ReplicaStatus s = status(d);
-      return failures.of(gid).map(f -> s.toBuilder().setRole("FAILED").setFailure(f.reason()).build()).orElse(s);
-    });
+    return host.division(gid)
+        .map(
+            d -> {
+              ReplicaStatus s = status(d);
+              return failures
+                  .of(gid)
+                  .map(f -> s.toBuilder().setRole("FAILED").setFailure(f.reason()).build())
+                  .orElse(s);
+            });
   }
 
   private static ReplicaStatus status(RaftServer.Division d) {
     var info = d.getInfo();
-    ReplicaStatus.Builder b = ReplicaStatus.newBuilder()
-        .setRole(info.getCurrentRole().name())
-        .setTerm(info.getCurrentTerm())
-        .setCommitIndex(Math.max(0, d.getRaftLog().getLastCommittedIndex()))
-        .setLogStartIndex(Math.max(0, d.getRaftLog().getStartIndex()))
-        .setAppliedIndex(Math.max(0, info.getLastAppliedIndex()))
-        .setSnapshotIndex(Math.max(0, SnapshotIndex.of(d.getStateMachine())));
+    ReplicaStatus.Builder b =
+        ReplicaStatus.newBuilder()
+            .setRole(info.getCurrentRole().name())
+            .setTerm(info.getCurrentTerm())
+            .setCommitIndex(Math.max(0, d.getRaftLog().getLastCommittedIndex()))
+            .setLogStartIndex(Math.max(0, d.getRaftLog().getStartIndex()))
+            .setAppliedIndex(Math.max(0, info.getLastAppliedIndex()))
+            .setSnapshotIndex(Math.max(0, SnapshotIndex.of(d.getStateMachine())));
     if (info.getLeaderId() != null) {
       b.setLeaderId(info.getLeaderId().toString());
     }

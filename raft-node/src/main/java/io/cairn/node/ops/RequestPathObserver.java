@@ -11,14 +11,15 @@ public interface RequestPathObserver {
   /** A leadership confirmation round ended after {@code nanos}; {@code reads} waited for it. */
   void confirmationRound(long nanos, int reads, boolean confirmed);
 
-  RequestPathObserver NONE = new RequestPathObserver() {
-    @Override
-    public void batch(int commands) {}
+  RequestPathObserver NONE =
+      new RequestPathObserver() {
+        @Override
+        public void batch(int commands) {}
 
-    @Override
-    public void entryCommitted(long nanos) {}
+        @Override
+        public void entryCommitted(long nanos) {}
 
-    @Override
-    public void confirmationRound(long nanos, int reads, boolean confirmed) {}
-  };
+        @Override
+        public void confirmationRound(long nanos, int reads, boolean confirmed) {}
+      };
 }

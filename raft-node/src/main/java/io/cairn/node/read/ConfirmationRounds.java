@@ -9,8 +9,8 @@ import java.util.function.Supplier;
  *
  * <p>The guarantee a caller gets: the round its future reports on <em>started after</em> its call
  * to {@link #next()}. A read must not ride on a round that was already under way when it arrived,
- * because that round's answers may predate the read. So a caller either starts a round itself
- * (none running) or waits for the one after the running round.
+ * because that round's answers may predate the read. So a caller either starts a round itself (none
+ * running) or waits for the one after the running round.
  *
  * <p>Thread-safe; guarded by {@code this}. Futures complete outside the lock.
  *
@@ -21,7 +21,9 @@ final class ConfirmationRounds<T> {
   private boolean running;
   private CompletableFuture<T> waitingForNext;
 
-  /** @param round starts one round and completes with its result or its failure */
+  /**
+   * @param round starts one round and completes with its result or its failure
+   */
   ConfirmationRounds(Supplier<CompletableFuture<T>> round) {
     this.round = round;
   }
@@ -55,21 +57,22 @@ final class ConfirmationRounds<T> {
     } catch (RuntimeException e) {
       outcome = CompletableFuture.failedFuture(e);
     }
-    outcome.whenComplete((result, error) -> {
-      CompletableFuture<T> following;
-      synchronized (this) {
-        following = waitingForNext;
-        waitingForNext = null;
-        running = following != null;
-      }
-      if (following != null) {
-        start(following);
-      }
-      if (error == null) {
-        waiters.complete(result);
-      } else {
-        waiters.completeExceptionally(error);
-      }
-    });
+    outcome.whenComplete(
+        (result, error) -> {
+          CompletableFuture<T> following;
+          synchronized (this) {
+            following = waitingForNext;
+            waitingForNext = null;
+            running = following != null;
+          }
+          if (following != null) {
+            start(following);
+          }
+          if (error == null) {
+            waiters.complete(result);
+          } else {
+            waiters.completeExceptionally(error);
+          }
+        });
   }
 }

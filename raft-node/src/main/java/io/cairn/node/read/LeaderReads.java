@@ -25,11 +25,11 @@ import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 
 /**
- * LINEARIZABLE reads served by this node's shard leaders, by the ReadIndex recipe with Cairn's
- * own leadership check: note the term and the commit index when the read arrives, confirm with a
- * majority that this replica still leads in that term (a {@link LeadershipQuorum} round that
- * starts after the read arrived, shared by the reads of one batch through
- * {@link ConfirmationRounds}), wait until the replica has applied that commit index, then read.
+ * LINEARIZABLE reads served by this node's shard leaders, by the ReadIndex recipe with Cairn's own
+ * leadership check: note the term and the commit index when the read arrives, confirm with a
+ * majority that this replica still leads in that term (a {@link LeadershipQuorum} round that starts
+ * after the read arrived, shared by the reads of one batch through {@link ConfirmationRounds}),
+ * wait until the replica has applied that commit index, then read.
  */
 final class LeaderReads {
   private final RaftHost host;
@@ -38,11 +38,19 @@ final class LeaderReads {
   private final RequestPathObserver observer;
   private final NodeClock clock;
   private final Map<RaftGroupId, ConfirmationRounds<Long>> rounds = new ConcurrentHashMap<>();
+
   /** Reads waiting for the next round per group, for the metrics (reads per round). */
   private final Map<RaftGroupId, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
-  /** @param confirmTimeoutMs how long a round waits for a replica's answer */
-  LeaderReads(RaftHost host, PeerChannels peers, long confirmTimeoutMs, RequestPathObserver observer, NodeClock clock) {
+  /**
+   * @param confirmTimeoutMs how long a round waits for a replica's answer
+   */
+  LeaderReads(
+      RaftHost host,
+      PeerChannels peers,
+      long confirmTimeoutMs,
+      RequestPathObserver observer,
+      NodeClock clock) {
     this.clock = clock;
     this.host = host;
     this.peers = peers;
@@ -58,33 +66,42 @@ final class LeaderReads {
     RaftServer.Division division = host.division(gid).orElse(null);
     ShardStateMachine replica = host.shardReplica(gid).orElse(null);
     if (division == null || replica == null) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": no replica on this node"));
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(shard + ": no replica on this node"));
     }
     DivisionInfo info = division.getInfo();
     // Term before commit index: if the term is still this one when the round confirms it, the
     // commit index was taken in this term too.
     long term = info.getCurrentTerm();
     if (!info.isLeader() || !info.isLeaderReady()) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
-          + ": this replica is not the ready leader"));
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(shard + ": this replica is not the ready leader"));
     }
     long readIndex = division.getRaftLog().getLastCommittedIndex();
     waiting.computeIfAbsent(gid, g -> new AtomicInteger()).incrementAndGet();
-    return rounds.computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, shard))).next()
-        .thenCompose(confirmed -> {
-          if (confirmed != term) {
-            throw new LeadershipNotConfirmedException(shard + ": the read arrived in term " + term
-                + " but the leadership confirmed is of term " + confirmed);
-          }
-          return replica.awaitApplied(readIndex);
-        })
+    return rounds
+        .computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, shard)))
+        .next()
+        .thenCompose(
+            confirmed -> {
+              if (confirmed != term) {
+                throw new LeadershipNotConfirmedException(
+                    shard
+                        + ": the read arrived in term "
+                        + term
+                        + " but the leadership confirmed is of term "
+                        + confirmed);
+              }
+              return replica.awaitApplied(readIndex);
+            })
         .thenApply(applied -> replica.core().read(key));
   }
 
   private CompletableFuture<Long> round(RaftGroupId gid, String shard) {
     RaftServer.Division division = host.division(gid).orElse(null);
     if (division == null || !division.getInfo().isLeader()) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard + ": this replica does not lead"));
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(shard + ": this replica does not lead"));
     }
     long term = division.getInfo().getCurrentTerm();
     String self = host.nodeId();
@@ -93,20 +110,29 @@ final class LeaderReads {
     // of the old one). Cairn changes no memberships yet; should one be in progress, refuse.
     RaftConfiguration conf = division.getRaftConf();
     if (!conf.getPreviousPeers().isEmpty()) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
-          + ": its replica set is changing; retry"));
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(shard + ": its replica set is changing; retry"));
     }
-    List<String> voters = conf.getCurrentPeers().stream().map(RaftPeer::getId).map(Object::toString).toList();
+    List<String> voters =
+        conf.getCurrentPeers().stream().map(RaftPeer::getId).map(Object::toString).toList();
     if (!voters.contains(self)) {
-      return CompletableFuture.failedFuture(new LeadershipNotConfirmedException(shard
-          + ": this node is not a voting replica"));
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(shard + ": this node is not a voting replica"));
     }
     List<String> others = voters.stream().filter(id -> !id.equals(self)).toList();
     int reads = waiting.computeIfAbsent(gid, g -> new AtomicInteger()).getAndSet(0);
     long startNanos = clock.nanoTime();
-    return LeadershipQuorum.run(shard, term, others, (peer, t) -> ask(peer, gid, t, self),
-            t -> host.division(gid).map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t).orElse(false))
-        .whenComplete((t, e) -> observer.confirmationRound(clock.nanoTime() - startNanos, reads, e == null));
+    return LeadershipQuorum.run(
+            shard,
+            term,
+            others,
+            (peer, t) -> ask(peer, gid, t, self),
+            t ->
+                host.division(gid)
+                    .map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t)
+                    .orElse(false))
+        .whenComplete(
+            (t, e) -> observer.confirmationRound(clock.nanoTime() - startNanos, reads, e == null));
   }
 
   private CompletableFuture<Boolean> ask(String peer, RaftGroupId gid, long term, String self) {
@@ -116,30 +142,41 @@ final class LeaderReads {
       answer.complete(false);
       return answer;
     }
-    ConfirmLeadershipRequest req = ConfirmLeadershipRequest.newBuilder()
-        .setGroupId(gid.getUuid().toString()).setTerm(term).setLeaderId(self).setTargetId(peer).build();
-    // Outside the calling read's gRPC context: the round is shared by many reads, and a call started
+    ConfirmLeadershipRequest req =
+        ConfirmLeadershipRequest.newBuilder()
+            .setGroupId(gid.getUuid().toString())
+            .setTerm(term)
+            .setLeaderId(self)
+            .setTargetId(peer)
+            .build();
+    // Outside the calling read's gRPC context: the round is shared by many reads, and a call
+    // started
     // in one read's context would be cancelled as soon as that read is answered or abandoned.
-    Context.ROOT.run(() -> PeerGrpc.newStub(channel.get()).withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
-        .confirmLeadership(req, new StreamObserver<>() {
-          @Override
-          public void onNext(ConfirmLeadershipResponse r) {
-            answer.complete(r.getConfirmed());
-          }
+    Context.ROOT.run(
+        () ->
+            PeerGrpc.newStub(channel.get())
+                .withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
+                .confirmLeadership(
+                    req,
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(ConfirmLeadershipResponse r) {
+                        answer.complete(r.getConfirmed());
+                      }
 
-          @Override
-          public void onError(Throwable t) {
-            if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
-              peers.reconnectSoon(peer);
-            }
-            answer.complete(false);
-          }
+                      @Override
+                      public void onError(Throwable t) {
+                        if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
+                          peers.reconnectSoon(peer);
+                        }
+                        answer.complete(false);
+                      }
 
-          @Override
-          public void onCompleted() {
-            answer.complete(false); // no-op if onNext answered
-          }
-        }));
+                      @Override
+                      public void onCompleted() {
+                        answer.complete(false); // no-op if onNext answered
+                      }
+                    }));
     return answer;
   }
 }

@@ -25,15 +25,24 @@ public final class LeadershipConfirmations {
     if (!req.getTargetId().equals(host.nodeId())) {
       return answer.build();
     }
-    host.division(gid).filter(d -> d.getInfo().isAlive()).ifPresent(d -> {
-      // Term first: terms only grow, so a leader read after it belongs to this term or a later one.
-      DivisionInfo info = d.getInfo();
-      long term = info.getCurrentTerm();
-      RaftPeerId leader = info.getLeaderId();
-      String leaderId = leader == null ? "" : leader.toString();
-      answer.setTerm(term).setLeaderId(leaderId)
-          .setConfirmed(term == req.getTerm() && leaderId.equals(req.getLeaderId()) && !info.isLeader());
-    });
+    host.division(gid)
+        .filter(d -> d.getInfo().isAlive())
+        .ifPresent(
+            d -> {
+              // Term first: terms only grow, so a leader read after it belongs to this term or a
+              // later one.
+              DivisionInfo info = d.getInfo();
+              long term = info.getCurrentTerm();
+              RaftPeerId leader = info.getLeaderId();
+              String leaderId = leader == null ? "" : leader.toString();
+              answer
+                  .setTerm(term)
+                  .setLeaderId(leaderId)
+                  .setConfirmed(
+                      term == req.getTerm()
+                          && leaderId.equals(req.getLeaderId())
+                          && !info.isLeader());
+            });
     return answer.build();
   }
 }

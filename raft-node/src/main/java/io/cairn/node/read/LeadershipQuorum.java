@@ -6,22 +6,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongPredicate;
 
 /**
- * One leadership confirmation round: the leader of a shard in {@code term} asks every other
- * replica whether it still follows this leader in exactly that term, and the round succeeds once
- * a majority of the replicas (the leader counting itself) has said yes and the leader, checked
- * again at the end, still leads in that term.
+ * One leadership confirmation round: the leader of a shard in {@code term} asks every other replica
+ * whether it still follows this leader in exactly that term, and the round succeeds once a majority
+ * of the replicas (the leader counting itself) has said yes and the leader, checked again at the
+ * end, still leads in that term.
  *
  * <p>Why this proves a LINEARIZABLE read safe when the round started after the read arrived: a
  * write that completed before the read arrived was committed by a majority in its term. If that
  * term is later than {@code term}, that majority had moved past {@code term} before the round
- * began, and it shares a replica with the confirming majority, which would then have answered
- * no. So every write that completed before the read is in a term up to {@code term} and therefore
- * in this leader's log, committed by the time the leader became ready.
+ * began, and it shares a replica with the confirming majority, which would then have answered no.
+ * So every write that completed before the read is in a term up to {@code term} and therefore in
+ * this leader's log, committed by the time the leader became ready.
  *
  * <p>Ratis's own ReadIndex is not used for this: in 3.3.0 it answers without any heartbeat round
  * when its commit index was acknowledged by a majority at some earlier time, so a leader cut off
- * from the others keeps serving reads until it steps down (docs/correctness.md, found by the
- * chaos suite's stale-read scenario).
+ * from the others keeps serving reads until it steps down (docs/correctness.md, found by the chaos
+ * suite's stale-read scenario).
  */
 final class LeadershipQuorum {
   /** Asks one replica's node; completes with its answer, false on any failure or timeout. */
@@ -33,14 +33,14 @@ final class LeadershipQuorum {
   private LeadershipQuorum() {}
 
   /**
-   * Runs a round. Completes with {@code term}, or fails with {@link LeadershipNotConfirmedException}
-   * as soon as a majority can no longer say yes.
+   * Runs a round. Completes with {@code term}, or fails with {@link
+   * LeadershipNotConfirmedException} as soon as a majority can no longer say yes.
    *
    * @param peers the other replicas of the shard (not the leader itself)
    * @param stillLeads whether the local replica still leads in the given term, asked at the end
    */
-  static CompletableFuture<Long> run(String shard, long term, List<String> peers, Asker asker,
-                                     LongPredicate stillLeads) {
+  static CompletableFuture<Long> run(
+      String shard, long term, List<String> peers, Asker asker, LongPredicate stillLeads) {
     int replicas = peers.size() + 1;
     int yesNeeded = replicas / 2; // besides the leader's own
     CompletableFuture<Long> result = new CompletableFuture<>();
@@ -57,27 +57,49 @@ final class LeadershipQuorum {
       } catch (RuntimeException e) {
         answer = CompletableFuture.completedFuture(false);
       }
-      answer.whenComplete((confirmed, error) -> {
-        if (error == null && Boolean.TRUE.equals(confirmed)) {
-          if (yes.incrementAndGet() == yesNeeded) {
-            finish(result, shard, term, stillLeads, yesNeeded + 1, replicas);
-          }
-        } else if (no.incrementAndGet() == peers.size() - yesNeeded + 1) {
-          result.completeExceptionally(new LeadershipNotConfirmedException(shard + ": leadership in term " + term
-              + " not confirmed: " + no.get() + " of " + peers.size() + " other replicas did not confirm it"));
-        }
-      });
+      answer.whenComplete(
+          (confirmed, error) -> {
+            if (error == null && Boolean.TRUE.equals(confirmed)) {
+              if (yes.incrementAndGet() == yesNeeded) {
+                finish(result, shard, term, stillLeads, yesNeeded + 1, replicas);
+              }
+            } else if (no.incrementAndGet() == peers.size() - yesNeeded + 1) {
+              result.completeExceptionally(
+                  new LeadershipNotConfirmedException(
+                      shard
+                          + ": leadership in term "
+                          + term
+                          + " not confirmed: "
+                          + no.get()
+                          + " of "
+                          + peers.size()
+                          + " other replicas did not confirm it"));
+            }
+          });
     }
     return result;
   }
 
-  private static void finish(CompletableFuture<Long> result, String shard, long term, LongPredicate stillLeads,
-                             int confirmed, int replicas) {
+  private static void finish(
+      CompletableFuture<Long> result,
+      String shard,
+      long term,
+      LongPredicate stillLeads,
+      int confirmed,
+      int replicas) {
     if (stillLeads.test(term)) {
       result.complete(term);
     } else {
-      result.completeExceptionally(new LeadershipNotConfirmedException(shard + ": " + confirmed + " of " + replicas
-          + " replicas confirmed term " + term + ", but this replica no longer leads in it"));
+      result.completeExceptionally(
+          new LeadershipNotConfirmedException(
+              shard
+                  + ": "
+                  + confirmed
+                  + " of "
+                  + replicas
+                  + " replicas confirmed term "
+                  + term
+                  + ", but this replica no longer leads in it"));
     }
   }
 }

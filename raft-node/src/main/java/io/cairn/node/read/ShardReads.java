@@ -1,5 +1,6 @@
 package io.cairn.node.read;
 
+import com.google.protobuf.ByteString;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.replica.RaftHost;
@@ -11,7 +12,6 @@ import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.Scheduler;
-import com.google.protobuf.ByteString;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.internal.ReadResult;
@@ -21,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Executes validated reads against the shard that owns them, on the path their consistency level
  * asks for (docs/consistency.md):
+ *
  * <ul>
- *   <li>LINEARIZABLE: the leader, after a majority confirmed its term ({@link LeaderReads}); a
- *       node that does not lead forwards the read to the one that does ({@link RequestForwarder});
+ *   <li>LINEARIZABLE: the leader, after a majority confirmed its term ({@link LeaderReads}); a node
+ *       that does not lead forwards the read to the one that does ({@link RequestForwarder});
  *   <li>SESSION: the local replica once it has applied the client's token index, else the leader;
  *   <li>EVENTUAL: the local replica as it is, else the leader.
  * </ul>
@@ -36,14 +37,22 @@ public final class ShardReads {
   private final LeaderReads leaderReads;
   private final RequestForwarder forwarder;
 
-  public ShardReads(NodeConfig config, RaftHost host, LeaderHints leaders, PeerChannels peers,
-                    RequestForwarder forwarder, RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
+  public ShardReads(
+      NodeConfig config,
+      RaftHost host,
+      LeaderHints leaders,
+      PeerChannels peers,
+      RequestForwarder forwarder,
+      RequestPathObserver observer,
+      NodeClock clock,
+      Scheduler scheduler) {
     this.config = config;
     this.host = host;
     this.leaders = leaders;
     this.scheduler = scheduler;
     this.forwarder = forwarder;
-    this.leaderReads = new LeaderReads(host, peers, config.read().confirmTimeoutMs(), observer, clock);
+    this.leaderReads =
+        new LeaderReads(host, peers, config.read().confirmTimeoutMs(), observer, clock);
   }
 
   /**
@@ -52,24 +61,33 @@ public final class ShardReads {
    * @param forwarded the request was forwarded here by another node: serve it or fail it, never
    *     forward it again
    */
-  public CompletableFuture<ReadResult> read(Route route, byte[] key, Consistency consistency, long minIndex,
-                                            long timeoutMs, boolean forwarded) {
-    CompletableFuture<ReadResult> f = switch (consistency) {
-      case SESSION -> sessionRead(route, key, minIndex, timeoutMs, forwarded);
-      case EVENTUAL -> host.shardReplica(route.groupId())
-          .map(r -> CompletableFuture.completedFuture(r.core().read(key)))
-          .orElseGet(() -> linearizableRead(route, key, timeoutMs, forwarded));
-      default -> linearizableRead(route, key, timeoutMs, forwarded);
-    };
+  public CompletableFuture<ReadResult> read(
+      Route route,
+      byte[] key,
+      Consistency consistency,
+      long minIndex,
+      long timeoutMs,
+      boolean forwarded) {
+    CompletableFuture<ReadResult> f =
+        switch (consistency) {
+          case SESSION -> sessionRead(route, key, minIndex, timeoutMs, forwarded);
+          case EVENTUAL ->
+              host.shardReplica(route.groupId())
+                  .map(r -> CompletableFuture.completedFuture(r.core().read(key)))
+                  .orElseGet(() -> linearizableRead(route, key, timeoutMs, forwarded));
+          default -> linearizableRead(route, key, timeoutMs, forwarded);
+        };
     return scheduler.withTimeout(f, timeoutMs);
   }
 
-  private CompletableFuture<ReadResult> linearizableRead(Route route, byte[] key, long timeoutMs, boolean forwarded) {
+  private CompletableFuture<ReadResult> linearizableRead(
+      Route route, byte[] key, long timeoutMs, boolean forwarded) {
     if (config.debug().unsafeLocalReads()) {
       // DEBUG ONLY (debug.unsafe-local-reads): a replica that merely believes it leads answers
       // from its own state. A deposed leader cut off by a partition serves stale data this way.
       Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
-      boolean believesLeader = host.division(route.groupId()).map(d -> d.getInfo().isLeader()).orElse(false);
+      boolean believesLeader =
+          host.division(route.groupId()).map(d -> d.getInfo().isLeader()).orElse(false);
       if (local.isPresent() && believesLeader) {
         return CompletableFuture.completedFuture(local.get().core().read(key));
       }
@@ -80,29 +98,40 @@ public final class ShardReads {
     }
     String leader = leaders.forwardTarget(route);
     if (forwarded || leader.equals(host.nodeId())) {
-      return CompletableFuture.failedFuture(new NotLeaderHereException(shard + ": this node ("
-          + host.nodeId() + ") does not lead it right now"));
+      return CompletableFuture.failedFuture(
+          new NotLeaderHereException(
+              shard + ": this node (" + host.nodeId() + ") does not lead it right now"));
     }
-    GetRequest req = GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).setConsistency(Consistency.LINEARIZABLE)
-        .build();
-    return forwarder.get(leader, route, req, timeoutMs).thenApply(r -> {
-      ReadResult.Builder b = ReadResult.newBuilder().setFound(r.getFound()).setAppliedIndex(r.getToken().getIndex());
-      if (r.getFound()) {
-        b.setValue(r.getValue()).setVersion(r.getVersion());
-      }
-      return b.build();
-    });
+    GetRequest req =
+        GetRequest.newBuilder()
+            .setKey(ByteString.copyFrom(key))
+            .setConsistency(Consistency.LINEARIZABLE)
+            .build();
+    return forwarder
+        .get(leader, route, req, timeoutMs)
+        .thenApply(
+            r -> {
+              ReadResult.Builder b =
+                  ReadResult.newBuilder()
+                      .setFound(r.getFound())
+                      .setAppliedIndex(r.getToken().getIndex());
+              if (r.getFound()) {
+                b.setValue(r.getValue()).setVersion(r.getVersion());
+              }
+              return b.build();
+            });
   }
 
-  private CompletableFuture<ReadResult> sessionRead(Route route, byte[] key, long minIndex, long timeoutMs,
-                                                    boolean forwarded) {
+  private CompletableFuture<ReadResult> sessionRead(
+      Route route, byte[] key, long minIndex, long timeoutMs, boolean forwarded) {
     Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
     if (local.isEmpty()) {
       return linearizableRead(route, key, timeoutMs, forwarded);
     }
     ShardStateMachine replica = local.get();
     long waitMs = Math.min(config.read().sessionWaitMsMax(), timeoutMs);
-    return scheduler.withTimeout(replica.awaitApplied(minIndex), waitMs)
+    return scheduler
+        .withTimeout(replica.awaitApplied(minIndex), waitMs)
         .thenApply(applied -> replica.core().read(key))
         // This replica lags the client's session: the leader is always fresh enough.
         .exceptionallyCompose(e -> linearizableRead(route, key, timeoutMs, forwarded));

@@ -30,11 +30,14 @@ final class AppliedIndexWaiters {
       entry = Map.entry(index, new CompletableFuture<>());
       waiting.add(entry);
     }
-    entry.getValue().whenComplete((i, e) -> {
-      if (e != null) {
-        forget(entry);
-      }
-    });
+    entry
+        .getValue()
+        .whenComplete(
+            (i, e) -> {
+              if (e != null) {
+                forget(entry);
+              }
+            });
     return entry.getValue();
   }
 

@@ -14,8 +14,8 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 
 /**
- * Ratis adapter for the meta group, whose whole state is the shard map. Queries return the
- * current map (empty bytes if none was installed yet).
+ * Ratis adapter for the meta group, whose whole state is the shard map. Queries return the current
+ * map (empty bytes if none was installed yet).
  */
 public final class MetaStateMachine extends SnapshottingStateMachine {
   private volatile MetaCore core = new MetaCore();
@@ -48,7 +48,8 @@ public final class MetaStateMachine extends SnapshottingStateMachine {
 
   @Override
   protected Message applyEntry(LogEntryProto entry) throws IOException {
-    MetaCommand cmd = MetaCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+    MetaCommand cmd =
+        MetaCommand.parseFrom(entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
     Optional<ShardMap> before = core.current();
     ShardMap after = core.apply(cmd, entry.getIndex());
     if (before.isEmpty() || before.get().getEpoch() != after.getEpoch()) {

@@ -50,29 +50,41 @@ public final class RaftHost implements Closeable {
   private final RaftGroupId metaGroupId;
   private final ReplicaFailures failures;
 
-  public RaftHost(NodeConfig config, NodeClock clock, ReplicaFailures failures, ShardMap initialMap,
-                  MetaStateMachine metaStateMachine) throws IOException {
+  public RaftHost(
+      NodeConfig config,
+      NodeClock clock,
+      ReplicaFailures failures,
+      ShardMap initialMap,
+      MetaStateMachine metaStateMachine)
+      throws IOException {
     this.config = config;
     this.failures = failures;
     this.metaGroupId = groupIdOf(initialMap.getMeta());
     learn(initialMap);
-    Function<RaftGroupId, StateMachine> registry = gid -> {
-      if (gid.equals(metaGroupId)) {
-        return metaStateMachine;
-      }
-      Integer shard = shardOfGroup.get(gid);
-      if (shard == null) {
-        throw new IllegalStateException("group " + gid + " on disk is not in the shard map; "
-            + "data dir " + config.dataDir() + " belongs to another cluster?");
-      }
-      return new ShardStateMachine(shard, config.store(), clock, failures);
-    };
-    this.server = RaftServer.newBuilder()
-        .setServerId(RaftPeerId.valueOf(config.nodeId()))
-        .setProperties(RaftSettings.serverProperties(config))
-        .setStateMachineRegistry(registry::apply)
-        .setOption(RaftStorage.StartupOption.RECOVER)
-        .build();
+    Function<RaftGroupId, StateMachine> registry =
+        gid -> {
+          if (gid.equals(metaGroupId)) {
+            return metaStateMachine;
+          }
+          Integer shard = shardOfGroup.get(gid);
+          if (shard == null) {
+            throw new IllegalStateException(
+                "group "
+                    + gid
+                    + " on disk is not in the shard map; "
+                    + "data dir "
+                    + config.dataDir()
+                    + " belongs to another cluster?");
+          }
+          return new ShardStateMachine(shard, config.store(), clock, failures);
+        };
+    this.server =
+        RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf(config.nodeId()))
+            .setProperties(RaftSettings.serverProperties(config))
+            .setStateMachineRegistry(registry::apply)
+            .setOption(RaftStorage.StartupOption.RECOVER)
+            .build();
   }
 
   /** Remembers which group is which shard, so recovered and new groups get the right machine. */
@@ -99,10 +111,13 @@ public final class RaftHost implements Closeable {
         continue;
       }
       RaftGroup group = RaftGroup.valueOf(gid, peersOf(s, map));
-      RaftClientReply reply = server.groupManagement(GroupManagementRequest.newAdd(
-          localClientId, server.getId(), callIds.incrementAndGet(), group));
+      RaftClientReply reply =
+          server.groupManagement(
+              GroupManagementRequest.newAdd(
+                  localClientId, server.getId(), callIds.incrementAndGet(), group));
       if (!reply.isSuccess()) {
-        throw new IOException("cannot create replica of " + describe(s) + ": " + reply.getException());
+        throw new IOException(
+            "cannot create replica of " + describe(s) + ": " + reply.getException());
       }
       LOG.info("created replica of {} with peers {}", describe(s), s.getReplicasList());
     }
@@ -113,18 +128,28 @@ public final class RaftHost implements Closeable {
   }
 
   /**
-   * The group's peers. The first replica in placement order gets a higher priority: Ratis makes
-   * a leader yield to a caught-up follower of higher priority, which spreads leadership over the
+   * The group's peers. The first replica in placement order gets a higher priority: Ratis makes a
+   * leader yield to a caught-up follower of higher priority, which spreads leadership over the
    * nodes as evenly as placement spreads first replicas, and brings it back after a failover.
    */
   public static List<RaftPeer> peersOf(ShardInfo s, ShardMap map) {
     List<RaftPeer> peers = new ArrayList<>();
     for (String id : s.getReplicasList()) {
       int priority = peers.isEmpty() ? 1 : 0;
-      NodeInfo n = map.getNodesList().stream().filter(x -> x.getId().equals(id)).findFirst()
-          .orElseThrow(() -> new IllegalStateException("shard map names node " + id + " but does not list it"));
-      peers.add(RaftPeer.newBuilder().setId(id).setAddress(n.getHost() + ":" + n.getRaftPort())
-          .setPriority(priority).build());
+      NodeInfo n =
+          map.getNodesList().stream()
+              .filter(x -> x.getId().equals(id))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "shard map names node " + id + " but does not list it"));
+      peers.add(
+          RaftPeer.newBuilder()
+              .setId(id)
+              .setAddress(n.getHost() + ":" + n.getRaftPort())
+              .setPriority(priority)
+              .build());
     }
     return peers;
   }
@@ -147,36 +172,46 @@ public final class RaftHost implements Closeable {
 
   /** The local replica of a data shard, unless there is none or it stopped (ReplicaFailures). */
   public Optional<ShardStateMachine> shardReplica(RaftGroupId gid) {
-    return division(gid).filter(d -> d.getInfo().isAlive() && failures.of(gid).isEmpty())
+    return division(gid)
+        .filter(d -> d.getInfo().isAlive() && failures.of(gid).isEmpty())
         .map(d -> d.getStateMachine())
-        .filter(ShardStateMachine.class::isInstance).map(ShardStateMachine.class::cast);
+        .filter(ShardStateMachine.class::isInstance)
+        .map(ShardStateMachine.class::cast);
   }
 
-  /** True if the local replica of the group is the leader and has committed an entry of its term. */
+  /**
+   * True if the local replica of the group is the leader and has committed an entry of its term.
+   */
   public boolean isReadyLeader(RaftGroupId gid) {
-    return division(gid).map(d -> d.getInfo().isAlive() && d.getInfo().isLeader() && d.getInfo().isLeaderReady())
+    return division(gid)
+        .map(d -> d.getInfo().isAlive() && d.getInfo().isLeader() && d.getInfo().isLeaderReady())
         .orElse(false);
   }
 
   public Optional<String> leaderOf(RaftGroupId gid) {
-    return division(gid).filter(d -> d.getInfo().isAlive()).map(d -> d.getInfo().getLeaderId())
+    return division(gid)
+        .filter(d -> d.getInfo().isAlive())
+        .map(d -> d.getInfo().getLeaderId())
         .map(RaftPeerId::toString);
   }
 
-  public CompletableFuture<RaftClientReply> submitWrite(RaftGroupId gid, byte[] payload, long timeoutMs) {
+  public CompletableFuture<RaftClientReply> submitWrite(
+      RaftGroupId gid, byte[] payload, long timeoutMs) {
     return submit(gid, payload, RaftClientRequest.writeRequestType(), timeoutMs);
   }
 
-  private CompletableFuture<RaftClientReply> submit(RaftGroupId gid, byte[] payload, RaftClientRequest.Type type, long timeoutMs) {
-    RaftClientRequest request = RaftClientRequest.newBuilder()
-        .setClientId(localClientId)
-        .setServerId(server.getId())
-        .setGroupId(gid)
-        .setCallId(callIds.incrementAndGet())
-        .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
-        .setType(type)
-        .setTimeoutMs(timeoutMs)
-        .build();
+  private CompletableFuture<RaftClientReply> submit(
+      RaftGroupId gid, byte[] payload, RaftClientRequest.Type type, long timeoutMs) {
+    RaftClientRequest request =
+        RaftClientRequest.newBuilder()
+            .setClientId(localClientId)
+            .setServerId(server.getId())
+            .setGroupId(gid)
+            .setCallId(callIds.incrementAndGet())
+            .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(payload)))
+            .setType(type)
+            .setTimeoutMs(timeoutMs)
+            .build();
     try {
       return server.submitClientRequestAsync(request);
     } catch (IOException e) {

@@ -12,8 +12,8 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * Derives Ratis properties from a {@link NodeConfig}: the one place where Cairn's settings meet
- * Ratis's keys. The reasons for each choice are in {@code docs/architecture.md} and
- * {@code shared/notes/ratis.md}.
+ * Ratis's keys. The reasons for each choice are in {@code docs/architecture.md} and {@code
+ * shared/notes/ratis.md}.
  */
 public final class RaftSettings {
   private RaftSettings() {}
@@ -23,14 +23,16 @@ public final class RaftSettings {
     RaftServerConfigKeys.setStorageDir(p, List.of(new File(c.dataDir().toFile(), "raft")));
     GrpcConfigKeys.Server.setHost(p, c.node().host());
     GrpcConfigKeys.Server.setPort(p, c.node().raftPort());
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
+    GrpcConfigKeys.setMessageSizeMax(
+        p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
 
     // Ratis's 150-300 ms default caused spurious elections on a loaded 2-core box; see notes.
     RaftServerConfigKeys.Rpc.setTimeoutMin(p, ms(c.raft().electionTimeoutMsMin()));
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(c.raft().electionTimeoutMsMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raft().requestTimeoutMs()));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
-    RaftServerConfigKeys.Log.Appender.setRetryPolicy(p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
+    RaftServerConfigKeys.Log.Appender.setRetryPolicy(
+        p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
 
     // The default read option serves straight from the state machine and is not linearizable. Only
     // the meta group's reads use Ratis's read path; data reads confirm leadership themselves
@@ -41,17 +43,25 @@ public final class RaftSettings {
     // Bounded disk: snapshot every N entries, keep a few snapshots, purge the log behind them.
     RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
     RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, c.raft().snapshotEveryEntries());
-    RaftServerConfigKeys.Snapshot.setCreationGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
+    RaftServerConfigKeys.Snapshot.setCreationGap(
+        p, Math.min(1024, c.raft().snapshotEveryEntries()));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, c.raft().snapshotsRetained());
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
-    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(c.raft().logSegmentBytesMax()));
-    RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf(Math.min(c.raft().logSegmentBytesMax(), 4 << 20)));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(
+        p, SizeInBytes.valueOf(c.raft().logSegmentBytesMax()));
+    RaftServerConfigKeys.Log.setPreallocatedSize(
+        p, SizeInBytes.valueOf(Math.min(c.raft().logSegmentBytesMax(), 4 << 20)));
     RaftServerConfigKeys.Log.setLogMetadataEnabled(p, c.raft().logMetadataEnabled());
     // Entries carry whole batches; make sure one batch of maximum size fits a log entry buffer.
-    long entryBytesMax = (long) c.batch().commandsMax() * (c.limits().keyBytesMax() + 64) + 4L * c.limits().valueBytesMax() + (1 << 20);
-    RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(Math.max(8 << 20, entryBytesMax)));
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(Math.max(4 << 20, entryBytesMax)));
+    long entryBytesMax =
+        (long) c.batch().commandsMax() * (c.limits().keyBytesMax() + 64)
+            + 4L * c.limits().valueBytesMax()
+            + (1 << 20);
+    RaftServerConfigKeys.Log.setWriteBufferSize(
+        p, SizeInBytes.valueOf(Math.max(8 << 20, entryBytesMax)));
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(
+        p, SizeInBytes.valueOf(Math.max(4 << 20, entryBytesMax)));
     return p;
   }
 
@@ -73,8 +83,10 @@ public final class RaftSettings {
   /** Properties for the RaftClients a node uses to forward requests to other leaders. */
   public static RaftProperties clientProperties(NodeConfig c) {
     RaftProperties p = new RaftProperties();
-    GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
-    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(p, ms(c.raft().requestTimeoutMs()));
+    GrpcConfigKeys.setMessageSizeMax(
+        p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));
+    org.apache.ratis.client.RaftClientConfigKeys.Rpc.setRequestTimeout(
+        p, ms(c.raft().requestTimeoutMs()));
     return p;
   }
 

@@ -15,20 +15,22 @@ import org.slf4j.LoggerFactory;
 /**
  * What this node does when a replica cannot go on, and the record of it for status, /health and
  * metrics. The policy (docs/operations.md, "When a replica or a node stops itself"):
+ *
  * <ul>
- *   <li><b>The disk failed</b> — the Raft log cannot be written (a full disk, an I/O error), or
- *       an entry could not be applied because of an I/O error: the <em>node</em> stops
- *       ({@link FatalErrors}), like etcd on a WAL write error. Every replica here shares that disk,
- *       a leader that cannot write its log must not keep its leadership (Ratis 3.3.0 leaves such a
- *       replica running, still calling itself leader), and a supervisor restarting the process
- *       gets a clean start once the disk is usable again; the other nodes serve meanwhile.
- *   <li><b>A committed entry cannot be applied for another reason</b> (a broken invariant: a
- *       bug) — that <em>replica</em> stops: Ratis closes it when apply throws, so it never steps
- *       past the entry and diverges. The node keeps serving its other replicas and reports this
- *       one FAILED, with the reason, until an operator restarts it.
+ *   <li><b>The disk failed</b> — the Raft log cannot be written (a full disk, an I/O error), or an
+ *       entry could not be applied because of an I/O error: the <em>node</em> stops ({@link
+ *       FatalErrors}), like etcd on a WAL write error. Every replica here shares that disk, a
+ *       leader that cannot write its log must not keep its leadership (Ratis 3.3.0 leaves such a
+ *       replica running, still calling itself leader), and a supervisor restarting the process gets
+ *       a clean start once the disk is usable again; the other nodes serve meanwhile.
+ *   <li><b>A committed entry cannot be applied for another reason</b> (a broken invariant: a bug) —
+ *       that <em>replica</em> stops: Ratis closes it when apply throws, so it never steps past the
+ *       entry and diverges. The node keeps serving its other replicas and reports this one FAILED,
+ *       with the reason, until an operator restarts it.
  *   <li><b>Ratis closes a replica on its own</b> while the node is not shutting down: the node
  *       stops, as for the disk, since nothing here can bring that replica back.
  * </ul>
+ *
  * Thread-safe.
  */
 public final class ReplicaFailures {
@@ -53,10 +55,15 @@ public final class ReplicaFailures {
     String reason = replica + ": cannot apply committed entry " + index + ": " + cause;
     if (isDiskFailure(cause)) {
       record(gid, replica, reason);
-      fatal.halt(reason + "; check the disk under data.dir (space, errors), then restart the node", cause);
+      fatal.halt(
+          reason + "; check the disk under data.dir (space, errors), then restart the node", cause);
     } else {
-      record(gid, replica, reason + "; this replica stopped so that it cannot diverge; the other replicas "
-          + "serve the shard; restarting the node retries the entry");
+      record(
+          gid,
+          replica,
+          reason
+              + "; this replica stopped so that it cannot diverge; the other replicas "
+              + "serve the shard; restarting the node retries the entry");
       LOG.error("{}", failed.get(gid).reason(), cause);
     }
     return new ReplicaHaltedException(reason, cause);
@@ -66,7 +73,8 @@ public final class ReplicaFailures {
   void logFailed(RaftGroupId gid, String replica, Throwable cause) {
     String reason = replica + ": its Raft log cannot be written (" + cause + ")";
     record(gid, replica, reason);
-    fatal.halt(reason + "; free space or fix the disk under data.dir, then restart the node", cause);
+    fatal.halt(
+        reason + "; free space or fix the disk under data.dir, then restart the node", cause);
   }
 
   /** Ratis closed a replica; unexpected unless the node is shutting down or it failed already. */
@@ -74,7 +82,8 @@ public final class ReplicaFailures {
     if (nodeClosing.get() || failed.containsKey(gid)) {
       return;
     }
-    String reason = replica + ": Ratis closed this replica while the node was running (see the log above)";
+    String reason =
+        replica + ": Ratis closed this replica while the node was running (see the log above)";
     record(gid, replica, reason);
     fatal.halt(reason + "; restart the node", null);
   }
@@ -103,7 +112,9 @@ public final class ReplicaFailures {
    */
   static boolean isDiskFailure(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof IOException || c instanceof UncheckedIOException || c instanceof IOError
+      if (c instanceof IOException
+          || c instanceof UncheckedIOException
+          || c instanceof IOError
           || c instanceof InternalError) {
         return true;
       }

@@ -25,12 +25,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Ratis adapter for one data shard: decodes {@link CommandBatch} entries, applies them to a
- * {@link ShardCore} over a MapDB store, and answers {@link ReadQuery} queries.
+ * Ratis adapter for one data shard: decodes {@link CommandBatch} entries, applies them to a {@link
+ * ShardCore} over a MapDB store, and answers {@link ReadQuery} queries.
  *
  * <p>The MapDB file lives in the group's root directory, outside {@code sm/}, because a snapshot
- * install replaces {@code sm/} wholesale. It is recreated from the snapshot at every start: a
- * MapDB file written without transactions is not trusted after a crash.
+ * install replaces {@code sm/} wholesale. It is recreated from the snapshot at every start: a MapDB
+ * file written without transactions is not trusted after a crash.
  */
 public final class ShardStateMachine extends SnapshottingStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
@@ -39,7 +39,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private final NodeClock clock;
   private volatile ShardCore core;
 
-  public ShardStateMachine(int shardId, NodeConfig.Store settings, NodeClock clock, ReplicaFailures failures) {
+  public ShardStateMachine(
+      int shardId, NodeConfig.Store settings, NodeClock clock, ReplicaFailures failures) {
     super(failures);
     this.shardId = shardId;
     this.settings = settings;
@@ -54,7 +55,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   public ShardCore core() {
     ShardCore c = core;
     if (c == null) {
-      throw new ReplicaNotReadyException("shard " + shardId + ": this replica is loading its state; retry");
+      throw new ReplicaNotReadyException(
+          "shard " + shardId + ": this replica is loading its state; retry");
     }
     return c;
   }
@@ -71,7 +73,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   @Override
   protected void resetState(Optional<InputStream> snapshot) throws IOException {
     closeState();
-    KvStore store = new CachingKvStore(MapDbKvStore.createFresh(storeFile()), settings.cacheShardBytesMax());
+    KvStore store =
+        new CachingKvStore(MapDbKvStore.createFresh(storeFile()), settings.cacheShardBytesMax());
     core = snapshot.isPresent() ? ShardCore.restore(snapshot.get(), store) : new ShardCore(store);
   }
 
@@ -90,14 +93,21 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   protected void afterSnapshot() {
     ShardCore c = core();
     long fileBytes = c.storageBytes();
-    long snapshotBytes = Optional.ofNullable(getLatestSnapshot())
-        .flatMap(s -> s.getFiles().stream().findFirst())
-        .map(f -> f.getPath().toFile().length()).orElse(0L);
-    if (fileBytes > settings.compactFileBytesMin() && fileBytes > settings.compactFileOverSnapshotRatio() * snapshotBytes) {
+    long snapshotBytes =
+        Optional.ofNullable(getLatestSnapshot())
+            .flatMap(s -> s.getFiles().stream().findFirst())
+            .map(f -> f.getPath().toFile().length())
+            .orElse(0L);
+    if (fileBytes > settings.compactFileBytesMin()
+        && fileBytes > settings.compactFileOverSnapshotRatio() * snapshotBytes) {
       long t0 = clock.nanoTime();
       c.store().compact();
-      LOG.info("shard {}: compacted store {} -> {} bytes in {} ms", shardId, fileBytes,
-          c.storageBytes(), (clock.nanoTime() - t0) / 1_000_000);
+      LOG.info(
+          "shard {}: compacted store {} -> {} bytes in {} ms",
+          shardId,
+          fileBytes,
+          c.storageBytes(),
+          (clock.nanoTime() - t0) / 1_000_000);
     }
   }
 
@@ -115,7 +125,9 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
       batch = CommandBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
     } catch (IOException e) {
       TransactionContext trx = super.startTransaction(request);
-      trx.setException(new IllegalArgumentException("shard " + shardId + ": malformed command batch: " + e.getMessage()));
+      trx.setException(
+          new IllegalArgumentException(
+              "shard " + shardId + ": malformed command batch: " + e.getMessage()));
       return trx;
     }
     byte[] stamped = batch.toBuilder().setProposedAtMs(clock.wallMs()).build().toByteArray();
@@ -147,7 +159,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
     try {
       ReadQuery q = ReadQuery.parseFrom(request.getContent().asReadOnlyByteBuffer());
       ReadResult r = core().read(q.getKey().toByteArray());
-      return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(r.toByteArray())));
+      return CompletableFuture.completedFuture(
+          Message.valueOf(UnsafeByteOperations.unsafeWrap(r.toByteArray())));
     } catch (IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

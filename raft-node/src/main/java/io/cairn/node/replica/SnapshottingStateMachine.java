@@ -56,7 +56,8 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
+      throws IOException {
     super.initialize(server, groupId, raftStorage);
     this.raftStorage = raftStorage;
     storage.init(raftStorage);
@@ -73,7 +74,9 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   public void reinitialize() throws IOException {
     // Called after a snapshot was installed from the leader: the sm/ directory was replaced.
     getLifeCycle().startAndTransition(this::loadLatestSnapshot);
-    LOG.info("{}: state reloaded from a snapshot installed from the leader, now at {}", describe(),
+    LOG.info(
+        "{}: state reloaded from a snapshot installed from the leader, now at {}",
+        describe(),
         getLastAppliedTermIndex());
   }
 
@@ -156,8 +159,9 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   @Override
-  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member,
-                                  org.apache.ratis.protocol.RaftPeerId newLeader) {
+  public void notifyLeaderChanged(
+      org.apache.ratis.protocol.RaftGroupMemberId member,
+      org.apache.ratis.protocol.RaftPeerId newLeader) {
     LOG.info("{} {}: leader is now {}", describe(), member.getPeerId(), newLeader);
   }
 
@@ -190,7 +194,8 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
     }
     Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
     MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
-    storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), ti));
+    storage.updateLatestSnapshot(
+        new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), ti));
     afterSnapshot();
     LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, Files.size(target.toPath()));
     return ti.getIndex();
@@ -199,8 +204,10 @@ abstract class SnapshottingStateMachine extends BaseStateMachine {
   /** Bytes of this replica's Raft log segments. */
   public long logBytes() {
     try (var files = Files.list(logDir())) {
-      return files.filter(p -> p.getFileName().toString().startsWith("log_"))
-          .mapToLong(p -> p.toFile().length()).sum();
+      return files
+          .filter(p -> p.getFileName().toString().startsWith("log_"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
     } catch (IOException | RuntimeException e) {
       return 0;
     }

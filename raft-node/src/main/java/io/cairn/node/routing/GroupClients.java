@@ -21,10 +21,10 @@ import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * One Ratis client per group, for the meta group's commands and reads (MetaBootstrap). Clients
- * find the leader themselves (they follow NotLeader hints); a bounded retry policy keeps a call
- * from outliving its caller by much. Only the blocking API is used: Ratis 3.3.0's ordered async
- * API fails every later call once one has run out of retries (docs/ratis-workarounds.md).
+ * One Ratis client per group, for the meta group's commands and reads (MetaBootstrap). Clients find
+ * the leader themselves (they follow NotLeader hints); a bounded retry policy keeps a call from
+ * outliving its caller by much. Only the blocking API is used: Ratis 3.3.0's ordered async API
+ * fails every later call once one has run out of retries (docs/ratis-workarounds.md).
  */
 public final class GroupClients implements Closeable {
   private final RaftProperties properties;
@@ -33,20 +33,24 @@ public final class GroupClients implements Closeable {
 
   public GroupClients(NodeConfig config) {
     this.properties = RaftSettings.clientProperties(config);
-    this.retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep(config.meta().clientRetries(),
-        TimeDuration.valueOf(config.meta().clientRetrySleepMs(), TimeUnit.MILLISECONDS));
+    this.retry =
+        RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+            config.meta().clientRetries(),
+            TimeDuration.valueOf(config.meta().clientRetrySleepMs(), TimeUnit.MILLISECONDS));
   }
 
   public RaftClient client(ShardInfo shard, ShardMap map) {
     RaftGroupId gid = RaftHost.groupIdOf(shard);
-    return clients.computeIfAbsent(gid, g -> {
-      List<RaftPeer> peers = RaftHost.peersOf(shard, map);
-      return RaftClient.newBuilder()
-          .setProperties(properties)
-          .setRaftGroup(RaftGroup.valueOf(g, peers))
-          .setRetryPolicy(retry)
-          .build();
-    });
+    return clients.computeIfAbsent(
+        gid,
+        g -> {
+          List<RaftPeer> peers = RaftHost.peersOf(shard, map);
+          return RaftClient.newBuilder()
+              .setProperties(properties)
+              .setRaftGroup(RaftGroup.valueOf(g, peers))
+              .setRetryPolicy(retry)
+              .build();
+        });
   }
 
   @Override

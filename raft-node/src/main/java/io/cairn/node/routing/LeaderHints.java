@@ -7,9 +7,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.ratis.protocol.RaftGroupId;
 
 /**
- * Who leads a shard, as far as this node knows: its own replica's view when it hosts one that
- * knows a leader, else what forwarding to the shard last taught it. A hint, never a promise: it
- * goes to clients (the {@code cairn-leader} header) and picks the node a request is forwarded to.
+ * Who leads a shard, as far as this node knows: its own replica's view when it hosts one that knows
+ * a leader, else what forwarding to the shard last taught it. A hint, never a promise: it goes to
+ * clients (the {@code cairn-leader} header) and picks the node a request is forwarded to.
  * Thread-safe.
  */
 public final class LeaderHints {

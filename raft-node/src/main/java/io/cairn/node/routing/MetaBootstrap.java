@@ -1,6 +1,5 @@
 package io.cairn.node.routing;
 
-import io.cairn.node.routing.GroupClients;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.runtime.Scheduler;
 import io.cairn.proto.ShardMap;
@@ -13,13 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the meta group hold the shard map and keeps this node's {@link ShardDirectory} in step
- * with it.
+ * Makes the meta group hold the shard map and keeps this node's {@link ShardDirectory} in step with
+ * it.
  *
- * <p>Every node computes the same initial map from its configuration and proposes it with
- * {@code init_if_absent}, so whichever proposal commits first wins and the rest are no-ops. After
- * that the node polls the meta group for newer epochs (nodes hosting a meta replica also get them
- * pushed from their state machine).
+ * <p>Every node computes the same initial map from its configuration and proposes it with {@code
+ * init_if_absent}, so whichever proposal commits first wins and the rest are no-ops. After that the
+ * node polls the meta group for newer epochs (nodes hosting a meta replica also get them pushed
+ * from their state machine).
  */
 public final class MetaBootstrap implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(MetaBootstrap.class);
@@ -33,8 +32,12 @@ public final class MetaBootstrap implements Closeable {
   private volatile boolean closed;
   private int failures;
 
-  public MetaBootstrap(ShardMap initialMap, ShardDirectory directory, GroupClients clients, NodeConfig.Meta settings,
-                       Scheduler scheduler) {
+  public MetaBootstrap(
+      ShardMap initialMap,
+      ShardDirectory directory,
+      GroupClients clients,
+      NodeConfig.Meta settings,
+      Scheduler scheduler) {
     this.initialMap = initialMap;
     this.directory = directory;
     this.clients = clients;
@@ -64,8 +67,9 @@ public final class MetaBootstrap implements Closeable {
       if (reply.isSuccess() && !reply.getMessage().getContent().isEmpty()) {
         ShardMap map = ShardMap.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
         if (!installed && !map.equals(initialMap) && map.getEpoch() == initialMap.getEpoch()) {
-          LOG.error("the meta group holds a different initial shard map than this node's config computes "
-              + "(different cluster.shards, cluster.nodes or vnodes?); routing by the meta group's map");
+          LOG.error(
+              "the meta group holds a different initial shard map than this node's config computes "
+                  + "(different cluster.shards, cluster.nodes or vnodes?); routing by the meta group's map");
         }
         directory.adopt(map);
         if (!installed) {

@@ -9,8 +9,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * gRPC channels from this node to the other nodes' client ports, one per node, opened on first
- * use: for node status, leadership confirmations and forwarded reads. Thread-safe.
+ * gRPC channels from this node to the other nodes' client ports, one per node, opened on first use:
+ * for node status, leadership confirmations and forwarded reads. Thread-safe.
  */
 public final class PeerChannels implements Closeable {
   private final ShardDirectory directory;
@@ -27,8 +27,8 @@ public final class PeerChannels implements Closeable {
 
   /**
    * Call after a call to {@code nodeId} failed as UNAVAILABLE: the channel then retries its
-   * connection at once instead of after its backoff (up to two minutes), so that once a
-   * partition heals the nodes talk again as soon as Raft does.
+   * connection at once instead of after its backoff (up to two minutes), so that once a partition
+   * heals the nodes talk again as soon as Raft does.
    */
   public void reconnectSoon(String nodeId) {
     ManagedChannel ch = channels.get(nodeId);
@@ -38,8 +38,12 @@ public final class PeerChannels implements Closeable {
   }
 
   public ManagedChannel to(NodeInfo node) {
-    return channels.computeIfAbsent(node.getId(), id ->
-        NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort()).usePlaintext().build());
+    return channels.computeIfAbsent(
+        node.getId(),
+        id ->
+            NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort())
+                .usePlaintext()
+                .build());
   }
 
   @Override

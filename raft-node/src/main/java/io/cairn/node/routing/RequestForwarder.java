@@ -24,9 +24,9 @@ import java.util.function.BiConsumer;
  * answers it itself or fails it, and never forwards it again: a request bounces at most once even
  * while nodes disagree about who leads.
  *
- * <p>Why the public call, not a Ratis client: the leader then treats a forwarded write like its
- * own (validated again, batched with the others, stamped with its clock), and there is no client
- * state that one failure can break for good — Ratis 3.3.0's ordered async client fails every later
+ * <p>Why the public call, not a Ratis client: the leader then treats a forwarded write like its own
+ * (validated again, batched with the others, stamped with its clock), and there is no client state
+ * that one failure can break for good — Ratis 3.3.0's ordered async client fails every later
  * request once one has run out of retries (docs/ratis-workarounds.md).
  *
  * <p>Failures come back as the leader's own {@link StatusRuntimeException}, with its error detail
@@ -40,8 +40,8 @@ public final class RequestForwarder {
 
   /**
    * @param attemptTimeoutMsMax the longest one forwarded request may take: a leader behind a
-   *     partition that drops packets must not hold it for the whole deadline, when the client
-   *     could retry elsewhere
+   *     partition that drops packets must not hold it for the whole deadline, when the client could
+   *     retry elsewhere
    */
   public RequestForwarder(PeerChannels peers, LeaderHints leaders, long attemptTimeoutMsMax) {
     this.peers = peers;
@@ -50,62 +50,74 @@ public final class RequestForwarder {
     marker.put(WireHeaders.FORWARDED, "1");
   }
 
-  public CompletableFuture<GetResponse> get(String nodeId, ShardDirectory.Route route, GetRequest req,
-                                            long timeoutMs) {
+  public CompletableFuture<GetResponse> get(
+      String nodeId, ShardDirectory.Route route, GetRequest req, long timeoutMs) {
     return call(nodeId, route, timeoutMs, (stub, out) -> stub.get(req, out));
   }
 
-  public CompletableFuture<PutResponse> put(String nodeId, ShardDirectory.Route route, PutRequest req,
-                                            long timeoutMs) {
+  public CompletableFuture<PutResponse> put(
+      String nodeId, ShardDirectory.Route route, PutRequest req, long timeoutMs) {
     return call(nodeId, route, timeoutMs, (stub, out) -> stub.put(req, out));
   }
 
-  public CompletableFuture<DeleteResponse> delete(String nodeId, ShardDirectory.Route route, DeleteRequest req,
-                                                  long timeoutMs) {
+  public CompletableFuture<DeleteResponse> delete(
+      String nodeId, ShardDirectory.Route route, DeleteRequest req, long timeoutMs) {
     return call(nodeId, route, timeoutMs, (stub, out) -> stub.delete(req, out));
   }
 
-  private <R> CompletableFuture<R> call(String nodeId, ShardDirectory.Route route, long timeoutMs,
-                                        BiConsumer<KvGrpc.KvStub, StreamObserver<R>> send) {
+  private <R> CompletableFuture<R> call(
+      String nodeId,
+      ShardDirectory.Route route,
+      long timeoutMs,
+      BiConsumer<KvGrpc.KvStub, StreamObserver<R>> send) {
     CompletableFuture<R> result = new CompletableFuture<>();
     var channel = peers.to(nodeId);
     if (channel.isEmpty()) {
-      result.completeExceptionally(new NotLeaderHereException("shard " + route.shardId() + ": its leader " + nodeId
-          + " is not in this node's shard map"));
+      result.completeExceptionally(
+          new NotLeaderHereException(
+              "shard "
+                  + route.shardId()
+                  + ": its leader "
+                  + nodeId
+                  + " is not in this node's shard map"));
       return result;
     }
-    KvGrpc.KvStub stub = KvGrpc.newStub(channel.get())
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(marker))
-        .withDeadlineAfter(Math.min(timeoutMs, attemptTimeoutMsMax), TimeUnit.MILLISECONDS);
-    send.accept(stub, new StreamObserver<>() {
-      @Override
-      public void onNext(R response) {
-        leaders.learned(route.groupId(), nodeId);
-        result.complete(response);
-      }
+    KvGrpc.KvStub stub =
+        KvGrpc.newStub(channel.get())
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(marker))
+            .withDeadlineAfter(Math.min(timeoutMs, attemptTimeoutMsMax), TimeUnit.MILLISECONDS);
+    send.accept(
+        stub,
+        new StreamObserver<>() {
+          @Override
+          public void onNext(R response) {
+            leaders.learned(route.groupId(), nodeId);
+            result.complete(response);
+          }
 
-      @Override
-      public void onError(Throwable t) {
-        Status status = Status.fromThrowable(t);
-        if (status.getCode() == Status.Code.UNAVAILABLE) {
-          peers.reconnectSoon(nodeId);
-        }
-        Metadata trailers = Status.trailersFromThrowable(t);
-        ErrorDetail detail = trailers == null ? null : trailers.get(WireHeaders.ERROR_DETAIL);
-        if (detail != null && !detail.getLeaderHint().isEmpty()) {
-          leaders.learned(route.groupId(), detail.getLeaderHint());
-        }
-        result.completeExceptionally(t);
-      }
+          @Override
+          public void onError(Throwable t) {
+            Status status = Status.fromThrowable(t);
+            if (status.getCode() == Status.Code.UNAVAILABLE) {
+              peers.reconnectSoon(nodeId);
+            }
+            Metadata trailers = Status.trailersFromThrowable(t);
+            ErrorDetail detail = trailers == null ? null : trailers.get(WireHeaders.ERROR_DETAIL);
+            if (detail != null && !detail.getLeaderHint().isEmpty()) {
+              leaders.learned(route.groupId(), detail.getLeaderHint());
+            }
+            result.completeExceptionally(t);
+          }
 
-      @Override
-      public void onCompleted() {
-        if (!result.isDone()) {
-          result.completeExceptionally(new IllegalStateException("node " + nodeId
-              + " closed a forwarded call without an answer"));
-        }
-      }
-    });
+          @Override
+          public void onCompleted() {
+            if (!result.isDone()) {
+              result.completeExceptionally(
+                  new IllegalStateException(
+                      "node " + nodeId + " closed a forwarded call without an answer"));
+            }
+          }
+        });
     return result;
   }
 }

@@ -18,12 +18,16 @@ import org.apache.ratis.protocol.RaftGroupId;
  */
 public final class ShardDirectory {
   /** One immutable view: a map and everything derived from it. */
-  public record View(ShardMap map, KeyRing ring, Map<Integer, ShardInfo> shards,
-                     Map<String, NodeInfo> nodes) {
+  public record View(
+      ShardMap map, KeyRing ring, Map<Integer, ShardInfo> shards, Map<String, NodeInfo> nodes) {
     static View of(ShardMap map) {
-      return new View(map, KeyRing.of(map),
-          map.getShardsList().stream().collect(Collectors.toUnmodifiableMap(ShardInfo::getShardId, s -> s)),
-          map.getNodesList().stream().collect(Collectors.toUnmodifiableMap(NodeInfo::getId, n -> n)));
+      return new View(
+          map,
+          KeyRing.of(map),
+          map.getShardsList().stream()
+              .collect(Collectors.toUnmodifiableMap(ShardInfo::getShardId, s -> s)),
+          map.getNodesList().stream()
+              .collect(Collectors.toUnmodifiableMap(NodeInfo::getId, n -> n)));
     }
   }
 
@@ -62,7 +66,8 @@ public final class ShardDirectory {
    */
   public synchronized void adopt(ShardMap map) {
     ShardMap current = view.map();
-    if (map.getEpoch() > current.getEpoch() || (map.getEpoch() == current.getEpoch() && !map.equals(current))) {
+    if (map.getEpoch() > current.getEpoch()
+        || (map.getEpoch() == current.getEpoch() && !map.equals(current))) {
       view = View.of(map);
       listeners.forEach(l -> l.accept(map));
     }

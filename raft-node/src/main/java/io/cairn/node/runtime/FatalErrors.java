@@ -7,7 +7,9 @@ package io.cairn.node.runtime;
  */
 @FunctionalInterface
 public interface FatalErrors {
-  /** The exit code of a node that stopped itself (EX_IOERR from sysexits.h: most causes are I/O). */
+  /**
+   * The exit code of a node that stopped itself (EX_IOERR from sysexits.h: most causes are I/O).
+   */
   int HALT_EXIT_CODE = 74;
 
   /** Stops the node. {@code reason} says what happened and what the operator should do. */

@@ -4,9 +4,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Where the server schedules work: timers, periodic checks and request timeouts all go through
- * the one instance {@code CairnNode} is given, so a test can run them by hand
- * ({@code ManualScheduler} in the test sources). Thread-safe.
+ * Where the server schedules work: timers, periodic checks and request timeouts all go through the
+ * one instance {@code CairnNode} is given, so a test can run them by hand ({@code ManualScheduler}
+ * in the test sources). Thread-safe.
  */
 public interface Scheduler extends AutoCloseable {
   /** A scheduled task that can still be called off. */
@@ -26,16 +26,20 @@ public interface Scheduler extends AutoCloseable {
   Cancellable repeat(String name, Runnable task, long initialDelayMs, long periodMs);
 
   /**
-   * {@code future}, failed with a {@link TimeoutException} if it is not done within
-   * {@code timeoutMs}. Returns the same future (like {@code CompletableFuture.orTimeout}, whose
-   * JDK-wide timer a test cannot drive).
+   * {@code future}, failed with a {@link TimeoutException} if it is not done within {@code
+   * timeoutMs}. Returns the same future (like {@code CompletableFuture.orTimeout}, whose JDK-wide
+   * timer a test cannot drive).
    */
   default <T> CompletableFuture<T> withTimeout(CompletableFuture<T> future, long timeoutMs) {
     if (future.isDone()) {
       return future;
     }
-    Cancellable timer = schedule(() -> future.completeExceptionally(
-        new TimeoutException("no answer within " + timeoutMs + " ms")), timeoutMs);
+    Cancellable timer =
+        schedule(
+            () ->
+                future.completeExceptionally(
+                    new TimeoutException("no answer within " + timeoutMs + " ms")),
+            timeoutMs);
     future.whenComplete((r, e) -> timer.cancel());
     return future;
   }

@@ -19,11 +19,14 @@ public final class ThreadScheduler implements Scheduler {
 
   public ThreadScheduler(String name, int threads) {
     AtomicInteger n = new AtomicInteger();
-    executor = new ScheduledThreadPoolExecutor(threads, r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    executor =
+        new ScheduledThreadPoolExecutor(
+            threads,
+            r -> {
+              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     // Request timeouts are mostly cancelled; keep the queue from filling with dead timers.
     executor.setRemoveOnCancelPolicy(true);
   }
@@ -40,15 +43,17 @@ public final class ThreadScheduler implements Scheduler {
 
   @Override
   public Cancellable repeat(String name, Runnable task, long initialDelayMs, long periodMs) {
-    Runnable guarded = () -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        LOG.warn("{} failed; it runs again in {} ms", name, periodMs, e);
-      }
-    };
+    Runnable guarded =
+        () -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            LOG.warn("{} failed; it runs again in {} ms", name, periodMs, e);
+          }
+        };
     try {
-      ScheduledFuture<?> f = executor.scheduleWithFixedDelay(guarded, initialDelayMs, periodMs, TimeUnit.MILLISECONDS);
+      ScheduledFuture<?> f =
+          executor.scheduleWithFixedDelay(guarded, initialDelayMs, periodMs, TimeUnit.MILLISECONDS);
       return () -> f.cancel(false);
     } catch (RejectedExecutionException closed) {
       return () -> {};

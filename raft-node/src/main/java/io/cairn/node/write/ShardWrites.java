@@ -26,10 +26,10 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 
 /**
- * Executes validated writes against the shard that owns them: through the shard's
- * {@link WriteBatcher} when this node is its ready leader, otherwise forwarded to the leader's node
- * as the same public call ({@link RequestForwarder}). A forwarded write that reaches a node that
- * does not lead fails as NOT_LEADER there, with a hint, and is never forwarded again.
+ * Executes validated writes against the shard that owns them: through the shard's {@link
+ * WriteBatcher} when this node is its ready leader, otherwise forwarded to the leader's node as the
+ * same public call ({@link RequestForwarder}). A forwarded write that reaches a node that does not
+ * lead fails as NOT_LEADER there, with a hint, and is never forwarded again.
  */
 public final class ShardWrites implements Closeable {
   /** A write's result with the log index that carried it. */
@@ -44,8 +44,14 @@ public final class ShardWrites implements Closeable {
   private final Scheduler scheduler;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
 
-  public ShardWrites(NodeConfig config, RaftHost host, LeaderHints leaders, RequestForwarder forwarder,
-                     RequestPathObserver observer, NodeClock clock, Scheduler scheduler) {
+  public ShardWrites(
+      NodeConfig config,
+      RaftHost host,
+      LeaderHints leaders,
+      RequestForwarder forwarder,
+      RequestPathObserver observer,
+      NodeClock clock,
+      Scheduler scheduler) {
     this.config = config;
     this.host = host;
     this.leaders = leaders;
@@ -61,56 +67,94 @@ public final class ShardWrites implements Closeable {
    * @param forwarded the request was forwarded here by another node: serve it or fail it, never
    *     forward it again
    */
-  public CompletableFuture<WriteOutcome> write(Route route, Command command, long timeoutMs, boolean forwarded) {
+  public CompletableFuture<WriteOutcome> write(
+      Route route, Command command, long timeoutMs, boolean forwarded) {
     CompletableFuture<WriteOutcome> f;
     if (host.isReadyLeader(route.groupId())) {
-      f = batcher(route.groupId(), route.shardId()).submit(command).thenApply(a -> new WriteOutcome(a.result(), a.index()));
+      f =
+          batcher(route.groupId(), route.shardId())
+              .submit(command)
+              .thenApply(a -> new WriteOutcome(a.result(), a.index()));
     } else {
       String leader = leaders.forwardTarget(route);
       if (forwarded || leader.equals(host.nodeId())) {
-        return CompletableFuture.failedFuture(new NotLeaderHereException("shard " + route.shardId()
-            + ": this node (" + host.nodeId() + ") does not lead it right now"));
+        return CompletableFuture.failedFuture(
+            new NotLeaderHereException(
+                "shard "
+                    + route.shardId()
+                    + ": this node ("
+                    + host.nodeId()
+                    + ") does not lead it right now"));
       }
       f = forward(leader, route, command, timeoutMs);
     }
     return scheduler.withTimeout(f, timeoutMs);
   }
 
-  private CompletableFuture<WriteOutcome> forward(String leader, Route route, Command command, long timeoutMs) {
+  private CompletableFuture<WriteOutcome> forward(
+      String leader, Route route, Command command, long timeoutMs) {
     return switch (command.getOpCase()) {
       case PUT -> {
         PutCommand p = command.getPut();
-        PutRequest.Builder req = PutRequest.newBuilder().setKey(p.getKey()).setValue(p.getValue())
-            .setWriteId(command.getWriteId());
+        PutRequest.Builder req =
+            PutRequest.newBuilder()
+                .setKey(p.getKey())
+                .setValue(p.getValue())
+                .setWriteId(command.getWriteId());
         if (p.hasExpectedVersion()) {
           req.setExpectedVersion(p.getExpectedVersion());
         }
-        yield forwarder.put(leader, route, req.build(), timeoutMs).thenApply(r -> new WriteOutcome(
-            CommandResult.newBuilder().setPutVersion(r.getVersion()).build(), r.getToken().getIndex()));
+        yield forwarder
+            .put(leader, route, req.build(), timeoutMs)
+            .thenApply(
+                r ->
+                    new WriteOutcome(
+                        CommandResult.newBuilder().setPutVersion(r.getVersion()).build(),
+                        r.getToken().getIndex()));
       }
       case DELETE -> {
         DeleteCommand d = command.getDelete();
-        DeleteRequest.Builder req = DeleteRequest.newBuilder().setKey(d.getKey()).setWriteId(command.getWriteId());
+        DeleteRequest.Builder req =
+            DeleteRequest.newBuilder().setKey(d.getKey()).setWriteId(command.getWriteId());
         if (d.hasExpectedVersion()) {
           req.setExpectedVersion(d.getExpectedVersion());
         }
-        yield forwarder.delete(leader, route, req.build(), timeoutMs).thenApply(r -> new WriteOutcome(
-            CommandResult.newBuilder().setDeleted(DeleteOutcome.newBuilder().setExisted(r.getExisted())
-                .setIndex(r.getIndex())).build(), r.getToken().getIndex()));
+        yield forwarder
+            .delete(leader, route, req.build(), timeoutMs)
+            .thenApply(
+                r ->
+                    new WriteOutcome(
+                        CommandResult.newBuilder()
+                            .setDeleted(
+                                DeleteOutcome.newBuilder()
+                                    .setExisted(r.getExisted())
+                                    .setIndex(r.getIndex()))
+                            .build(),
+                        r.getToken().getIndex()));
       }
-      case OP_NOT_SET -> throw new IllegalArgumentException("a write without an operation reached the write path");
+      case OP_NOT_SET ->
+          throw new IllegalArgumentException("a write without an operation reached the write path");
     };
   }
 
   private WriteBatcher batcher(RaftGroupId gid, int shardId) {
-    return batchers.computeIfAbsent(gid, g -> new WriteBatcher(shardId,
-        entry -> host.submitWrite(g, entry.toByteArray(), config.raft().requestTimeoutMs())
-            .thenApply(reply -> RaftReplies.parse(reply, BatchResult::parseFrom)),
-        config.batch(), clock, observer));
+    return batchers.computeIfAbsent(
+        gid,
+        g ->
+            new WriteBatcher(
+                shardId,
+                entry ->
+                    host.submitWrite(g, entry.toByteArray(), config.raft().requestTimeoutMs())
+                        .thenApply(reply -> RaftReplies.parse(reply, BatchResult::parseFrom)),
+                config.batch(),
+                clock,
+                observer));
   }
 
   @Override
   public void close() {
-    batchers.values().forEach(b -> b.failQueued(new AlreadyClosedException("node is shutting down")));
+    batchers
+        .values()
+        .forEach(b -> b.failQueued(new AlreadyClosedException("node is shutting down")));
   }
 }

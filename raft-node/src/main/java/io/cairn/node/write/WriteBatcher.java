@@ -49,8 +49,12 @@ final class WriteBatcher {
   private long queuedBytes;
   private int inFlight;
 
-  WriteBatcher(int shardId, EntrySubmitter submitter, NodeConfig.Batch limits, NodeClock clock,
-               RequestPathObserver observer) {
+  WriteBatcher(
+      int shardId,
+      EntrySubmitter submitter,
+      NodeConfig.Batch limits,
+      NodeClock clock,
+      RequestPathObserver observer) {
     this.shardId = shardId;
     this.submitter = submitter;
     this.limits = limits;
@@ -59,8 +63,8 @@ final class WriteBatcher {
   }
 
   /**
-   * Queues {@code command} for the next entry, or fails it at once with a
-   * {@link WriteQueueFullException} when the queue is at its bound (batch.queue-commands-max,
+   * Queues {@code command} for the next entry, or fails it at once with a {@link
+   * WriteQueueFullException} when the queue is at its bound (batch.queue-commands-max,
    * batch.queue-bytes-max): a client flooding the shard then gets pushed back, instead of every
    * other client's write waiting behind the flood and the node's memory growing with it.
    */
@@ -68,9 +72,15 @@ final class WriteBatcher {
     CompletableFuture<Applied> f = new CompletableFuture<>();
     long size = command.getSerializedSize();
     synchronized (this) {
-      if (queue.size() >= limits.queueCommandsMax() || queuedBytes + size > limits.queueBytesMax()) {
-        f.completeExceptionally(new WriteQueueFullException(shardId, queue.size(), queuedBytes,
-            limits.queueCommandsMax(), limits.queueBytesMax()));
+      if (queue.size() >= limits.queueCommandsMax()
+          || queuedBytes + size > limits.queueBytesMax()) {
+        f.completeExceptionally(
+            new WriteQueueFullException(
+                shardId,
+                queue.size(),
+                queuedBytes,
+                limits.queueCommandsMax(),
+                limits.queueBytesMax()));
         return f;
       }
       queue.add(new Pending(command, f, size));
@@ -102,7 +112,8 @@ final class WriteBatcher {
     while (!queue.isEmpty() && batch.size() < limits.commandsMax()) {
       Pending next = queue.peek();
       Command c = next.command();
-      ByteBuffer key = (c.hasPut() ? c.getPut().getKey() : c.getDelete().getKey()).asReadOnlyByteBuffer();
+      ByteBuffer key =
+          (c.hasPut() ? c.getPut().getKey() : c.getDelete().getKey()).asReadOnlyByteBuffer();
       if (!batch.isEmpty() && (keys.contains(key) || bytes + next.bytes() > limits.bytesMax())) {
         break;
       }
@@ -115,7 +126,8 @@ final class WriteBatcher {
   }
 
   private void send(List<Pending> batch) {
-    // No time here: the leader stamps each entry as Ratis accepts it (ShardStateMachine.startTransaction).
+    // No time here: the leader stamps each entry as Ratis accepts it
+    // (ShardStateMachine.startTransaction).
     CommandBatch.Builder entry = CommandBatch.newBuilder();
     batch.forEach(p -> entry.addCommands(p.command()));
     observer.batch(batch.size());
@@ -126,20 +138,26 @@ final class WriteBatcher {
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    sent.whenComplete((result, error) -> {
-      observer.entryCommitted(clock.nanoTime() - proposedNanos);
-      synchronized (this) {
-        inFlight--;
-      }
-      complete(batch, result, error);
-      flush();
-    });
+    sent.whenComplete(
+        (result, error) -> {
+          observer.entryCommitted(clock.nanoTime() - proposedNanos);
+          synchronized (this) {
+            inFlight--;
+          }
+          complete(batch, result, error);
+          flush();
+        });
   }
 
   private static void complete(List<Pending> batch, BatchResult result, Throwable error) {
     if (error == null && result.getResultsCount() != batch.size()) {
-      error = new IllegalStateException("entry of " + batch.size() + " commands came back with "
-          + result.getResultsCount() + " results");
+      error =
+          new IllegalStateException(
+              "entry of "
+                  + batch.size()
+                  + " commands came back with "
+                  + result.getResultsCount()
+                  + " results");
     }
     if (error != null) {
       for (Pending p : batch) {

@@ -60,7 +60,9 @@ class StallTrackerTest {
     tracker.observe("g", "n1", 7, 2_000);
     tracker.answered("g", false, 2_000);
     tracker.observe("g", "n1", 8, 4_000);
-    assertThat(tracker.observe("g", "n1", 8, 6_000)).as("stuck again at 8, quiet period was for 7").isTrue();
+    assertThat(tracker.observe("g", "n1", 8, 6_000))
+        .as("stuck again at 8, quiet period was for 7")
+        .isTrue();
   }
 
   @Test

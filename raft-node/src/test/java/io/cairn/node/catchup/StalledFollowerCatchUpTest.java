@@ -20,15 +20,21 @@ class StalledFollowerCatchUpTest {
   private static final int KEYS = 10;
 
   @RegisterExtension
-  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1).manualTime());
+  final LocalClusterExtension local =
+      new LocalClusterExtension(b -> b.nodes(3).shards(1).manualTime());
 
   @Test
   void aWipedReplicaOfAnIdleShardCatchesUpOnceItsWatchReportsIt() {
     LocalCluster cluster = local.cluster();
     int leader = cluster.leaderOf(1);
     for (int i = 0; i < KEYS; i++) {
-      cluster.kv(leader).put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
-          .setValue(ByteString.copyFromUtf8("v")).build());
+      cluster
+          .kv(leader)
+          .put(
+              PutRequest.newBuilder()
+                  .setKey(ByteString.copyFromUtf8("k" + i))
+                  .setValue(ByteString.copyFromUtf8("v"))
+                  .build());
     }
     int wiped = cluster.followerOf(1);
     cluster.stop(wiped);
@@ -36,14 +42,18 @@ class StalledFollowerCatchUpTest {
     cluster.restart(wiped);
 
     // No writes, no time for Cairn's timers: the empty replica stays empty.
-    await("n" + wiped + " stays empty while nothing reports it").during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(5)).ignoreExceptions()
+    await("n" + wiped + " stays empty while nothing reports it")
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(5))
+        .ignoreExceptions()
         .until(() -> cluster.replica(wiped, 1).core().keyCount() == 0);
 
     int tickMs = cluster.config(wiped).catchup().tickMs();
     cluster.advance(tickMs);
     cluster.advance(tickMs);
-    await("n" + wiped + " caught up after its report").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+    await("n" + wiped + " caught up after its report")
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptions()
         .until(() -> cluster.replica(wiped, 1).core().keyCount() == KEYS);
   }
 }

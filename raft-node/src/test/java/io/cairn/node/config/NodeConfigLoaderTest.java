@@ -16,7 +16,9 @@ class NodeConfigLoaderTest {
     Map<String, String> m = new HashMap<>();
     m.put("node.id", "n1");
     m.put("data.dir", "/tmp/cairn-n1");
-    m.put("cluster.nodes", "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
+    m.put(
+        "cluster.nodes",
+        "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
     return m;
   }
 
@@ -37,18 +39,20 @@ class NodeConfigLoaderTest {
 
   @Test
   void environmentVariablesSetKeysAndCommandLineOverridesWin() {
-    Map<String, String> env = Map.of(
-        "CAIRN_NODE_ID", "n2",
-        "CAIRN_DATA_DIR", "/tmp/from-env",
-        "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
-        "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "700",
-        "CAIRN_ENDPOINTS", "not a node key: ignored",
-        "PATH", "/usr/bin");
+    Map<String, String> env =
+        Map.of(
+            "CAIRN_NODE_ID", "n2",
+            "CAIRN_DATA_DIR", "/tmp/from-env",
+            "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
+            "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "700",
+            "CAIRN_ENDPOINTS", "not a node key: ignored",
+            "PATH", "/usr/bin");
     NodeConfig c = NodeConfigLoader.load(null, env, Map.of("data.dir", "/tmp/from-flag"));
     assertThat(c.nodeId()).isEqualTo("n2");
     assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(700);
     assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/from-flag"));
-    assertThat(NodeConfigLoader.environmentVariable("batch.queue-bytes-max")).isEqualTo("CAIRN_BATCH_QUEUE_BYTES_MAX");
+    assertThat(NodeConfigLoader.environmentVariable("batch.queue-bytes-max"))
+        .isEqualTo("CAIRN_BATCH_QUEUE_BYTES_MAX");
   }
 
   @Test
@@ -65,55 +69,64 @@ class NodeConfigLoaderTest {
     try (var r = Files.newBufferedReader(sample)) {
       p.load(r);
     }
-    assertThat(p.stringPropertyNames()).containsExactlyInAnyOrderElementsOf(NodeConfigLoader.DEFAULTS.keySet());
-    NodeConfigLoader.DEFAULTS.forEach((k, d) -> {
-      if (d != null) {
-        assertThat(p.getProperty(k)).as(k).isEqualTo(d);
-      }
-    });
+    assertThat(p.stringPropertyNames())
+        .containsExactlyInAnyOrderElementsOf(NodeConfigLoader.DEFAULTS.keySet());
+    NodeConfigLoader.DEFAULTS.forEach(
+        (k, d) -> {
+          if (d != null) {
+            assertThat(p.getProperty(k)).as(k).isEqualTo(d);
+          }
+        });
   }
 
   @Test
   void rejectsUnknownKeys() {
     Map<String, String> m = minimal();
     m.put("cluster.shard", "4");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("unknown config key 'cluster.shard'");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("unknown config key 'cluster.shard'");
   }
 
   @Test
   void rejectsMissingRequiredKey() {
     Map<String, String> m = minimal();
     m.remove("data.dir");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("'data.dir' is required");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("'data.dir' is required");
   }
 
   @Test
   void rejectsOutOfRangeAndMalformedValues() {
     Map<String, String> m = minimal();
     m.put("cluster.shards", "0");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("cluster.shards is 0");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("cluster.shards is 0");
     m.put("cluster.shards", "four");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("whole number");
     m.put("cluster.shards", "4");
     m.put("cluster.replication-factor", "5");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("lists only 3 nodes");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("lists only 3 nodes");
     m.put("cluster.replication-factor", "3");
     m.put("raft.election-timeout-ms-max", "500");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("must be greater than");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("must be greater than");
   }
 
   @Test
   void rejectsNodeNotInCluster() {
     Map<String, String> m = minimal();
     m.put("node.id", "n9");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("'n9' is not in cluster.nodes");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("'n9' is not in cluster.nodes");
   }
 
   @Test
   void rejectsMalformedNodeList() {
     Map<String, String> m = minimal();
     m.put("cluster.nodes", "n1@127.0.0.1:7000:7001");
-    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("expected id@host:raftPort:clientPort:httpPort");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("expected id@host:raftPort:clientPort:httpPort");
     m.put("cluster.nodes", "n1@h:1:2:3,n1@h:4:5:6");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("twice");
   }

@@ -12,11 +12,14 @@ import org.junit.jupiter.api.Test;
 class ConfirmationRoundsTest {
   /** Rounds the test completes by hand, numbered in the order they started. */
   private final List<CompletableFuture<Integer>> started = new ArrayList<>();
-  private final ConfirmationRounds<Integer> rounds = new ConfirmationRounds<>(() -> {
-    CompletableFuture<Integer> round = new CompletableFuture<>();
-    started.add(round);
-    return round;
-  });
+
+  private final ConfirmationRounds<Integer> rounds =
+      new ConfirmationRounds<>(
+          () -> {
+            CompletableFuture<Integer> round = new CompletableFuture<>();
+            started.add(round);
+            return round;
+          });
 
   @Test
   void theFirstCallerStartsARoundAtOnce() throws Exception {
@@ -58,7 +61,8 @@ class ConfirmationRoundsTest {
     CompletableFuture<Integer> early = rounds.next();
     CompletableFuture<Integer> late = rounds.next();
     started.get(0).completeExceptionally(new LeadershipNotConfirmedException("no majority"));
-    assertThatThrownBy(early::get).isInstanceOf(ExecutionException.class)
+    assertThatThrownBy(early::get)
+        .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(LeadershipNotConfirmedException.class);
     started.get(1).complete(1);
     assertThat(late.get()).isEqualTo(1);
@@ -66,11 +70,14 @@ class ConfirmationRoundsTest {
 
   @Test
   void aRoundThatThrowsWhenStartedFailsItsCallers() {
-    ConfirmationRounds<Integer> broken = new ConfirmationRounds<>(() -> {
-      throw new IllegalStateException("replica closed");
-    });
+    ConfirmationRounds<Integer> broken =
+        new ConfirmationRounds<>(
+            () -> {
+              throw new IllegalStateException("replica closed");
+            });
     assertThatThrownBy(() -> broken.next().get()).hasCauseInstanceOf(IllegalStateException.class);
-    assertThatThrownBy(() -> broken.next().get()).as("and the next call tries again")
+    assertThatThrownBy(() -> broken.next().get())
+        .as("and the next call tries again")
         .hasCauseInstanceOf(IllegalStateException.class);
   }
 

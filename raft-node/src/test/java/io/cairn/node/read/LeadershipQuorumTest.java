@@ -13,15 +13,18 @@ import org.junit.jupiter.api.Test;
 class LeadershipQuorumTest {
   /** Answers the test gives by hand, per peer; records the term each peer was asked about. */
   private final Map<String, CompletableFuture<Boolean>> answers = new HashMap<>();
+
   private final Map<String, Long> askedTerm = new HashMap<>();
-  private final LeadershipQuorum.Asker asker = (peer, term) -> {
-    askedTerm.put(peer, term);
-    return answers.computeIfAbsent(peer, p -> new CompletableFuture<>());
-  };
+  private final LeadershipQuorum.Asker asker =
+      (peer, term) -> {
+        askedTerm.put(peer, term);
+        return answers.computeIfAbsent(peer, p -> new CompletableFuture<>());
+      };
 
   @Test
   void oneOfTwoFollowersConfirmingIsAMajorityOfThree() throws Exception {
-    CompletableFuture<Long> round = LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> true);
+    CompletableFuture<Long> round =
+        LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> true);
     assertThat(askedTerm).containsEntry("n2", 7L).containsEntry("n3", 7L);
     answers.get("n3").complete(true);
     assertThat(round.get()).as("no need to wait for the slow or cut-off n2").isEqualTo(7);
@@ -29,13 +32,16 @@ class LeadershipQuorumTest {
 
   @Test
   void noFollowerConfirmingFailsTheRound() {
-    CompletableFuture<Long> round = LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> true);
+    CompletableFuture<Long> round =
+        LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> true);
     answers.get("n2").complete(false);
     assertThat(round).isNotDone();
     answers.get("n3").completeExceptionally(new RuntimeException("deadline exceeded"));
-    assertThatThrownBy(round::get).isInstanceOf(ExecutionException.class)
+    assertThatThrownBy(round::get)
+        .isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(LeadershipNotConfirmedException.class)
-        .hasMessageContaining("term 7").hasMessageContaining("2 of 2");
+        .hasMessageContaining("term 7")
+        .hasMessageContaining("2 of 2");
   }
 
   @Test
@@ -53,14 +59,18 @@ class LeadershipQuorumTest {
     answers.get("n3").complete(false);
     assertThat(refused).isNotDone();
     answers.get("n4").complete(false);
-    assertThat(refused).as("two yes are impossible now; n5 need not answer").isCompletedExceptionally();
+    assertThat(refused)
+        .as("two yes are impossible now; n5 need not answer")
+        .isCompletedExceptionally();
   }
 
   @Test
   void aLeaderThatLostItsTermMeanwhileFailsEvenWithAMajority() {
-    CompletableFuture<Long> round = LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> false);
+    CompletableFuture<Long> round =
+        LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), asker, t -> false);
     answers.get("n2").complete(true);
-    assertThatThrownBy(round::get).hasCauseInstanceOf(LeadershipNotConfirmedException.class)
+    assertThatThrownBy(round::get)
+        .hasCauseInstanceOf(LeadershipNotConfirmedException.class)
         .hasMessageContaining("no longer leads");
   }
 
@@ -72,10 +82,12 @@ class LeadershipQuorumTest {
 
   @Test
   void anAskerThatThrowsCountsAsARefusal() {
-    LeadershipQuorum.Asker throwing = (peer, term) -> {
-      throw new IllegalStateException("no channel to " + peer);
-    };
-    CompletableFuture<Long> round = LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), throwing, t -> true);
+    LeadershipQuorum.Asker throwing =
+        (peer, term) -> {
+          throw new IllegalStateException("no channel to " + peer);
+        };
+    CompletableFuture<Long> round =
+        LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), throwing, t -> true);
     assertThat(round).isCompletedExceptionally();
   }
 }

@@ -28,7 +28,9 @@ class ApplyFailureTest {
   final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1));
 
   private static PutRequest put(String key, String value) {
-    return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))
+    return PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key))
+        .setValue(ByteString.copyFromUtf8(value))
         .build();
   }
 
@@ -47,26 +49,53 @@ class ApplyFailureTest {
     assertThat(version).isPositive();
 
     var gid = cluster.groupOf(1);
-    await("n" + broken + " reports its replica FAILED").atMost(Duration.ofSeconds(10))
-        .until(() -> cluster.node(broken).statusReader().replica(gid).map(ReplicaStatus::getRole).orElse(""),
+    await("n" + broken + " reports its replica FAILED")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                cluster
+                    .node(broken)
+                    .statusReader()
+                    .replica(gid)
+                    .map(ReplicaStatus::getRole)
+                    .orElse(""),
             "FAILED"::equals);
     ReplicaStatus status = cluster.node(broken).statusReader().replica(gid).orElseThrow();
-    assertThat(status.getFailure()).contains("shard 1").contains("cannot apply committed entry")
+    assertThat(status.getFailure())
+        .contains("shard 1")
+        .contains("cannot apply committed entry")
         .contains("stopped");
     assertThat(cluster.node(broken).host().division(gid).orElseThrow().getInfo().isAlive())
-        .as("Ratis closed the replica").isFalse();
+        .as("Ratis closed the replica")
+        .isFalse();
     assertThat(cluster.halted(broken)).as("the node itself keeps running").isEmpty();
 
-    HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + cluster.config(broken).node().httpPort() + "/health")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> health =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + cluster.config(broken).node().httpPort()
+                                + "/health"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(health.statusCode()).isEqualTo(503);
-    assertThat(health.body()).contains("\"role\":\"FAILED\"").contains("cannot apply committed entry");
+    assertThat(health.body())
+        .contains("\"role\":\"FAILED\"")
+        .contains("cannot apply committed entry");
 
     // The node still answers for the shard, from the leader, never from its stopped replica.
-    var got = cluster.kv(broken).get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("after"))
-        .setConsistency(Consistency.EVENTUAL).build());
+    var got =
+        cluster
+            .kv(broken)
+            .get(
+                GetRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("after"))
+                    .setConsistency(Consistency.EVENTUAL)
+                    .build());
     assertThat(got.getVersion()).isEqualTo(version);
-    assertThat(cluster.kv(broken).put(put("through-the-broken-node", "3")).getVersion()).isGreaterThan(version);
+    assertThat(cluster.kv(broken).put(put("through-the-broken-node", "3")).getVersion())
+        .isGreaterThan(version);
   }
 }

@@ -32,10 +32,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Pins the Ratis 3.3.0 behaviour that SnapshottingStateMachine works around
- * (docs/ratis-workarounds.md): the apply loop steps past an entry whose applyTransaction returned
- * a failed future, and closes the replica only when applyTransaction throws. If the first test
- * starts failing after a Ratis upgrade, a failed future stops the replica by itself and the
- * workaround can go.
+ * (docs/ratis-workarounds.md): the apply loop steps past an entry whose applyTransaction returned a
+ * failed future, and closes the replica only when applyTransaction throws. If the first test starts
+ * failing after a Ratis upgrade, a failed future stops the replica by itself and the workaround can
+ * go.
  */
 class RatisApplyLoopTest {
   /** Fails (by the given means) the entry whose payload is "poison"; records what it applied. */
@@ -55,7 +55,8 @@ class RatisApplyLoopTest {
         if (throwInstead) {
           throw new IllegalStateException("cannot apply " + entry.getIndex());
         }
-        return CompletableFuture.failedFuture(new IllegalStateException("cannot apply " + entry.getIndex()));
+        return CompletableFuture.failedFuture(
+            new IllegalStateException("cannot apply " + entry.getIndex()));
       }
       applied.add(payload);
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
@@ -88,18 +89,33 @@ class RatisApplyLoopTest {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(new File(dir.toFile(), "raft")));
     GrpcConfigKeys.Server.setPort(p, port);
-    RaftServer server = RaftServer.newBuilder().setServerId(RaftPeerId.valueOf("s1")).setGroup(group)
-        .setProperties(p).setStateMachine(sm).setOption(RaftStorage.StartupOption.FORMAT).build();
+    RaftServer server =
+        RaftServer.newBuilder()
+            .setServerId(RaftPeerId.valueOf("s1"))
+            .setGroup(group)
+            .setProperties(p)
+            .setStateMachine(sm)
+            .setOption(RaftStorage.StartupOption.FORMAT)
+            .build();
     server.start();
     return new OneServer(server, group, dir);
   }
 
-  /** Commits {@code payload}; for "poison" the reply may fail, what matters is what the replica does next. */
+  /**
+   * Commits {@code payload}; for "poison" the reply may fail, what matters is what the replica does
+   * next.
+   */
   private static void send(OneServer s, String payload) throws IOException {
-    try (RaftClient c = RaftClient.newBuilder().setProperties(new RaftProperties()).setRaftGroup(s.group())
-        .setRetryPolicy(payload.equals("poison") ? RetryPolicies.noRetry()
-            : RetryPolicies.retryUpToMaximumCountWithFixedSleep(50, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
-        .build()) {
+    try (RaftClient c =
+        RaftClient.newBuilder()
+            .setProperties(new RaftProperties())
+            .setRaftGroup(s.group())
+            .setRetryPolicy(
+                payload.equals("poison")
+                    ? RetryPolicies.noRetry()
+                    : RetryPolicies.retryUpToMaximumCountWithFixedSleep(
+                        50, TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)))
+            .build()) {
       c.io().send(Message.valueOf(payload));
     } catch (IOException e) {
       if (!payload.equals("poison")) {

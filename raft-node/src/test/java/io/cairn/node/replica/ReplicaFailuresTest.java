@@ -12,28 +12,38 @@ import org.junit.jupiter.api.Test;
 /** The stop policy of ReplicaFailures: the disk stops the node, a broken invariant the replica. */
 class ReplicaFailuresTest {
   private final List<String> halts = new ArrayList<>();
-  private final ReplicaFailures failures = new ReplicaFailures((reason, cause) -> halts.add(reason));
+  private final ReplicaFailures failures =
+      new ReplicaFailures((reason, cause) -> halts.add(reason));
   private final RaftGroupId gid = RaftGroupId.randomId();
 
   @Test
   void aLogThatCannotBeWrittenStopsTheNode() {
     failures.logFailed(gid, "shard 2", new IOException("No space left on device"));
-    assertThat(halts).singleElement().asString().contains("shard 2").contains("No space left on device")
+    assertThat(halts)
+        .singleElement()
+        .asString()
+        .contains("shard 2")
+        .contains("No space left on device")
         .contains("free space");
     assertThat(failures.of(gid)).isPresent();
   }
 
   @Test
   void anApplyThatFailsOnIoStopsTheNode() {
-    RuntimeException thrown = failures.applyFailed(gid, "shard 2", 17,
-        new RuntimeException("MapDB volume error", new IOException("No space left on device")));
+    RuntimeException thrown =
+        failures.applyFailed(
+            gid,
+            "shard 2",
+            17,
+            new RuntimeException("MapDB volume error", new IOException("No space left on device")));
     assertThat(thrown).isInstanceOf(ReplicaHaltedException.class);
     assertThat(halts).singleElement().asString().contains("entry 17").contains("check the disk");
   }
 
   @Test
   void anApplyThatFailsOnABrokenInvariantStopsOnlyTheReplica() {
-    RuntimeException thrown = failures.applyFailed(gid, "shard 2", 17, new IllegalArgumentException("index"));
+    RuntimeException thrown =
+        failures.applyFailed(gid, "shard 2", 17, new IllegalArgumentException("index"));
     assertThat(thrown).isInstanceOf(ReplicaHaltedException.class);
     assertThat(halts).isEmpty();
     assertThat(failures.of(gid).orElseThrow().reason()).contains("entry 17").contains("stopped");
@@ -52,8 +62,12 @@ class ReplicaFailuresTest {
 
   @Test
   void diskFailuresAreRecognisedThroughWrappers() {
-    assertThat(ReplicaFailures.isDiskFailure(new UncheckedIOException(new IOException("x")))).isTrue();
-    assertThat(ReplicaFailures.isDiskFailure(new InternalError("a fault occurred in an unsafe memory access"))).isTrue();
+    assertThat(ReplicaFailures.isDiskFailure(new UncheckedIOException(new IOException("x"))))
+        .isTrue();
+    assertThat(
+            ReplicaFailures.isDiskFailure(
+                new InternalError("a fault occurred in an unsafe memory access")))
+        .isTrue();
     assertThat(ReplicaFailures.isDiskFailure(new IllegalStateException("bug"))).isFalse();
   }
 }

@@ -20,9 +20,13 @@ class SnapshotCatchUpTest {
   private static final int KEYS = 300;
 
   @RegisterExtension
-  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1)
-      .config("raft.snapshot-every-entries", "50")
-      .config("raft.log-segment-bytes-max", "65536"));
+  final LocalClusterExtension local =
+      new LocalClusterExtension(
+          b ->
+              b.nodes(3)
+                  .shards(1)
+                  .config("raft.snapshot-every-entries", "50")
+                  .config("raft.log-segment-bytes-max", "65536"));
 
   @Test
   void aReplicaBehindThePurgedLogCatchesUpFromASnapshot() {
@@ -32,16 +36,29 @@ class SnapshotCatchUpTest {
     cluster.stop(behind);
     String value = "v".repeat(1_000);
     for (int i = 0; i < KEYS; i++) {
-      cluster.kv(leader).put(PutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k" + i))
-          .setValue(ByteString.copyFromUtf8(value)).build());
+      cluster
+          .kv(leader)
+          .put(
+              PutRequest.newBuilder()
+                  .setKey(ByteString.copyFromUtf8("k" + i))
+                  .setValue(ByteString.copyFromUtf8(value))
+                  .build());
     }
     var gid = cluster.groupOf(1);
-    await("the leader purged its log behind a snapshot").atMost(Duration.ofSeconds(20)).until(() ->
-        cluster.node(leader).host().division(gid).orElseThrow().getRaftLog().getStartIndex() > 1);
+    await("the leader purged its log behind a snapshot")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                cluster.node(leader).host().division(gid).orElseThrow().getRaftLog().getStartIndex()
+                    > 1);
 
     cluster.restart(behind);
-    await("n" + behind + " caught up").atMost(Duration.ofSeconds(30)).ignoreExceptions()
+    await("n" + behind + " caught up")
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
         .until(() -> cluster.replica(behind, 1).core().keyCount() == KEYS);
-    assertThat(cluster.replica(behind, 1).getLatestSnapshot()).as("installed or taken a snapshot").isNotNull();
+    assertThat(cluster.replica(behind, 1).getLatestSnapshot())
+        .as("installed or taken a snapshot")
+        .isNotNull();
   }
 }

@@ -46,16 +46,15 @@ import org.apache.ratis.server.RaftServer;
 
 /**
  * N Cairn nodes in this JVM, on real loopback sockets (free ports, 127.0.0.1), each with its own
- * data directory and {@link NodeRuntime}: the server code runs exactly as in production, Ratis
- * and gRPC included, but starts in well under a second and can be inspected and broken from the
- * test.
+ * data directory and {@link NodeRuntime}: the server code runs exactly as in production, Ratis and
+ * gRPC included, but starts in well under a second and can be inspected and broken from the test.
  *
- * <p>What a test gets: {@link #node}, the nodes' shard leaders ({@link #leaderOf}), a raw gRPC
- * stub pinned to one node ({@link #kv}) so the test chooses which node a request goes through,
- * {@link #stop} / {@link #restart} of one node, and, per node, a clock and the fatal-error handler
- * ({@link #halted}). {@link #assertReplicasAgree} (run by {@link LocalClusterExtension} after every
- * test) waits until the replicas of every shard reach the same applied index and checks that they
- * then hold byte-for-byte the same state.
+ * <p>What a test gets: {@link #node}, the nodes' shard leaders ({@link #leaderOf}), a raw gRPC stub
+ * pinned to one node ({@link #kv}) so the test chooses which node a request goes through, {@link
+ * #stop} / {@link #restart} of one node, and, per node, a clock and the fatal-error handler ({@link
+ * #halted}). {@link #assertReplicasAgree} (run by {@link LocalClusterExtension} after every test)
+ * waits until the replicas of every shard reach the same applied index and checks that they then
+ * hold byte-for-byte the same state.
  *
  * <p>Not thread-safe: one test drives it.
  */
@@ -138,15 +137,19 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     void start() {
-      scheduler = manualScheduler != null ? manualScheduler.reopened() : new ThreadScheduler("cairn-timer-n" + index, 2);
-      FatalErrors fatal = (reason, cause) -> {
-        haltReason = reason;
-        // Like the process ending: stop this node only, from a thread of our own, since the
-        // caller may be a Ratis thread that closing would wait for.
-        Thread t = new Thread(this::stopQuietly, "local-cluster-halt-n" + index);
-        t.setDaemon(true);
-        t.start();
-      };
+      scheduler =
+          manualScheduler != null
+              ? manualScheduler.reopened()
+              : new ThreadScheduler("cairn-timer-n" + index, 2);
+      FatalErrors fatal =
+          (reason, cause) -> {
+            haltReason = reason;
+            // Like the process ending: stop this node only, from a thread of our own, since the
+            // caller may be a Ratis thread that closing would wait for.
+            Thread t = new Thread(this::stopQuietly, "local-cluster-halt-n" + index);
+            t.setDaemon(true);
+            t.start();
+          };
       try {
         node = CairnNode.start(config, new NodeRuntime(clock, scheduler, fatal));
       } catch (IOException e) {
@@ -167,7 +170,10 @@ public final class LocalCluster implements AutoCloseable {
 
     synchronized ManagedChannel channel() {
       if (channel == null) {
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", config.node().clientPort()).usePlaintext().build();
+        channel =
+            ManagedChannelBuilder.forAddress("127.0.0.1", config.node().clientPort())
+                .usePlaintext()
+                .build();
       }
       return channel;
     }
@@ -189,8 +195,16 @@ public final class LocalCluster implements AutoCloseable {
     for (int i = 1; i <= b.nodes; i++) {
       int[] p = freePorts(3);
       ports.add(p);
-      nodes.append(i == 1 ? "" : ",").append("n").append(i).append("@127.0.0.1:").append(p[0]).append(':')
-          .append(p[1]).append(':').append(p[2]);
+      nodes
+          .append(i == 1 ? "" : ",")
+          .append("n")
+          .append(i)
+          .append("@127.0.0.1:")
+          .append(p[0])
+          .append(':')
+          .append(p[1])
+          .append(':')
+          .append(p[2]);
     }
     for (int i = 1; i <= b.nodes; i++) {
       Map<String, String> c = new TreeMap<>();
@@ -220,7 +234,9 @@ public final class LocalCluster implements AutoCloseable {
     return new Builder();
   }
 
-  /** Starts (or stops) every node at once: a node's start and Ratis's graceful close mostly wait. */
+  /**
+   * Starts (or stops) every node at once: a node's start and Ratis's graceful close mostly wait.
+   */
   private void startAll() {
     members.parallelStream().forEach(Member::start);
   }
@@ -302,7 +318,9 @@ public final class LocalCluster implements AutoCloseable {
     if (shardId == 0) {
       return map.getMeta();
     }
-    return map.getShardsList().stream().filter(s -> s.getShardId() == shardId).findFirst()
+    return map.getShardsList().stream()
+        .filter(s -> s.getShardId() == shardId)
+        .findFirst()
         .orElseThrow(() -> new IllegalArgumentException("no shard " + shardId));
   }
 
@@ -312,17 +330,22 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Node numbers of the replicas of {@code shardId} (0: the meta group), placement order. */
   public List<Integer> replicasOf(int shardId) {
-    return shard(shardId).getReplicasList().stream().map(id -> Integer.parseInt(id.substring(1))).toList();
+    return shard(shardId).getReplicasList().stream()
+        .map(id -> Integer.parseInt(id.substring(1)))
+        .toList();
   }
 
   /**
-   * Waits until {@code shardId} (0: the meta group) has a ready leader among the running nodes
-   * that the other running replicas follow, and returns its node number.
+   * Waits until {@code shardId} (0: the meta group) has a ready leader among the running nodes that
+   * the other running replicas follow, and returns its node number.
    */
   public int leaderOf(int shardId) {
     RaftGroupId gid = groupOf(shardId);
-    return await("a ready leader of shard " + shardId).atMost(SETTLE_MAX).pollInterval(Duration.ofMillis(20))
-        .until(() -> readyLeader(gid), Optional::isPresent).orElseThrow();
+    return await("a ready leader of shard " + shardId)
+        .atMost(SETTLE_MAX)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> readyLeader(gid), Optional::isPresent)
+        .orElseThrow();
   }
 
   private Optional<Integer> readyLeader(RaftGroupId gid) {
@@ -338,7 +361,9 @@ public final class LocalCluster implements AutoCloseable {
     String id = "n" + leader;
     for (Member m : running()) {
       Optional<RaftServer.Division> d = m.node.host().division(gid);
-      if (d.isPresent() && d.get().getInfo().isAlive() && !d.get().getInfo().isLeader()
+      if (d.isPresent()
+          && d.get().getInfo().isAlive()
+          && !d.get().getInfo().isLeader()
           && !id.equals(m.node.host().leaderOf(gid).orElse(null))) {
         return Optional.empty();
       }
@@ -355,8 +380,11 @@ public final class LocalCluster implements AutoCloseable {
   /** A running node that hosts a replica of {@code shardId} but does not lead it. */
   public int followerOf(int shardId) {
     int leader = leaderOf(shardId);
-    return replicasOf(shardId).stream().filter(i -> i != leader && isRunning(i)).findFirst()
-        .orElseThrow(() -> new IllegalStateException("shard " + shardId + " has no running follower"));
+    return replicasOf(shardId).stream()
+        .filter(i -> i != leader && isRunning(i))
+        .findFirst()
+        .orElseThrow(
+            () -> new IllegalStateException("shard " + shardId + " has no running follower"));
   }
 
   /**
@@ -405,31 +433,41 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A shard replica on a running node, for a test that inspects or breaks it. */
   public ShardStateMachine replica(int node, int shardId) {
-    return node(node).host().shardReplica(groupOf(shardId))
-        .orElseThrow(() -> new IllegalStateException("n" + node + " hosts no replica of shard " + shardId));
+    return node(node)
+        .host()
+        .shardReplica(groupOf(shardId))
+        .orElseThrow(
+            () -> new IllegalStateException("n" + node + " hosts no replica of shard " + shardId));
   }
 
   /**
-   * The cluster invariant: waits until the live replicas of every data shard on running nodes
-   * have applied the same index, then checks they hold the same state (a digest of the shard's
-   * snapshot stream: keys, values, versions, sessions, applied index). Replicas listed in
-   * {@code exclude} as "node:shard" (a test broke them on purpose) are skipped.
+   * The cluster invariant: waits until the live replicas of every data shard on running nodes have
+   * applied the same index, then checks they hold the same state (a digest of the shard's snapshot
+   * stream: keys, values, versions, sessions, applied index). Replicas listed in {@code exclude} as
+   * "node:shard" (a test broke them on purpose) are skipped.
    */
   public void assertReplicasAgree(String... exclude) {
     List<String> skipped = List.of(exclude);
     for (ShardInfo s : map().getShardsList()) {
       RaftGroupId gid = RaftHost.groupIdOf(s);
-      List<Member> holders = running().stream()
-          .filter(m -> !skipped.contains(m.index + ":" + s.getShardId()))
-          .filter(m -> m.node.host().division(gid).map(d -> d.getInfo().isAlive()).orElse(false))
-          .sorted(Comparator.comparingInt(m -> m.index)).toList();
+      List<Member> holders =
+          running().stream()
+              .filter(m -> !skipped.contains(m.index + ":" + s.getShardId()))
+              .filter(
+                  m -> m.node.host().division(gid).map(d -> d.getInfo().isAlive()).orElse(false))
+              .sorted(Comparator.comparingInt(m -> m.index))
+              .toList();
       if (holders.size() < 2) {
         continue;
       }
-      Map<Integer, String> last = await("replicas of shard " + s.getShardId() + " converge")
-          .atMost(SETTLE_MAX).pollInterval(Duration.ofMillis(50))
-          .until(() -> digests(holders, gid), d -> d.values().stream().distinct().count() == 1);
-      assertThat(last.values()).as("digests of shard %d by node", s.getShardId()).hasSize(holders.size());
+      Map<Integer, String> last =
+          await("replicas of shard " + s.getShardId() + " converge")
+              .atMost(SETTLE_MAX)
+              .pollInterval(Duration.ofMillis(50))
+              .until(() -> digests(holders, gid), d -> d.values().stream().distinct().count() == 1);
+      assertThat(last.values())
+          .as("digests of shard %d by node", s.getShardId())
+          .hasSize(holders.size());
     }
   }
 
@@ -437,7 +475,8 @@ public final class LocalCluster implements AutoCloseable {
     Map<Integer, String> out = new TreeMap<>();
     for (Member m : holders) {
       ShardStateMachine sm = m.node.host().shardReplica(gid).orElse(null);
-      long committed = m.node.host().division(gid).map(d -> d.getRaftLog().getLastCommittedIndex()).orElse(-1L);
+      long committed =
+          m.node.host().division(gid).map(d -> d.getRaftLog().getLastCommittedIndex()).orElse(-1L);
       if (sm == null) {
         out.put(m.index, "absent");
         continue;
@@ -445,8 +484,11 @@ public final class LocalCluster implements AutoCloseable {
       try {
         long applied = sm.core().appliedIndex();
         // Only a replica that applied everything it knows to be committed is comparable.
-        out.put(m.index, applied < committed ? "applying " + applied + "/" + committed
-            : applied + ":" + digest(sm));
+        out.put(
+            m.index,
+            applied < committed
+                ? "applying " + applied + "/" + committed
+                : applied + ":" + digest(sm));
       } catch (ReplicaNotReadyException reloading) {
         out.put(m.index, "reloading");
       }

@@ -8,16 +8,18 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A fresh {@link LocalCluster} for every test, and the cluster invariant checked after every
- * test that passed: every shard's replicas reach the same applied index with the same state
- * ({@link LocalCluster#assertReplicasAgree}). Register it with {@code @RegisterExtension}.
+ * A fresh {@link LocalCluster} for every test, and the cluster invariant checked after every test
+ * that passed: every shard's replicas reach the same applied index with the same state ({@link
+ * LocalCluster#assertReplicasAgree}). Register it with {@code @RegisterExtension}.
  */
 public final class LocalClusterExtension implements BeforeEachCallback, AfterEachCallback {
   private final UnaryOperator<LocalCluster.Builder> shape;
   private final List<String> brokenOnPurpose = new ArrayList<>();
   private LocalCluster cluster;
 
-  /** @param shape adjusts the default builder (3 nodes, 1 shard) */
+  /**
+   * @param shape adjusts the default builder (3 nodes, 1 shard)
+   */
   public LocalClusterExtension(UnaryOperator<LocalCluster.Builder> shape) {
     this.shape = shape;
   }
@@ -26,7 +28,9 @@ public final class LocalClusterExtension implements BeforeEachCallback, AfterEac
     return cluster;
   }
 
-  /** Leaves the replica of {@code shardId} on node {@code node} out of the check: the test broke it. */
+  /**
+   * Leaves the replica of {@code shardId} on node {@code node} out of the check: the test broke it.
+   */
   public void brokeOnPurpose(int node, int shardId) {
     brokenOnPurpose.add(node + ":" + shardId);
   }

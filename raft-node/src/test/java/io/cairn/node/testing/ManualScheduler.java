@@ -4,8 +4,8 @@ import io.cairn.node.runtime.Scheduler;
 import java.util.PriorityQueue;
 
 /**
- * A {@link Scheduler} whose tasks run only when the test advances its {@link ManualClock}, on
- * the test's thread, in due-time order: timers and periodic checks become deterministic steps.
+ * A {@link Scheduler} whose tasks run only when the test advances its {@link ManualClock}, on the
+ * test's thread, in due-time order: timers and periodic checks become deterministic steps.
  * Thread-safe; tasks run outside the lock.
  */
 public final class ManualScheduler implements Scheduler {
@@ -26,8 +26,12 @@ public final class ManualScheduler implements Scheduler {
   }
 
   private final ManualClock clock;
-  private final PriorityQueue<Task> due = new PriorityQueue<>((a, b) -> a.dueNanos != b.dueNanos
-      ? Long.compare(a.dueNanos, b.dueNanos) : Long.compare(a.sequence, b.sequence));
+  private final PriorityQueue<Task> due =
+      new PriorityQueue<>(
+          (a, b) ->
+              a.dueNanos != b.dueNanos
+                  ? Long.compare(a.dueNanos, b.dueNanos)
+                  : Long.compare(a.sequence, b.sequence));
   private long sequence;
   private boolean closed;
 
@@ -41,7 +45,8 @@ public final class ManualScheduler implements Scheduler {
   }
 
   @Override
-  public synchronized Cancellable repeat(String name, Runnable task, long initialDelayMs, long periodMs) {
+  public synchronized Cancellable repeat(
+      String name, Runnable task, long initialDelayMs, long periodMs) {
     return add(task, initialDelayMs, periodMs);
   }
 

@@ -7,10 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.google.protobuf.ByteString;
 import io.cairn.node.testing.LocalCluster;
 import io.cairn.node.testing.LocalClusterExtension;
+import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
-import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,11 +23,13 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The write path on a real in-process cluster: local leader, forwarding from a follower. */
 class ShardWritesTest {
   @RegisterExtension
-  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1)
-      .config("batch.queue-commands-max", "64"));
+  final LocalClusterExtension local =
+      new LocalClusterExtension(b -> b.nodes(3).shards(1).config("batch.queue-commands-max", "64"));
 
   private static PutRequest put(String key, String value) {
-    return PutRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))
+    return PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8(key))
+        .setValue(ByteString.copyFromUtf8(value))
         .build();
   }
 
@@ -38,7 +40,8 @@ class ShardWritesTest {
     PutResponse put = cluster.kv(follower).put(put("k", "v"));
     assertThat(put.getVersion()).isPositive();
     for (int i = 1; i <= 3; i++) {
-      var got = cluster.kv(i).get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
+      var got =
+          cluster.kv(i).get(GetRequest.newBuilder().setKey(ByteString.copyFromUtf8("k")).build());
       assertThat(got.getValue().toStringUtf8()).isEqualTo("v");
       assertThat(got.getVersion()).isEqualTo(put.getVersion());
     }
@@ -61,55 +64,73 @@ class ShardWritesTest {
 
     cluster.stop(preferred);
     cluster.stop(third);
-    assertThatThrownBy(() -> cluster.kv(through).withDeadlineAfter(4, TimeUnit.SECONDS).put(put("b", "2")))
+    assertThatThrownBy(
+            () -> cluster.kv(through).withDeadlineAfter(4, TimeUnit.SECONDS).put(put("b", "2")))
         .isInstanceOf(StatusRuntimeException.class);
 
     cluster.restart(preferred);
     cluster.restart(third);
-    await("the preferred replica leads again").atMost(Duration.ofSeconds(30))
+    await("the preferred replica leads again")
+        .atMost(Duration.ofSeconds(30))
         .until(() -> cluster.leaderOf(1) == preferred);
-    await("writes through n" + through + " succeed again").atMost(Duration.ofSeconds(10))
-        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-        .until(() -> cluster.kv(through).withDeadlineAfter(2, TimeUnit.SECONDS).put(put("c", "3")).getVersion() > 0);
+    await("writes through n" + through + " succeed again")
+        .atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(200))
+        .ignoreExceptions()
+        .until(
+            () ->
+                cluster
+                        .kv(through)
+                        .withDeadlineAfter(2, TimeUnit.SECONDS)
+                        .put(put("c", "3"))
+                        .getVersion()
+                    > 0);
   }
 
   /**
-   * Issue 8, item 4: a client that sends without waiting gets pushed back once the shard's queue
-   * is full, instead of queueing without bound; the writes that were taken all apply.
+   * Issue 8, item 4: a client that sends without waiting gets pushed back once the shard's queue is
+   * full, instead of queueing without bound; the writes that were taken all apply.
    */
   @Test
   void aFloodOfWritesIsPushedBackOnceTheQueueIsFull() throws Exception {
     LocalCluster cluster = local.cluster();
     int leader = cluster.leaderOf(1);
     int sent = 2_000;
-    java.util.concurrent.ConcurrentHashMap<Status.Code, java.util.concurrent.atomic.AtomicInteger> outcomes =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    java.util.concurrent.ConcurrentHashMap<Status.Code, java.util.concurrent.atomic.AtomicInteger>
+        outcomes = new java.util.concurrent.ConcurrentHashMap<>();
     java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(sent);
     var stub = cluster.kvAsync(leader).withDeadlineAfter(30, TimeUnit.SECONDS);
     for (int i = 0; i < sent; i++) {
-      stub.put(put("flood-" + i, "x".repeat(100)), new io.grpc.stub.StreamObserver<>() {
-        @Override
-        public void onNext(PutResponse r) {}
+      stub.put(
+          put("flood-" + i, "x".repeat(100)),
+          new io.grpc.stub.StreamObserver<>() {
+            @Override
+            public void onNext(PutResponse r) {}
 
-        @Override
-        public void onError(Throwable t) {
-          Status status = Status.fromThrowable(t);
-          if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-            assertThat(Status.trailersFromThrowable(t).get(WireHeaders.ERROR_DETAIL).getReason())
-                .isEqualTo(ErrorDetail.Reason.OVERLOADED);
-          }
-          outcomes.computeIfAbsent(status.getCode(), c -> new java.util.concurrent.atomic.AtomicInteger())
-              .incrementAndGet();
-          done.countDown();
-        }
+            @Override
+            public void onError(Throwable t) {
+              Status status = Status.fromThrowable(t);
+              if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+                assertThat(
+                        Status.trailersFromThrowable(t).get(WireHeaders.ERROR_DETAIL).getReason())
+                    .isEqualTo(ErrorDetail.Reason.OVERLOADED);
+              }
+              outcomes
+                  .computeIfAbsent(
+                      status.getCode(), c -> new java.util.concurrent.atomic.AtomicInteger())
+                  .incrementAndGet();
+              done.countDown();
+            }
 
-        @Override
-        public void onCompleted() {
-          outcomes.computeIfAbsent(Status.Code.OK, c -> new java.util.concurrent.atomic.AtomicInteger())
-              .incrementAndGet();
-          done.countDown();
-        }
-      });
+            @Override
+            public void onCompleted() {
+              outcomes
+                  .computeIfAbsent(
+                      Status.Code.OK, c -> new java.util.concurrent.atomic.AtomicInteger())
+                  .incrementAndGet();
+              done.countDown();
+            }
+          });
     }
     assertThat(done.await(60, TimeUnit.SECONDS)).isTrue();
     assertThat(outcomes.keySet()).containsOnly(Status.Code.OK, Status.Code.RESOURCE_EXHAUSTED);

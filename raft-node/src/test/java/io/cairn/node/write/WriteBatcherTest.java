@@ -34,14 +34,21 @@ class WriteBatcherTest {
 
     void commit(int entry, long index) {
       BatchResult.Builder r = BatchResult.newBuilder().setIndex(index);
-      entries.get(entry).getCommandsList().forEach(c -> r.addResults(CommandResult.newBuilder().setPutVersion(index)));
+      entries
+          .get(entry)
+          .getCommandsList()
+          .forEach(c -> r.addResults(CommandResult.newBuilder().setPutVersion(index)));
       pending.get(entry).complete(r.build());
     }
   }
 
   private static Command put(String key) {
-    return Command.newBuilder().setPut(PutCommand.newBuilder()
-        .setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v"))).build();
+    return Command.newBuilder()
+        .setPut(
+            PutCommand.newBuilder()
+                .setKey(ByteString.copyFromUtf8(key))
+                .setValue(ByteString.copyFromUtf8("v")))
+        .build();
   }
 
   private final List<Integer> sizes = new ArrayList<>();
@@ -51,21 +58,27 @@ class WriteBatcherTest {
     return batcher(group, commandsMax, inFlightMax, 1024, 64L << 20);
   }
 
-  private WriteBatcher batcher(FakeGroup group, int commandsMax, int inFlightMax, int queueMax, long queueBytesMax) {
-    RequestPathObserver observer = new RequestPathObserver() {
-      @Override
-      public void batch(int commands) {
-        sizes.add(commands);
-      }
+  private WriteBatcher batcher(
+      FakeGroup group, int commandsMax, int inFlightMax, int queueMax, long queueBytesMax) {
+    RequestPathObserver observer =
+        new RequestPathObserver() {
+          @Override
+          public void batch(int commands) {
+            sizes.add(commands);
+          }
 
-      @Override
-      public void entryCommitted(long nanos) {}
+          @Override
+          public void entryCommitted(long nanos) {}
 
-      @Override
-      public void confirmationRound(long nanos, int reads, boolean confirmed) {}
-    };
-    return new WriteBatcher(3, group, new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, queueMax, queueBytesMax),
-        new ManualClock(0), observer);
+          @Override
+          public void confirmationRound(long nanos, int reads, boolean confirmed) {}
+        };
+    return new WriteBatcher(
+        3,
+        group,
+        new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, queueMax, queueBytesMax),
+        new ManualClock(0),
+        observer);
   }
 
   @Test
@@ -106,10 +119,12 @@ class WriteBatcherTest {
     b.submit(put("k"));
     b.submit(put("m"));
     group.commit(0, 1);
-    assertThat(group.entries.get(1).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+    assertThat(group.entries.get(1).getCommandsList())
+        .extracting(c -> c.getPut().getKey().toStringUtf8())
         .containsExactly("k");
     group.commit(1, 2);
-    assertThat(group.entries.get(2).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+    assertThat(group.entries.get(2).getCommandsList())
+        .extracting(c -> c.getPut().getKey().toStringUtf8())
         .containsExactly("k", "m");
   }
 
@@ -154,11 +169,14 @@ class WriteBatcherTest {
     var queued = List.of(b.submit(put("b")), b.submit(put("c")), b.submit(put("d")));
     var refused = b.submit(put("e"));
     assertThat(refused).isCompletedExceptionally();
-    assertThatThrownBy(refused::join).hasCauseInstanceOf(WriteQueueFullException.class)
-        .hasMessageContaining("3 commands").hasMessageContaining("batch.queue-commands-max");
+    assertThatThrownBy(refused::join)
+        .hasCauseInstanceOf(WriteQueueFullException.class)
+        .hasMessageContaining("3 commands")
+        .hasMessageContaining("batch.queue-commands-max");
     group.commit(0, 1);
     assertThat(inFlight).isCompleted();
-    assertThat(group.entries.get(1).getCommandsList()).extracting(c -> c.getPut().getKey().toStringUtf8())
+    assertThat(group.entries.get(1).getCommandsList())
+        .extracting(c -> c.getPut().getKey().toStringUtf8())
         .containsExactly("b", "c", "d");
     group.commit(1, 2);
     queued.forEach(f -> assertThat(f).isCompleted());

@@ -31,17 +31,38 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "etcd-bench", mixinStandardHelpOptions = true)
 public final class EtcdBench implements Callable<Integer> {
-  @Option(names = "--endpoints", split = ",", required = true) List<String> endpoints;
-  @Option(names = "--clients", defaultValue = "16") int clients;
-  @Option(names = "--duration-s", defaultValue = "20") double durationS;
-  @Option(names = "--warmup-s", defaultValue = "5") double warmupS;
-  @Option(names = "--workload", defaultValue = "put") BenchPlan.Workload workload;
-  @Option(names = "--read-ratio", defaultValue = "0.5") double readRatio;
-  @Option(names = "--keys", defaultValue = "100000") int keys;
-  @Option(names = "--key-bytes", defaultValue = "16") int keyBytes;
-  @Option(names = "--value-bytes", defaultValue = "256") int valueBytes;
-  @Option(names = "--preload") boolean preload;
-  @Option(names = "--seed", defaultValue = "1") long seed;
+  @Option(names = "--endpoints", split = ",", required = true)
+  List<String> endpoints;
+
+  @Option(names = "--clients", defaultValue = "16")
+  int clients;
+
+  @Option(names = "--duration-s", defaultValue = "20")
+  double durationS;
+
+  @Option(names = "--warmup-s", defaultValue = "5")
+  double warmupS;
+
+  @Option(names = "--workload", defaultValue = "put")
+  BenchPlan.Workload workload;
+
+  @Option(names = "--read-ratio", defaultValue = "0.5")
+  double readRatio;
+
+  @Option(names = "--keys", defaultValue = "100000")
+  int keys;
+
+  @Option(names = "--key-bytes", defaultValue = "16")
+  int keyBytes;
+
+  @Option(names = "--value-bytes", defaultValue = "256")
+  int valueBytes;
+
+  @Option(names = "--preload")
+  boolean preload;
+
+  @Option(names = "--seed", defaultValue = "1")
+  long seed;
 
   @Override
   public Integer call() throws Exception {
@@ -50,8 +71,20 @@ public final class EtcdBench implements Callable<Integer> {
       channels.add(NettyChannelBuilder.forTarget(e).usePlaintext().build());
     }
     try {
-      BenchPlan plan = new BenchPlan(clients, durationS, warmupS, workload, readRatio, keys, keyBytes, valueBytes,
-          ReadConsistency.LINEARIZABLE, preload, seed, Math.min(clients, channels.size()));
+      BenchPlan plan =
+          new BenchPlan(
+              clients,
+              durationS,
+              warmupS,
+              workload,
+              readRatio,
+              keys,
+              keyBytes,
+              valueBytes,
+              ReadConsistency.LINEARIZABLE,
+              preload,
+              seed,
+              Math.min(clients, channels.size()));
       BenchReport report = new BenchRunner(plan, ops(channels), System::nanoTime).run();
       System.out.print(report.render());
       return 0;
@@ -66,35 +99,51 @@ public final class EtcdBench implements Callable<Integer> {
     return new KvOps() {
       @Override
       public CompletableFuture<?> put(int worker, byte[] key, byte[] value) {
-        return toCompletable(stubs.get(worker % stubs.size()).put(PutRequest.newBuilder()
-            .setKey(ByteString.copyFrom(key)).setValue(ByteString.copyFrom(value)).build()));
+        return toCompletable(
+            stubs
+                .get(worker % stubs.size())
+                .put(
+                    PutRequest.newBuilder()
+                        .setKey(ByteString.copyFrom(key))
+                        .setValue(ByteString.copyFrom(value))
+                        .build()));
       }
 
       @Override
       public CompletableFuture<?> get(int worker, byte[] key, Consistency consistency) {
-        return toCompletable(stubs.get(worker % stubs.size()).range(RangeRequest.newBuilder()
-            .setKey(ByteString.copyFrom(key)).setSerializable(consistency != Consistency.LINEARIZABLE).build()));
+        return toCompletable(
+            stubs
+                .get(worker % stubs.size())
+                .range(
+                    RangeRequest.newBuilder()
+                        .setKey(ByteString.copyFrom(key))
+                        .setSerializable(consistency != Consistency.LINEARIZABLE)
+                        .build()));
       }
     };
   }
 
   private static <T> CompletableFuture<T> toCompletable(ListenableFuture<T> f) {
     CompletableFuture<T> c = new CompletableFuture<>();
-    Futures.addCallback(f, new FutureCallback<>() {
-      @Override
-      public void onSuccess(T result) {
-        c.complete(result);
-      }
+    Futures.addCallback(
+        f,
+        new FutureCallback<>() {
+          @Override
+          public void onSuccess(T result) {
+            c.complete(result);
+          }
 
-      @Override
-      public void onFailure(Throwable t) {
-        c.completeExceptionally(t);
-      }
-    }, MoreExecutors.directExecutor());
+          @Override
+          public void onFailure(Throwable t) {
+            c.completeExceptionally(t);
+          }
+        },
+        MoreExecutors.directExecutor());
     return c;
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new EtcdBench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
+    System.exit(
+        new CommandLine(new EtcdBench()).setCaseInsensitiveEnumValuesAllowed(true).execute(args));
   }
 }

@@ -3,8 +3,8 @@ package io.cairn.tests.checker;
 import java.util.Objects;
 
 /**
- * One checker's verdict on a history with an explanation a person can act on: for a violation,
- * the operations involved with their times and outcomes.
+ * One checker's verdict on a history with an explanation a person can act on: for a violation, the
+ * operations involved with their times and outcomes.
  */
 public record CheckResult(String checker, Verdict verdict, String explanation) {
 

@@ -11,9 +11,9 @@ import java.util.Map;
 
 /**
  * Checks the weakest read promise: an EVENTUAL or SESSION get returns not-found or a value that a
- * put to that key (OK or INFO, so possibly applied) wrote, invoked no later than the get
- * completed. A value out of thin air, from a refused put, or from a put not yet invoked is a
- * violation. (Versions of such values are checked by {@link VersionConsistency}.)
+ * put to that key (OK or INFO, so possibly applied) wrote, invoked no later than the get completed.
+ * A value out of thin air, from a refused put, or from a put not yet invoked is a violation.
+ * (Versions of such values are checked by {@link VersionConsistency}.)
  */
 public final class EventualChecker implements Checker {
 
@@ -40,14 +40,19 @@ public final class EventualChecker implements Checker {
           continue;
         }
         List<Operation> puts = putsByValue.getOrDefault(read.getResult().value(), List.of());
-        boolean explained = puts.stream()
-            .anyMatch(put -> put.outcome() != Outcome.FAIL && put.invokeNanos() <= read.completeNanos());
+        boolean explained =
+            puts.stream()
+                .anyMatch(
+                    put ->
+                        put.outcome() != Outcome.FAIL && put.invokeNanos() <= read.completeNanos());
         if (!explained) {
-          StringBuilder why = new StringBuilder("key \"" + key.getKey() + "\": " + format.describe(read));
+          StringBuilder why =
+              new StringBuilder("key \"" + key.getKey() + "\": " + format.describe(read));
           if (puts.isEmpty()) {
             why.append("\n    returns a value no put wrote");
           } else {
-            why.append("\n    returns a value that no possibly-applied put had written by then; its puts:");
+            why.append(
+                "\n    returns a value that no possibly-applied put had written by then; its puts:");
             puts.forEach(put -> why.append("\n      ").append(format.describe(put)));
           }
           violations.add(why.toString());
@@ -55,10 +60,16 @@ public final class EventualChecker implements Checker {
       }
     }
     StringBuilder explanation = new StringBuilder();
-    explanation.append(readsChecked).append(" SESSION/EVENTUAL reads checked: ")
-        .append(violations.isEmpty() ? "every value read was written" : violations.size() + " read unwritten values");
+    explanation
+        .append(readsChecked)
+        .append(" SESSION/EVENTUAL reads checked: ")
+        .append(
+            violations.isEmpty()
+                ? "every value read was written"
+                : violations.size() + " read unwritten values");
     violations.forEach(v -> explanation.append('\n').append(v));
-    return new CheckResult(NAME, violations.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
+    return new CheckResult(
+        NAME, violations.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
   }
 
   private static boolean isWeakRead(Operation operation) {

@@ -16,46 +16,48 @@ import java.util.function.LongSupplier;
  * operations mean.
  *
  * <h2>The search</h2>
+ *
  * Every operation contributes a call entry (at its invocation) and a return entry (at its
  * completion; +infinity for INFO) to one time-ordered, doubly linked list. The search walks the
- * list: a call entry is a candidate to linearize next; linearizing it applies the model and
- * "lifts" both its entries out of the list (dancing links), and the walk restarts at the head. A
- * return entry means the operation it belongs to should already have been linearized, so the
- * search backtracks: it pops the last choice, puts its entries back and tries the next candidate.
- * This is just-in-time linearization: only operations whose call precedes the first pending
- * return are ever candidates. Configurations (set of linearized operations, register state)
- * already explored are remembered and never explored again (Lowe's memoization). INFO operations
- * need not be linearized at all: the search succeeds once every OK operation and observing FAIL is
- * linearized, and INFO return entries sit at +infinity so they never force a backtrack.
+ * list: a call entry is a candidate to linearize next; linearizing it applies the model and "lifts"
+ * both its entries out of the list (dancing links), and the walk restarts at the head. A return
+ * entry means the operation it belongs to should already have been linearized, so the search
+ * backtracks: it pops the last choice, puts its entries back and tries the next candidate. This is
+ * just-in-time linearization: only operations whose call precedes the first pending return are ever
+ * candidates. Configurations (set of linearized operations, register state) already explored are
+ * remembered and never explored again (Lowe's memoization). INFO operations need not be linearized
+ * at all: the search succeeds once every OK operation and observing FAIL is linearized, and INFO
+ * return entries sit at +infinity so they never force a backtrack.
  *
  * <h2>Reductions</h2>
+ *
  * Each prunes only configurations that cannot lead to a linearization, or that another explored
  * configuration covers; a failing search must exhaust the rest, so these are what make violations
  * in long histories decidable.
+ *
  * <ol>
  *   <li><b>Version order.</b> Versions and delete indexes are Raft log indexes, so the OK writes
  *       (whose versions are known) must be linearized in version order, and no step may raise the
  *       known-version floor to or past the version of an OK write still pending.
- *   <li><b>Observations first, without choice.</b> A read or version-mismatch observation that is
- *       a candidate (so all its real-time predecessors are linearized) and matches the current
- *       state without binding a version is linearized at once, and the search never tries to
- *       postpone it: it changes nothing, so if a linearization places it later, moving it here
- *       yields another. The same holds for a read that binds the version of a value written once:
- *       any linearization reads that same write, whose version it binds, later in the same
- *       stretch. (A mismatch that binds stays a choice: the version it saw may be a later
- *       write's.) If the configuration after a forced step is known to fail, so is the one
- *       before.
+ *   <li><b>Observations first, without choice.</b> A read or version-mismatch observation that is a
+ *       candidate (so all its real-time predecessors are linearized) and matches the current state
+ *       without binding a version is linearized at once, and the search never tries to postpone it:
+ *       it changes nothing, so if a linearization places it later, moving it here yields another.
+ *       The same holds for a read that binds the version of a value written once: any linearization
+ *       reads that same write, whose version it binds, later in the same stretch. (A mismatch that
+ *       binds stays a choice: the version it saw may be a later write's.) If the configuration
+ *       after a forced step is known to fail, so is the one before.
  *   <li><b>Reads pin their value.</b> A value written once is current for one stretch of the
- *       linearization, so every read of it is linearized in that stretch: no write may replace
- *       such a value while a read of it is pending.
+ *       linearization, so every read of it is linearized in that stretch: no write may replace such
+ *       a value while a read of it is pending.
  *   <li><b>No INFO write right before a blind write.</b> A blind write (an unconditional put, or an
  *       INFO unconditional delete) ignores the state it overwrites, so an INFO write linearized
  *       just before it had no visible effect and any linearization can leave it out.
  *   <li><b>Interchangeable INFO operations.</b> INFO deletes, and INFO puts whose value no read
  *       returned, differ only in their invocation times when they have the same kind and
  *       expectation (an unread put's state carries {@link RegisterState#UNREAD}). Within such a
- *       group any linearization can be rewritten to use the earliest-invoked members first, so
- *       the search only linearizes a member once all earlier-invoked members of its group are.
+ *       group any linearization can be rewritten to use the earliest-invoked members first, so the
+ *       search only linearizes a member once all earlier-invoked members of its group are.
  * </ol>
  *
  * <p>Not thread-safe; one instance per key search.
@@ -71,19 +73,26 @@ final class LinearizationSearch {
    *     when VALID or UNKNOWN)
    * @param limitHit which limit stopped the search when UNKNOWN, else null
    */
-  record Result(Verdict verdict, long statesExplored, List<Step> longestPrefix, KeyObligation blocking, String limitHit) {}
+  record Result(
+      Verdict verdict,
+      long statesExplored,
+      List<Step> longestPrefix,
+      KeyObligation blocking,
+      String limitHit) {}
 
   /**
-   * A point of the search: what is linearized, the state, and whether the next step may be a
-   * blind write (not right after an INFO write, reduction 5).
+   * A point of the search: what is linearized, the state, and whether the next step may be a blind
+   * write (not right after an INFO write, reduction 5).
    */
-  private record Configuration(LinearizedSet.Snapshot linearized, RegisterState state, boolean blindAllowed) {}
+  private record Configuration(
+      LinearizedSet.Snapshot linearized, RegisterState state, boolean blindAllowed) {}
 
   /** Operations whose effects are indistinguishable apart from their invocation time. */
   private record Group(KeyObligation.Step step, long expectedVersion) {}
 
   private static final int NONE = -1;
-  // Phases of the scan at one point: forced observations, then required operations, then INFO writes.
+  // Phases of the scan at one point: forced observations, then required operations, then INFO
+  // writes.
   private static final int OBSERVE = 0;
   private static final int REQUIRED = 1;
   private static final int OPTIONAL = 2;
@@ -102,9 +111,12 @@ final class LinearizationSearch {
 
   /** OK writes by version, and each op's rank in that order (NONE for the others). */
   private final int[] byVersion;
+
   private final int[] versionRank;
+
   /** The previous member of an op's interchangeable group by invocation, or NONE. */
   private final int[] groupPredecessor;
+
   /** How many reads of each value written at most once are not linearized yet. */
   private final Map<String, Integer> pendingReads = new HashMap<>();
 
@@ -114,8 +126,10 @@ final class LinearizationSearch {
   private final int[] stackOps;
   private final RegisterState[] stackStates;
   private final int[] stackPhase;
+
   /** The INFO operations on the stack, in order. */
   private final int[] infoStack;
+
   private int infoDepth;
   private int depth;
   private int remaining;
@@ -125,8 +139,10 @@ final class LinearizationSearch {
   private List<Step> longest = List.of();
   private KeyObligation blocking;
 
-  private LinearizationSearch(List<KeyObligation> obligations, SearchLimits limits, LongSupplier nanoClock) {
-    // Required operations first, each group by invocation: keeps the linearized bitset dense (see LinearizedSet).
+  private LinearizationSearch(
+      List<KeyObligation> obligations, SearchLimits limits, LongSupplier nanoClock) {
+    // Required operations first, each group by invocation: keeps the linearized bitset dense (see
+    // LinearizedSet).
     List<KeyObligation> sorted = new ArrayList<>(obligations);
     sorted.sort(
         Comparator.comparing((KeyObligation op) -> !op.required())
@@ -166,9 +182,11 @@ final class LinearizationSearch {
       }
     }
     return sorted.stream()
-        .map(op -> !op.required() && op.step() == KeyObligation.Step.PUT && !read.contains(op.value())
-            ? op.withUnreadValue()
-            : op)
+        .map(
+            op ->
+                !op.required() && op.step() == KeyObligation.Step.PUT && !read.contains(op.value())
+                    ? op.withUnreadValue()
+                    : op)
         .toList();
   }
 
@@ -217,12 +235,14 @@ final class LinearizationSearch {
   private int[] chainInterchangeable() {
     int[] predecessor = new int[ops.length];
     Map<Group, Integer> lastOfGroup = new HashMap<>();
-    // ops are sorted by invocation within the INFO part, so chaining in index order chains by invocation.
+    // ops are sorted by invocation within the INFO part, so chaining in index order chains by
+    // invocation.
     for (int i = 0; i < ops.length; i++) {
       predecessor[i] = NONE;
       KeyObligation op = ops[i];
-      boolean interchangeable = !op.required()
-          && (op.step() == KeyObligation.Step.DELETE || op.value() == RegisterState.UNREAD);
+      boolean interchangeable =
+          !op.required()
+              && (op.step() == KeyObligation.Step.DELETE || op.value() == RegisterState.UNREAD);
       if (interchangeable) {
         Integer last = lastOfGroup.put(new Group(op.step(), op.expectedVersion()), i);
         predecessor[i] = last == null ? NONE : last;
@@ -261,14 +281,17 @@ final class LinearizationSearch {
     int phase = OBSERVE;
     long iterations = 0;
     while (remaining > 0) {
-      if (++iterations % CLOCK_CHECK_INTERVAL == 0 && nanoClock.getAsLong() - startNanos > budgetNanos) {
+      if (++iterations % CLOCK_CHECK_INTERVAL == 0
+          && nanoClock.getAsLong() - startNanos > budgetNanos) {
         return unknown("time limit of " + limits.maxTimePerKey() + " per key");
       }
       if (entry != NONE && isCall(entry)) {
         int op = entry >>> 1;
         if (inPhase(op, phase) && mayLinearizeNow(op)) {
           RegisterState after = RegisterModel.step(state, ops[op]);
-          if (after != null && keepsVersionOrder(op, after) && (phase != OBSERVE || forceable(op, after))) {
+          if (after != null
+              && keepsVersionOrder(op, after)
+              && (phase != OBSERVE || forceable(op, after))) {
             linearized.add(op);
             if (isNew(op, after)) {
               if (explored.size() > limits.maxStatesPerKey()) {
@@ -332,7 +355,8 @@ final class LinearizationSearch {
     boolean blindAllowed = ops[op].required();
     Configuration reached = new Configuration(linearized.snapshot(), after, blindAllowed);
     if (explored.contains(reached)
-        || !blindAllowed && explored.contains(new Configuration(reached.linearized(), after, true))) {
+        || !blindAllowed
+            && explored.contains(new Configuration(reached.linearized(), after, true))) {
       return false;
     }
     if (!ops[op].required() && coveredWithout(op, after, blindAllowed)) {
@@ -349,7 +373,10 @@ final class LinearizationSearch {
     return true;
   }
 
-  /** Whether the current linearized set without the INFO write {@code info}, in {@code after}, was explored. */
+  /**
+   * Whether the current linearized set without the INFO write {@code info}, in {@code after}, was
+   * explored.
+   */
   private boolean coveredWithout(int info, RegisterState after, boolean blindAllowed) {
     linearized.remove(info);
     LinearizedSet.Snapshot without = linearized.snapshot();
@@ -358,12 +385,17 @@ final class LinearizationSearch {
         || !blindAllowed && explored.contains(new Configuration(without, after, false));
   }
 
-  /** Version order, pinned values, blind writes and interchangeable-group order (reductions 1, 3, 4, 5). */
+  /**
+   * Version order, pinned values, blind writes and interchangeable-group order (reductions 1, 3, 4,
+   * 5).
+   */
   private boolean mayLinearizeNow(int op) {
     if (depth > 0 && !ops[stackOps[depth - 1]].required() && isBlindWrite(ops[op])) {
       return false;
     }
-    if (!ops[op].isObservation() && state.present() && pendingReads.getOrDefault(state.value(), 0) > 0) {
+    if (!ops[op].isObservation()
+        && state.present()
+        && pendingReads.getOrDefault(state.value(), 0) > 0) {
       return false;
     }
     int rank = versionRank[op];
@@ -376,13 +408,18 @@ final class LinearizationSearch {
 
   private static boolean isBlindWrite(KeyObligation op) {
     return op.expectedVersion() == Op.NO_EXPECTATION
-        && (op.step() == KeyObligation.Step.PUT || op.step() == KeyObligation.Step.DELETE && op.existed() == null);
+        && (op.step() == KeyObligation.Step.PUT
+            || op.step() == KeyObligation.Step.DELETE && op.existed() == null);
   }
 
-  /** Whether an observation that fits the current state may be linearized without choice (reduction 2). */
+  /**
+   * Whether an observation that fits the current state may be linearized without choice (reduction
+   * 2).
+   */
   private boolean forceable(int op, RegisterState after) {
     boolean bindsNothing = after == state; // the model returns the same state when nothing changes
-    return bindsNothing || ops[op].step() == KeyObligation.Step.READ && pendingReads.containsKey(ops[op].value());
+    return bindsNothing
+        || ops[op].step() == KeyObligation.Step.READ && pendingReads.containsKey(ops[op].value());
   }
 
   /** After {@code op}, the floor must stay below the version of the next OK write to linearize. */

@@ -7,9 +7,9 @@ import java.util.SplittableRandom;
  * The set of operations linearized so far on a search path: a bitset with an incrementally kept
  * Zobrist hash, and compact immutable snapshots to memoize visited configurations.
  *
- * <p>The search numbers required operations first in invocation order, so on any path the low
- * bits fill up into whole words of ones; a snapshot stores those as a count and keeps only the
- * words after them, which keeps the memo small on long histories.
+ * <p>The search numbers required operations first in invocation order, so on any path the low bits
+ * fill up into whole words of ones; a snapshot stores those as a count and keeps only the words
+ * after them, which keeps the memo small on long histories.
  */
 final class LinearizedSet {
 

@@ -13,15 +13,17 @@ import java.util.Map;
 /**
  * Finds acknowledged writes that the final state lost.
  *
- * <p>The harness reads every key once more with LINEARIZABLE consistency after healing the
- * cluster; the last such read of a key (by invocation) is its final read. An OK write {@code w}
- * that completed before the final read began is lost when the final read shows
+ * <p>The harness reads every key once more with LINEARIZABLE consistency after healing the cluster;
+ * the last such read of a key (by invocation) is its final read. An OK write {@code w} that
+ * completed before the final read began is lost when the final read shows
+ *
  * <ul>
- *   <li>a value written by a put that completed before {@code w} was even invoked: that put's
- *       state cannot follow {@code w}, so {@code w}'s effect vanished; or
+ *   <li>a value written by a put that completed before {@code w} was even invoked: that put's state
+ *       cannot follow {@code w}, so {@code w}'s effect vanished; or
  *   <li>no value, when {@code w} is a put and no delete (OK that removed something, or INFO) could
  *       have taken effect after {@code w}.
  * </ul>
+ *
  * Real-time reasoning only: this is narrower than linearizability but names the lost write
  * directly, and it does not depend on the linearizability search finishing.
  */
@@ -39,7 +41,8 @@ public final class LostWriteChecker implements Checker {
     for (Map.Entry<String, List<Operation>> key : history.byKey().entrySet()) {
       List<Operation> operations = key.getValue();
       Operation finalRead = finalRead(operations);
-      boolean acknowledgedWrites = operations.stream().anyMatch(op -> op.isOk() && op.op().kind().isWrite());
+      boolean acknowledgedWrites =
+          operations.stream().anyMatch(op -> op.isOk() && op.op().kind().isWrite());
       if (finalRead == null) {
         if (acknowledgedWrites) {
           keysWithoutFinalRead.add(key.getKey());
@@ -62,30 +65,50 @@ public final class LostWriteChecker implements Checker {
         writesChecked++;
         if (seen.found()) {
           if (shownWriter != null && shownWriter != write && shownWriter.precedes(write)) {
-            lost.add("key \"" + key.getKey() + "\": acknowledged " + format.describe(write)
-                + "\n    is lost: the final read " + format.describe(finalRead)
-                + "\n    shows the state of " + format.describe(shownWriter)
-                + "\n    which completed before the lost write was invoked");
+            lost.add(
+                "key \""
+                    + key.getKey()
+                    + "\": acknowledged "
+                    + format.describe(write)
+                    + "\n    is lost: the final read "
+                    + format.describe(finalRead)
+                    + "\n    shows the state of "
+                    + format.describe(shownWriter)
+                    + "\n    which completed before the lost write was invoked");
           }
         } else if (write.op().kind().isPut() && !deleteCouldFollow(write, finalRead, operations)) {
-          lost.add("key \"" + key.getKey() + "\": acknowledged " + format.describe(write)
-              + "\n    is lost: the final read " + format.describe(finalRead)
-              + "\n    finds no value, and no delete could have taken effect after the write");
+          lost.add(
+              "key \""
+                  + key.getKey()
+                  + "\": acknowledged "
+                  + format.describe(write)
+                  + "\n    is lost: the final read "
+                  + format.describe(finalRead)
+                  + "\n    finds no value, and no delete could have taken effect after the write");
         }
       }
     }
     StringBuilder explanation = new StringBuilder();
-    explanation.append(writesChecked).append(" acknowledged writes on ").append(keysChecked)
+    explanation
+        .append(writesChecked)
+        .append(" acknowledged writes on ")
+        .append(keysChecked)
         .append(" keys checked against their final read: ")
         .append(lost.isEmpty() ? "none lost" : lost.size() + " lost");
     lost.forEach(l -> explanation.append('\n').append(l));
     if (!keysWithoutFinalRead.isEmpty()) {
-      explanation.append("\nnote: ").append(keysWithoutFinalRead.size())
-          .append(" keys with acknowledged writes have no final LINEARIZABLE read and were not checked: ")
-          .append(String.join(", ", keysWithoutFinalRead.subList(0, Math.min(10, keysWithoutFinalRead.size()))))
+      explanation
+          .append("\nnote: ")
+          .append(keysWithoutFinalRead.size())
+          .append(
+              " keys with acknowledged writes have no final LINEARIZABLE read and were not checked: ")
+          .append(
+              String.join(
+                  ", ", keysWithoutFinalRead.subList(0, Math.min(10, keysWithoutFinalRead.size()))))
           .append(keysWithoutFinalRead.size() > 10 ? ", ..." : "");
     }
-    return new CheckResult(NAME, lost.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
+    return new CheckResult(
+        NAME, lost.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
   }
 
   private static Operation finalRead(List<Operation> operations) {
@@ -98,10 +121,14 @@ public final class LostWriteChecker implements Checker {
     return last;
   }
 
-  /** A delete that removed something (or may have) and may have taken effect after {@code write}. */
-  private static boolean deleteCouldFollow(Operation write, Operation finalRead, List<Operation> operations) {
+  /**
+   * A delete that removed something (or may have) and may have taken effect after {@code write}.
+   */
+  private static boolean deleteCouldFollow(
+      Operation write, Operation finalRead, List<Operation> operations) {
     for (Operation op : operations) {
-      if (!op.op().kind().isDelete() || op.effectDeadlineNanos() <= write.invokeNanos()
+      if (!op.op().kind().isDelete()
+          || op.effectDeadlineNanos() <= write.invokeNanos()
           || op.invokeNanos() > finalRead.completeNanos()) {
         continue;
       }

@@ -19,12 +19,25 @@ final class OperationFormat {
     String end =
         switch (operation.outcome()) {
           case OK -> "completed " + millis(operation.completeNanos()) + " OK " + operation.result();
-          case FAIL -> "completed " + millis(operation.completeNanos()) + " FAIL " + operation.failure();
-          case INFO -> "gave up " + millis(operation.completeNanos()) + " INFO (" + operation.infoReason()
-              + "; may take effect at any later time)";
+          case FAIL ->
+              "completed " + millis(operation.completeNanos()) + " FAIL " + operation.failure();
+          case INFO ->
+              "gave up "
+                  + millis(operation.completeNanos())
+                  + " INFO ("
+                  + operation.infoReason()
+                  + "; may take effect at any later time)";
         };
-    return "#" + operation.id() + " p" + operation.process() + " " + operation.op() + " invoked "
-        + millis(operation.invokeNanos()) + " " + end;
+    return "#"
+        + operation.id()
+        + " p"
+        + operation.process()
+        + " "
+        + operation.op()
+        + " invoked "
+        + millis(operation.invokeNanos())
+        + " "
+        + end;
   }
 
   private String millis(long nanos) {

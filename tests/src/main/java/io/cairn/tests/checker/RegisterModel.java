@@ -1,9 +1,9 @@
 package io.cairn.tests.checker;
 
 /**
- * The sequential specification of one key: what each operation does to a {@link RegisterState}
- * and which states it may observe. Pure and deterministic. An operation that changes nothing
- * (an observation that binds no version) returns the very state it was given.
+ * The sequential specification of one key: what each operation does to a {@link RegisterState} and
+ * which states it may observe. Pure and deterministic. An operation that changes nothing (an
+ * observation that binds no version) returns the very state it was given.
  */
 final class RegisterModel {
 
@@ -27,7 +27,9 @@ final class RegisterModel {
     if (op.version() == KeyObligation.UNKNOWN) {
       return new RegisterState(op.value(), KeyObligation.UNKNOWN, before.floor());
     }
-    return op.version() > before.floor() ? new RegisterState(op.value(), op.version(), op.version()) : null;
+    return op.version() > before.floor()
+        ? new RegisterState(op.value(), op.version(), op.version())
+        : null;
   }
 
   private static RegisterState delete(RegisterState state, KeyObligation op) {
@@ -51,7 +53,10 @@ final class RegisterModel {
     return state.withVersion(op.version());
   }
 
-  /** A refused compare-and-set saw the key at {@code op.version()} and that differed from its expectation. */
+  /**
+   * A refused compare-and-set saw the key at {@code op.version()} and that differed from its
+   * expectation.
+   */
   private static RegisterState mismatch(RegisterState state, KeyObligation op) {
     if (op.existed() != state.present()) {
       return null;

@@ -9,13 +9,13 @@ import java.util.Objects;
  *
  * <p>Versions come from the cluster, not the model: an OK put reports its version, an INFO put's
  * version is unknown until a read or a compare-and-set on this search path binds it. Versions are
- * Raft log indexes, so along a linearization every write's version (and every delete's index)
- * is larger than all before it; {@code floor} is the largest such version known on this path, the
+ * Raft log indexes, so along a linearization every write's version (and every delete's index) is
+ * larger than all before it; {@code floor} is the largest such version known on this path, the
  * bound the next write's version must exceed.
  *
  * <p>INFO puts whose value no linearizable read returned are interchangeable for the search: their
- * states all carry the {@link #UNREAD} marker instead of their value, so that equal situations
- * are memoized once (see {@link LinearizationSearch}).
+ * states all carry the {@link #UNREAD} marker instead of their value, so that equal situations are
+ * memoized once (see {@link LinearizationSearch}).
  *
  * @param value the current value, null when absent, {@link #UNREAD} (by identity) for a value that
  *     no read returned

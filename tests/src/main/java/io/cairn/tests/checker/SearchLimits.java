@@ -6,8 +6,8 @@ import java.time.Duration;
  * Bounds on the linearizability search of one key. When either is reached the key's verdict is
  * UNKNOWN, never VALID.
  *
- * @param maxStatesPerKey distinct (linearized set, register state) configurations to remember;
- *     each costs on the order of a hundred bytes
+ * @param maxStatesPerKey distinct (linearized set, register state) configurations to remember; each
+ *     costs on the order of a hundred bytes
  * @param maxTimePerKey wall time for one key's search
  */
 public record SearchLimits(long maxStatesPerKey, Duration maxTimePerKey) {

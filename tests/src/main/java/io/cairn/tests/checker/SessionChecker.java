@@ -12,16 +12,18 @@ import java.util.Map;
 /**
  * Checks the SESSION read guarantees per process and key: read-your-writes and monotonic reads.
  *
- * <p>A process (one client session; the recorder makes it sequential) carries a floor per key:
- * the highest version it has seen there, from its own OK puts (their version), its own OK deletes
+ * <p>A process (one client session; the recorder makes it sequential) carries a floor per key: the
+ * highest version it has seen there, from its own OK puts (their version), its own OK deletes
  * (their log index: afterwards the key is absent or has a larger version) and its own OK
  * LINEARIZABLE and SESSION reads that found a value. A SESSION get must then return
+ *
  * <ul>
  *   <li>a version of at least the floor (larger than it, when the floor is a delete's index), or
- *   <li>not found, when the floor is 0 or a delete's index, or when some delete on the key that
- *       can account for the absence (OK with a larger index, or INFO) was invoked before the get
+ *   <li>not found, when the floor is 0 or a delete's index, or when some delete on the key that can
+ *       account for the absence (OK with a larger index, or INFO) was invoked before the get
  *       completed.
  * </ul>
+ *
  * A violation whose floor came from the process's own write breaks read-your-writes; from its own
  * read, monotonic reads. EVENTUAL reads neither raise nor need to respect the floor.
  */
@@ -51,8 +53,17 @@ public final class SessionChecker implements Checker {
             readsChecked++;
             String broken = check(op, floor, key.getValue());
             if (broken != null) {
-              violations.add("key \"" + key.getKey() + "\", process " + op.process() + ": " + broken + ":\n    "
-                  + format.describe(op) + "\n    after " + format.describe(floor.source()));
+              violations.add(
+                  "key \""
+                      + key.getKey()
+                      + "\", process "
+                      + op.process()
+                      + ": "
+                      + broken
+                      + ":\n    "
+                      + format.describe(op)
+                      + "\n    after "
+                      + format.describe(floor.source()));
             }
           }
           floor = raise(floor, op);
@@ -60,10 +71,16 @@ public final class SessionChecker implements Checker {
       }
     }
     StringBuilder explanation = new StringBuilder();
-    explanation.append(readsChecked).append(" SESSION reads checked: ")
-        .append(violations.isEmpty() ? "read-your-writes and monotonic reads hold" : violations.size() + " violations");
+    explanation
+        .append(readsChecked)
+        .append(" SESSION reads checked: ")
+        .append(
+            violations.isEmpty()
+                ? "read-your-writes and monotonic reads hold"
+                : violations.size() + " violations");
     violations.forEach(v -> explanation.append('\n').append(v));
-    return new CheckResult(NAME, violations.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
+    return new CheckResult(
+        NAME, violations.isEmpty() ? Verdict.VALID : Verdict.INVALID, explanation.toString());
   }
 
   /** What the read breaks, or null if it respects the floor. */
@@ -74,9 +91,13 @@ public final class SessionChecker implements Checker {
     OpResult.GetResult result = read.getResult();
     boolean respected;
     if (result.found()) {
-      respected = floor.afterDelete() ? result.version() > floor.version() : result.version() >= floor.version();
+      respected =
+          floor.afterDelete()
+              ? result.version() > floor.version()
+              : result.version() >= floor.version();
     } else {
-      respected = floor.afterDelete() || aDeleteCouldExplainAbsence(floor.version(), read, keyOperations);
+      respected =
+          floor.afterDelete() || aDeleteCouldExplainAbsence(floor.version(), read, keyOperations);
     }
     if (respected) {
       return null;
@@ -86,7 +107,8 @@ public final class SessionChecker implements Checker {
         : "monotonic reads broken (floor " + floor.version() + ")";
   }
 
-  private static boolean aDeleteCouldExplainAbsence(long floor, Operation read, List<Operation> keyOperations) {
+  private static boolean aDeleteCouldExplainAbsence(
+      long floor, Operation read, List<Operation> keyOperations) {
     for (Operation op : keyOperations) {
       if (!op.op().kind().isDelete() || op.invokeNanos() > read.completeNanos()) {
         continue;
@@ -111,7 +133,9 @@ public final class SessionChecker implements Checker {
     }
     OpResult.GetResult get = (OpResult.GetResult) result;
     boolean countsForSession = op.op().consistency() != ReadConsistency.EVENTUAL;
-    return countsForSession && get.found() ? higher(floor, new Floor(get.version(), false, op)) : floor;
+    return countsForSession && get.found()
+        ? higher(floor, new Floor(get.version(), false, op))
+        : floor;
   }
 
   private static Floor higher(Floor current, Floor candidate) {

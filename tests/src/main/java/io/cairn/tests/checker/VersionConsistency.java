@@ -13,12 +13,14 @@ import java.util.Set;
  * Sanity checks on the versions a key's history reports, independent of any ordering: every
  * observation of one value (the put's own answer, reads at any consistency) reports the same
  * version, and no two writes share a version (versions and delete indexes are Raft log indexes,
- * unique per key). Also notes values written twice, which breaks the harness's promise that a
- * value identifies its write.
+ * unique per key). Also notes values written twice, which breaks the harness's promise that a value
+ * identifies its write.
  */
 final class VersionConsistency {
 
-  /** @param violations broken guarantees; @param notes broken checker preconditions */
+  /**
+   * @param violations broken guarantees; @param notes broken checker preconditions
+   */
   record Findings(List<String> violations, List<String> notes) {}
 
   private record Sighting(String what, Operation where) {}
@@ -39,8 +41,14 @@ final class VersionConsistency {
       if (written != null) {
         Operation earlier = writerByValue.putIfAbsent(written, operation);
         if (earlier != null && writtenTwice.add(written)) {
-          notes.add("value " + written + " is written by both " + format.describe(earlier) + " and "
-              + format.describe(operation) + "; reads of it cannot be attributed to one write");
+          notes.add(
+              "value "
+                  + written
+                  + " is written by both "
+                  + format.describe(earlier)
+                  + " and "
+                  + format.describe(operation)
+                  + "; reads of it cannot be attributed to one write");
         }
       }
     }
@@ -50,13 +58,41 @@ final class VersionConsistency {
       }
       OpResult result = operation.result();
       if (result instanceof OpResult.PutResult put) {
-        observe(writtenTwice, operation.op().value(), put.version(), operation, versionByValue, versionWitness, violations, format);
-        claim(put.version(), "value " + operation.op().value(), operation, ownerByVersion, violations, format);
+        observe(
+            writtenTwice,
+            operation.op().value(),
+            put.version(),
+            operation,
+            versionByValue,
+            versionWitness,
+            violations,
+            format);
+        claim(
+            put.version(),
+            "value " + operation.op().value(),
+            operation,
+            ownerByVersion,
+            violations,
+            format);
       } else if (result instanceof OpResult.GetResult get && get.found()) {
-        observe(writtenTwice, get.value(), get.version(), operation, versionByValue, versionWitness, violations, format);
+        observe(
+            writtenTwice,
+            get.value(),
+            get.version(),
+            operation,
+            versionByValue,
+            versionWitness,
+            violations,
+            format);
         claim(get.version(), "value " + get.value(), operation, ownerByVersion, violations, format);
       } else if (result instanceof OpResult.DeleteResult delete) {
-        claim(delete.index(), "delete #" + operation.id(), operation, ownerByVersion, violations, format);
+        claim(
+            delete.index(),
+            "delete #" + operation.id(),
+            operation,
+            ownerByVersion,
+            violations,
+            format);
       }
     }
     return new Findings(violations, notes);
@@ -76,20 +112,42 @@ final class VersionConsistency {
     }
     Long known = versionByValue.putIfAbsent(value, version);
     if (known != null && known != version) {
-      violations.add("value " + value + " is reported with version " + known + " by "
-          + format.describe(versionWitness.get(value)) + " but with version " + version + " by "
-          + format.describe(where));
+      violations.add(
+          "value "
+              + value
+              + " is reported with version "
+              + known
+              + " by "
+              + format.describe(versionWitness.get(value))
+              + " but with version "
+              + version
+              + " by "
+              + format.describe(where));
     }
     versionWitness.putIfAbsent(value, where);
   }
 
   private static void claim(
-      long version, String owner, Operation where, Map<Long, Sighting> ownerByVersion, List<String> violations,
+      long version,
+      String owner,
+      Operation where,
+      Map<Long, Sighting> ownerByVersion,
+      List<String> violations,
       OperationFormat format) {
     Sighting earlier = ownerByVersion.putIfAbsent(version, new Sighting(owner, where));
     if (earlier != null && !earlier.what().equals(owner)) {
-      violations.add("version " + version + " belongs to " + earlier.what() + " (" + format.describe(earlier.where())
-          + ") and to " + owner + " (" + format.describe(where) + "); versions are unique per key");
+      violations.add(
+          "version "
+              + version
+              + " belongs to "
+              + earlier.what()
+              + " ("
+              + format.describe(earlier.where())
+              + ") and to "
+              + owner
+              + " ("
+              + format.describe(where)
+              + "); versions are unique per key");
     }
   }
 }

@@ -28,8 +28,8 @@ import java.util.stream.Stream;
  *
  * <p>Node i (1-based) runs {@code io.cairn.node.Main} in its own JVM with its own data dir and log
  * under the work dir, listening on {@link #host(int)}. By default the hosts are 127.0.0.i on
- * loopback; a fault-injection lab can supply other addresses and a command prefix (e.g.
- * {@code ip netns exec cairn-n2}) so each node gets its own network identity.
+ * loopback; a fault-injection lab can supply other addresses and a command prefix (e.g. {@code ip
+ * netns exec cairn-n2}) so each node gets its own network identity.
  *
  * <p>Every process this class starts is killed by {@link #close()}, also when a test fails.
  */
@@ -45,7 +45,8 @@ public final class ProcessCluster implements AutoCloseable {
   private final int clientPort;
   private final int httpPort;
   private final Process[] processes;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private ProcessCluster(Builder b) {
     this.workDir = b.workDir;
@@ -152,7 +153,8 @@ public final class ProcessCluster implements AutoCloseable {
    */
   public void deleteData(int node) {
     if (isAlive(node)) {
-      throw new IllegalStateException("node " + node + " is running; stop it before deleting its data");
+      throw new IllegalStateException(
+          "node " + node + " is running; stop it before deleting its data");
     }
     Path dir = dataDir(node);
     if (!Files.exists(dir)) {
@@ -193,20 +195,29 @@ public final class ProcessCluster implements AutoCloseable {
       List<String> cmd = new ArrayList<>(commandPrefix.apply(node));
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       cmd.addAll(List.of(javaOpts.split(" +")));
-      cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.cairn.node.Main", "--config", config.toString()));
-      processes[node] = new ProcessBuilder(cmd)
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()))
-          .start();
+      cmd.addAll(
+          List.of(
+              "-cp",
+              System.getProperty("java.class.path"),
+              "io.cairn.node.Main",
+              "--config",
+              config.toString()));
+      processes[node] =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.appendTo(log(node).toFile()))
+              .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start node " + node, e);
     }
   }
 
   private String configFor(int node) {
-    String nodes = IntStream.rangeClosed(1, size)
-        .mapToObj(j -> "n" + j + "@" + host(j) + ":" + raftPort + ":" + clientPort + ":" + httpPort)
-        .collect(Collectors.joining(","));
+    String nodes =
+        IntStream.rangeClosed(1, size)
+            .mapToObj(
+                j -> "n" + j + "@" + host(j) + ":" + raftPort + ":" + clientPort + ":" + httpPort)
+            .collect(Collectors.joining(","));
     Map<String, String> c = new LinkedHashMap<>();
     c.put("node.id", "n" + node);
     c.put("node.host", host(node));
@@ -219,7 +230,9 @@ public final class ProcessCluster implements AutoCloseable {
     c.put("cluster.shards", Integer.toString(shards));
     c.put("cluster.replication-factor", Integer.toString(Math.min(3, size)));
     c.putAll(extraConfig);
-    return c.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n", "", "\n"));
+    return c.entrySet().stream()
+        .map(e -> e.getKey() + "=" + e.getValue())
+        .collect(Collectors.joining("\n", "", "\n"));
   }
 
   public boolean isAlive(int node) {
@@ -274,7 +287,8 @@ public final class ProcessCluster implements AutoCloseable {
   /** Sends SIGSTOP / SIGCONT to a node. */
   public void signal(int node, String signal) {
     try {
-      Process k = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
+      Process k =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(pid(node))).inheritIO().start();
       if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
         throw new IllegalStateException("kill -" + signal + " " + pid(node) + " failed");
       }
@@ -288,9 +302,13 @@ public final class ProcessCluster implements AutoCloseable {
   /** The body of a node's /health, or null if it did not answer 200. */
   public String health(int node) {
     try {
-      HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-              URI.create("http://" + host(node) + ":" + httpPort + "/health")).timeout(Duration.ofSeconds(2)).build(),
-          HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://" + host(node) + ":" + httpPort + "/health"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? r.body() : null;
     } catch (IOException e) {
       return null;
@@ -303,8 +321,13 @@ public final class ProcessCluster implements AutoCloseable {
   /** The Prometheus text of a node's /metrics. */
   public String metrics(int node) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://" + host(node) + ":" + httpPort + "/metrics"))
-          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://" + host(node) + ":" + httpPort + "/metrics"))
+                  .timeout(Duration.ofSeconds(5))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -320,8 +343,13 @@ public final class ProcessCluster implements AutoCloseable {
       boolean all = true;
       for (int i = 1; i <= size; i++) {
         if (processes[i] != null && !processes[i].isAlive()) {
-          throw new IllegalStateException("node " + i + " exited with " + processes[i].exitValue()
-              + "; log tail:\n" + tail(i, 40));
+          throw new IllegalStateException(
+              "node "
+                  + i
+                  + " exited with "
+                  + processes[i].exitValue()
+                  + "; log tail:\n"
+                  + tail(i, 40));
         }
         all &= processes[i] == null || health(i) != null;
       }

@@ -6,16 +6,18 @@ import java.util.Objects;
 public sealed interface Failure {
 
   /**
-   * A compare-and-set found another version. This is also an observation: at some point during
-   * the operation the key's version was {@code currentVersion} (0 and not {@code exists} when the
-   * key was absent).
+   * A compare-and-set found another version. This is also an observation: at some point during the
+   * operation the key's version was {@code currentVersion} (0 and not {@code exists} when the key
+   * was absent).
    */
   record VersionMismatch(long currentVersion, boolean exists) implements Failure {
     public VersionMismatch {
       if (exists ? currentVersion <= 0 : currentVersion != 0) {
         throw new IllegalArgumentException(
-            "version mismatch: an existing key has a version > 0, an absent one 0; got " + currentVersion
-                + " exists=" + exists);
+            "version mismatch: an existing key has a version > 0, an absent one 0; got "
+                + currentVersion
+                + " exists="
+                + exists);
       }
     }
 

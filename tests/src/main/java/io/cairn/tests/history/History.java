@@ -16,8 +16,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A complete, immutable history: every operation with its outcome, ordered by invocation time
- * (ties by id). Operation ids are unique.
+ * A complete, immutable history: every operation with its outcome, ordered by invocation time (ties
+ * by id). Operation ids are unique.
  */
 public final class History {
 

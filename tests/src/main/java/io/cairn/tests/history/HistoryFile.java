@@ -25,8 +25,8 @@ import java.util.Map;
  *  "outcome":"INFO","reason":"DEADLINE_EXCEEDED"}
  * </pre>
  *
- * (Each record is on one line in a file.) A get that found nothing has result
- * {@code {"found":false}}; other failures are {@code {"type":"REJECTED","reason":"..."}}.
+ * (Each record is on one line in a file.) A get that found nothing has result {@code
+ * {"found":false}}; other failures are {@code {"type":"REJECTED","reason":"..."}}.
  */
 public final class HistoryFile {
 
@@ -109,8 +109,12 @@ public final class HistoryFile {
     long invoke = fields.number("invokeNanos");
     long complete = fields.number("completeNanos");
     return switch (Outcome.valueOf(fields.string("outcome"))) {
-      case OK -> Operation.ok(id, process, op, invoke, complete, decodeResult(kind, fields.object("result")));
-      case FAIL -> Operation.fail(id, process, op, invoke, complete, decodeFailure(fields.object("failure")));
+      case OK ->
+          Operation.ok(
+              id, process, op, invoke, complete, decodeResult(kind, fields.object("result")));
+      case FAIL ->
+          Operation.fail(
+              id, process, op, invoke, complete, decodeFailure(fields.object("failure")));
       case INFO -> Operation.info(id, process, op, invoke, complete, fields.string("reason"));
     };
   }
@@ -157,7 +161,8 @@ public final class HistoryFile {
   private static Failure decodeFailure(Fields failure) {
     String type = failure.string("type");
     return switch (type) {
-      case "VERSION_MISMATCH" -> Failure.versionMismatch(failure.number("currentVersion"), failure.bool("exists"));
+      case "VERSION_MISMATCH" ->
+          Failure.versionMismatch(failure.number("currentVersion"), failure.bool("exists"));
       case "REJECTED" -> Failure.rejected(failure.string("reason"));
       default -> throw new IllegalArgumentException("unknown failure type " + type);
     };
@@ -187,7 +192,12 @@ public final class HistoryFile {
       Object value = members.get(name);
       if (!type.isInstance(value)) {
         throw new IllegalArgumentException(
-            "member \"" + name + "\" must be a " + type.getSimpleName().toLowerCase() + ", got " + value);
+            "member \""
+                + name
+                + "\" must be a "
+                + type.getSimpleName().toLowerCase()
+                + ", got "
+                + value);
       }
       return type.cast(value);
     }

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
- * Records a history as a test runs. Thread-safe: any number of client threads call
- * {@link #invoke} before sending a request and exactly one of {@link #ok}, {@link #fail} or
- * {@link #info} when they know how it ended; the test calls {@link #finish} at the end.
+ * Records a history as a test runs. Thread-safe: any number of client threads call {@link #invoke}
+ * before sending a request and exactly one of {@link #ok}, {@link #fail} or {@link #info} when they
+ * know how it ended; the test calls {@link #finish} at the end.
  *
  * <p>Each process is sequential: it may have at most one operation pending. A process whose
  * operation ended INFO may go on (its client session is the same); checkers allow the INFO
@@ -46,15 +46,21 @@ public final class HistoryRecorder {
   /**
    * Records that {@code process} is about to send {@code op}; returns the operation id to complete.
    *
-   * @throws IllegalStateException if the process already has an operation pending or the history
-   *     is finished
+   * @throws IllegalStateException if the process already has an operation pending or the history is
+   *     finished
    */
   public synchronized long invoke(int process, Op op) {
     requireOpen();
     Long busy = pendingIdByProcess.get(process);
     if (busy != null) {
       throw new IllegalStateException(
-          "process " + process + " invoked " + op + " while operation " + busy + " is still pending;"
+          "process "
+              + process
+              + " invoked "
+              + op
+              + " while operation "
+              + busy
+              + " is still pending;"
               + " a process runs one operation at a time");
     }
     long id = nextId++;
@@ -67,22 +73,43 @@ public final class HistoryRecorder {
   public synchronized void ok(long id, OpResult result) {
     Pending pending = pending(id);
     if (!result.answers(pending.op().kind())) {
-      throw new IllegalArgumentException("operation " + id + ": " + result + " is no answer to " + pending.op());
+      throw new IllegalArgumentException(
+          "operation " + id + ": " + result + " is no answer to " + pending.op());
     }
-    complete(Operation.ok(id, pending.process(), pending.op(), pending.invokeNanos(), nanoClock.getAsLong(), result));
+    complete(
+        Operation.ok(
+            id,
+            pending.process(),
+            pending.op(),
+            pending.invokeNanos(),
+            nanoClock.getAsLong(),
+            result));
   }
 
   /** The operation was definitely not applied. */
   public synchronized void fail(long id, Failure failure) {
     Pending pending = pending(id);
     complete(
-        Operation.fail(id, pending.process(), pending.op(), pending.invokeNanos(), nanoClock.getAsLong(), failure));
+        Operation.fail(
+            id,
+            pending.process(),
+            pending.op(),
+            pending.invokeNanos(),
+            nanoClock.getAsLong(),
+            failure));
   }
 
   /** The outcome is unknown: the operation may or may not take effect. */
   public synchronized void info(long id, String reason) {
     Pending pending = pending(id);
-    complete(Operation.info(id, pending.process(), pending.op(), pending.invokeNanos(), nanoClock.getAsLong(), reason));
+    complete(
+        Operation.info(
+            id,
+            pending.process(),
+            pending.op(),
+            pending.invokeNanos(),
+            nanoClock.getAsLong(),
+            reason));
   }
 
   /** How many operations are invoked and not yet completed. */
@@ -98,7 +125,14 @@ public final class HistoryRecorder {
     requireOpen();
     long now = nanoClock.getAsLong();
     for (Pending pending : List.copyOf(pendingById.values())) {
-      complete(Operation.info(pending.id(), pending.process(), pending.op(), pending.invokeNanos(), now, UNFINISHED));
+      complete(
+          Operation.info(
+              pending.id(),
+              pending.process(),
+              pending.op(),
+              pending.invokeNanos(),
+              now,
+              UNFINISHED));
     }
     finished = true;
     return new History(completed);
@@ -108,7 +142,8 @@ public final class HistoryRecorder {
     requireOpen();
     Pending pending = pendingById.get(id);
     if (pending == null) {
-      throw new IllegalStateException("operation " + id + " is not pending (never invoked, or already completed)");
+      throw new IllegalStateException(
+          "operation " + id + " is not pending (never invoked, or already completed)");
     }
     return pending;
   }

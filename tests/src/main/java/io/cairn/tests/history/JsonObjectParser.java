@@ -5,8 +5,8 @@ import java.util.Map;
 
 /**
  * Parses one JSON object into a map of String, Long, Boolean, null and nested maps: the subset
- * {@link JsonObjectWriter} produces (no arrays, no fractions), so history files stay free of a
- * JSON library dependency.
+ * {@link JsonObjectWriter} produces (no arrays, no fractions), so history files stay free of a JSON
+ * library dependency.
  */
 final class JsonObjectParser {
 

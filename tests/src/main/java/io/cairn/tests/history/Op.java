@@ -6,8 +6,8 @@ import java.util.Objects;
  * One invocation: the kind and arguments of a request, before anything is known of its outcome.
  *
  * <p>Keys and values are strings; a harness that works with bytes encodes them (any injective
- * encoding will do). Checkers rely on the harness writing a value unique per write, so that a
- * value read identifies the write that produced it.
+ * encoding will do). Checkers rely on the harness writing a value unique per write, so that a value
+ * read identifies the write that produced it.
  *
  * @param kind what was asked
  * @param key the key
@@ -16,7 +16,8 @@ import java.util.Objects;
  *     unless {@code kind.isCompareAndSet()}
  * @param consistency the read consistency; null unless {@code kind == GET}
  */
-public record Op(OpKind kind, String key, String value, long expectedVersion, ReadConsistency consistency) {
+public record Op(
+    OpKind kind, String key, String value, long expectedVersion, ReadConsistency consistency) {
 
   /** The expectedVersion of operations that are not compare-and-set. */
   public static final long NO_EXPECTATION = -1;
@@ -25,15 +26,20 @@ public record Op(OpKind kind, String key, String value, long expectedVersion, Re
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(key, "key");
     if (kind.isPut() != (value != null)) {
-      throw new IllegalArgumentException(kind + ": a value is required exactly for puts, got " + value);
+      throw new IllegalArgumentException(
+          kind + ": a value is required exactly for puts, got " + value);
     }
     if (kind.isCompareAndSet() ? expectedVersion < 0 : expectedVersion != NO_EXPECTATION) {
       throw new IllegalArgumentException(
-          kind + ": expectedVersion " + expectedVersion + " is not allowed; compare-and-set needs >= 0, others "
+          kind
+              + ": expectedVersion "
+              + expectedVersion
+              + " is not allowed; compare-and-set needs >= 0, others "
               + NO_EXPECTATION);
     }
     if ((kind == OpKind.GET) != (consistency != null)) {
-      throw new IllegalArgumentException(kind + ": a consistency is required exactly for gets, got " + consistency);
+      throw new IllegalArgumentException(
+          kind + ": a consistency is required exactly for gets, got " + consistency);
     }
   }
 

@@ -4,7 +4,9 @@ package io.cairn.tests.history;
 public enum OpKind {
   /** Unconditional put. */
   PUT,
-  /** Compare-and-set put: applies only if the key's version equals the expected one (0 = absent). */
+  /**
+   * Compare-and-set put: applies only if the key's version equals the expected one (0 = absent).
+   */
   PUT_CAS,
   GET,
   /** Unconditional delete. */

@@ -33,7 +33,8 @@ public sealed interface OpResult {
       if (found) {
         Objects.requireNonNull(value, "a found value");
         if (version <= 0) {
-          throw new IllegalArgumentException("a found value's version is a log index, > 0; got " + version);
+          throw new IllegalArgumentException(
+              "a found value's version is a log index, > 0; got " + version);
         }
       } else if (value != null || version != 0) {
         throw new IllegalArgumentException("not found carries no value and version 0");

@@ -5,9 +5,9 @@ import java.util.Objects;
 /**
  * One operation of a history: an {@link Op} invoked by a process, and how it ended.
  *
- * <p>Times are {@code System.nanoTime()}-based readings of one clock; only their order matters.
- * For an INFO operation {@code completeNanos} is when the client gave up; checkers treat its
- * effect as possible at any time after {@code invokeNanos}.
+ * <p>Times are {@code System.nanoTime()}-based readings of one clock; only their order matters. For
+ * an INFO operation {@code completeNanos} is when the client gave up; checkers treat its effect as
+ * possible at any time after {@code invokeNanos}.
  *
  * @param id unique within the history
  * @param process the client (a sequential process: one operation at a time) that invoked it
@@ -31,29 +31,43 @@ public record Operation(
     Objects.requireNonNull(outcome, "outcome");
     if (completeNanos < invokeNanos) {
       throw new IllegalArgumentException(
-          "operation " + id + " completes at " + completeNanos + ", before its invocation at " + invokeNanos);
+          "operation "
+              + id
+              + " completes at "
+              + completeNanos
+              + ", before its invocation at "
+              + invokeNanos);
     }
     if ((outcome == Outcome.OK) != (result != null)
         || (outcome == Outcome.FAIL) != (failure != null)
         || (outcome == Outcome.INFO) != (infoReason != null)) {
       throw new IllegalArgumentException(
-          "operation " + id + ": an OK carries a result, a FAIL a failure, an INFO a reason - exactly one");
+          "operation "
+              + id
+              + ": an OK carries a result, a FAIL a failure, an INFO a reason - exactly one");
     }
     if (result != null && !result.answers(op.kind())) {
-      throw new IllegalArgumentException("operation " + id + ": " + result + " is no answer to " + op);
+      throw new IllegalArgumentException(
+          "operation " + id + ": " + result + " is no answer to " + op);
     }
   }
 
-  public static Operation ok(long id, int process, Op op, long invokeNanos, long completeNanos, OpResult result) {
-    return new Operation(id, process, op, invokeNanos, completeNanos, Outcome.OK, result, null, null);
+  public static Operation ok(
+      long id, int process, Op op, long invokeNanos, long completeNanos, OpResult result) {
+    return new Operation(
+        id, process, op, invokeNanos, completeNanos, Outcome.OK, result, null, null);
   }
 
-  public static Operation fail(long id, int process, Op op, long invokeNanos, long completeNanos, Failure failure) {
-    return new Operation(id, process, op, invokeNanos, completeNanos, Outcome.FAIL, null, failure, null);
+  public static Operation fail(
+      long id, int process, Op op, long invokeNanos, long completeNanos, Failure failure) {
+    return new Operation(
+        id, process, op, invokeNanos, completeNanos, Outcome.FAIL, null, failure, null);
   }
 
-  public static Operation info(long id, int process, Op op, long invokeNanos, long completeNanos, String reason) {
-    return new Operation(id, process, op, invokeNanos, completeNanos, Outcome.INFO, null, null, reason);
+  public static Operation info(
+      long id, int process, Op op, long invokeNanos, long completeNanos, String reason) {
+    return new Operation(
+        id, process, op, invokeNanos, completeNanos, Outcome.INFO, null, null, reason);
   }
 
   public String key() {
@@ -69,8 +83,8 @@ public record Operation(
   }
 
   /**
-   * The latest time the operation may have taken effect: its completion, or +infinity for INFO
-   * (an unknown outcome may still take effect later).
+   * The latest time the operation may have taken effect: its completion, or +infinity for INFO (an
+   * unknown outcome may still take effect later).
    */
   public long effectDeadlineNanos() {
     return outcome == Outcome.INFO ? Long.MAX_VALUE : completeNanos;
@@ -94,6 +108,17 @@ public record Operation(
           case FAIL -> "FAIL " + failure;
           case INFO -> "INFO " + infoReason;
         };
-    return "#" + id + " p" + process + " " + op + " [" + invokeNanos + ".." + completeNanos + "] " + end;
+    return "#"
+        + id
+        + " p"
+        + process
+        + " "
+        + op
+        + " ["
+        + invokeNanos
+        + ".."
+        + completeNanos
+        + "] "
+        + end;
   }
 }

@@ -1,8 +1,8 @@
 package io.cairn.tests.history;
 
 /**
- * The consistency a GET asked for; mirrors {@code cairn.v1.Consistency} so histories do not
- * depend on generated proto classes.
+ * The consistency a GET asked for; mirrors {@code cairn.v1.Consistency} so histories do not depend
+ * on generated proto classes.
  */
 public enum ReadConsistency {
   /** Served by the leader after a ReadIndex round: a linearizability obligation. */

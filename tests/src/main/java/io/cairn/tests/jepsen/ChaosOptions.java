@@ -7,8 +7,8 @@ import java.util.Set;
 
 /**
  * Everything a {@link ChaosRun} is configured with. {@link #defaults(long)} suits the 2-core test
- * machine: 3 nodes, 2 shards, 5 client processes over 6 keys, all faults alone and combined for
- * 75 s, elections after 700-1400 ms so that faults bite within the run.
+ * machine: 3 nodes, 2 shards, 5 client processes over 6 keys, all faults alone and combined for 75
+ * s, elections after 700-1400 ms so that faults bite within the run.
  *
  * @param seed drives the workload, the fault schedule and every random target choice
  * @param duration how long faults are injected (healing and checking come on top)
@@ -24,9 +24,20 @@ import java.util.Set;
  * @param workDir runs go to sub-directories {@code seed-<seed>-<time>} of it
  * @param labScript scripts/netns.sh
  */
-public record ChaosOptions(long seed, Duration duration, Set<Fault> faults, boolean combine, int nodes, int shards,
-                           int processes, int keys, int electionTimeoutMsMin, int electionTimeoutMsMax, int basePort,
-                           Path workDir, Path labScript) {
+public record ChaosOptions(
+    long seed,
+    Duration duration,
+    Set<Fault> faults,
+    boolean combine,
+    int nodes,
+    int shards,
+    int processes,
+    int keys,
+    int electionTimeoutMsMin,
+    int electionTimeoutMsMax,
+    int basePort,
+    Path workDir,
+    Path labScript) {
 
   public ChaosOptions {
     faults = Set.copyOf(faults);
@@ -48,49 +59,144 @@ public record ChaosOptions(long seed, Duration duration, Set<Fault> faults, bool
   }
 
   public static ChaosOptions defaults(long seed) {
-    return new ChaosOptions(seed, Duration.ofSeconds(75), EnumSet.allOf(Fault.class), true, 3, 2, 5, 6, 700, 1400,
-        7100, Path.of("tests", "target", "chaos"), Path.of("scripts", "netns.sh"));
+    return new ChaosOptions(
+        seed,
+        Duration.ofSeconds(75),
+        EnumSet.allOf(Fault.class),
+        true,
+        3,
+        2,
+        5,
+        6,
+        700,
+        1400,
+        7100,
+        Path.of("tests", "target", "chaos"),
+        Path.of("scripts", "netns.sh"));
   }
 
   public ChaosOptions withSeed(long s) {
-    return new ChaosOptions(s, duration, faults, combine, nodes, shards, processes, keys, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, workDir, labScript);
+    return new ChaosOptions(
+        s,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        keys,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withDuration(Duration d) {
-    return new ChaosOptions(seed, d, faults, combine, nodes, shards, processes, keys, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, workDir, labScript);
+    return new ChaosOptions(
+        seed,
+        d,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        keys,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withFaults(Set<Fault> f, boolean c) {
-    return new ChaosOptions(seed, duration, f, c, nodes, shards, processes, keys, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, workDir, labScript);
+    return new ChaosOptions(
+        seed,
+        duration,
+        f,
+        c,
+        nodes,
+        shards,
+        processes,
+        keys,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withTopology(int n, int s) {
-    return new ChaosOptions(seed, duration, faults, combine, n, s, processes, keys, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, workDir, labScript);
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        n,
+        s,
+        processes,
+        keys,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withWorkload(int p, int k) {
-    return new ChaosOptions(seed, duration, faults, combine, nodes, shards, p, k, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, workDir, labScript);
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        p,
+        k,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withElectionTimeouts(int min, int max) {
-    return new ChaosOptions(seed, duration, faults, combine, nodes, shards, processes, keys, min, max, basePort,
+    return new ChaosOptions(
+        seed, duration, faults, combine, nodes, shards, processes, keys, min, max, basePort,
         workDir, labScript);
   }
 
   public ChaosOptions withPaths(Path work, Path script) {
-    return new ChaosOptions(seed, duration, faults, combine, nodes, shards, processes, keys, electionTimeoutMsMin,
-        electionTimeoutMsMax, basePort, work, script);
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        keys,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        work,
+        script);
   }
 
   /** The command line that replays this run. */
   public String replayCommand() {
-    return "scripts/chaos.sh --seed " + seed + " --duration " + duration.toSeconds() + " --faults "
-        + String.join(",", faults.stream().sorted().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList())
-        + (combine ? "" : " --no-combine") + " --nodes " + nodes + " --shards " + shards;
+    return "scripts/chaos.sh --seed "
+        + seed
+        + " --duration "
+        + duration.toSeconds()
+        + " --faults "
+        + String.join(
+            ",",
+            faults.stream().sorted().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList())
+        + (combine ? "" : " --no-combine")
+        + " --nodes "
+        + nodes
+        + " --shards "
+        + shards;
   }
 }

@@ -17,10 +17,18 @@ import java.util.stream.Collectors;
  * partition that did not cut, a node that did not come back, the lab could not be built); the
  * verdict is then not to be trusted whatever it says.
  */
-public record ChaosResult(ChaosOptions options, History history, Path historyFile, CheckReport report,
-                          FaultLog faults, int episodes, FailoverAnalysis.Report failover,
-                          FailoverAnalysis.Report restarts, List<String> keysWithoutFinalRead,
-                          Throwable harnessFailure, long wallMillis) {
+public record ChaosResult(
+    ChaosOptions options,
+    History history,
+    Path historyFile,
+    CheckReport report,
+    FaultLog faults,
+    int episodes,
+    FailoverAnalysis.Report failover,
+    FailoverAnalysis.Report restarts,
+    List<String> keysWithoutFinalRead,
+    Throwable harnessFailure,
+    long wallMillis) {
 
   public Verdict verdict() {
     return report == null ? Verdict.UNKNOWN : report.verdict();
@@ -58,11 +66,26 @@ public record ChaosResult(ChaosOptions options, History history, Path historyFil
     if (history == null) {
       return "";
     }
-    Map<OpKind, Map<Outcome, Long>> byKind = history.operations().stream().collect(Collectors.groupingBy(
-        op -> op.op().kind(), () -> new EnumMap<>(OpKind.class),
-        Collectors.groupingBy(Operation::outcome, () -> new EnumMap<>(Outcome.class), Collectors.counting())));
-    return byKind.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue().getOrDefault(Outcome.OK, 0L) + "/"
-        + e.getValue().getOrDefault(Outcome.FAIL, 0L) + "/" + e.getValue().getOrDefault(Outcome.INFO, 0L))
+    Map<OpKind, Map<Outcome, Long>> byKind =
+        history.operations().stream()
+            .collect(
+                Collectors.groupingBy(
+                    op -> op.op().kind(),
+                    () -> new EnumMap<>(OpKind.class),
+                    Collectors.groupingBy(
+                        Operation::outcome,
+                        () -> new EnumMap<>(Outcome.class),
+                        Collectors.counting())));
+    return byKind.entrySet().stream()
+        .map(
+            e ->
+                e.getKey()
+                    + "="
+                    + e.getValue().getOrDefault(Outcome.OK, 0L)
+                    + "/"
+                    + e.getValue().getOrDefault(Outcome.FAIL, 0L)
+                    + "/"
+                    + e.getValue().getOrDefault(Outcome.INFO, 0L))
         .collect(Collectors.joining(" "));
   }
 
@@ -71,31 +94,86 @@ public record ChaosResult(ChaosOptions options, History history, Path historyFil
     Map<Outcome, Long> outcomes = operationsByOutcome();
     long total = outcomes.values().stream().mapToLong(Long::longValue).sum();
     StringBuilder out = new StringBuilder();
-    out.append("=== chaos run seed=").append(options.seed()).append(" nodes=").append(options.nodes())
-        .append(" shards=").append(options.shards()).append(" faults=").append(options.faults().stream().sorted().toList())
-        .append(options.combine() ? " (alone and combined)" : " (alone)").append(" duration=")
-        .append(options.duration().toSeconds()).append("s wall=").append(wallMillis / 1000).append("s\n");
-    out.append("operations: ").append(total).append(" (OK ").append(outcomes.get(Outcome.OK)).append(", FAIL ")
-        .append(outcomes.get(Outcome.FAIL)).append(", INFO ").append(outcomes.get(Outcome.INFO)).append(")")
-        .append(" by kind OK/FAIL/INFO: ").append(operationsByKind()).append('\n');
-    out.append("faults injected (").append(episodes).append(" episodes): ").append(faults.countsByFault()).append('\n');
-    faults.events().forEach(e -> out.append("  ").append(e.fault()).append(' ').append(e.target())
-        .append(e.endNanos() > 0 ? String.format(java.util.Locale.ROOT, " for %.1f s",
-            (e.endNanos() - e.startNanos()) / 1e9) : " (not healed by its episode)").append('\n'));
-    faults.partitionProofs().forEach(p -> out.append("  partition proven: ").append(p).append('\n'));
+    out.append("=== chaos run seed=")
+        .append(options.seed())
+        .append(" nodes=")
+        .append(options.nodes())
+        .append(" shards=")
+        .append(options.shards())
+        .append(" faults=")
+        .append(options.faults().stream().sorted().toList())
+        .append(options.combine() ? " (alone and combined)" : " (alone)")
+        .append(" duration=")
+        .append(options.duration().toSeconds())
+        .append("s wall=")
+        .append(wallMillis / 1000)
+        .append("s\n");
+    out.append("operations: ")
+        .append(total)
+        .append(" (OK ")
+        .append(outcomes.get(Outcome.OK))
+        .append(", FAIL ")
+        .append(outcomes.get(Outcome.FAIL))
+        .append(", INFO ")
+        .append(outcomes.get(Outcome.INFO))
+        .append(")")
+        .append(" by kind OK/FAIL/INFO: ")
+        .append(operationsByKind())
+        .append('\n');
+    out.append("faults injected (")
+        .append(episodes)
+        .append(" episodes): ")
+        .append(faults.countsByFault())
+        .append('\n');
+    faults
+        .events()
+        .forEach(
+            e ->
+                out.append("  ")
+                    .append(e.fault())
+                    .append(' ')
+                    .append(e.target())
+                    .append(
+                        e.endNanos() > 0
+                            ? String.format(
+                                java.util.Locale.ROOT,
+                                " for %.1f s",
+                                (e.endNanos() - e.startNanos()) / 1e9)
+                            : " (not healed by its episode)")
+                    .append('\n'));
+    faults
+        .partitionProofs()
+        .forEach(p -> out.append("  partition proven: ").append(p).append('\n'));
     out.append("failover (single-node kills of a shard leader): ").append(failover).append('\n');
     out.append("whole-cluster restarts: ").append(restarts).append('\n');
-    // One line per sample set, for summing figures over the runs of a soak (scripts/soak-report.sh).
+    // One line per sample set, for summing figures over the runs of a soak
+    // (scripts/soak-report.sh).
     out.append("failover samples ms:").append(samples(failover)).append('\n');
     out.append("restart samples ms:").append(samples(restarts)).append('\n');
     if (!keysWithoutFinalRead.isEmpty()) {
-      out.append("keys without a final LINEARIZABLE read: ").append(keysWithoutFinalRead).append('\n');
+      out.append("keys without a final LINEARIZABLE read: ")
+          .append(keysWithoutFinalRead)
+          .append('\n');
     }
     if (report != null) {
       boolean detailed = report.verdict() != Verdict.VALID;
-      out.append(detailed ? report.toString() : "verdict: " + report.verdict() + "\n" + report.results().stream()
-          .map(r -> "  " + r.checker() + ": " + r.verdict() + " - " + r.explanation().lines().findFirst().orElse(""))
-          .collect(Collectors.joining("\n"))).append('\n');
+      out.append(
+              detailed
+                  ? report.toString()
+                  : "verdict: "
+                      + report.verdict()
+                      + "\n"
+                      + report.results().stream()
+                          .map(
+                              r ->
+                                  "  "
+                                      + r.checker()
+                                      + ": "
+                                      + r.verdict()
+                                      + " - "
+                                      + r.explanation().lines().findFirst().orElse(""))
+                          .collect(Collectors.joining("\n")))
+          .append('\n');
     } else {
       out.append("verdict: not checked\n");
     }

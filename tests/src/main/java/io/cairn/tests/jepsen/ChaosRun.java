@@ -39,11 +39,13 @@ public final class ChaosRun {
 
   private static final Duration HEALTHY_AFTER_HEAL_MAX = Duration.ofSeconds(120);
   private static final Duration FINAL_READS_MAX = Duration.ofSeconds(60);
+
   /**
    * How much longer than its plan the nemesis may take (it waits for a whole cluster after every
    * episode, ~5 s each) before it is stopped; at least 4 minutes, half the run for long runs.
    */
   private static final Duration NEMESIS_OVERRUN_MIN = Duration.ofMinutes(4);
+
   /**
    * How long the workload goes on after the last fault is healed: so the last fault's recovery is
    * in the history (a whole-cluster restart as the last episode otherwise shows as "unrecovered")
@@ -65,9 +67,10 @@ public final class ChaosRun {
       options = parse(args);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
-      System.err.println("usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
-          + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
-          + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
+      System.err.println(
+          "usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
+              + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
+              + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
       System.exit(64);
       return;
     }
@@ -83,7 +86,8 @@ public final class ChaosRun {
       String a = args[i];
       switch (a) {
         case "--seed" -> o = o.withSeed(Long.parseLong(value(args, ++i)));
-        case "--duration" -> o = o.withDuration(Duration.ofSeconds(Long.parseLong(value(args, ++i))));
+        case "--duration" ->
+            o = o.withDuration(Duration.ofSeconds(Long.parseLong(value(args, ++i))));
         case "--faults" -> o = o.withFaults(Fault.parse(value(args, ++i)), o.combine());
         case "--no-combine" -> o = o.withFaults(o.faults(), false);
         case "--combine" -> o = o.withFaults(o.faults(), true);
@@ -93,7 +97,9 @@ public final class ChaosRun {
         case "--keys" -> o = o.withWorkload(o.processes(), Integer.parseInt(value(args, ++i)));
         case "--election-ms" -> {
           String[] range = value(args, ++i).split(":");
-          o = o.withElectionTimeouts(Integer.parseInt(range[0]), Integer.parseInt(range[range.length - 1]));
+          o =
+              o.withElectionTimeouts(
+                  Integer.parseInt(range[0]), Integer.parseInt(range[range.length - 1]));
         }
         case "--work-dir" -> o = o.withPaths(Path.of(value(args, ++i)), o.labScript());
         case "--lab-script" -> o = o.withPaths(o.workDir(), Path.of(value(args, ++i)));
@@ -110,37 +116,68 @@ public final class ChaosRun {
     return args[i];
   }
 
-  /** Runs, checks and reports; never throws for a failure of the run (see {@link ChaosResult#harnessFailure}). */
+  /**
+   * Runs, checks and reports; never throws for a failure of the run (see {@link
+   * ChaosResult#harnessFailure}).
+   */
   public ChaosResult run() {
     long started = System.nanoTime();
-    Path runDir = options.workDir().toAbsolutePath().resolve("seed-" + options.seed() + "-"
-        + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path runDir =
+        options
+            .workDir()
+            .toAbsolutePath()
+            .resolve(
+                "seed-"
+                    + options.seed()
+                    + "-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     HistoryRecorder recorder = HistoryRecorder.withSystemClock();
     FaultLog faults = new FaultLog();
     Map<String, Integer> shardOfKey = new HashMap<>();
     List<String> unread = List.of();
     Throwable failure = null;
     int episodes = 0;
-    WorkloadSpec spec = WorkloadSpec.standard(options.seed())
-        .withProcesses(options.processes()).withKeys(WorkloadSpec.keys(options.keys()));
+    WorkloadSpec spec =
+        WorkloadSpec.standard(options.seed())
+            .withProcesses(options.processes())
+            .withKeys(WorkloadSpec.keys(options.keys()));
     out.println("chaos run seed=" + options.seed() + " in " + runDir);
     out.flush();
     try {
       Files.createDirectories(runDir);
-      LabCluster.Settings settings = new LabCluster.Settings(options.nodes(), options.shards(), options.basePort(),
-          options.electionTimeoutMsMin(), options.electionTimeoutMsMax(), Map.of(), "");
+      LabCluster.Settings settings =
+          new LabCluster.Settings(
+              options.nodes(),
+              options.shards(),
+              options.basePort(),
+              options.electionTimeoutMsMin(),
+              options.electionTimeoutMsMax(),
+              Map.of(),
+              "");
       try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
         ShardMap map = lab.shardMap(Duration.ofSeconds(60));
         spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
         out.println("cluster up: " + lab.cluster().endpoints() + "; keys by shard " + shardOfKey);
-        List<FaultPlan.Episode> plan = FaultPlan.generate(options.seed(), options.duration(), options.faults(),
-            options.combine());
-        Nemesis nemesis = new Nemesis(plan, new FaultInjector(lab, faults), faults, line -> {
-              out.println("  " + line);
-              out.flush();
-            });
-        try (Workload workload = new Workload(spec, recorder, p -> new ClientOpSender(
-            lab.newClient(spec.opDeadline().toMillis(), new Random(spec.processSeed(p)))))) {
+        List<FaultPlan.Episode> plan =
+            FaultPlan.generate(
+                options.seed(), options.duration(), options.faults(), options.combine());
+        Nemesis nemesis =
+            new Nemesis(
+                plan,
+                new FaultInjector(lab, faults),
+                faults,
+                line -> {
+                  out.println("  " + line);
+                  out.flush();
+                });
+        try (Workload workload =
+            new Workload(
+                spec,
+                recorder,
+                p ->
+                    new ClientOpSender(
+                        lab.newClient(
+                            spec.opDeadline().toMillis(), new Random(spec.processSeed(p)))))) {
           workload.start();
           Thread nemesisThread = new Thread(nemesis, "nemesis");
           nemesisThread.start();
@@ -154,18 +191,25 @@ public final class ChaosRun {
           episodes = nemesis.episodesRun();
           // On a failure below, closing the workload stops it.
           if (nemesis.failure() != null) {
-            throw new IllegalStateException("the nemesis failed: " + nemesis.failure().getMessage(), nemesis.failure());
+            throw new IllegalStateException(
+                "the nemesis failed: " + nemesis.failure().getMessage(), nemesis.failure());
           }
           if (nemesisThread.isAlive()) {
-            throw new IllegalStateException("the nemesis did not finish; its episode may still be in force");
+            throw new IllegalStateException(
+                "the nemesis did not finish; its episode may still be in force");
           }
-          out.println("  faults over after " + episodes + " episodes; healing and waiting for a healthy cluster");
+          out.println(
+              "  faults over after "
+                  + episodes
+                  + " episodes; healing and waiting for a healthy cluster");
           lab.healAll(HEALTHY_AFTER_HEAL_MAX);
           out.println("  healed; the workload runs " + RECOVERY_TAIL.toSeconds() + " s more");
           Pacing.pause(RECOVERY_TAIL);
           workload.stop();
-          try (OpSender finalReader = new ClientOpSender(lab.newClient(spec.opDeadline().toMillis(), new Random(0)))) {
-            unread = workload.finalReads(finalReader, workload.lastProcessId() + 1, FINAL_READS_MAX);
+          try (OpSender finalReader =
+              new ClientOpSender(lab.newClient(spec.opDeadline().toMillis(), new Random(0)))) {
+            unread =
+                workload.finalReads(finalReader, workload.lastProcessId() + 1, FINAL_READS_MAX);
           }
         }
       }
@@ -189,12 +233,25 @@ public final class ChaosRun {
     CheckReport report = CheckerSuite.standard().check(history);
     ToIntFunction<String> shard = key -> shardOfKey.getOrDefault(key, -1);
     List<LeaderKill> kills = faults.leaderKills();
-    FailoverAnalysis.Report failover = FailoverAnalysis.analyze(
-        kills.stream().filter(k -> k.cause() != Fault.RESTART_ALL).toList(), history, shard);
-    FailoverAnalysis.Report restarts = FailoverAnalysis.analyze(
-        kills.stream().filter(k -> k.cause() == Fault.RESTART_ALL).toList(), history, shard);
-    ChaosResult result = new ChaosResult(options, history, historyFile, report, faults, episodes, failover, restarts,
-        unread, failure, (System.nanoTime() - started) / 1_000_000);
+    FailoverAnalysis.Report failover =
+        FailoverAnalysis.analyze(
+            kills.stream().filter(k -> k.cause() != Fault.RESTART_ALL).toList(), history, shard);
+    FailoverAnalysis.Report restarts =
+        FailoverAnalysis.analyze(
+            kills.stream().filter(k -> k.cause() == Fault.RESTART_ALL).toList(), history, shard);
+    ChaosResult result =
+        new ChaosResult(
+            options,
+            history,
+            historyFile,
+            report,
+            faults,
+            episodes,
+            failover,
+            restarts,
+            unread,
+            failure,
+            (System.nanoTime() - started) / 1_000_000);
     if (result.passed()) {
       removeNodeData(runDir, options.nodes());
     }

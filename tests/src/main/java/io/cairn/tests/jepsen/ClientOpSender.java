@@ -27,18 +27,26 @@ public final class ClientOpSender implements OpSender {
   @Override
   public CompletableFuture<OpResult> send(Op op) {
     return switch (op.kind()) {
-      case PUT -> client.put(op.key(), op.value())
-          .thenApply(r -> new OpResult.PutResult(r.version()));
-      case PUT_CAS -> client.put(op.key(), op.value(), op.expectedVersion())
-          .thenApply(r -> new OpResult.PutResult(r.version()));
-      case DELETE -> client.delete(op.key())
-          .thenApply(r -> new OpResult.DeleteResult(r.existed(), r.index()));
-      case DELETE_CAS -> client.delete(op.key(), op.expectedVersion())
-          .thenApply(r -> new OpResult.DeleteResult(r.existed(), r.index()));
-      case GET -> client.get(op.key(), consistency(op.consistency()))
-          .thenApply(r -> r.found()
-              ? new OpResult.GetResult(true, r.valueUtf8(), r.version())
-              : new OpResult.GetResult(false, null, 0));
+      case PUT ->
+          client.put(op.key(), op.value()).thenApply(r -> new OpResult.PutResult(r.version()));
+      case PUT_CAS ->
+          client
+              .put(op.key(), op.value(), op.expectedVersion())
+              .thenApply(r -> new OpResult.PutResult(r.version()));
+      case DELETE ->
+          client.delete(op.key()).thenApply(r -> new OpResult.DeleteResult(r.existed(), r.index()));
+      case DELETE_CAS ->
+          client
+              .delete(op.key(), op.expectedVersion())
+              .thenApply(r -> new OpResult.DeleteResult(r.existed(), r.index()));
+      case GET ->
+          client
+              .get(op.key(), consistency(op.consistency()))
+              .thenApply(
+                  r ->
+                      r.found()
+                          ? new OpResult.GetResult(true, r.valueUtf8(), r.version())
+                          : new OpResult.GetResult(false, null, 0));
     };
   }
 

@@ -18,19 +18,19 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * One logical client of a workload: a sequential process that picks a key and an operation from
- * its seeded random, records the invocation, sends it, waits at most its deadline and records how
- * it ended. Runs until {@code stop} says so or its thread is interrupted.
+ * One logical client of a workload: a sequential process that picks a key and an operation from its
+ * seeded random, records the invocation, sends it, waits at most its deadline and records how it
+ * ended. Runs until {@code stop} says so or its thread is interrupted.
  *
- * <p>Values are {@code p<process>-<n>}, unique across the history, so a value read names the
- * write that produced it. A compare-and-set expects the version this process last saw of the key
- * - from its own reads, its own acknowledged writes (a delete leaves 0) and the current version a
- * refused compare-and-set reported - or 0 when it has seen nothing; with several processes on few
- * keys that expectation is often stale, which is the point: refusals are observations too.
+ * <p>Values are {@code p<process>-<n>}, unique across the history, so a value read names the write
+ * that produced it. A compare-and-set expects the version this process last saw of the key - from
+ * its own reads, its own acknowledged writes (a delete leaves 0) and the current version a refused
+ * compare-and-set reported - or 0 when it has seen nothing; with several processes on few keys that
+ * expectation is often stale, which is the point: refusals are observations too.
  *
- * <p>Waiting: the sender's own deadline ends most operations; {@code deadline} plus a grace
- * period is the harness's backstop, after which the operation is INFO and its future cancelled.
- * Not thread-safe: one thread runs one process.
+ * <p>Waiting: the sender's own deadline ends most operations; {@code deadline} plus a grace period
+ * is the harness's backstop, after which the operation is INFO and its future cancelled. Not
+ * thread-safe: one thread runs one process.
  */
 public final class ClientProcess implements Runnable {
 
@@ -50,8 +50,16 @@ public final class ClientProcess implements Runnable {
   private long writes;
   private long operations;
 
-  public ClientProcess(int process, OpSender sender, HistoryRecorder recorder, List<String> keys, OpMix mix,
-                       Random random, Duration deadline, Duration pauseMax, BooleanSupplier stop) {
+  public ClientProcess(
+      int process,
+      OpSender sender,
+      HistoryRecorder recorder,
+      List<String> keys,
+      OpMix mix,
+      Random random,
+      Duration deadline,
+      Duration pauseMax,
+      BooleanSupplier stop) {
     if (keys.isEmpty()) {
       throw new IllegalArgumentException("a workload process needs at least one key");
     }
@@ -70,7 +78,12 @@ public final class ClientProcess implements Runnable {
   public void run() {
     while (!stop.getAsBoolean() && !Thread.currentThread().isInterrupted()) {
       String key = keys.get(random.nextInt(keys.size()));
-      Op op = mix.choose(random, key, "p" + process + "-" + (writes + 1), lastSeenVersion.getOrDefault(key, 0L));
+      Op op =
+          mix.choose(
+              random,
+              key,
+              "p" + process + "-" + (writes + 1),
+              lastSeenVersion.getOrDefault(key, 0L));
       if (op.kind().isPut()) {
         writes++;
       }

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a short system command (ip, iptables, tc, the lab script) with a time bound and captures
- * its output. A command that does not finish in time is killed and counts as failed.
+ * Runs a short system command (ip, iptables, tc, the lab script) with a time bound and captures its
+ * output. A command that does not finish in time is killed and counts as failed.
  */
 final class CommandRunner {
 
@@ -22,8 +22,12 @@ final class CommandRunner {
     /** This result, or an exception naming the command, its status and output. */
     Result orThrow() {
       if (!ok()) {
-        throw new IllegalStateException("command failed (exit " + exitStatus + "): " + String.join(" ", command)
-            + (output.isBlank() ? "" : "\n" + output.strip()));
+        throw new IllegalStateException(
+            "command failed (exit "
+                + exitStatus
+                + "): "
+                + String.join(" ", command)
+                + (output.isBlank() ? "" : "\n" + output.strip()));
       }
       return this;
     }

@@ -10,14 +10,15 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 /**
- * A network partition as the set of node-to-node links it cuts. Clients (root namespace) are
- * never cut. Shapes:
+ * A network partition as the set of node-to-node links it cuts. Clients (root namespace) are never
+ * cut. Shapes:
+ *
  * <ul>
  *   <li>{@link #halves}: a random split into a minority and a majority;
  *   <li>{@link #isolate}: one node (typically a leader) alone against the rest;
- *   <li>{@link #bridge}: two halves that cannot talk to each other, and one bridge node that
- *       talks to both - each half plus the bridge is a majority, so two majorities overlap in
- *       one node (Jepsen's "majorities ring" in its smallest form).
+ *   <li>{@link #bridge}: two halves that cannot talk to each other, and one bridge node that talks
+ *       to both - each half plus the bridge is a majority, so two majorities overlap in one node
+ *       (Jepsen's "majorities ring" in its smallest form).
  * </ul>
  */
 public record Cut(String shape, Set<Link> links) {
@@ -30,7 +31,8 @@ public record Cut(String shape, Set<Link> links) {
     List<Integer> order = shuffled(nodes, random);
     List<Integer> minority = order.subList(0, nodes / 2);
     List<Integer> majority = order.subList(nodes / 2, nodes);
-    return new Cut("halves " + names(minority) + " | " + names(majority), across(minority, majority));
+    return new Cut(
+        "halves " + names(minority) + " | " + names(majority), across(minority, majority));
   }
 
   public static Cut isolate(int nodes, int node) {
@@ -47,7 +49,9 @@ public record Cut(String shape, Set<Link> links) {
     List<Integer> rest = order.subList(1, nodes);
     List<Integer> left = rest.subList(0, rest.size() / 2);
     List<Integer> right = rest.subList(rest.size() / 2, rest.size());
-    return new Cut("bridge " + names(left) + " <- n" + bridgeNode + " -> " + names(right), across(left, right));
+    return new Cut(
+        "bridge " + names(left) + " <- n" + bridgeNode + " -> " + names(right),
+        across(left, right));
   }
 
   /** Whether the link between {@code a} and {@code b} is cut. */

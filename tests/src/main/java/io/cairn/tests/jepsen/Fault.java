@@ -29,16 +29,21 @@ public enum Fault {
   /** kill -9 every node at once, then start them all again. */
   RESTART_ALL(Category.RESTART),
   /**
-   * Disk loss: kill -9 a node that only follows, delete its data directory, start it empty once
-   * the others hold all it had acknowledged, and wait until it has caught up. Raft survives
-   * losing one node's disk only under the conditions {@link DiskWipe} enforces (docs/operations.md,
+   * Disk loss: kill -9 a node that only follows, delete its data directory, start it empty once the
+   * others hold all it had acknowledged, and wait until it has caught up. Raft survives losing one
+   * node's disk only under the conditions {@link DiskWipe} enforces (docs/operations.md,
    * "Failures", a disk is lost).
    */
   WIPE_FOLLOWER(Category.DISK);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {
-    KILL, PAUSE, PARTITION, LINK, RESTART, DISK;
+    KILL,
+    PAUSE,
+    PARTITION,
+    LINK,
+    RESTART,
+    DISK;
 
     /** Faults of these categories are always alone in their episode. */
     public boolean isAlone() {
@@ -84,8 +89,12 @@ public enum Fault {
         }
       }
       if (!matched) {
-        throw new IllegalArgumentException("unknown fault '" + raw.strip() + "'; use all, a category (kill, pause,"
-            + " partition, link, restart, disk) or one of " + EnumSet.allOf(Fault.class));
+        throw new IllegalArgumentException(
+            "unknown fault '"
+                + raw.strip()
+                + "'; use all, a category (kill, pause,"
+                + " partition, link, restart, disk) or one of "
+                + EnumSet.allOf(Fault.class));
       }
     }
     if (faults.isEmpty()) {

@@ -10,19 +10,21 @@ import java.util.Random;
 
 /**
  * Applies one {@link Fault} to the cluster and the lab, choosing its target with the episode's
- * random, and hands back how to heal it. Kills of a shard's leader are logged as
- * {@link LeaderKill}s; partitions are proven by {@link PartitionProof} right after they are
- * applied, and a partition that does not cut is healed and reported as a
- * {@link PartitionProof.NotCutException}.
+ * random, and hands back how to heal it. Kills of a shard's leader are logged as {@link
+ * LeaderKill}s; partitions are proven by {@link PartitionProof} right after they are applied, and a
+ * partition that does not cut is healed and reported as a {@link PartitionProof.NotCutException}.
  *
  * <p>Healing only undoes the fault (a killed node is started again, not waited for), so that all
  * faults of an episode end together (a disk wipe, always alone, is the exception: its heal waits
- * for the node to catch up); {@link #awaitRecovered()} then waits until every node is
- * healthy, and the next episode starts from a whole cluster. Called by the nemesis thread only.
+ * for the node to catch up); {@link #awaitRecovered()} then waits until every node is healthy, and
+ * the next episode starts from a whole cluster. Called by the nemesis thread only.
  */
 final class FaultInjector {
 
-  /** A fault in force: what it hit, and how to undo it; or, when {@code skipped}, why it hit nothing. */
+  /**
+   * A fault in force: what it hit, and how to undo it; or, when {@code skipped}, why it hit
+   * nothing.
+   */
   record Applied(Fault fault, String target, Runnable heal, boolean skipped) {
     Applied(Fault fault, String target, Runnable heal) {
       this(fault, target, heal, false);
@@ -63,7 +65,8 @@ final class FaultInjector {
       case PAUSE_LEADER -> pause(fault, leaderOrRandom(random));
       case PAUSE_RANDOM -> pause(fault, randomNode(random));
       case PARTITION_HALVES -> partition(fault, Cut.halves(cluster.size(), random));
-      case PARTITION_ISOLATE_LEADER -> partition(fault, Cut.isolate(cluster.size(), leaderOrRandom(random)));
+      case PARTITION_ISOLATE_LEADER ->
+          partition(fault, Cut.isolate(cluster.size(), leaderOrRandom(random)));
       case PARTITION_BRIDGE -> partition(fault, Cut.bridge(cluster.size(), random));
       case LINK_LOSS -> loss(fault, randomNode(random), 0.2 + 0.2 * random.nextDouble());
       case LINK_SLOW -> slow(fault, randomNode(random));
@@ -76,18 +79,20 @@ final class FaultInjector {
     Map<Integer, Integer> leaders = locator.leaders();
     cluster.kill9(node);
     long killedAt = System.nanoTime();
-    leaders.forEach((shard, leader) -> {
-      if (leader == node) {
-        log.leaderKilled(new LeaderKill(shard, node, killedAt, fault));
-      }
-    });
+    leaders.forEach(
+        (shard, leader) -> {
+          if (leader == node) {
+            log.leaderKilled(new LeaderKill(shard, node, killedAt, fault));
+          }
+        });
     return new Applied(fault, "n" + node + leadership(leaders, node), () -> cluster.start(node));
   }
 
   private Applied pause(Fault fault, int node) {
     Map<Integer, Integer> leaders = locator.leaders();
     cluster.signal(node, "STOP");
-    return new Applied(fault, "n" + node + leadership(leaders, node), () -> cluster.signal(node, "CONT"));
+    return new Applied(
+        fault, "n" + node + leadership(leaders, node), () -> cluster.signal(node, "CONT"));
   }
 
   private Applied partition(Fault fault, Cut cut) {
@@ -104,13 +109,17 @@ final class FaultInjector {
 
   private Applied loss(Fault fault, int node, double probability) {
     network.loss(node, probability);
-    return new Applied(fault, "n" + node + String.format(java.util.Locale.ROOT, " drops %.0f%%", probability * 100),
+    return new Applied(
+        fault,
+        "n" + node + String.format(java.util.Locale.ROOT, " drops %.0f%%", probability * 100),
         () -> network.clearLoss(node, probability));
   }
 
   private Applied slow(Fault fault, int node) {
     network.slow(node, SLOW_RATE_KBIT, SLOW_QUEUE_MS);
-    return new Applied(fault, "n" + node + " egress " + SLOW_RATE_KBIT + " kbit/s, queue " + SLOW_QUEUE_MS + " ms",
+    return new Applied(
+        fault,
+        "n" + node + " egress " + SLOW_RATE_KBIT + " kbit/s, queue " + SLOW_QUEUE_MS + " ms",
         () -> network.clearSlow(node));
   }
 
@@ -120,12 +129,16 @@ final class FaultInjector {
       cluster.kill9(node);
     }
     long killedAt = System.nanoTime();
-    leaders.forEach((shard, leader) -> log.leaderKilled(new LeaderKill(shard, leader, killedAt, fault)));
-    return new Applied(fault, "all " + cluster.size() + " nodes", () -> {
-      for (int node = 1; node <= cluster.size(); node++) {
-        cluster.start(node);
-      }
-    });
+    leaders.forEach(
+        (shard, leader) -> log.leaderKilled(new LeaderKill(shard, leader, killedAt, fault)));
+    return new Applied(
+        fault,
+        "all " + cluster.size() + " nodes",
+        () -> {
+          for (int node = 1; node <= cluster.size(); node++) {
+            cluster.start(node);
+          }
+        });
   }
 
   /**
@@ -135,11 +148,18 @@ final class FaultInjector {
   private Applied wipe(Fault fault, Random random) {
     Optional<DiskWipe.Target> chosen = diskWipe.choose(random);
     if (chosen.isEmpty()) {
-      return Applied.skipped(fault, "the cluster was not whole, or no node could be freed of its leaderships");
+      return Applied.skipped(
+          fault, "the cluster was not whole, or no node could be freed of its leaderships");
     }
     DiskWipe.Target target = diskWipe.wipe(chosen.get());
-    return new Applied(fault, "n" + target.node() + " (data deleted; rejoins empty and must catch up on groups "
-        + target.groups() + ", 0 = meta)", () -> diskWipe.restartAndAwaitCaughtUp(target));
+    return new Applied(
+        fault,
+        "n"
+            + target.node()
+            + " (data deleted; rejoins empty and must catch up on groups "
+            + target.groups()
+            + ", 0 = meta)",
+        () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
 
   /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */
@@ -178,8 +198,12 @@ final class FaultInjector {
   }
 
   private static String leadership(Map<Integer, Integer> leaders, int node) {
-    List<Integer> led = leaders.entrySet().stream().filter(e -> e.getValue() == node).map(Map.Entry::getKey)
-        .sorted().toList();
+    List<Integer> led =
+        leaders.entrySet().stream()
+            .filter(e -> e.getValue() == node)
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
     return led.isEmpty() ? " (leads no shard)" : " (leader of shard " + led + ")";
   }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the nemesis did, for the run's report: each fault applied (with what it hit and when),
- * each leader kill (for the failover figures) and each partition proof. Thread-safe.
+ * What the nemesis did, for the run's report: each fault applied (with what it hit and when), each
+ * leader kill (for the failover figures) and each partition proof. Thread-safe.
  */
 public final class FaultLog {
 

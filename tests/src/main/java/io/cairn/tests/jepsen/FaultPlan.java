@@ -13,18 +13,19 @@ import java.util.Set;
  *
  * <p>Enabled faults are dealt round-robin from a seeded shuffle, so a run long enough for as many
  * episodes as there are faults injects each at least once. With {@code combine}, every second
- * episode pairs its fault with one of the other group (network with process), when both groups
- * are enabled; the network fault is applied first. Whole-cluster restarts and disk wipes are
- * never combined ({@link Fault.Category#isAlone}); restarts are held short.
+ * episode pairs its fault with one of the other group (network with process), when both groups are
+ * enabled; the network fault is applied first. Whole-cluster restarts and disk wipes are never
+ * combined ({@link Fault.Category#isAlone}); restarts are held short.
  *
- * <p>Which node a fault hits is decided when it runs (the leader is whoever leads then); the
- * random choices among nodes come from the episode's {@code targetSeed}, so a replay with the same
- * seed makes the same choices in the same situations.
+ * <p>Which node a fault hits is decided when it runs (the leader is whoever leads then); the random
+ * choices among nodes come from the episode's {@code targetSeed}, so a replay with the same seed
+ * makes the same choices in the same situations.
  */
 public final class FaultPlan {
 
   /** One episode: wait {@code gapBefore}, apply {@code faults}, hold {@code hold}, heal. */
-  public record Episode(int number, Duration gapBefore, List<Fault> faults, Duration hold, long targetSeed) {
+  public record Episode(
+      int number, Duration gapBefore, List<Fault> faults, Duration hold, long targetSeed) {
     public Episode {
       faults = List.copyOf(faults);
     }
@@ -36,7 +37,14 @@ public final class FaultPlan {
 
     @Override
     public String toString() {
-      return "episode " + number + ": " + faults + " for " + hold.toMillis() + " ms after " + gapBefore.toMillis()
+      return "episode "
+          + number
+          + ": "
+          + faults
+          + " for "
+          + hold.toMillis()
+          + " ms after "
+          + gapBefore.toMillis()
           + " ms quiet";
     }
   }
@@ -46,17 +54,19 @@ public final class FaultPlan {
   private FaultPlan() {}
 
   /** Episodes whose nominal lengths fit in {@code duration}. */
-  public static List<Episode> generate(long seed, Duration duration, Set<Fault> enabled, boolean combine) {
+  public static List<Episode> generate(
+      long seed, Duration duration, Set<Fault> enabled, boolean combine) {
     if (enabled.isEmpty()) {
       throw new IllegalArgumentException("no faults enabled");
     }
     Random random = new Random(seed);
     List<Fault> deck = new ArrayList<>(enabled);
-    deck.sort(null); // enum order first, so the shuffle alone decides (Set iteration order must not)
+    deck.sort(
+        null); // enum order first, so the shuffle alone decides (Set iteration order must not)
     Collections.shuffle(deck, random);
     List<Fault> network = deck.stream().filter(f -> f.category().isNetwork()).toList();
-    List<Fault> process = deck.stream()
-        .filter(f -> !f.category().isNetwork() && !f.category().isAlone()).toList();
+    List<Fault> process =
+        deck.stream().filter(f -> !f.category().isNetwork() && !f.category().isAlone()).toList();
 
     List<Episode> episodes = new ArrayList<>();
     Duration used = Duration.ZERO;
@@ -69,12 +79,15 @@ public final class FaultPlan {
         if (!others.isEmpty()) {
           faults.add(others.get(random.nextInt(others.size())));
           // The network fault goes first: its partition is proven while every node still runs.
-          faults.sort((x, y) -> Boolean.compare(y.category().isNetwork(), x.category().isNetwork()));
+          faults.sort(
+              (x, y) -> Boolean.compare(y.category().isNetwork(), x.category().isNetwork()));
         }
       }
       Duration gap = n == 0 ? WARMUP : millis(random, 2_000, 4_000);
-      Duration hold = first.category() == Fault.Category.RESTART ? millis(random, 1_000, 3_000)
-          : millis(random, 4_000, 9_000);
+      Duration hold =
+          first.category() == Fault.Category.RESTART
+              ? millis(random, 1_000, 3_000)
+              : millis(random, 4_000, 9_000);
       Episode episode = new Episode(n + 1, gap, faults, hold, random.nextLong());
       if (used.plus(episode.length()).compareTo(duration) > 0) {
         return episodes;

@@ -16,14 +16,14 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Cairn cluster of real node processes, one per network namespace of a {@link NetnsLab}, with
- * the network faults, partition proof and leader lookup that act on it. The composition root of
- * a chaos run and of the broken-read proof.
+ * A Cairn cluster of real node processes, one per network namespace of a {@link NetnsLab}, with the
+ * network faults, partition proof and leader lookup that act on it. The composition root of a chaos
+ * run and of the broken-read proof.
  *
- * <p>{@link #start} checks the machine first (root, tools) and fails with what is missing.
- * {@link #close()} always leaves the machine clean, also after a failure half-way: clients
- * closed, every node process killed, every rule and qdisc removed, the lab torn down; its problems
- * are thrown after everything was attempted.
+ * <p>{@link #start} checks the machine first (root, tools) and fails with what is missing. {@link
+ * #close()} always leaves the machine clean, also after a failure half-way: clients closed, every
+ * node process killed, every rule and qdisc removed, the lab torn down; its problems are thrown
+ * after everything was attempted.
  */
 public final class LabCluster implements AutoCloseable {
 
@@ -31,15 +31,22 @@ public final class LabCluster implements AutoCloseable {
    * Config for every node in addition to what {@link ProcessCluster} sets; {@code extraJavaOpts}
    * are appended to the nodes' JVM options (e.g. a log level), empty for none.
    */
-  public record Settings(int nodes, int shards, int basePort, int electionTimeoutMsMin, int electionTimeoutMsMax,
-                         Map<String, String> extraConfig, String extraJavaOpts) {
+  public record Settings(
+      int nodes,
+      int shards,
+      int basePort,
+      int electionTimeoutMsMin,
+      int electionTimeoutMsMax,
+      Map<String, String> extraConfig,
+      String extraJavaOpts) {
     public Settings {
       extraConfig = Map.copyOf(extraConfig);
     }
   }
 
   /** The nodes' JVM options; ProcessCluster's defaults, which suit the 2-core machine. */
-  private static final String NODE_JAVA_OPTS = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+  private static final String NODE_JAVA_OPTS =
+      "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
 
   private static final Duration START_MAX = Duration.ofSeconds(120);
 
@@ -51,14 +58,22 @@ public final class LabCluster implements AutoCloseable {
   private final CairnClient control;
   private final LeaderLocator locator;
 
-  private LabCluster(NetnsLab lab, ProcessCluster cluster, Map<Integer, Map<String, String>> nodeOverrides,
-                     int raftPort, CairnClient control) {
+  private LabCluster(
+      NetnsLab lab,
+      ProcessCluster cluster,
+      Map<Integer, Map<String, String>> nodeOverrides,
+      int raftPort,
+      CairnClient control) {
     this.lab = lab;
     this.cluster = cluster;
     this.nodeOverrides = nodeOverrides;
     this.network = new NetworkFaults(lab);
-    this.proof = new PartitionProof(new ReachabilityProbe(lab::commandPrefix, Duration.ofSeconds(2)), lab::host,
-        raftPort, cluster.size());
+    this.proof =
+        new PartitionProof(
+            new ReachabilityProbe(lab::commandPrefix, Duration.ofSeconds(2)),
+            lab::host,
+            raftPort,
+            cluster.size());
     this.control = control;
     this.locator = new LeaderLocator(control, Duration.ofSeconds(3));
   }
@@ -67,17 +82,25 @@ public final class LabCluster implements AutoCloseable {
   public static LabCluster start(Path labScript, Path workDir, Settings settings) {
     List<String> problems = NetnsLab.preflight(labScript);
     if (!problems.isEmpty()) {
-      throw new IllegalStateException("cannot build the network lab on this machine:\n  - "
-          + String.join("\n  - ", problems));
+      throw new IllegalStateException(
+          "cannot build the network lab on this machine:\n  - " + String.join("\n  - ", problems));
     }
     NetnsLab lab = NetnsLab.up(labScript, settings.nodes());
     ProcessCluster cluster = null;
     Map<Integer, Map<String, String>> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     try {
-      ProcessCluster.Builder b = ProcessCluster.builder(workDir).nodes(settings.nodes()).shards(settings.shards())
-          .basePort(settings.basePort()).hosts(lab::host).commandPrefix(node -> commandPrefix(lab, overrides, node))
-          .config("raft.election-timeout-ms-min", Integer.toString(settings.electionTimeoutMsMin()))
-          .config("raft.election-timeout-ms-max", Integer.toString(settings.electionTimeoutMsMax()));
+      ProcessCluster.Builder b =
+          ProcessCluster.builder(workDir)
+              .nodes(settings.nodes())
+              .shards(settings.shards())
+              .basePort(settings.basePort())
+              .hosts(lab::host)
+              .commandPrefix(node -> commandPrefix(lab, overrides, node))
+              .config(
+                  "raft.election-timeout-ms-min", Integer.toString(settings.electionTimeoutMsMin()))
+              .config(
+                  "raft.election-timeout-ms-max",
+                  Integer.toString(settings.electionTimeoutMsMax()));
       settings.extraConfig().forEach(b::config);
       if (!settings.extraJavaOpts().isBlank()) {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
@@ -86,8 +109,9 @@ public final class LabCluster implements AutoCloseable {
       for (int node = 1; node <= settings.nodes(); node++) {
         cluster.start(node);
       }
-      CairnClient control = CairnClient.connect(clientConfig(cluster.endpoints(), new Random(0))
-          .requestTimeoutMs(5_000).build());
+      CairnClient control =
+          CairnClient.connect(
+              clientConfig(cluster.endpoints(), new Random(0)).requestTimeoutMs(5_000).build());
       LabCluster started = new LabCluster(lab, cluster, overrides, settings.basePort(), control);
       started.awaitWhole(START_MAX);
       return started;
@@ -102,7 +126,8 @@ public final class LabCluster implements AutoCloseable {
    * that appends {@code --set key=value} for each to the node's command line (ProcessCluster writes
    * one config for all nodes; a scenario may need one node to differ).
    */
-  private static List<String> commandPrefix(NetnsLab lab, Map<Integer, Map<String, String>> overrides, int node) {
+  private static List<String> commandPrefix(
+      NetnsLab lab, Map<Integer, Map<String, String>> overrides, int node) {
     Map<String, String> own = overrides.getOrDefault(node, Map.of());
     List<String> prefix = new ArrayList<>(lab.commandPrefix(node));
     if (!own.isEmpty()) {
@@ -118,11 +143,13 @@ public final class LabCluster implements AutoCloseable {
    * config, waiting until it is healthy. Keys and values are plain tokens (letters, digits, . - _).
    */
   public void restartWith(int node, Map<String, String> overrides, Duration healthyWithin) {
-    overrides.forEach((k, v) -> {
-      if (!(k + v).matches("[A-Za-z0-9._-]+")) {
-        throw new IllegalArgumentException("config override " + k + "=" + v + " is not a plain token");
-      }
-    });
+    overrides.forEach(
+        (k, v) -> {
+          if (!(k + v).matches("[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException(
+                "config override " + k + "=" + v + " is not a plain token");
+          }
+        });
     cluster.stop(node);
     nodeOverrides.put(node, Map.copyOf(overrides));
     cluster.start(node);
@@ -150,13 +177,17 @@ public final class LabCluster implements AutoCloseable {
    * little, and a whole-operation deadline callers pick (INFO rather than a hang).
    */
   public static ClientConfig.Builder clientConfig(List<String> endpoints, Random random) {
-    return ClientConfig.builder().endpoints(endpoints).attemptTimeoutMsMax(1_000).retryBackoffMs(20, 200)
+    return ClientConfig.builder()
+        .endpoints(endpoints)
+        .attemptTimeoutMsMax(1_000)
+        .retryBackoffMs(20, 200)
         .random(random);
   }
 
   /** A new client on every node (its own session and write ids). */
   public CairnClient newClient(long requestTimeoutMs, Random random) {
-    return CairnClient.connect(clientConfig(cluster.endpoints(), random).requestTimeoutMs(requestTimeoutMs).build());
+    return CairnClient.connect(
+        clientConfig(cluster.endpoints(), random).requestTimeoutMs(requestTimeoutMs).build());
   }
 
   public ProcessCluster cluster() {
@@ -180,10 +211,10 @@ public final class LabCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until the cluster is whole: every node runs, every node holding a replica reports
-   * healthy (each of its replicas knows its leader), and a node holding none answers on its client
-   * port. A node's /health is 503 while it holds no replica (5 nodes with few shards leave one
-   * empty), so {@link ProcessCluster#awaitHealthy} would wait forever for it.
+   * Waits until the cluster is whole: every node runs, every node holding a replica reports healthy
+   * (each of its replicas knows its leader), and a node holding none answers on its client port. A
+   * node's /health is 503 while it holds no replica (5 nodes with few shards leave one empty), so
+   * {@link ProcessCluster#awaitHealthy} would wait forever for it.
    *
    * @throws IllegalStateException with the nodes' log tails if a node exited or time ran out
    */
@@ -195,19 +226,27 @@ public final class LabCluster implements AutoCloseable {
       boolean whole = holders != null;
       for (int node = 1; node <= cluster.size() && whole; node++) {
         if (!cluster.isAlive(node)) {
-          throw new IllegalStateException("n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
+          throw new IllegalStateException(
+              "n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
         }
-        whole = holders.contains(node) ? cluster.health(node) != null
-            : root.canConnectFromRoot(lab.host(node), cluster.clientPort());
+        whole =
+            holders.contains(node)
+                ? cluster.health(node) != null
+                : root.canConnectFromRoot(lab.host(node), cluster.clientPort());
       }
       if (whole) {
         return;
       }
       if (System.nanoTime() > deadline) {
-        StringBuilder sb = new StringBuilder("cluster not whole within " + within + " (replica holders "
-            + holders + "):");
+        StringBuilder sb =
+            new StringBuilder(
+                "cluster not whole within " + within + " (replica holders " + holders + "):");
         for (int node = 1; node <= cluster.size(); node++) {
-          sb.append("\n--- n").append(node).append(" health: ").append(cluster.health(node)).append(", log tail:\n")
+          sb.append("\n--- n")
+              .append(node)
+              .append(" health: ")
+              .append(cluster.health(node))
+              .append(", log tail:\n")
               .append(cluster.tail(node, 15));
         }
         throw new IllegalStateException(sb.toString());
@@ -216,12 +255,16 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
-  /** The nodes holding a replica of some shard or of the meta group; null if no map is to be had. */
+  /**
+   * The nodes holding a replica of some shard or of the meta group; null if no map is to be had.
+   */
   private java.util.Set<Integer> replicaHolders() {
     try {
       ShardMap map = control.shardMap().get(3, TimeUnit.SECONDS);
       java.util.Set<Integer> holders = new java.util.HashSet<>();
-      map.getShardsList().forEach(s -> s.getReplicasList().forEach(id -> holders.add(LeaderLocator.nodeIndex(id))));
+      map.getShardsList()
+          .forEach(
+              s -> s.getReplicasList().forEach(id -> holders.add(LeaderLocator.nodeIndex(id))));
       map.getMeta().getReplicasList().forEach(id -> holders.add(LeaderLocator.nodeIndex(id)));
       return holders;
     } catch (Exception e) {
@@ -250,7 +293,10 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
-  /** Every node's replicas as one node gathers them, or null when none answered within {@code timeout}. */
+  /**
+   * Every node's replicas as one node gathers them, or null when none answered within {@code
+   * timeout}.
+   */
   public ClusterStatus clusterStatus(Duration timeout) {
     try {
       return control.clusterStatus().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -268,8 +314,8 @@ public final class LabCluster implements AutoCloseable {
   }
 
   /**
-   * Heals everything: removes every network fault, resumes paused nodes, starts dead ones and
-   * waits until all are healthy.
+   * Heals everything: removes every network fault, resumes paused nodes, starts dead ones and waits
+   * until all are healthy.
    */
   public void healAll(Duration healthyWithin) {
     List<String> problems = network.clearAll();
@@ -291,12 +337,14 @@ public final class LabCluster implements AutoCloseable {
     List<RuntimeException> problems = new ArrayList<>();
     runCollecting(problems, control::close);
     runCollecting(problems, cluster::close);
-    runCollecting(problems, () -> {
-      List<String> left = network.clearAll();
-      if (!left.isEmpty()) {
-        throw new IllegalStateException("network faults left behind: " + left);
-      }
-    });
+    runCollecting(
+        problems,
+        () -> {
+          List<String> left = network.clearAll();
+          if (!left.isEmpty()) {
+            throw new IllegalStateException("network faults left behind: " + left);
+          }
+        });
     runCollecting(problems, lab::close);
     if (!problems.isEmpty()) {
       IllegalStateException e = new IllegalStateException("cleaning up the lab cluster failed");

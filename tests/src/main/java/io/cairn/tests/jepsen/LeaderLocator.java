@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Asks the cluster who leads which shard, through a control client that is not part of the
- * history ({@link CairnClient#routing()} fetches a fresh routing from whichever node answers).
- * Node ids are {@code n<i>}; results use the index i.
+ * Asks the cluster who leads which shard, through a control client that is not part of the history
+ * ({@link CairnClient#routing()} fetches a fresh routing from whichever node answers). Node ids are
+ * {@code n<i>}; results use the index i.
  */
 final class LeaderLocator {
 

@@ -10,9 +10,9 @@ import java.util.function.Consumer;
 
 /**
  * Runs a {@link FaultPlan} on its own thread: for each episode, a quiet gap, the faults applied,
- * held, then healed in reverse order - healing happens also when the episode fails or the
- * nemesis is stopped, so no fault outlives its episode. The first failure (a partition that does
- * not cut, a node that does not come back) stops the nemesis and is kept for the run to report.
+ * held, then healed in reverse order - healing happens also when the episode fails or the nemesis
+ * is stopped, so no fault outlives its episode. The first failure (a partition that does not cut, a
+ * node that does not come back) stops the nemesis and is kept for the run to report.
  */
 final class Nemesis implements Runnable {
 
@@ -24,7 +24,11 @@ final class Nemesis implements Runnable {
   private volatile Throwable failure;
   private volatile int episodesRun;
 
-  Nemesis(List<FaultPlan.Episode> plan, FaultInjector injector, FaultLog log, Consumer<String> progress) {
+  Nemesis(
+      List<FaultPlan.Episode> plan,
+      FaultInjector injector,
+      FaultLog log,
+      Consumer<String> progress) {
     this.plan = List.copyOf(plan);
     this.injector = injector;
     this.log = log;
@@ -62,8 +66,16 @@ final class Nemesis implements Runnable {
         }
         applied.add(a);
         events.add(log.started(fault, a.target(), start));
-        progress.accept("episode " + episode.number() + ": " + fault + " " + a.target() + " for "
-            + episode.hold().toMillis() + " ms");
+        progress.accept(
+            "episode "
+                + episode.number()
+                + ": "
+                + fault
+                + " "
+                + a.target()
+                + " for "
+                + episode.hold().toMillis()
+                + " ms");
       }
       waitOrStop(episode.hold());
     } finally {

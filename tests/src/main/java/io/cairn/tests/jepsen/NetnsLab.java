@@ -7,14 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The network lab a chaos run lives in: one network namespace per node ({@code cairn-n<i>},
- * address {@code 10.77.0.<i>}) on a bridge in the root namespace, built and removed by
- * {@code scripts/netns.sh} (see its header for the layout). Clients run in the root namespace and
- * reach every node; faults act inside the node namespaces, so cutting node links never cuts the
- * clients.
+ * The network lab a chaos run lives in: one network namespace per node ({@code cairn-n<i>}, address
+ * {@code 10.77.0.<i>}) on a bridge in the root namespace, built and removed by {@code
+ * scripts/netns.sh} (see its header for the layout). Clients run in the root namespace and reach
+ * every node; faults act inside the node namespaces, so cutting node links never cuts the clients.
  *
- * <p>{@link #up} refuses to run when a lab already exists (another run may own it);
- * {@link #close()} removes the lab this instance created, also after a failure.
+ * <p>{@link #up} refuses to run when a lab already exists (another run may own it); {@link
+ * #close()} removes the lab this instance created, also after a failure.
  */
 public final class NetnsLab implements AutoCloseable {
 
@@ -54,12 +53,18 @@ public final class NetnsLab implements AutoCloseable {
     List<String> problems = new ArrayList<>();
     CommandRunner.Result uid = CommandRunner.run(COMMAND_TIMEOUT, "id", "-u");
     if (!uid.ok() || !uid.output().strip().equals("0")) {
-      problems.add("not running as root (uid " + uid.output().strip() + "): network namespaces, iptables and tc"
-          + " need root");
+      problems.add(
+          "not running as root (uid "
+              + uid.output().strip()
+              + "): network namespaces, iptables and tc"
+              + " need root");
     }
     for (String tool : List.of("ip", "iptables", "tc", "timeout", "bash")) {
       if (!CommandRunner.run(COMMAND_TIMEOUT, "bash", "-c", "command -v " + tool).ok()) {
-        problems.add("'" + tool + "' is not installed (apt-get install -y iproute2 iptables coreutils bash)");
+        problems.add(
+            "'"
+                + tool
+                + "' is not installed (apt-get install -y iproute2 iptables coreutils bash)");
       }
     }
     if (!Files.isRegularFile(script)) {
@@ -71,7 +76,8 @@ public final class NetnsLab implements AutoCloseable {
   /** Builds a lab for {@code nodes} nodes; fails if one (or leftovers of one) already exists. */
   public static NetnsLab up(Path script, int nodes) {
     NetnsLab lab = new NetnsLab(script, nodes);
-    CommandRunner.run(SCRIPT_TIMEOUT, "bash", script.toString(), "up", Integer.toString(nodes)).orThrow();
+    CommandRunner.run(SCRIPT_TIMEOUT, "bash", script.toString(), "up", Integer.toString(nodes))
+        .orThrow();
     lab.up = true;
     return lab;
   }

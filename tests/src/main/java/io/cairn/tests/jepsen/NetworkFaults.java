@@ -10,15 +10,16 @@ import java.util.Locale;
  * removes every rule and qdisc from every node namespace whatever happened before.
  *
  * <ul>
- *   <li>Partitions: iptables DROP in both directions (INPUT from and OUTPUT to the peer's
- *       address) on both ends of each cut link.
- *   <li>Loss: iptables {@code statistic --mode random} DROP on all of a node's traffic, in and
- *       out (clients see the lossy node too).
+ *   <li>Partitions: iptables DROP in both directions (INPUT from and OUTPUT to the peer's address)
+ *       on both ends of each cut link.
+ *   <li>Loss: iptables {@code statistic --mode random} DROP on all of a node's traffic, in and out
+ *       (clients see the lossy node too).
  *   <li>Slow link: a token bucket (tc tbf) on the node's egress. This kernel has no sch_netem
  *       (CONFIG_NET_SCH_NETEM is not set), so fixed added delay is not available; a tight rate
- *       limit delays packets in its queue under load, and drops what waits longer than the
- *       bucket's latency.
+ *       limit delays packets in its queue under load, and drops what waits longer than the bucket's
+ *       latency.
  * </ul>
+ *
  * Not thread-safe: the nemesis thread and, after it stopped, the run's cleanup call it.
  */
 public final class NetworkFaults {
@@ -46,8 +47,10 @@ public final class NetworkFaults {
   }
 
   private void dropBetween(int node, int peer, String action) {
-    lab.exec(node, "iptables", "-w", "5", action, "INPUT", "-s", lab.host(peer), "-j", "DROP").orThrow();
-    lab.exec(node, "iptables", "-w", "5", action, "OUTPUT", "-d", lab.host(peer), "-j", "DROP").orThrow();
+    lab.exec(node, "iptables", "-w", "5", action, "INPUT", "-s", lab.host(peer), "-j", "DROP")
+        .orThrow();
+    lab.exec(node, "iptables", "-w", "5", action, "OUTPUT", "-d", lab.host(peer), "-j", "DROP")
+        .orThrow();
   }
 
   /** Drops each packet to and from {@code node} with probability {@code probability}. */
@@ -62,15 +65,43 @@ public final class NetworkFaults {
   private void lossRules(int node, double probability, String action) {
     String p = String.format(Locale.ROOT, "%.2f", probability);
     for (String chain : List.of("INPUT", "OUTPUT")) {
-      lab.exec(node, "iptables", "-w", "5", action, chain, "-m", "statistic", "--mode", "random",
-          "--probability", p, "-j", "DROP").orThrow();
+      lab.exec(
+              node,
+              "iptables",
+              "-w",
+              "5",
+              action,
+              chain,
+              "-m",
+              "statistic",
+              "--mode",
+              "random",
+              "--probability",
+              p,
+              "-j",
+              "DROP")
+          .orThrow();
     }
   }
 
   /** Limits {@code node}'s egress to {@code rateKbit} with a queue of at most {@code latencyMs}. */
   public void slow(int node, int rateKbit, int latencyMs) {
-    lab.exec(node, "tc", "qdisc", "replace", "dev", DEVICE, "root", "tbf", "rate", rateKbit + "kbit", "burst", "4kb",
-        "latency", latencyMs + "ms").orThrow();
+    lab.exec(
+            node,
+            "tc",
+            "qdisc",
+            "replace",
+            "dev",
+            DEVICE,
+            "root",
+            "tbf",
+            "rate",
+            rateKbit + "kbit",
+            "burst",
+            "4kb",
+            "latency",
+            latencyMs + "ms")
+        .orThrow();
   }
 
   public void clearSlow(int node) {
@@ -78,8 +109,8 @@ public final class NetworkFaults {
   }
 
   /**
-   * Removes every iptables rule and the root qdisc in every node namespace; returns what could
-   * not be removed (empty when all is clean).
+   * Removes every iptables rule and the root qdisc in every node namespace; returns what could not
+   * be removed (empty when all is clean).
    */
   public List<String> clearAll() {
     List<String> problems = new ArrayList<>();
@@ -90,7 +121,8 @@ public final class NetworkFaults {
           problems.add("n" + node + " iptables -F " + chain + ": " + r.output().strip());
         }
       }
-      // No root qdisc is the normal state: "del" then fails harmlessly, so only a listed tbf matters.
+      // No root qdisc is the normal state: "del" then fails harmlessly, so only a listed tbf
+      // matters.
       if (lab.exec(node, "tc", "qdisc", "show", "dev", DEVICE).output().contains("tbf")) {
         CommandRunner.Result r = lab.exec(node, "tc", "qdisc", "del", "dev", DEVICE, "root");
         if (!r.ok()) {

@@ -11,7 +11,13 @@ import java.util.Random;
  * produce VERSION_MISMATCH observations.
  */
 public record OpMix(
-    int linearizableGets, int sessionGets, int eventualGets, int puts, int casPuts, int deletes, int casDeletes) {
+    int linearizableGets,
+    int sessionGets,
+    int eventualGets,
+    int puts,
+    int casPuts,
+    int deletes,
+    int casDeletes) {
 
   /**
    * Writes slightly outnumber reads so that values keep changing under the readers; deletes are
@@ -20,7 +26,9 @@ public record OpMix(
   public static final OpMix DEFAULT = new OpMix(20, 10, 10, 22, 22, 6, 10);
 
   public OpMix {
-    int[] weights = {linearizableGets, sessionGets, eventualGets, puts, casPuts, deletes, casDeletes};
+    int[] weights = {
+      linearizableGets, sessionGets, eventualGets, puts, casPuts, deletes, casDeletes
+    };
     int total = 0;
     for (int w : weights) {
       if (w < 0) {
@@ -29,7 +37,8 @@ public record OpMix(
       total += w;
     }
     if (total == 0) {
-      throw new IllegalArgumentException("op mix weights are all 0; give at least one kind of operation a weight");
+      throw new IllegalArgumentException(
+          "op mix weights are all 0; give at least one kind of operation a weight");
     }
   }
 
@@ -41,8 +50,8 @@ public record OpMix(
    * The next operation on {@code key}.
    *
    * @param freshValue the value a put would write; must be unique per write in the history
-   * @param expectedVersion the version a compare-and-set expects (what the process last saw of
-   *     the key, 0 when it saw nothing or saw it absent)
+   * @param expectedVersion the version a compare-and-set expects (what the process last saw of the
+   *     key, 0 when it saw nothing or saw it absent)
    */
   public Op choose(Random random, String key, String freshValue, long expectedVersion) {
     int pick = random.nextInt(total());

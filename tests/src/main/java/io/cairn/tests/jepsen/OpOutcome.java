@@ -6,8 +6,8 @@ import io.cairn.tests.history.OpResult;
 import java.util.Objects;
 
 /**
- * How one operation ended from the client's side: applied with a result, definitely not applied,
- * or unknown. {@link #recordTo} completes the operation in a history.
+ * How one operation ended from the client's side: applied with a result, definitely not applied, or
+ * unknown. {@link #recordTo} completes the operation in a history.
  */
 public sealed interface OpOutcome {
 

@@ -5,9 +5,9 @@ import io.cairn.tests.history.OpResult;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Sends one history operation to a Cairn cluster and answers with its result; the future fails
- * with whatever the transport or the cluster failed with ({@link OutcomeMapping} sorts that into
- * FAIL and INFO). Implementations are thread-safe.
+ * Sends one history operation to a Cairn cluster and answers with its result; the future fails with
+ * whatever the transport or the cluster failed with ({@link OutcomeMapping} sorts that into FAIL
+ * and INFO). Implementations are thread-safe.
  */
 public interface OpSender extends AutoCloseable {
 

@@ -2,9 +2,9 @@ package io.cairn.tests.jepsen;
 
 import io.cairn.client.InvalidRequestException;
 import io.cairn.client.VersionMismatchException;
-import io.cairn.tests.history.Failure;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
+import io.cairn.tests.history.Failure;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -44,18 +44,20 @@ public final class OutcomeMapping {
   }
 
   /**
-   * A status straight from a node, for senders that bypass the client (see
-   * {@link PinnedNodeSender}): the same rules, read from the status and its error detail.
+   * A status straight from a node, for senders that bypass the client (see {@link
+   * PinnedNodeSender}): the same rules, read from the status and its error detail.
    */
   private static OpOutcome ofRawStatus(StatusRuntimeException status) {
     Status.Code code = status.getStatus().getCode();
     ErrorDetail detail = status.getTrailers() == null ? null : status.getTrailers().get(DETAIL_KEY);
-    if (code == Status.Code.FAILED_PRECONDITION && detail != null
+    if (code == Status.Code.FAILED_PRECONDITION
+        && detail != null
         && detail.getReason() == ErrorDetail.Reason.VERSION_MISMATCH) {
       return versionMismatch(detail.getCurrentVersion(), detail.getExists());
     }
     if (code == Status.Code.INVALID_ARGUMENT) {
-      return new OpOutcome.NotApplied(new Failure.Rejected(shorten(String.valueOf(status.getStatus().getDescription()))));
+      return new OpOutcome.NotApplied(
+          new Failure.Rejected(shorten(String.valueOf(status.getStatus().getDescription()))));
     }
     return new OpOutcome.Unknown(shorten(describe(status)));
   }
@@ -67,10 +69,14 @@ public final class OutcomeMapping {
    */
   static OpOutcome versionMismatch(long currentVersion, boolean exists) {
     boolean consistent = exists ? currentVersion > 0 : currentVersion == 0;
-    return new OpOutcome.NotApplied(consistent
-        ? new Failure.VersionMismatch(currentVersion, exists)
-        : new Failure.Rejected("VERSION_MISMATCH with a self-contradicting detail: current=" + currentVersion
-            + " exists=" + exists));
+    return new OpOutcome.NotApplied(
+        consistent
+            ? new Failure.VersionMismatch(currentVersion, exists)
+            : new Failure.Rejected(
+                "VERSION_MISMATCH with a self-contradicting detail: current="
+                    + currentVersion
+                    + " exists="
+                    + exists));
   }
 
   private static String describe(Throwable e) {
@@ -85,12 +91,15 @@ public final class OutcomeMapping {
 
   private static String shorten(String s) {
     String oneLine = s == null ? "" : s.replace('\n', ' ');
-    return oneLine.length() <= REASON_CHARS_MAX ? oneLine : oneLine.substring(0, REASON_CHARS_MAX) + "...";
+    return oneLine.length() <= REASON_CHARS_MAX
+        ? oneLine
+        : oneLine.substring(0, REASON_CHARS_MAX) + "...";
   }
 
   private static Throwable unwrap(Throwable t) {
     Throwable e = t;
-    while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+    while ((e instanceof CompletionException || e instanceof ExecutionException)
+        && e.getCause() != null) {
       e = e.getCause();
     }
     return e;

@@ -31,7 +31,9 @@ final class OutcomeWatch {
     watching = false;
   }
 
-  /** Completion time of the first OK write invoked after the mark; MAX_VALUE while there is none. */
+  /**
+   * Completion time of the first OK write invoked after the mark; MAX_VALUE while there is none.
+   */
   long firstWriteOkAfterMark() {
     return firstWriteOkAfterMark.get();
   }
@@ -43,20 +45,24 @@ final class OutcomeWatch {
 
   /** A sender that reports its OK writes to this watch. */
   OpSender writes(OpSender inner) {
-    return observe(inner, (invoked, completed) -> {
-      if (watching && invoked >= markNanos) {
-        firstWriteOkAfterMark.accumulateAndGet(completed, Math::min);
-      }
-    });
+    return observe(
+        inner,
+        (invoked, completed) -> {
+          if (watching && invoked >= markNanos) {
+            firstWriteOkAfterMark.accumulateAndGet(completed, Math::min);
+          }
+        });
   }
 
   /** A sender that reports its OK reads to this watch. */
   OpSender reads(OpSender inner) {
-    return observe(inner, (invoked, completed) -> {
-      if (watching && invoked > firstWriteOkAfterMark.get()) {
-        readsOkAfterThatWrite.incrementAndGet();
-      }
-    });
+    return observe(
+        inner,
+        (invoked, completed) -> {
+          if (watching && invoked > firstWriteOkAfterMark.get()) {
+            readsOkAfterThatWrite.incrementAndGet();
+          }
+        });
   }
 
   private interface OkListener {
@@ -68,11 +74,14 @@ final class OutcomeWatch {
       @Override
       public CompletableFuture<OpResult> send(Op op) {
         long invoked = System.nanoTime();
-        return inner.send(op).whenComplete((r, e) -> {
-          if (e == null) {
-            listener.ok(invoked, System.nanoTime());
-          }
-        });
+        return inner
+            .send(op)
+            .whenComplete(
+                (r, e) -> {
+                  if (e == null) {
+                    listener.ok(invoked, System.nanoTime());
+                  }
+                });
       }
 
       @Override

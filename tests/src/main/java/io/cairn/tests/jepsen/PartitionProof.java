@@ -12,12 +12,12 @@ import java.util.function.IntPredicate;
  * Proves that a partition really cuts traffic, right after it was applied and before anything
  * measured under it is believed.
  *
- * <p>For every ordered pair of running nodes whose link is cut, a TCP connect from inside the
- * first node's namespace to the second's Raft port must fail, while a connect from the root
- * namespace to that same port succeeds: the peer is up and listening, only the link between the
- * two is cut. And where some pair of running nodes is not cut, at least one connect between such
- * nodes must succeed, so that "everything fails" (a dead network, not a partition) cannot pass as
- * a proof. Probes run in parallel, each bounded by the probe's connect timeout.
+ * <p>For every ordered pair of running nodes whose link is cut, a TCP connect from inside the first
+ * node's namespace to the second's Raft port must fail, while a connect from the root namespace to
+ * that same port succeeds: the peer is up and listening, only the link between the two is cut. And
+ * where some pair of running nodes is not cut, at least one connect between such nodes must
+ * succeed, so that "everything fails" (a dead network, not a partition) cannot pass as a proof.
+ * Probes run in parallel, each bounded by the probe's connect timeout.
  */
 public final class PartitionProof {
 
@@ -38,12 +38,19 @@ public final class PartitionProof {
   }
 
   /** What was probed and seen. */
-  public record Evidence(int cutPairsProven, int cutPairsUnverifiable, int openPairsReached, List<String> lines) {
+  public record Evidence(
+      int cutPairsProven, int cutPairsUnverifiable, int openPairsReached, List<String> lines) {
     @Override
     public String toString() {
-      return cutPairsProven + " connects across the cut failed while the root namespace reached the same port, "
-          + openPairsReached + " connects over uncut links succeeded" + (cutPairsUnverifiable > 0
-          ? ", " + cutPairsUnverifiable + " pairs skipped (peer not reachable from the root namespace either)" : "");
+      return cutPairsProven
+          + " connects across the cut failed while the root namespace reached the same port, "
+          + openPairsReached
+          + " connects over uncut links succeeded"
+          + (cutPairsUnverifiable > 0
+              ? ", "
+                  + cutPairsUnverifiable
+                  + " pairs skipped (peer not reachable from the root namespace either)"
+              : "");
     }
   }
 
@@ -109,16 +116,29 @@ public final class PartitionProof {
     }
     String detail = "\n  " + String.join("\n  ", lines);
     if (!breaches.isEmpty()) {
-      throw new NotCutException("partition " + cut + " does not cut traffic: " + breaches
-          + " still connect to the Raft port across the cut" + detail);
+      throw new NotCutException(
+          "partition "
+              + cut
+              + " does not cut traffic: "
+              + breaches
+              + " still connect to the Raft port across the cut"
+              + detail);
     }
     if (proven == 0) {
-      throw new NotCutException("partition " + cut + " could not be proven: no cut pair whose target answers"
-          + " from the root namespace" + detail);
+      throw new NotCutException(
+          "partition "
+              + cut
+              + " could not be proven: no cut pair whose target answers"
+              + " from the root namespace"
+              + detail);
     }
     if (openTried > 0 && openReached == 0) {
-      throw new NotCutException("partition " + cut + " cuts more than it should: no connect over an uncut link"
-          + " succeeded" + detail);
+      throw new NotCutException(
+          "partition "
+              + cut
+              + " cuts more than it should: no connect over an uncut link"
+              + " succeeded"
+              + detail);
     }
     return new Evidence(proven, unverifiable, openReached, lines);
   }
@@ -129,11 +149,31 @@ public final class PartitionProof {
     String target = hosts.apply(pair.to()) + ":" + raftPort;
     boolean fromNode = probe.canConnectFromNode(pair.from(), hosts.apply(pair.to()), raftPort);
     if (!pair.cut()) {
-      return new PairResult(pair, fromNode, false,
-          "n" + pair.from() + " -> " + target + " (not cut): " + (fromNode ? "connected" : "FAILED"));
+      return new PairResult(
+          pair,
+          fromNode,
+          false,
+          "n"
+              + pair.from()
+              + " -> "
+              + target
+              + " (not cut): "
+              + (fromNode ? "connected" : "FAILED"));
     }
     boolean fromRoot = probe.canConnectFromRoot(hosts.apply(pair.to()), raftPort);
-    return new PairResult(pair, fromNode, fromRoot, "n" + pair.from() + " -> " + target + " (cut): "
-        + (fromNode ? "CONNECTED" : "failed") + "; root -> " + target + ": " + (fromRoot ? "connected" : "failed"));
+    return new PairResult(
+        pair,
+        fromNode,
+        fromRoot,
+        "n"
+            + pair.from()
+            + " -> "
+            + target
+            + " (cut): "
+            + (fromNode ? "CONNECTED" : "failed")
+            + "; root -> "
+            + target
+            + ": "
+            + (fromRoot ? "connected" : "failed"));
   }
 }

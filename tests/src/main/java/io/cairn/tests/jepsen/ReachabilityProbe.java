@@ -15,9 +15,8 @@ import java.util.function.IntFunction;
  * prefix, e.g. {@code ip netns exec cairn-n2}) or from the root namespace where the clients live.
  * Used to prove a partition before anything measured under it is believed.
  *
- * <p>The connect from a namespace runs bash's {@code /dev/tcp} under {@code timeout}, so a
- * dropped SYN costs at most {@code connectTimeout}; exit 0 means the three-way handshake
- * completed.
+ * <p>The connect from a namespace runs bash's {@code /dev/tcp} under {@code timeout}, so a dropped
+ * SYN costs at most {@code connectTimeout}; exit 0 means the three-way handshake completed.
  */
 public final class ReachabilityProbe implements PartitionProof.Reachability {
 
@@ -34,11 +33,21 @@ public final class ReachabilityProbe implements PartitionProof.Reachability {
   public boolean canConnectFromNode(int fromNode, String host, int port) {
     List<String> cmd = new ArrayList<>(commandPrefix.apply(fromNode));
     long seconds = Math.max(1, (connectTimeout.toMillis() + 999) / 1000);
-    cmd.addAll(List.of("timeout", Long.toString(seconds), "bash", "-c", "exec 3<>/dev/tcp/\"$0\"/\"$1\"",
-        host, Integer.toString(port)));
+    cmd.addAll(
+        List.of(
+            "timeout",
+            Long.toString(seconds),
+            "bash",
+            "-c",
+            "exec 3<>/dev/tcp/\"$0\"/\"$1\"",
+            host,
+            Integer.toString(port)));
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-          .start();
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+              .start();
       if (!p.waitFor(seconds + 5, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         return false;

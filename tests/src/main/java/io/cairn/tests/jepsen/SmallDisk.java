@@ -39,9 +39,13 @@ public final class SmallDisk implements AutoCloseable {
     }
     Path image = mountPoint.resolveSibling(mountPoint.getFileName() + ".img");
     SmallDisk disk = new SmallDisk(image, mountPoint);
-    CommandRunner.run(COMMAND_TIMEOUT, List.of("truncate", "-s", megabytes + "M", image.toString())).orThrow();
-    CommandRunner.run(COMMAND_TIMEOUT, List.of("mkfs.ext4", "-q", "-F", image.toString())).orThrow();
-    CommandRunner.run(COMMAND_TIMEOUT, List.of("mount", "-o", "loop", image.toString(), mountPoint.toString()))
+    CommandRunner.run(COMMAND_TIMEOUT, List.of("truncate", "-s", megabytes + "M", image.toString()))
+        .orThrow();
+    CommandRunner.run(COMMAND_TIMEOUT, List.of("mkfs.ext4", "-q", "-F", image.toString()))
+        .orThrow();
+    CommandRunner.run(
+            COMMAND_TIMEOUT,
+            List.of("mount", "-o", "loop", image.toString(), mountPoint.toString()))
         .orThrow();
     disk.mounted = true;
     return disk;
@@ -64,7 +68,9 @@ public final class SmallDisk implements AutoCloseable {
   public void fill(long leaveBytes) {
     long take = freeBytes() - leaveBytes;
     if (take > 0) {
-      CommandRunner.run(COMMAND_TIMEOUT, List.of("fallocate", "-l", Long.toString(take), balloon().toString()))
+      CommandRunner.run(
+              COMMAND_TIMEOUT,
+              List.of("fallocate", "-l", Long.toString(take), balloon().toString()))
           .orThrow();
     }
   }
@@ -85,7 +91,8 @@ public final class SmallDisk implements AutoCloseable {
   @Override
   public void close() {
     if (mounted) {
-      // lazy: a process that still has a file open there must not keep the mount (and the test) stuck
+      // lazy: a process that still has a file open there must not keep the mount (and the test)
+      // stuck
       CommandRunner.run(COMMAND_TIMEOUT, List.of("umount", "-l", mountPoint.toString()));
       mounted = false;
     }

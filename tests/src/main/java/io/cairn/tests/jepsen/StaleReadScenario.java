@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
- * The scenario that proves the checker catches a real consistency bug end to end: a shard's
- * leader is cut off from the other nodes while clients in the root namespace keep reading from it
+ * The scenario that proves the checker catches a real consistency bug end to end: a shard's leader
+ * is cut off from the other nodes while clients in the root namespace keep reading from it
  * (LINEARIZABLE, pinned to that node by {@link PinnedNodeSender}) and other clients write new
  * values through the other nodes (one writer pinned to each node, so no client routing sends them
  * to the old leader), which elect a new leader and go on committing.
@@ -30,37 +30,53 @@ import java.util.stream.IntStream;
  * <p>With {@code debug.unsafe-local-reads=true} the deposed leader answers from its own state for
  * as long as it still believes it leads - until an election timeout (max) has passed without a
  * quorum - so reads invoked after the new leader acknowledged a write return older values: not
- * linearizable. Without the flag its reads need a majority to confirm its term, which the
- * cut-off node cannot get; they fail (INFO or FAIL), and the history is linearizable. (Ratis's own
+ * linearizable. Without the flag its reads need a majority to confirm its term, which the cut-off
+ * node cannot get; they fail (INFO or FAIL), and the history is linearizable. (Ratis's own
  * ReadIndex did not: it skipped its heartbeat round and served stale reads here, see
  * docs/correctness.md.)
  *
- * <p>Timing: the window exists only if the majority elects and commits before the old leader
- * steps down, one election timeout (max) after it lost its quorum; a follower calls an election
- * after a random timeout in [min, max] (plus, with leader priorities, up to a request timeout
- * waiting for the cut-off node's vote). With one config for all nodes that race is lost about
- * half the time. So the node that leads by priority (the shard's first replica, to which Ratis
- * hands leadership back after every failover) keeps a long election timeout, and the other nodes
- * are restarted with a short one: the followers elect within a few seconds, the old leader
- * believes for ten. Each trial is one history in which that leader is cut off (up to
- * {@code cycles} times, until a cycle shows the window: the old leader answered a read invoked
- * after the new leader acknowledged a write); each cycle heals and waits for a healthy cluster
- * and for the priority node to lead again.
+ * <p>Timing: the window exists only if the majority elects and commits before the old leader steps
+ * down, one election timeout (max) after it lost its quorum; a follower calls an election after a
+ * random timeout in [min, max] (plus, with leader priorities, up to a request timeout waiting for
+ * the cut-off node's vote). With one config for all nodes that race is lost about half the time. So
+ * the node that leads by priority (the shard's first replica, to which Ratis hands leadership back
+ * after every failover) keeps a long election timeout, and the other nodes are restarted with a
+ * short one: the followers elect within a few seconds, the old leader believes for ten. Each trial
+ * is one history in which that leader is cut off (up to {@code cycles} times, until a cycle shows
+ * the window: the old leader answered a read invoked after the new leader acknowledged a write);
+ * each cycle heals and waits for a healthy cluster and for the priority node to lead again.
  */
 public final class StaleReadScenario {
 
   /** One trial's outcome. */
-  public record Trial(long seed, List<String> cycles, Map<Outcome, Long> outcomes, CheckReport report,
-                      Path historyFile) {
+  public record Trial(
+      long seed,
+      List<String> cycles,
+      Map<Outcome, Long> outcomes,
+      CheckReport report,
+      Path historyFile) {
     public Verdict linearizability() {
-      return report.results().stream().filter(r -> r.checker().equals("linearizability"))
-          .map(CheckResult::verdict).findFirst().orElse(Verdict.UNKNOWN);
+      return report.results().stream()
+          .filter(r -> r.checker().equals("linearizability"))
+          .map(CheckResult::verdict)
+          .findFirst()
+          .orElse(Verdict.UNKNOWN);
     }
 
     @Override
     public String toString() {
-      return "trial seed=" + seed + ": " + String.join("; ", cycles) + "; operations " + outcomes
-          + "; linearizability " + linearizability() + "; overall " + report.verdict() + "; history " + historyFile;
+      return "trial seed="
+          + seed
+          + ": "
+          + String.join("; ", cycles)
+          + "; operations "
+          + outcomes
+          + "; linearizability "
+          + linearizability()
+          + "; overall "
+          + report.verdict()
+          + "; history "
+          + historyFile;
     }
   }
 
@@ -69,12 +85,16 @@ public final class StaleReadScenario {
   private static final int FINAL_READER = 21;
   private static final Duration BEFORE_CUT = Duration.ofMillis(1500);
   private static final int ELECTION_MS_MIN = 300;
+
   /** The priority node's election timeout (max): how long it leads on after losing its quorum. */
   private static final int ELECTION_MS_MAX = 10_000;
+
   /** The other nodes' election timeout (max): how soon they elect a new leader. */
   private static final int FOLLOWER_ELECTION_MS_MAX = 1_500;
+
   /** After the cut, hold until the old leader must have stepped down: max plus a margin. */
   private static final Duration CUT_HOLD = Duration.ofMillis(ELECTION_MS_MAX + 1500);
+
   private static final int REQUEST_TIMEOUT_MS = 1000;
   private static final int BASE_PORT = 7100;
 
@@ -91,29 +111,52 @@ public final class StaleReadScenario {
     for (int i = 1; i < args.length; i++) {
       seeds.add(Long.parseLong(args[i]));
     }
-    List<Trial> trials = run(Path.of("scripts", "netns.sh"), workDir(Path.of("tests", "target", "chaos"),
-        unsafe ? "stale-read-unsafe" : "stale-read-safe"), unsafe, seeds, unsafe ? 3 : 1, System.out);
+    List<Trial> trials =
+        run(
+            Path.of("scripts", "netns.sh"),
+            workDir(
+                Path.of("tests", "target", "chaos"),
+                unsafe ? "stale-read-unsafe" : "stale-read-safe"),
+            unsafe,
+            seeds,
+            unsafe ? 3 : 1,
+            System.out);
     boolean asPredicted = true;
     for (Trial t : trials) {
       if (t.report().verdict() != Verdict.VALID) {
         System.out.println(t.report());
       }
-      asPredicted &= unsafe ? t.linearizability() == Verdict.INVALID : t.report().verdict() == Verdict.VALID;
+      asPredicted &=
+          unsafe ? t.linearizability() == Verdict.INVALID : t.report().verdict() == Verdict.VALID;
     }
     System.out.flush();
     System.exit(asPredicted ? 0 : 1);
   }
 
   /**
-   * Starts a 3-node, 1-shard lab cluster with or without unsafe local reads and runs one trial
-   * per seed, each of at most {@code cycles} partitions.
+   * Starts a 3-node, 1-shard lab cluster with or without unsafe local reads and runs one trial per
+   * seed, each of at most {@code cycles} partitions.
    */
-  public static List<Trial> run(Path labScript, Path workDir, boolean unsafeLocalReads, List<Long> seeds, int cycles,
-                                PrintStream out) {
-    LabCluster.Settings settings = new LabCluster.Settings(3, 1, BASE_PORT, ELECTION_MS_MIN, ELECTION_MS_MAX,
-        Map.of("debug.unsafe-local-reads", Boolean.toString(unsafeLocalReads),
-            "raft.request-timeout-ms", Integer.toString(REQUEST_TIMEOUT_MS)),
-        System.getProperty("cairn.node.java-opts", ""));
+  public static List<Trial> run(
+      Path labScript,
+      Path workDir,
+      boolean unsafeLocalReads,
+      List<Long> seeds,
+      int cycles,
+      PrintStream out) {
+    LabCluster.Settings settings =
+        new LabCluster.Settings(
+            3,
+            1,
+            BASE_PORT,
+            ELECTION_MS_MIN,
+            ELECTION_MS_MAX,
+            Map.of(
+                "debug.unsafe-local-reads",
+                Boolean.toString(unsafeLocalReads),
+                "raft.request-timeout-ms",
+                Integer.toString(REQUEST_TIMEOUT_MS)),
+            System.getProperty("cairn.node.java-opts", ""));
     List<Trial> trials = new ArrayList<>();
     try (LabCluster lab = LabCluster.start(labScript, workDir, settings)) {
       ShardMap map = lab.shardMap(Duration.ofSeconds(60));
@@ -121,15 +164,33 @@ public final class StaleReadScenario {
       int priorityNode = LeaderLocator.nodeIndex(map.getShards(0).getReplicas(0));
       for (int node = 1; node <= lab.cluster().size(); node++) {
         if (node != priorityNode) {
-          lab.restartWith(node, Map.of("raft.election-timeout-ms-max", Integer.toString(FOLLOWER_ELECTION_MS_MAX)),
+          lab.restartWith(
+              node,
+              Map.of("raft.election-timeout-ms-max", Integer.toString(FOLLOWER_ELECTION_MS_MAX)),
               Duration.ofSeconds(90));
         }
       }
-      out.println("shard " + shard + ": n" + priorityNode + " leads by priority (election timeout max "
-          + ELECTION_MS_MAX + " ms); the others elect after at most " + FOLLOWER_ELECTION_MS_MAX + " ms");
+      out.println(
+          "shard "
+              + shard
+              + ": n"
+              + priorityNode
+              + " leads by priority (election timeout max "
+              + ELECTION_MS_MAX
+              + " ms); the others elect after at most "
+              + FOLLOWER_ELECTION_MS_MAX
+              + " ms");
       for (long seed : seeds) {
-        Trial trial = trial(lab, map, shard, priorityNode, seed, cycles, workDir.resolve("history-" + seed + ".jsonl"),
-            out);
+        Trial trial =
+            trial(
+                lab,
+                map,
+                shard,
+                priorityNode,
+                seed,
+                cycles,
+                workDir.resolve("history-" + seed + ".jsonl"),
+                out);
         out.println("debug.unsafe-local-reads=" + unsafeLocalReads + ": " + trial);
         out.flush();
         trials.add(trial);
@@ -138,27 +199,56 @@ public final class StaleReadScenario {
     return trials;
   }
 
-  private static Trial trial(LabCluster lab, ShardMap map, int shard, int priorityNode, long seed, int cycles,
-                             Path historyFile, PrintStream out) {
+  private static Trial trial(
+      LabCluster lab,
+      ShardMap map,
+      int shard,
+      int priorityNode,
+      long seed,
+      int cycles,
+      Path historyFile,
+      PrintStream out) {
     int nodes = lab.cluster().size();
     HistoryRecorder recorder = HistoryRecorder.withSystemClock();
     List<String> keys = WorkloadSpec.keys("t" + seed + "-k", 2);
-    WorkloadSpec writers = new WorkloadSpec(nodes, keys, new OpMix(4, 0, 0, 10, 4, 0, 0), seed,
-        Duration.ofSeconds(2), Duration.ofMillis(5));
-    WorkloadSpec readers = new WorkloadSpec(READERS, keys, new OpMix(1, 0, 0, 0, 0, 0, 0), seed + 1,
-        Duration.ofSeconds(1), Duration.ofMillis(20));
+    WorkloadSpec writers =
+        new WorkloadSpec(
+            nodes,
+            keys,
+            new OpMix(4, 0, 0, 10, 4, 0, 0),
+            seed,
+            Duration.ofSeconds(2),
+            Duration.ofMillis(5));
+    WorkloadSpec readers =
+        new WorkloadSpec(
+            READERS,
+            keys,
+            new OpMix(1, 0, 0, 0, 0, 0, 0),
+            seed + 1,
+            Duration.ofSeconds(1),
+            Duration.ofMillis(20));
     OutcomeWatch watch = new OutcomeWatch();
     List<RetargetableSender> readerSenders = new ArrayList<>();
     List<String> cycleNotes = new ArrayList<>();
-    try (Workload writing = new Workload(writers, 1, recorder, p -> watch.writes(pinned(lab, p, writers.opDeadline())));
-         Workload reading = new Workload(readers, FIRST_READER, recorder, p -> {
-           RetargetableSender s = new RetargetableSender(IntStream.rangeClosed(1, nodes)
-               .mapToObj(n -> pinned(lab, n, readers.opDeadline())).toList());
-           synchronized (readerSenders) {
-             readerSenders.add(s);
-           }
-           return watch.reads(s);
-         })) {
+    try (Workload writing =
+            new Workload(
+                writers, 1, recorder, p -> watch.writes(pinned(lab, p, writers.opDeadline())));
+        Workload reading =
+            new Workload(
+                readers,
+                FIRST_READER,
+                recorder,
+                p -> {
+                  RetargetableSender s =
+                      new RetargetableSender(
+                          IntStream.rangeClosed(1, nodes)
+                              .mapToObj(n -> pinned(lab, n, readers.opDeadline()))
+                              .toList());
+                  synchronized (readerSenders) {
+                    readerSenders.add(s);
+                  }
+                  return watch.reads(s);
+                })) {
       writing.start();
       reading.start();
       for (int cycle = 1; cycle <= cycles; cycle++) {
@@ -175,7 +265,8 @@ public final class StaleReadScenario {
       }
       reading.stop();
       writing.stop();
-      try (OpSender finalReader = new ClientOpSender(lab.newClient(3_000, new java.util.Random(seed)))) {
+      try (OpSender finalReader =
+          new ClientOpSender(lab.newClient(3_000, new java.util.Random(seed)))) {
         writing.finalReads(finalReader, FINAL_READER, Duration.ofSeconds(30));
       }
     }
@@ -187,18 +278,20 @@ public final class StaleReadScenario {
     }
     Map<Outcome, Long> outcomes = new EnumMap<>(Outcome.class);
     history.operations().forEach(op -> outcomes.merge(op.outcome(), 1L, Long::sum));
-    return new Trial(seed, cycleNotes, outcomes, CheckerSuite.standard().check(history), historyFile);
+    return new Trial(
+        seed, cycleNotes, outcomes, CheckerSuite.standard().check(history), historyFile);
   }
 
   /**
-   * Cuts {@code leader} off, proves the cut, holds it until the old leader must have stepped
-   * down, heals and waits for a healthy cluster; returns what it saw.
+   * Cuts {@code leader} off, proves the cut, holds it until the old leader must have stepped down,
+   * heals and waits for a healthy cluster; returns what it saw.
    */
   private static String cutOff(LabCluster lab, int leader, OutcomeWatch watch) {
     Cut cut = Cut.isolate(lab.cluster().size(), leader);
     String proof;
     lab.network().cut(cut);
-    // Marked once the rules are in force: a write acknowledged after this went through the majority.
+    // Marked once the rules are in force: a write acknowledged after this went through the
+    // majority.
     watch.mark();
     long cutAt = System.nanoTime();
     try {
@@ -210,9 +303,19 @@ public final class StaleReadScenario {
     }
     lab.healAll(Duration.ofSeconds(60));
     long firstWrite = watch.firstWriteOkAfterMark();
-    return "cut off leader n" + leader + " (" + cut + "; proof: " + proof + "); first write acknowledged by the"
-        + " majority " + (firstWrite == Long.MAX_VALUE ? "never" : (firstWrite - cutAt) / 1_000_000 + " ms after the cut")
-        + "; reads the old leader answered after it: " + watch.readsOkAfterThatWrite();
+    return "cut off leader n"
+        + leader
+        + " ("
+        + cut
+        + "; proof: "
+        + proof
+        + "); first write acknowledged by the"
+        + " majority "
+        + (firstWrite == Long.MAX_VALUE
+            ? "never"
+            : (firstWrite - cutAt) / 1_000_000 + " ms after the cut")
+        + "; reads the old leader answered after it: "
+        + watch.readsOkAfterThatWrite();
   }
 
   private static PinnedNodeSender pinned(LabCluster lab, int node, Duration deadline) {
@@ -247,14 +350,21 @@ public final class StaleReadScenario {
       }
       Pacing.pause(Duration.ofMillis(200));
     }
-    throw new IllegalStateException("n" + node + " does not lead shard " + shard + " 90 s after the last cycle;"
-        + " leaders now: " + lab.locator().leaders());
+    throw new IllegalStateException(
+        "n"
+            + node
+            + " does not lead shard "
+            + shard
+            + " 90 s after the last cycle;"
+            + " leaders now: "
+            + lab.locator().leaders());
   }
 
   /** Creates the directory a scenario writes its histories to. */
   public static Path workDir(Path base, String name) {
     try {
-      return Files.createDirectories(base.toAbsolutePath().resolve(name + "-" + System.currentTimeMillis()));
+      return Files.createDirectories(
+          base.toAbsolutePath().resolve(name + "-" + System.currentTimeMillis()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -16,8 +16,9 @@ import java.util.function.IntFunction;
  * lost-write check.
  *
  * <p>Process ids are firstProcess..{@link #lastProcessId()} (1..processes by default); callers that
- * record other operations into the same history use other ids. Each process gets its own {@link OpSender} from the factory
- * (so its own client, session and write ids); {@link #close()} closes them all.
+ * record other operations into the same history use other ids. Each process gets its own {@link
+ * OpSender} from the factory (so its own client, session and write ids); {@link #close()} closes
+ * them all.
  *
  * <p>Threads: start, stop, finalReads and close are called by one controlling thread.
  */
@@ -40,7 +41,11 @@ public final class Workload implements AutoCloseable {
    * A workload whose processes are numbered from {@code firstProcess}, so that several workloads
    * (say, writers and pinned readers) can record into one history.
    */
-  public Workload(WorkloadSpec spec, int firstProcess, HistoryRecorder recorder, IntFunction<OpSender> senders) {
+  public Workload(
+      WorkloadSpec spec,
+      int firstProcess,
+      HistoryRecorder recorder,
+      IntFunction<OpSender> senders) {
     if (firstProcess < 1) {
       throw new IllegalArgumentException("process ids start at 1, got " + firstProcess);
     }
@@ -62,8 +67,17 @@ public final class Workload implements AutoCloseable {
     for (int p = firstProcess; p <= lastProcessId(); p++) {
       OpSender sender = senders.apply(p);
       opened.add(sender);
-      ClientProcess process = new ClientProcess(p, sender, recorder, spec.keys(), spec.mix(),
-          new Random(spec.processSeed(p)), spec.opDeadline(), spec.pauseMax(), () -> stopping);
+      ClientProcess process =
+          new ClientProcess(
+              p,
+              sender,
+              recorder,
+              spec.keys(),
+              spec.mix(),
+              new Random(spec.processSeed(p)),
+              spec.opDeadline(),
+              spec.pauseMax(),
+              () -> stopping);
       processes.add(process);
       Thread t = new Thread(process, "workload-p" + p);
       t.setDaemon(true);
@@ -73,9 +87,9 @@ public final class Workload implements AutoCloseable {
   }
 
   /**
-   * Tells every process to finish its current operation and waits for them: at most one
-   * operation deadline plus the backstop grace, after which a stuck thread is interrupted (its
-   * operation is then INFO).
+   * Tells every process to finish its current operation and waits for them: at most one operation
+   * deadline plus the backstop grace, after which a stuck thread is interrupted (its operation is
+   * then INFO).
    */
   public void stop() {
     stopping = true;
@@ -101,18 +115,28 @@ public final class Workload implements AutoCloseable {
   }
 
   /**
-   * Reads every key LINEARIZABLE as process {@code process}, retrying each key until one read is
-   * OK or {@code budget} is spent; returns the keys that got no OK read.
+   * Reads every key LINEARIZABLE as process {@code process}, retrying each key until one read is OK
+   * or {@code budget} is spent; returns the keys that got no OK read.
    */
   public List<String> finalReads(OpSender sender, int process, Duration budget) {
-    ClientProcess reader = new ClientProcess(process, sender, recorder, spec.keys(), spec.mix(),
-        new Random(spec.processSeed(process)), spec.opDeadline(), Duration.ZERO, () -> true);
+    ClientProcess reader =
+        new ClientProcess(
+            process,
+            sender,
+            recorder,
+            spec.keys(),
+            spec.mix(),
+            new Random(spec.processSeed(process)),
+            spec.opDeadline(),
+            Duration.ZERO,
+            () -> true);
     long deadline = System.nanoTime() + budget.toNanos();
     List<String> unread = new ArrayList<>();
     for (String key : spec.keys()) {
       boolean read = false;
       while (!read && System.nanoTime() < deadline && !Thread.currentThread().isInterrupted()) {
-        read = reader.runOne(Op.get(key, ReadConsistency.LINEARIZABLE)) instanceof OpOutcome.Applied;
+        read =
+            reader.runOne(Op.get(key, ReadConsistency.LINEARIZABLE)) instanceof OpOutcome.Applied;
       }
       if (!read) {
         unread.add(key);

@@ -15,8 +15,13 @@ import java.util.stream.IntStream;
  * @param opDeadline a client's whole deadline for one operation, across its retries
  * @param pauseMax each process pauses a random 0..pauseMax between operations
  */
-public record WorkloadSpec(int processes, List<String> keys, OpMix mix, long seed, Duration opDeadline,
-                           Duration pauseMax) {
+public record WorkloadSpec(
+    int processes,
+    List<String> keys,
+    OpMix mix,
+    long seed,
+    Duration opDeadline,
+    Duration pauseMax) {
 
   public WorkloadSpec {
     if (processes < 1 || processes > 64) {
@@ -46,7 +51,8 @@ public record WorkloadSpec(int processes, List<String> keys, OpMix mix, long see
 
   /** Defaults for a chaos run: 5 processes over 6 keys, 3 s deadlines, up to 10 ms pauses. */
   public static WorkloadSpec standard(long seed) {
-    return new WorkloadSpec(5, keys(6), OpMix.DEFAULT, seed, Duration.ofSeconds(3), Duration.ofMillis(10));
+    return new WorkloadSpec(
+        5, keys(6), OpMix.DEFAULT, seed, Duration.ofSeconds(3), Duration.ofMillis(10));
   }
 
   public WorkloadSpec withProcesses(int n) {

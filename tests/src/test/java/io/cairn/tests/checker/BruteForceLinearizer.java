@@ -24,7 +24,10 @@ final class BruteForceLinearizer {
     return new BruteForceLinearizer(ops).extend(null, 0, 0);
   }
 
-  /** @param value current value (null = absent); version current version or UNKNOWN; floor max version so far */
+  /**
+   * @param value current value (null = absent); version current version or UNKNOWN; floor max
+   *     version so far
+   */
   private boolean extend(String value, long version, long floor) {
     boolean allRequiredPlaced = true;
     for (int i = 0; i < ops.size(); i++) {
@@ -57,7 +60,10 @@ final class BruteForceLinearizer {
   /** No unplaced required operation completed before operation i was invoked. */
   private boolean realTimeAllows(int i) {
     for (int j = 0; j < ops.size(); j++) {
-      if (j != i && !placed[j] && ops.get(j).required() && ops.get(j).source().precedes(ops.get(i).source())) {
+      if (j != i
+          && !placed[j]
+          && ops.get(j).required()
+          && ops.get(j).source().precedes(ops.get(i).source())) {
         return false;
       }
     }

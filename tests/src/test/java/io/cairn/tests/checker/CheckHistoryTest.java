@@ -21,7 +21,9 @@ class CheckHistoryTest {
 
   private int run(String... args) {
     return CheckHistory.run(
-        args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        args,
+        new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
   private Path save(HistoryScript script) throws IOException {
@@ -48,10 +50,11 @@ class CheckHistoryTest {
 
   @Test
   void aKeptFailingHistoryIsJudgedInvalidAgain() throws IOException {
-    HistoryScript stale = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .putOk(1, "k", "b", 2, 3, 2)
-        .getOk(2, "k", 4, 5, "a", 1);
+    HistoryScript stale =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .putOk(1, "k", "b", 2, 3, 2)
+            .getOk(2, "k", 4, 5, "a", 1);
     Path file = save(stale);
 
     int status = run(file.toString());
@@ -87,6 +90,8 @@ class CheckHistoryTest {
     assertThat(run("--max-states", "lots", "x")).isEqualTo(CheckHistory.EXIT_USAGE);
     assertThat(run(dir.resolve("missing.jsonl").toString())).isEqualTo(CheckHistory.EXIT_USAGE);
     assertThat(run(garbage.toString())).isEqualTo(CheckHistory.EXIT_USAGE);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: CheckHistory").contains("history line 1");
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("usage: CheckHistory")
+        .contains("history line 1");
   }
 }

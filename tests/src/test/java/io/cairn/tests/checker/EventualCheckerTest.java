@@ -16,13 +16,14 @@ class EventualCheckerTest {
 
   @Test
   void staleAndMissingValuesAreFineIfTheyWereWritten() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .putInfo(1, "k", "b", 2, 3)
-        .putOk(1, "k", "c", 4, 5, 3)
-        .read(EVENTUAL, 2, "k", 6, 7, "a", 1)
-        .read(EVENTUAL, 2, "k", 8, 9, null, 0)
-        .read(SESSION, 3, "k", 8, 9, "b", 2);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .putInfo(1, "k", "b", 2, 3)
+            .putOk(1, "k", "c", 4, 5, 3)
+            .read(EVENTUAL, 2, "k", 6, 7, "a", 1)
+            .read(EVENTUAL, 2, "k", 8, 9, null, 0)
+            .read(SESSION, 3, "k", 8, 9, "b", 2);
 
     CheckResult result = check(h);
 
@@ -32,30 +33,29 @@ class EventualCheckerTest {
 
   @Test
   void anEventualReadOfANeverWrittenValueIsInvalid() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .read(EVENTUAL, 2, "k", 2, 3, "ghost", 1);
+    HistoryScript h =
+        new HistoryScript().putOk(1, "k", "a", 0, 1, 1).read(EVENTUAL, 2, "k", 2, 3, "ghost", 1);
 
     CheckResult result = check(h);
 
     assertThat(result.verdict()).isEqualTo(Verdict.INVALID);
-    assertThat(result.explanation()).contains("GET(k, EVENTUAL)").contains("returns a value no put wrote");
+    assertThat(result.explanation())
+        .contains("GET(k, EVENTUAL)")
+        .contains("returns a value no put wrote");
   }
 
   @Test
   void aValueWrittenToAnotherKeyDoesNotCount() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "other", "a", 0, 1, 1)
-        .read(SESSION, 2, "k", 2, 3, "a", 1);
+    HistoryScript h =
+        new HistoryScript().putOk(1, "other", "a", 0, 1, 1).read(SESSION, 2, "k", 2, 3, "a", 1);
 
     assertThat(check(h).verdict()).isEqualTo(Verdict.INVALID);
   }
 
   @Test
   void aRejectedPutsValueMustNotBeRead() {
-    HistoryScript h = new HistoryScript()
-        .putRejected(1, "k", "a", 0, 1)
-        .read(EVENTUAL, 2, "k", 2, 3, "a", 1);
+    HistoryScript h =
+        new HistoryScript().putRejected(1, "k", "a", 0, 1).read(EVENTUAL, 2, "k", 2, 3, "a", 1);
 
     CheckResult result = check(h);
 
@@ -65,12 +65,10 @@ class EventualCheckerTest {
 
   @Test
   void aValueCannotBeReadBeforeItsPutWasInvoked() {
-    HistoryScript early = new HistoryScript()
-        .read(EVENTUAL, 2, "k", 0, 1, "a", 1)
-        .putOk(1, "k", "a", 2, 3, 1);
-    HistoryScript concurrent = new HistoryScript()
-        .read(EVENTUAL, 2, "k", 0, 2, "a", 1)
-        .putOk(1, "k", "a", 1, 3, 1);
+    HistoryScript early =
+        new HistoryScript().read(EVENTUAL, 2, "k", 0, 1, "a", 1).putOk(1, "k", "a", 2, 3, 1);
+    HistoryScript concurrent =
+        new HistoryScript().read(EVENTUAL, 2, "k", 0, 2, "a", 1).putOk(1, "k", "a", 1, 3, 1);
 
     assertThat(check(early).verdict()).isEqualTo(Verdict.INVALID);
     assertThat(check(concurrent).verdict()).isEqualTo(Verdict.VALID);

@@ -29,11 +29,18 @@ final class HistoryScript {
   }
 
   HistoryScript putRejected(int p, String key, String value, long invoke, long complete) {
-    return add(Operation.fail(nextId++, p, Op.put(key, value), nanos(invoke), nanos(complete),
-        Failure.rejected("value too large")));
+    return add(
+        Operation.fail(
+            nextId++,
+            p,
+            Op.put(key, value),
+            nanos(invoke),
+            nanos(complete),
+            Failure.rejected("value too large")));
   }
 
-  HistoryScript casOk(int p, String key, String value, long expected, long invoke, long complete, long version) {
+  HistoryScript casOk(
+      int p, String key, String value, long expected, long invoke, long complete, long version) {
     return ok(p, Op.putCas(key, value, expected), invoke, complete, OpResult.put(version));
   }
 
@@ -42,7 +49,8 @@ final class HistoryScript {
   }
 
   /** A refused PUT_CAS; {@code current} 0 means the key was reported absent. */
-  HistoryScript casMismatch(int p, String key, String value, long expected, long invoke, long complete, long current) {
+  HistoryScript casMismatch(
+      int p, String key, String value, long expected, long invoke, long complete, long current) {
     return mismatch(p, Op.putCas(key, value, expected), invoke, complete, current);
   }
 
@@ -60,12 +68,19 @@ final class HistoryScript {
 
   /** A get at any consistency; a null value means not found. */
   HistoryScript read(
-      ReadConsistency consistency, int p, String key, long invoke, long complete, String value, long version) {
+      ReadConsistency consistency,
+      int p,
+      String key,
+      long invoke,
+      long complete,
+      String value,
+      long version) {
     OpResult result = value == null ? OpResult.notFound() : OpResult.found(value, version);
     return ok(p, Op.get(key, consistency), invoke, complete, result);
   }
 
-  HistoryScript deleteOk(int p, String key, long invoke, long complete, boolean existed, long index) {
+  HistoryScript deleteOk(
+      int p, String key, long invoke, long complete, boolean existed, long index) {
     return ok(p, Op.delete(key), invoke, complete, OpResult.deleted(existed, index));
   }
 
@@ -78,7 +93,8 @@ final class HistoryScript {
     return ok(p, Op.deleteCas(key, expected), invoke, complete, OpResult.deleted(existed, index));
   }
 
-  HistoryScript deleteCasMismatch(int p, String key, long expected, long invoke, long complete, long current) {
+  HistoryScript deleteCasMismatch(
+      int p, String key, long expected, long invoke, long complete, long current) {
     return mismatch(p, Op.deleteCas(key, expected), invoke, complete, current);
   }
 
@@ -100,8 +116,14 @@ final class HistoryScript {
   }
 
   private HistoryScript mismatch(int p, Op op, long invoke, long complete, long current) {
-    return add(Operation.fail(nextId++, p, op, nanos(invoke), nanos(complete),
-        Failure.versionMismatch(current, current > 0)));
+    return add(
+        Operation.fail(
+            nextId++,
+            p,
+            op,
+            nanos(invoke),
+            nanos(complete),
+            Failure.versionMismatch(current, current > 0)));
   }
 
   private static long nanos(long millis) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  */
 class LinearizabilityPerformanceTest {
 
-  private static final RegisterSimulation.Parameters ONE_HOT_KEY = new RegisterSimulation.Parameters(8, 1, 250, 2);
+  private static final RegisterSimulation.Parameters ONE_HOT_KEY =
+      new RegisterSimulation.Parameters(8, 1, 250, 2);
 
   private final LinearizabilityChecker checker = new LinearizabilityChecker();
 
@@ -28,7 +29,8 @@ class LinearizabilityPerformanceTest {
 
   @Test
   void aStaleReadInTwoThousandOperationsIsFound() {
-    History history = StaleReadMutation.apply(RegisterSimulation.run(7L, ONE_HOT_KEY), 1_000).orElseThrow();
+    History history =
+        StaleReadMutation.apply(RegisterSimulation.run(7L, ONE_HOT_KEY), 1_000).orElseThrow();
 
     CheckResult result = checker.check(history);
 

@@ -13,9 +13,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 
 /**
- * The checkers judged against histories that are linearizable by construction
- * ({@link RegisterSimulation}), and against the same histories with one read made certainly stale
- * ({@link StaleReadMutation}).
+ * The checkers judged against histories that are linearizable by construction ({@link
+ * RegisterSimulation}), and against the same histories with one read made certainly stale ({@link
+ * StaleReadMutation}).
  */
 class LinearizabilityPropertyTest {
 
@@ -29,7 +29,9 @@ class LinearizabilityPropertyTest {
       @ForAll @IntRange(min = 1, max = 3) int keys,
       @ForAll @IntRange(min = 1, max = 30) int opsPerProcess,
       @ForAll @IntRange(min = 0, max = 25) int infoPercent) {
-    History history = RegisterSimulation.run(seed, new RegisterSimulation.Parameters(processes, keys, opsPerProcess, infoPercent));
+    History history =
+        RegisterSimulation.run(
+            seed, new RegisterSimulation.Parameters(processes, keys, opsPerProcess, infoPercent));
 
     CheckReport report = suite.check(history);
 
@@ -44,7 +46,9 @@ class LinearizabilityPropertyTest {
       @ForAll @IntRange(min = 5, max = 30) int opsPerProcess,
       @ForAll @IntRange(min = 0, max = 25) int infoPercent,
       @ForAll int pick) {
-    History history = RegisterSimulation.run(seed, new RegisterSimulation.Parameters(processes, keys, opsPerProcess, infoPercent));
+    History history =
+        RegisterSimulation.run(
+            seed, new RegisterSimulation.Parameters(processes, keys, opsPerProcess, infoPercent));
     Optional<History> mutated = StaleReadMutation.apply(history, pick);
     Assume.that(mutated.isPresent());
 
@@ -57,8 +61,11 @@ class LinearizabilityPropertyTest {
   void aHistoryFileReadsBackAsTheSameHistory(
       @ForAll long seed,
       @ForAll @IntRange(min = 1, max = 4) int processes,
-      @ForAll @IntRange(min = 1, max = 20) int opsPerProcess) throws IOException {
-    History history = RegisterSimulation.run(seed, new RegisterSimulation.Parameters(processes, 2, opsPerProcess, 10));
+      @ForAll @IntRange(min = 1, max = 20) int opsPerProcess)
+      throws IOException {
+    History history =
+        RegisterSimulation.run(
+            seed, new RegisterSimulation.Parameters(processes, 2, opsPerProcess, 10));
     StringWriter out = new StringWriter();
 
     history.writeTo(out);

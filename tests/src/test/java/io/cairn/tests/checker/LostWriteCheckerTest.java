@@ -14,23 +14,26 @@ class LostWriteCheckerTest {
 
   @Test
   void theLastAcknowledgedWriteIsVisibleInTheFinalRead() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .putOk(2, "k", "b", 2, 3, 2)
-        .getOk(0, "k", 10, 11, "b", 2);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .putOk(2, "k", "b", 2, 3, 2)
+            .getOk(0, "k", 10, 11, "b", 2);
 
     CheckResult result = check(h);
 
     assertThat(result.verdict()).isEqualTo(Verdict.VALID);
-    assertThat(result.explanation()).startsWith("2 acknowledged writes on 1 keys checked against their final read: none lost");
+    assertThat(result.explanation())
+        .startsWith("2 acknowledged writes on 1 keys checked against their final read: none lost");
   }
 
   @Test
   void anAcknowledgedWriteReplacedByAnOlderStateIsLost() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .putOk(2, "k", "b", 2, 3, 2)
-        .getOk(0, "k", 10, 11, "a", 1);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .putOk(2, "k", "b", 2, 3, 2)
+            .getOk(0, "k", 10, 11, "a", 1);
 
     CheckResult result = check(h);
 
@@ -42,19 +45,18 @@ class LostWriteCheckerTest {
 
   @Test
   void aWriteConcurrentWithTheSurvivingOneIsNotLost() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 5, 2)
-        .putOk(2, "k", "b", 1, 3, 1)
-        .getOk(0, "k", 10, 11, "a", 2);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 5, 2)
+            .putOk(2, "k", "b", 1, 3, 1)
+            .getOk(0, "k", 10, 11, "a", 2);
 
     assertThat(check(h).verdict()).isEqualTo(Verdict.VALID);
   }
 
   @Test
   void anAcknowledgedPutIsLostIfTheKeyVanishesWithoutADelete() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .getMissing(0, "k", 10, 11);
+    HistoryScript h = new HistoryScript().putOk(1, "k", "a", 0, 1, 1).getMissing(0, "k", 10, 11);
 
     CheckResult result = check(h);
 
@@ -64,14 +66,16 @@ class LostWriteCheckerTest {
 
   @Test
   void aDeleteThatMayHaveFollowedExplainsAnAbsentKey() {
-    HistoryScript okDelete = new HistoryScript()
-        .putOk(1, "k", "a", 0, 5, 1)
-        .deleteOk(2, "k", 1, 6, true, 2)
-        .getMissing(0, "k", 10, 11);
-    HistoryScript infoDelete = new HistoryScript()
-        .putOk(1, "k", "a", 3, 5, 1)
-        .deleteInfo(2, "k", 0, 1)
-        .getMissing(0, "k", 10, 11);
+    HistoryScript okDelete =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 5, 1)
+            .deleteOk(2, "k", 1, 6, true, 2)
+            .getMissing(0, "k", 10, 11);
+    HistoryScript infoDelete =
+        new HistoryScript()
+            .putOk(1, "k", "a", 3, 5, 1)
+            .deleteInfo(2, "k", 0, 1)
+            .getMissing(0, "k", 10, 11);
 
     assertThat(check(okDelete).verdict()).isEqualTo(Verdict.VALID);
     assertThat(check(infoDelete).verdict()).isEqualTo(Verdict.VALID);
@@ -79,20 +83,22 @@ class LostWriteCheckerTest {
 
   @Test
   void aDeleteThatCompletedBeforeThePutCannotExplainAbsence() {
-    HistoryScript h = new HistoryScript()
-        .deleteOk(2, "k", 0, 1, true, 1)
-        .putOk(1, "k", "a", 2, 3, 2)
-        .getMissing(0, "k", 10, 11);
+    HistoryScript h =
+        new HistoryScript()
+            .deleteOk(2, "k", 0, 1, true, 1)
+            .putOk(1, "k", "a", 2, 3, 2)
+            .getMissing(0, "k", 10, 11);
 
     assertThat(check(h).verdict()).isEqualTo(Verdict.INVALID);
   }
 
   @Test
   void anAcknowledgedDeleteIsLostIfAnEarlierValueComesBack() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .deleteOk(2, "k", 2, 3, true, 2)
-        .getOk(0, "k", 10, 11, "a", 1);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .deleteOk(2, "k", 2, 3, true, 2)
+            .getOk(0, "k", 10, 11, "a", 1);
 
     CheckResult result = check(h);
 
@@ -102,10 +108,11 @@ class LostWriteCheckerTest {
 
   @Test
   void writesAfterTheFinalReadBeganAreNotJudged() {
-    HistoryScript h = new HistoryScript()
-        .putOk(1, "k", "a", 0, 1, 1)
-        .putOk(2, "k", "b", 9, 12, 2)
-        .getOk(0, "k", 10, 11, "a", 1);
+    HistoryScript h =
+        new HistoryScript()
+            .putOk(1, "k", "a", 0, 1, 1)
+            .putOk(2, "k", "b", 9, 12, 2)
+            .getOk(0, "k", 10, 11, "a", 1);
 
     assertThat(check(h).verdict()).isEqualTo(Verdict.VALID);
   }
@@ -117,6 +124,7 @@ class LostWriteCheckerTest {
     CheckResult result = check(h);
 
     assertThat(result.verdict()).isEqualTo(Verdict.VALID);
-    assertThat(result.explanation()).contains("1 keys with acknowledged writes have no final LINEARIZABLE read");
+    assertThat(result.explanation())
+        .contains("1 keys with acknowledged writes have no final LINEARIZABLE read");
   }
 }

@@ -26,7 +26,9 @@ import java.util.Random;
  */
 final class RegisterSimulation {
 
-  /** @param infoPercent the share of operations that end INFO */
+  /**
+   * @param infoPercent the share of operations that end INFO
+   */
   record Parameters(int processes, int keys, int opsPerProcess, int infoPercent) {}
 
   static final long TICK_NANOS = 10_000;
@@ -88,8 +90,14 @@ final class RegisterSimulation {
           linearize = invoke + 1 + random.nextInt(20);
           complete = linearize + random.nextInt(20);
         }
-        slots.add(new Slot(p, invoke * TICK_NANOS, linearize * TICK_NANOS, complete * TICK_NANOS, info,
-            !info || random.nextBoolean()));
+        slots.add(
+            new Slot(
+                p,
+                invoke * TICK_NANOS,
+                linearize * TICK_NANOS,
+                complete * TICK_NANOS,
+                info,
+                !info || random.nextBoolean()));
         time = complete + 1;
       }
     }
@@ -105,10 +113,16 @@ final class RegisterSimulation {
     for (int k = 0; k < parameters.keys(); k++) {
       String key = "k" + k;
       Entry entry = store.get(key);
-      OpResult result = entry == null ? OpResult.notFound() : OpResult.found(entry.value(), entry.version());
+      OpResult result =
+          entry == null ? OpResult.notFound() : OpResult.found(entry.value(), entry.version());
       operations.add(
-          Operation.ok(nextId++, finalProcess, Op.get(key, ReadConsistency.LINEARIZABLE),
-              end + (1 + 2L * k) * TICK_NANOS, end + (2 + 2L * k) * TICK_NANOS, result));
+          Operation.ok(
+              nextId++,
+              finalProcess,
+              Op.get(key, ReadConsistency.LINEARIZABLE),
+              end + (1 + 2L * k) * TICK_NANOS,
+              end + (2 + 2L * k) * TICK_NANOS,
+              result));
     }
     return new History(operations);
   }
@@ -119,7 +133,10 @@ final class RegisterSimulation {
     if (dice < 40) {
       slot.kind = OpKind.GET;
       int c = random.nextInt(100);
-      slot.consistency = c < 70 ? ReadConsistency.LINEARIZABLE : c < 85 ? ReadConsistency.SESSION : ReadConsistency.EVENTUAL;
+      slot.consistency =
+          c < 70
+              ? ReadConsistency.LINEARIZABLE
+              : c < 85 ? ReadConsistency.SESSION : ReadConsistency.EVENTUAL;
     } else if (dice < 65) {
       slot.kind = OpKind.PUT;
     } else if (dice < 80) {
@@ -150,19 +167,24 @@ final class RegisterSimulation {
     if (slot.kind == OpKind.GET) {
       Op op = Op.get(slot.key, slot.consistency);
       if (slot.info) {
-        return Operation.info(id, slot.process, op, slot.invoke, slot.complete, "DEADLINE_EXCEEDED");
+        return Operation.info(
+            id, slot.process, op, slot.invoke, slot.complete, "DEADLINE_EXCEEDED");
       }
-      OpResult result = current == null ? OpResult.notFound() : OpResult.found(current.value(), current.version());
+      OpResult result =
+          current == null
+              ? OpResult.notFound()
+              : OpResult.found(current.value(), current.version());
       return Operation.ok(id, slot.process, op, slot.invoke, slot.complete, result);
     }
     long expected = slot.kind.isCompareAndSet() ? expectation(current) : Op.NO_EXPECTATION;
-    Op op = switch (slot.kind) {
-      case PUT -> Op.put(slot.key, slot.value);
-      case PUT_CAS -> Op.putCas(slot.key, slot.value, expected);
-      case DELETE -> Op.delete(slot.key);
-      case DELETE_CAS -> Op.deleteCas(slot.key, expected);
-      case GET -> throw new AssertionError();
-    };
+    Op op =
+        switch (slot.kind) {
+          case PUT -> Op.put(slot.key, slot.value);
+          case PUT_CAS -> Op.putCas(slot.key, slot.value, expected);
+          case DELETE -> Op.delete(slot.key);
+          case DELETE_CAS -> Op.deleteCas(slot.key, expected);
+          case GET -> throw new AssertionError();
+        };
     if (!slot.applies) {
       return Operation.info(id, slot.process, op, slot.invoke, slot.complete, "UNAVAILABLE");
     }
@@ -182,7 +204,12 @@ final class RegisterSimulation {
       return Operation.info(id, slot.process, op, slot.invoke, slot.complete, "DEADLINE_EXCEEDED");
     }
     if (result == null) {
-      return Operation.fail(id, slot.process, op, slot.invoke, slot.complete,
+      return Operation.fail(
+          id,
+          slot.process,
+          op,
+          slot.invoke,
+          slot.complete,
           Failure.versionMismatch(currentVersion, current != null));
     }
     return Operation.ok(id, slot.process, op, slot.invoke, slot.complete, result);

@@ -9,11 +9,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Turns a linearizable history into one that certainly is not: an OK LINEARIZABLE read R is made
- * to return the value and version of an OK put W_old, where another OK write W_new began after
- * W_old completed and completed before R began. Real time forces W_old, W_new, R in that order,
- * W_new replaced or removed W_old's value, and values are unique per write, so no linearization
- * can let R see W_old.
+ * Turns a linearizable history into one that certainly is not: an OK LINEARIZABLE read R is made to
+ * return the value and version of an OK put W_old, where another OK write W_new began after W_old
+ * completed and completed before R began. Real time forces W_old, W_new, R in that order, W_new
+ * replaced or removed W_old's value, and values are unique per write, so no linearization can let R
+ * see W_old.
  */
 final class StaleReadMutation {
 
@@ -39,8 +39,14 @@ final class StaleReadMutation {
     Operation read = chosen[0];
     Operation stale = chosen[1];
     long version = ((OpResult.PutResult) stale.result()).version();
-    Operation mutated = Operation.ok(read.id(), read.process(), read.op(), read.invokeNanos(), read.completeNanos(),
-        OpResult.found(stale.op().value(), version));
+    Operation mutated =
+        Operation.ok(
+            read.id(),
+            read.process(),
+            read.op(),
+            read.invokeNanos(),
+            read.completeNanos(),
+            OpResult.found(stale.op().value(), version));
     List<Operation> changed = new ArrayList<>(operations);
     changed.set(operations.indexOf(read), mutated);
     return Optional.of(new History(changed));
@@ -52,7 +58,10 @@ final class StaleReadMutation {
         continue;
       }
       for (Operation older : operations) {
-        if (older != newer && isOkWriteOn(older, read.key()) && older.op().kind().isPut() && older.precedes(newer)) {
+        if (older != newer
+            && isOkWriteOn(older, read.key())
+            && older.op().kind().isPut()
+            && older.precedes(newer)) {
           return older;
         }
       }

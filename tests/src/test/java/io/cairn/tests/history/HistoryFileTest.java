@@ -19,11 +19,14 @@ class HistoryFileTest {
           List.of(
               Operation.ok(1, 1, Op.put("k", "v1"), 10, 20, OpResult.put(3)),
               Operation.ok(2, 2, Op.putCas("k", "v2", 0), 11, 25, OpResult.put(4)),
-              Operation.ok(3, 3, Op.get("k", ReadConsistency.SESSION), 12, 30, OpResult.found("v1", 3)),
-              Operation.ok(4, 4, Op.get("k", ReadConsistency.EVENTUAL), 13, 31, OpResult.notFound()),
+              Operation.ok(
+                  3, 3, Op.get("k", ReadConsistency.SESSION), 12, 30, OpResult.found("v1", 3)),
+              Operation.ok(
+                  4, 4, Op.get("k", ReadConsistency.EVENTUAL), 13, 31, OpResult.notFound()),
               Operation.ok(5, 5, Op.delete("k"), 14, 32, OpResult.deleted(true, 9)),
               Operation.fail(6, 6, Op.deleteCas("k", 2), 15, 33, Failure.versionMismatch(9, true)),
-              Operation.fail(7, 7, Op.putCas("k", "v3", 1), 16, 34, Failure.versionMismatch(0, false)),
+              Operation.fail(
+                  7, 7, Op.putCas("k", "v3", 1), 16, 34, Failure.versionMismatch(0, false)),
               Operation.fail(8, 8, Op.put("", "v4"), 17, 18, Failure.rejected("key is empty")),
               Operation.info(9, 9, Op.put("k", "v5"), 19, 99, "UNAVAILABLE: connection lost")));
 
@@ -40,7 +43,8 @@ class HistoryFileTest {
   @Test
   void stringsWithQuotesControlCharactersAndUnicodeSurvive() throws IOException {
     String awkward = "q\"b\\s/\n\r\t\u0001\u00e9\u4e2d\ud83d\ude00|\ud800x";
-    History history = new History(List.of(Operation.ok(1, 0, Op.put(awkward, awkward), 1, 2, OpResult.put(1))));
+    History history =
+        new History(List.of(Operation.ok(1, 0, Op.put(awkward, awkward), 1, 2, OpResult.put(1))));
 
     History back = roundTrip(history);
 
@@ -70,8 +74,10 @@ class HistoryFileTest {
 
   @Test
   void truncatedJsonIsRejected() {
-    assertThatThrownBy(() -> HistoryFile.decode("{\"id\":1,\"kind\":\"PUT")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> HistoryFile.decode("{\"id\":1} trailing")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HistoryFile.decode("{\"id\":1,\"kind\":\"PUT"))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> HistoryFile.decode("{\"id\":1} trailing"))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test

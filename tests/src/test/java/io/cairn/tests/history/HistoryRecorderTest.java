@@ -29,8 +29,15 @@ class HistoryRecorderTest {
     assertThat(history.operations())
         .containsExactly(
             Operation.ok(put, 1, Op.put("k", "a"), 1_010, 1_040, OpResult.put(5)),
-            Operation.info(get, 2, Op.get("k", ReadConsistency.LINEARIZABLE), 1_020, 1_060, "DEADLINE_EXCEEDED"),
-            Operation.fail(cas, 3, Op.putCas("k", "b", 7), 1_030, 1_050, Failure.versionMismatch(5, true)));
+            Operation.info(
+                get,
+                2,
+                Op.get("k", ReadConsistency.LINEARIZABLE),
+                1_020,
+                1_060,
+                "DEADLINE_EXCEEDED"),
+            Operation.fail(
+                cas, 3, Op.putCas("k", "b", 7), 1_030, 1_050, Failure.versionMismatch(5, true)));
   }
 
   @Test
@@ -67,7 +74,8 @@ class HistoryRecorderTest {
   void aResultMustAnswerTheOperationKind() {
     long id = recorder.invoke(1, Op.put("k", "a"));
 
-    assertThatThrownBy(() -> recorder.ok(id, OpResult.notFound())).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> recorder.ok(id, OpResult.notFound()))
+        .isInstanceOf(IllegalArgumentException.class);
     assertThat(recorder.pendingCount()).isEqualTo(1);
   }
 
@@ -75,7 +83,8 @@ class HistoryRecorderTest {
   void nothingIsRecordedAfterTheEnd() {
     recorder.finish();
 
-    assertThatThrownBy(() -> recorder.invoke(1, Op.delete("k"))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> recorder.invoke(1, Op.delete("k")))
+        .isInstanceOf(IllegalStateException.class);
   }
 
   @Test

@@ -14,12 +14,12 @@ import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.ErrorDetail;
-import io.cairn.proto.WireHeaders;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.WireHeaders;
 import io.cairn.tests.cluster.ProcessCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -41,8 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * case proving it gets a precise status, changes nothing and leaves the node serving.
  */
 class ClusterBasicsIT {
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   static ProcessCluster cluster;
   static BlockingCairnClient client;
   static ManagedChannel raw;
@@ -50,8 +49,13 @@ class ClusterBasicsIT {
   @BeforeAll
   static void start() {
     cluster = ProcessCluster.builder(dir).nodes(3).shards(4).build().start(Duration.ofSeconds(90));
-    client = new BlockingCairnClient(CairnClient.connect(ClientConfig.builder()
-        .endpoints(cluster.endpoints()).requestTimeoutMs(15_000).build()));
+    client =
+        new BlockingCairnClient(
+            CairnClient.connect(
+                ClientConfig.builder()
+                    .endpoints(cluster.endpoints())
+                    .requestTimeoutMs(15_000)
+                    .build()));
     raw = NettyChannelBuilder.forTarget(cluster.endpoint(2)).usePlaintext().build();
   }
 
@@ -95,27 +99,39 @@ class ClusterBasicsIT {
     assertThat(client.get(b("basics/del")).found()).isFalse();
     // Every replica applied the delete: an EVENTUAL read on each node agrees once caught up.
     for (String endpoint : cluster.endpoints()) {
-      try (var one = new BlockingCairnClient(CairnClient.connect(ClientConfig.builder()
-          .endpoints(java.util.List.of(endpoint)).requestTimeoutMs(10_000).build()))) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+      try (var one =
+          new BlockingCairnClient(
+              CairnClient.connect(
+                  ClientConfig.builder()
+                      .endpoints(java.util.List.of(endpoint))
+                      .requestTimeoutMs(10_000)
+                      .build()))) {
+        org.awaitility.Awaitility.await()
+            .atMost(Duration.ofSeconds(10))
             .until(() -> !one.get(b("basics/del"), Consistency.EVENTUAL).found());
       }
     }
     long v2 = client.put(b("basics/del"), b("y")).version();
     assertThat(v2).isGreaterThan(d.index()).isGreaterThan(v1);
     // A CAS with the version from before the delete can never match the re-created key.
-    var e = catchThrowableOfType(VersionMismatchException.class, () -> client.put(b("basics/del"), b("z"), v1));
+    var e =
+        catchThrowableOfType(
+            VersionMismatchException.class, () -> client.put(b("basics/del"), b("z"), v1));
     assertThat(e.currentVersion()).isEqualTo(v2);
-    assertThat(new String(client.get(b("basics/del")).value(), StandardCharsets.UTF_8)).isEqualTo("y");
+    assertThat(new String(client.get(b("basics/del")).value(), StandardCharsets.UTF_8))
+        .isEqualTo("y");
   }
 
   @Test
   void compareAndSetByVersion() {
     var mustNotExist = client.put(b("basics/cas"), b("first"), 0);
-    assertThatThrownBy(() -> client.put(b("basics/cas"), b("again"), 0)).isInstanceOf(VersionMismatchException.class);
+    assertThatThrownBy(() -> client.put(b("basics/cas"), b("again"), 0))
+        .isInstanceOf(VersionMismatchException.class);
     var next = client.put(b("basics/cas"), b("second"), mustNotExist.version());
-    var stale = catchThrowableOfType(VersionMismatchException.class,
-        () -> client.put(b("basics/cas"), b("third"), mustNotExist.version()));
+    var stale =
+        catchThrowableOfType(
+            VersionMismatchException.class,
+            () -> client.put(b("basics/cas"), b("third"), mustNotExist.version()));
     assertThat(stale.currentVersion()).isEqualTo(next.version());
     assertThat(stale.exists()).isTrue();
     assertThatThrownBy(() -> client.delete(b("basics/cas"), mustNotExist.version()))
@@ -140,7 +156,10 @@ class ClusterBasicsIT {
     var kv = KvGrpc.newBlockingStub(raw).withDeadlineAfter(20, TimeUnit.SECONDS);
     for (int i = 0; i < 16; i++) {
       kv.put(PutRequest.newBuilder().setKey(bs("basics/fwd/" + i)).setValue(bs("v" + i)).build());
-      assertThat(kv.get(GetRequest.newBuilder().setKey(bs("basics/fwd/" + i)).build()).getValue().toStringUtf8())
+      assertThat(
+              kv.get(GetRequest.newBuilder().setKey(bs("basics/fwd/" + i)).build())
+                  .getValue()
+                  .toStringUtf8())
           .isEqualTo("v" + i);
     }
   }
@@ -150,25 +169,37 @@ class ClusterBasicsIT {
     // A read another node forwarded (header cairn-forwarded) reaches node 2 for a shard node 2
     // does not lead: node 2 must refuse it as retryable, naming the leader, not bounce it on.
     ShardMap map = client.shardMap();
-    int shard = map.getShardsList().stream().map(s -> s.getShardId())
-        .filter(id -> FailoverIT.leaderNode(client, id) != 2).findFirst().orElseThrow();
+    int shard =
+        map.getShardsList().stream()
+            .map(s -> s.getShardId())
+            .filter(id -> FailoverIT.leaderNode(client, id) != 2)
+            .findFirst()
+            .orElseThrow();
     byte[] key = ShardKeys.onShard(map, shard, "basics/forwarded/", 1).get(0);
     client.put(key, b("v"));
     Metadata forwarded = new Metadata();
     forwarded.put(Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER), "1");
-    var kv = KvGrpc.newBlockingStub(raw).withDeadlineAfter(20, TimeUnit.SECONDS)
-        .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded));
+    var kv =
+        KvGrpc.newBlockingStub(raw)
+            .withDeadlineAfter(20, TimeUnit.SECONDS)
+            .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded));
 
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
 
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
     assertThat(detail.getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
     assertThat(detail.getLeaderHint()).isEqualTo("n" + FailoverIT.leaderNode(client, shard));
     // Without the header the same node forwards the read and answers it.
-    assertThat(KvGrpc.newBlockingStub(raw).withDeadlineAfter(20, TimeUnit.SECONDS)
-        .get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()).getValue().toStringUtf8())
+    assertThat(
+            KvGrpc.newBlockingStub(raw)
+                .withDeadlineAfter(20, TimeUnit.SECONDS)
+                .get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build())
+                .getValue()
+                .toStringUtf8())
         .isEqualTo("v");
   }
 
@@ -178,8 +209,10 @@ class ClusterBasicsIT {
     assertThat(map.getShardsCount()).isEqualTo(4);
     assertThat(map.getNodesCount()).isEqualTo(3);
     assertThat(map.getEpoch()).isEqualTo(1);
-    var status = ClusterGrpc.newBlockingStub(raw).withDeadlineAfter(10, TimeUnit.SECONDS)
-        .getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
+    var status =
+        ClusterGrpc.newBlockingStub(raw)
+            .withDeadlineAfter(10, TimeUnit.SECONDS)
+            .getClusterStatus(GetClusterStatusRequest.getDefaultInstance());
     assertThat(status.getNodesCount()).isEqualTo(3);
     assertThat(status.getUnreachableMap()).isEmpty();
     status.getNodesList().forEach(n -> assertThat(n.getReplicasCount()).isEqualTo(5));
@@ -189,8 +222,12 @@ class ClusterBasicsIT {
   void metricsAndHealthAreServed() {
     client.put(b("basics/metrics"), b("m"));
     String metrics = cluster.metrics(1) + cluster.metrics(2) + cluster.metrics(3);
-    assertThat(metrics).contains("cairn_requests_seconds_count").contains("op=\"put\"")
-        .contains("cairn_replica_applied_index").contains("cairn_replica_term").contains("cairn_replica_log_bytes");
+    assertThat(metrics)
+        .contains("cairn_requests_seconds_count")
+        .contains("op=\"put\"")
+        .contains("cairn_replica_applied_index")
+        .contains("cairn_replica_term")
+        .contains("cairn_replica_log_bytes");
     assertThat(cluster.health(1)).contains("\"healthy\":true");
   }
 
@@ -204,14 +241,19 @@ class ClusterBasicsIT {
     java.util.List<java.util.concurrent.CompletableFuture<?>> reads = new java.util.ArrayList<>();
     for (int round = 0; round < 20; round++) {
       for (int i = 0; i < 32; i++) {
-        reads.add(async.get(b("basics/concurrent-read")).thenAccept(r ->
-            assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("c")));
+        reads.add(
+            async
+                .get(b("basics/concurrent-read"))
+                .thenAccept(
+                    r -> assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("c")));
       }
-      java.util.concurrent.CompletableFuture.allOf(reads.toArray(java.util.concurrent.CompletableFuture[]::new))
+      java.util.concurrent.CompletableFuture.allOf(
+              reads.toArray(java.util.concurrent.CompletableFuture[]::new))
           .get(60, TimeUnit.SECONDS);
     }
     String metrics = cluster.metrics(1) + cluster.metrics(2) + cluster.metrics(3);
-    assertThat(metrics).contains("cairn_read_confirmation_seconds_count{node=")
+    assertThat(metrics)
+        .contains("cairn_read_confirmation_seconds_count{node=")
         .doesNotContain("outcome=\"failed\"");
   }
 
@@ -238,15 +280,18 @@ class ClusterBasicsIT {
   @Test
   void emptyKeyIsRejected() {
     var kv = KvGrpc.newBlockingStub(raw);
-    for (Runnable r : new Runnable[] {
-        () -> kv.put(PutRequest.newBuilder().setKey(ByteString.EMPTY).setValue(bs("x")).build()),
-        () -> kv.get(GetRequest.newBuilder().setKey(ByteString.EMPTY).build()),
-        () -> kv.delete(DeleteRequest.newBuilder().setKey(ByteString.EMPTY).build())}) {
+    for (Runnable r :
+        new Runnable[] {
+          () -> kv.put(PutRequest.newBuilder().setKey(ByteString.EMPTY).setValue(bs("x")).build()),
+          () -> kv.get(GetRequest.newBuilder().setKey(ByteString.EMPTY).build()),
+          () -> kv.delete(DeleteRequest.newBuilder().setKey(ByteString.EMPTY).build())
+        }) {
       StatusRuntimeException e = rawFailure(r);
       assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
       assertThat(e.getStatus().getDescription()).contains("key is empty");
     }
-    assertThatThrownBy(() -> client.put(new byte[0], b("x"))).isInstanceOf(InvalidRequestException.class);
+    assertThatThrownBy(() -> client.put(new byte[0], b("x")))
+        .isInstanceOf(InvalidRequestException.class);
     assertStillServing();
   }
 
@@ -254,13 +299,24 @@ class ClusterBasicsIT {
   void oversizedKeyIsRejectedAndNothingIsWritten() {
     byte[] key = new byte[4097];
     java.util.Arrays.fill(key, (byte) 'k');
-    StatusRuntimeException e = rawFailure(() -> KvGrpc.newBlockingStub(raw)
-        .put(PutRequest.newBuilder().setKey(ByteString.copyFrom(key)).setValue(bs("x")).build()));
+    StatusRuntimeException e =
+        rawFailure(
+            () ->
+                KvGrpc.newBlockingStub(raw)
+                    .put(
+                        PutRequest.newBuilder()
+                            .setKey(ByteString.copyFrom(key))
+                            .setValue(bs("x"))
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("4097").contains("4096");
     ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
     assertThat(detail.getReason()).isEqualTo(ErrorDetail.Reason.KEY_INVALID);
-    assertThat(codeOf(() -> KvGrpc.newBlockingStub(raw).get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build())))
+    assertThat(
+            codeOf(
+                () ->
+                    KvGrpc.newBlockingStub(raw)
+                        .get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build())))
         .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertStillServing();
   }
@@ -269,8 +325,15 @@ class ClusterBasicsIT {
   void oversizedValueIsRejectedAndTheOldValueStays() {
     long v = client.put(b("basics/big"), b("small")).version();
     byte[] value = new byte[(1 << 20) + 1];
-    StatusRuntimeException e = rawFailure(() -> KvGrpc.newBlockingStub(raw)
-        .put(PutRequest.newBuilder().setKey(bs("basics/big")).setValue(ByteString.copyFrom(value)).build()));
+    StatusRuntimeException e =
+        rawFailure(
+            () ->
+                KvGrpc.newBlockingStub(raw)
+                    .put(
+                        PutRequest.newBuilder()
+                            .setKey(bs("basics/big"))
+                            .setValue(ByteString.copyFrom(value))
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("1048577").contains("1048576");
     var got = client.get(b("basics/big"));
@@ -285,8 +348,16 @@ class ClusterBasicsIT {
   @Test
   void wrongVersionIsFailedPreconditionWithTheCurrentVersion() {
     long v = client.put(b("basics/wrong"), b("a")).version();
-    StatusRuntimeException e = rawFailure(() -> KvGrpc.newBlockingStub(raw)
-        .put(PutRequest.newBuilder().setKey(bs("basics/wrong")).setValue(bs("b")).setExpectedVersion(v + 1000).build()));
+    StatusRuntimeException e =
+        rawFailure(
+            () ->
+                KvGrpc.newBlockingStub(raw)
+                    .put(
+                        PutRequest.newBuilder()
+                            .setKey(bs("basics/wrong"))
+                            .setValue(bs("b"))
+                            .setExpectedVersion(v + 1000)
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
     assertThat(detail.getCurrentVersion()).isEqualTo(v);
@@ -297,11 +368,19 @@ class ClusterBasicsIT {
   @Test
   void malformedRequestBytesAreRejected() {
     // A request whose bytes are not a PutRequest: INVALID_ARGUMENT naming the method.
-    var call = raw.newCall(KvGrpc.getPutMethod().toBuilder(
-        io.grpc.MethodDescriptor.Marshaller.class.cast(new BytesMarshaller()), KvGrpc.getPutMethod().getResponseMarshaller())
-        .build(), io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
-    StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
-        () -> io.grpc.stub.ClientCalls.blockingUnaryCall(call, new byte[] {(byte) 0xff, (byte) 0xff, 0x01}));
+    var call =
+        raw.newCall(
+            KvGrpc.getPutMethod().toBuilder(
+                    io.grpc.MethodDescriptor.Marshaller.class.cast(new BytesMarshaller()),
+                    KvGrpc.getPutMethod().getResponseMarshaller())
+                .build(),
+            io.grpc.CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+    StatusRuntimeException e =
+        catchThrowableOfType(
+            StatusRuntimeException.class,
+            () ->
+                io.grpc.stub.ClientCalls.blockingUnaryCall(
+                    call, new byte[] {(byte) 0xff, (byte) 0xff, 0x01}));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("cairn.v1.Kv/Put").contains("not a valid");
     assertStillServing();
@@ -309,15 +388,23 @@ class ClusterBasicsIT {
 
   @Test
   void unknownConsistencyLevelIsRejected() {
-    StatusRuntimeException e = rawFailure(() -> KvGrpc.newBlockingStub(raw)
-        .get(GetRequest.newBuilder().setKey(bs("basics/a")).setConsistencyValue(42).build()));
+    StatusRuntimeException e =
+        rawFailure(
+            () ->
+                KvGrpc.newBlockingStub(raw)
+                    .get(
+                        GetRequest.newBuilder()
+                            .setKey(bs("basics/a"))
+                            .setConsistencyValue(42)
+                            .build()));
     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(e.getStatus().getDescription()).contains("consistency");
     assertStillServing();
   }
 
   /** Sends raw bytes as the request message. */
-  private static final class BytesMarshaller implements io.grpc.MethodDescriptor.Marshaller<byte[]> {
+  private static final class BytesMarshaller
+      implements io.grpc.MethodDescriptor.Marshaller<byte[]> {
     @Override
     public java.io.InputStream stream(byte[] value) {
       return new java.io.ByteArrayInputStream(value);

@@ -34,8 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * filled up with a balloon file. Needs root (mount), as CI has.
  */
 class DiskFullIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void aNodeWithAFullDiskStopsAndCatchesUpOnceSpaceIsBack() throws Exception {
@@ -44,23 +43,33 @@ class DiskFullIT {
     SmallDisk disk = SmallDisk.mount(cluster.dataDir(3), 256);
     Map<String, Long> acked = new LinkedHashMap<>();
     byte[] value = new byte[64 << 10];
-    try (cluster; disk;
-         CairnClient async = CairnClient.connect(ClientConfig.builder()
-             .endpoints(cluster.endpoint(1), cluster.endpoint(2)).requestTimeoutMs(10_000).build())) {
+    try (cluster;
+        disk;
+        CairnClient async =
+            CairnClient.connect(
+                ClientConfig.builder()
+                    .endpoints(cluster.endpoint(1), cluster.endpoint(2))
+                    .requestTimeoutMs(10_000)
+                    .build())) {
       cluster.start(Duration.ofSeconds(90));
       BlockingCairnClient client = new BlockingCairnClient(async);
       disk.fill(24L << 20);
 
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       for (int n = 0; cluster.isAlive(3); n++) {
-        assertThat(System.nanoTime()).as("node 3 still running after its disk filled up").isLessThan(deadline);
+        assertThat(System.nanoTime())
+            .as("node 3 still running after its disk filled up")
+            .isLessThan(deadline);
         String key = "fill/" + n;
         acked.put(key, client.put(key.getBytes(StandardCharsets.UTF_8), value).version());
       }
       assertThat(cluster.exitCode(3)).as("node 3's exit code").isEqualTo(74);
       String log = Files.readString(cluster.log(3));
       assertThat(log).contains("FATAL").contains("free space");
-      log.lines().filter(l -> l.contains("FATAL")).findFirst().ifPresent(l -> System.out.println("node 3: " + l));
+      log.lines()
+          .filter(l -> l.contains("FATAL"))
+          .findFirst()
+          .ifPresent(l -> System.out.println("node 3: " + l));
 
       for (int n = 0; n < 20; n++) {
         String key = "after/" + n;
@@ -70,12 +79,16 @@ class DiskFullIT {
       disk.release();
       cluster.start(3);
       cluster.awaitHealthy(Duration.ofSeconds(90));
-      ManagedChannel toNode3 = ManagedChannelBuilder.forTarget(cluster.endpoint(3)).usePlaintext().build();
+      ManagedChannel toNode3 =
+          ManagedChannelBuilder.forTarget(cluster.endpoint(3)).usePlaintext().build();
       try {
         KvGrpc.KvBlockingStub n3 = KvGrpc.newBlockingStub(toNode3);
-        Awaitility.await("node 3 caught up").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+        Awaitility.await("node 3 caught up")
+            .atMost(Duration.ofSeconds(60))
+            .ignoreExceptions()
             .until(() -> read(n3, "after/19").getVersion() == acked.get("after/19"));
-        acked.forEach((key, version) -> assertThat(read(n3, key).getVersion()).as(key).isEqualTo(version));
+        acked.forEach(
+            (key, version) -> assertThat(read(n3, key).getVersion()).as(key).isEqualTo(version));
       } finally {
         toNode3.shutdownNow();
       }
@@ -83,7 +96,11 @@ class DiskFullIT {
   }
 
   private static GetResponse read(KvGrpc.KvBlockingStub node, String key) {
-    return node.withDeadlineAfter(5, TimeUnit.SECONDS).get(GetRequest.newBuilder()
-        .setKey(ByteString.copyFromUtf8(key)).setConsistency(Consistency.EVENTUAL).build());
+    return node.withDeadlineAfter(5, TimeUnit.SECONDS)
+        .get(
+            GetRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8(key))
+                .setConsistency(Consistency.EVENTUAL)
+                .build());
   }
 }

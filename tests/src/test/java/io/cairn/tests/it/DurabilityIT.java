@@ -29,16 +29,19 @@ import org.junit.jupiter.api.io.TempDir;
  * recovery exercises snapshot + log replay, not just log replay.
  */
 class DurabilityIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void everyAcknowledgedWriteSurvivesKillingEveryNode() throws Exception {
-    ProcessCluster.Builder b = ProcessCluster.builder(dir).nodes(3).shards(4)
-        .config("raft.snapshot-every-entries", "300")
-        .config("raft.log-segment-bytes-max", "262144");
+    ProcessCluster.Builder b =
+        ProcessCluster.builder(dir)
+            .nodes(3)
+            .shards(4)
+            .config("raft.snapshot-every-entries", "300")
+            .config("raft.log-segment-bytes-max", "262144");
     try (ProcessCluster cluster = b.build().start(Duration.ofSeconds(90))) {
-      // Per key: the last acknowledged (value, version) and whether a later write's outcome is unknown.
+      // Per key: the last acknowledged (value, version) and whether a later write's outcome is
+      // unknown.
       Map<String, long[]> acked = new ConcurrentHashMap<>();
       Map<String, Boolean> unknownAfterAck = new ConcurrentHashMap<>();
       AtomicBoolean stop = new AtomicBoolean();
@@ -46,25 +49,35 @@ class DurabilityIT {
       int writers = 8;
       ExecutorService pool = Executors.newFixedThreadPool(writers);
       List<Future<?>> running = new ArrayList<>();
-      try (CairnClient async = CairnClient.connect(ClientConfig.builder().endpoints(cluster.endpoints())
-          .requestTimeoutMs(5_000).build())) {
+      try (CairnClient async =
+          CairnClient.connect(
+              ClientConfig.builder()
+                  .endpoints(cluster.endpoints())
+                  .requestTimeoutMs(5_000)
+                  .build())) {
         BlockingCairnClient client = new BlockingCairnClient(async);
         for (int w = 0; w < writers; w++) {
           int writer = w;
-          running.add(pool.submit(() -> {
-            for (long n = 1; !stop.get(); n++) {
-              String key = "durable/" + writer + "/" + (n % 50);
-              try {
-                long version = client.put(key.getBytes(StandardCharsets.UTF_8),
-                    Long.toString(n).getBytes(StandardCharsets.UTF_8)).version();
-                acked.put(key, new long[] {n, version});
-                unknownAfterAck.remove(key);
-                acks.incrementAndGet();
-              } catch (RuntimeException e) {
-                unknownAfterAck.put(key, true);
-              }
-            }
-          }));
+          running.add(
+              pool.submit(
+                  () -> {
+                    for (long n = 1; !stop.get(); n++) {
+                      String key = "durable/" + writer + "/" + (n % 50);
+                      try {
+                        long version =
+                            client
+                                .put(
+                                    key.getBytes(StandardCharsets.UTF_8),
+                                    Long.toString(n).getBytes(StandardCharsets.UTF_8))
+                                .version();
+                        acked.put(key, new long[] {n, version});
+                        unknownAfterAck.remove(key);
+                        acks.incrementAndGet();
+                      } catch (RuntimeException e) {
+                        unknownAfterAck.put(key, true);
+                      }
+                    }
+                  }));
         }
         Awaitility.await().atMost(Duration.ofSeconds(120)).until(() -> acks.get() >= 1500);
         for (int i = 1; i <= 3; i++) {
@@ -80,8 +93,12 @@ class DurabilityIT {
         cluster.start(i);
       }
       cluster.awaitHealthy(Duration.ofSeconds(120));
-      try (CairnClient async = CairnClient.connect(ClientConfig.builder().endpoints(cluster.endpoints())
-          .requestTimeoutMs(30_000).build())) {
+      try (CairnClient async =
+          CairnClient.connect(
+              ClientConfig.builder()
+                  .endpoints(cluster.endpoints())
+                  .requestTimeoutMs(30_000)
+                  .build())) {
         BlockingCairnClient client = new BlockingCairnClient(async);
         assertThat(acked).hasSizeGreaterThan(100);
         for (var e : acked.entrySet()) {

@@ -28,34 +28,39 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * kill -9 of a shard's leader while clients write to it continuously, repeated over several
- * trials: writes resume, nothing acknowledged is lost, nothing is applied twice.
+ * kill -9 of a shard's leader while clients write to it continuously, repeated over several trials:
+ * writes resume, nothing acknowledged is lost, nothing is applied twice.
  *
- * <p>Each writer owns its keys and advances them with compare-and-set chains
- * (expected = last version it got). A write applied twice would surface as a version mismatch on
- * the writer's own key, so "no mismatch ever" proves exactly-once under retries. The
- * unavailability window per trial is the time from the kill to the first successful write
- * invoked after it; the figures go to target/failover-figures.txt and docs/failover.md.
+ * <p>Each writer owns its keys and advances them with compare-and-set chains (expected = last
+ * version it got). A write applied twice would surface as a version mismatch on the writer's own
+ * key, so "no mismatch ever" proves exactly-once under retries. The unavailability window per trial
+ * is the time from the kill to the first successful write invoked after it; the figures go to
+ * target/failover-figures.txt and docs/failover.md.
  */
 class FailoverIT {
   private static final int TRIALS = Integer.getInteger("cairn.failover.trials", 20);
   private static final int TARGET_SHARD = 1;
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
   void writesResumeAfterLeaderKillWithNothingLostOrDoubled() throws Exception {
-    try (ProcessCluster cluster = ProcessCluster.builder(dir).nodes(3).shards(2).build().start(Duration.ofSeconds(90));
-         CairnClient async = CairnClient.connect(ClientConfig.builder().endpoints(cluster.endpoints())
-             .requestTimeoutMs(20_000).build())) {
+    try (ProcessCluster cluster =
+            ProcessCluster.builder(dir).nodes(3).shards(2).build().start(Duration.ofSeconds(90));
+        CairnClient async =
+            CairnClient.connect(
+                ClientConfig.builder()
+                    .endpoints(cluster.endpoints())
+                    .requestTimeoutMs(20_000)
+                    .build())) {
       BlockingCairnClient client = new BlockingCairnClient(async);
       ShardMap map = client.shardMap();
       List<byte[]> keys = ShardKeys.onShard(map, TARGET_SHARD, "failover/", 4);
       Map<String, Long> lastVersion = new ConcurrentHashMap<>();
       Map<String, Long> lastValue = new ConcurrentHashMap<>();
       AtomicBoolean stop = new AtomicBoolean();
-      List<long[]> successes = Collections.synchronizedList(new ArrayList<>());  // {invoked, completed}
+      List<long[]> successes =
+          Collections.synchronizedList(new ArrayList<>()); // {invoked, completed}
       AtomicLong mismatches = new AtomicLong();
       ExecutorService writers = Executors.newFixedThreadPool(keys.size());
       List<Future<?>> running = new ArrayList<>();
@@ -64,31 +69,40 @@ class FailoverIT {
         long v0 = client.put(key, "0".getBytes(StandardCharsets.UTF_8), 0).version();
         lastVersion.put(k, v0);
         lastValue.put(k, 0L);
-        running.add(writers.submit(() -> {
-          long n = 0;
-          while (!stop.get()) {
-            long invoked = System.nanoTime();
-            try {
-              long v = client.put(key, Long.toString(n + 1).getBytes(StandardCharsets.UTF_8), lastVersion.get(k)).version();
-              n++;
-              lastVersion.put(k, v);
-              lastValue.put(k, n);
-              successes.add(new long[] {invoked, System.nanoTime()});
-            } catch (VersionMismatchException e) {
-              mismatches.incrementAndGet();
-              return;
-            } catch (RuntimeException e) {
-              // Unavailable past the deadline: the CAS may or may not have applied. The next
-              // attempt reuses no write id, so re-read the version to go on.
-              var got = client.get(key);
-              long value = Long.parseLong(new String(got.value(), StandardCharsets.UTF_8));
-              lastVersion.put(k, got.version());
-              lastValue.put(k, value);
-              n = value;
-            }
-          }
-          return;
-        }));
+        running.add(
+            writers.submit(
+                () -> {
+                  long n = 0;
+                  while (!stop.get()) {
+                    long invoked = System.nanoTime();
+                    try {
+                      long v =
+                          client
+                              .put(
+                                  key,
+                                  Long.toString(n + 1).getBytes(StandardCharsets.UTF_8),
+                                  lastVersion.get(k))
+                              .version();
+                      n++;
+                      lastVersion.put(k, v);
+                      lastValue.put(k, n);
+                      successes.add(new long[] {invoked, System.nanoTime()});
+                    } catch (VersionMismatchException e) {
+                      mismatches.incrementAndGet();
+                      return;
+                    } catch (RuntimeException e) {
+                      // Unavailable past the deadline: the CAS may or may not have applied. The
+                      // next
+                      // attempt reuses no write id, so re-read the version to go on.
+                      var got = client.get(key);
+                      long value = Long.parseLong(new String(got.value(), StandardCharsets.UTF_8));
+                      lastVersion.put(k, got.version());
+                      lastValue.put(k, value);
+                      n = value;
+                    }
+                  }
+                  return;
+                }));
       }
 
       List<Long> windowsMs = new ArrayList<>();
@@ -97,7 +111,9 @@ class FailoverIT {
         int leader = leaderNode(client, TARGET_SHARD);
         long killedAt = System.nanoTime();
         cluster.kill9(leader);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(10))
             .until(() -> firstSuccessInvokedAfter(successes, killedAt) > 0);
         long resumed = firstSuccessInvokedAfter(successes, killedAt);
         windowsMs.add((resumed - killedAt) / 1_000_000);
@@ -111,17 +127,26 @@ class FailoverIT {
       }
       writers.shutdown();
 
-      assertThat(mismatches.get()).as("a write applied twice shows up as a mismatch on its own key").isZero();
+      assertThat(mismatches.get())
+          .as("a write applied twice shows up as a mismatch on its own key")
+          .isZero();
       for (byte[] key : keys) {
         String k = new String(key, StandardCharsets.UTF_8);
         var got = client.get(key);
         assertThat(got.version()).as(k).isEqualTo(lastVersion.get(k));
-        assertThat(Long.parseLong(new String(got.value(), StandardCharsets.UTF_8))).as(k).isEqualTo(lastValue.get(k));
+        assertThat(Long.parseLong(new String(got.value(), StandardCharsets.UTF_8)))
+            .as(k)
+            .isEqualTo(lastValue.get(k));
       }
       Collections.sort(windowsMs);
-      String figures = String.format("failover trials=%d median_ms=%d p90_ms=%d max_ms=%d all=%s%n",
-          windowsMs.size(), windowsMs.get(windowsMs.size() / 2), windowsMs.get((int) (windowsMs.size() * 0.9)),
-          windowsMs.get(windowsMs.size() - 1), windowsMs);
+      String figures =
+          String.format(
+              "failover trials=%d median_ms=%d p90_ms=%d max_ms=%d all=%s%n",
+              windowsMs.size(),
+              windowsMs.get(windowsMs.size() / 2),
+              windowsMs.get((int) (windowsMs.size() * 0.9)),
+              windowsMs.get(windowsMs.size() - 1),
+              windowsMs);
       System.out.print(figures);
       Files.writeString(Path.of("target", "failover-figures.txt"), figures);
       assertThat(windowsMs).allSatisfy(ms -> assertThat(ms).isLessThan(20_000));
@@ -141,8 +166,11 @@ class FailoverIT {
   }
 
   static int leaderNode(BlockingCairnClient client, int shard) {
-    String leader = Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
-        .until(() -> client.routing().getLeadersOrDefault(shard, ""), l -> !l.isEmpty());
+    String leader =
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> client.routing().getLeadersOrDefault(shard, ""), l -> !l.isEmpty());
     return Integer.parseInt(leader.substring(1));
   }
 }

@@ -23,13 +23,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Snapshots, log purge and compaction keep disk use bounded under an overwrite-heavy load; a
- * wiped replica catches up by snapshot install; losing a majority gives UNAVAILABLE, changes
- * nothing and heals.
+ * Snapshots, log purge and compaction keep disk use bounded under an overwrite-heavy load; a wiped
+ * replica catches up by snapshot install; losing a majority gives UNAVAILABLE, changes nothing and
+ * heals.
  */
 class SnapshotCatchUpIT {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static byte[] b(String s) {
     return s.getBytes(StandardCharsets.UTF_8);
@@ -45,12 +44,20 @@ class SnapshotCatchUpIT {
 
   @Test
   void diskStaysBoundedAndAWipedReplicaCatchesUpBySnapshot() throws Exception {
-    try (ProcessCluster cluster = ProcessCluster.builder(dir).nodes(3).shards(1)
-        .config("raft.snapshot-every-entries", "500")
-        .config("raft.log-segment-bytes-max", "262144")
-        .build().start(Duration.ofSeconds(90));
-         CairnClient async = CairnClient.connect(ClientConfig.builder().endpoints(cluster.endpoints())
-             .requestTimeoutMs(15_000).build())) {
+    try (ProcessCluster cluster =
+            ProcessCluster.builder(dir)
+                .nodes(3)
+                .shards(1)
+                .config("raft.snapshot-every-entries", "500")
+                .config("raft.log-segment-bytes-max", "262144")
+                .build()
+                .start(Duration.ofSeconds(90));
+        CairnClient async =
+            CairnClient.connect(
+                ClientConfig.builder()
+                    .endpoints(cluster.endpoints())
+                    .requestTimeoutMs(15_000)
+                    .build())) {
       BlockingCairnClient client = new BlockingCairnClient(async);
       byte[] value = new byte[1024];
       // Overwrite 100 keys over and over: ~8 MB written, live data ~100 KB.
@@ -65,7 +72,9 @@ class SnapshotCatchUpIT {
         }
       }
       long sizeAtEnd = bytesUnder(cluster.dataDir(1));
-      System.out.printf("disk n1: after 2.1k writes %d bytes, after 8k writes %d bytes%n", sizeAfterFirstRound, sizeAtEnd);
+      System.out.printf(
+          "disk n1: after 2.1k writes %d bytes, after 8k writes %d bytes%n",
+          sizeAfterFirstRound, sizeAtEnd);
       // Without purge the log alone would hold > 8 MB per replica.
       assertThat(sizeAtEnd).isLessThan(6L << 20);
       assertThat(sizeAtEnd).isLessThan(sizeAfterFirstRound * 3);
@@ -73,11 +82,20 @@ class SnapshotCatchUpIT {
       // Wipe node 3 and let it rejoin empty: the leader has purged the log behind its snapshot,
       // so the replica can only catch up by installing the snapshot.
       int leader = FailoverIT.leaderNode(client, 1);
-      var leaderReplica = async.clusterStatus().get().getNodesList().stream()
-          .filter(n -> n.getNodeId().equals("n" + leader)).findFirst().orElseThrow()
-          .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
+      var leaderReplica =
+          async.clusterStatus().get().getNodesList().stream()
+              .filter(n -> n.getNodeId().equals("n" + leader))
+              .findFirst()
+              .orElseThrow()
+              .getReplicasList()
+              .stream()
+              .filter(r -> !r.getIsMeta())
+              .findFirst()
+              .orElseThrow();
       assertThat(leaderReplica.getSnapshotIndex()).isGreaterThan(0);
-      assertThat(leaderReplica.getLogStartIndex()).as("log purged behind the snapshot").isGreaterThan(1);
+      assertThat(leaderReplica.getLogStartIndex())
+          .as("log purged behind the snapshot")
+          .isGreaterThan(1);
       cluster.stop(3);
       cluster.deleteData(3);
       for (int k = 0; k < 100; k++) {
@@ -88,7 +106,11 @@ class SnapshotCatchUpIT {
       // Node 3's own replica must reach the leader's state: all 200 keys, applied past the
       // snapshot the leader took before the wipe.
       long snapshotIndex = leaderReplica.getSnapshotIndex();
-      awaitReplicaOfN3(async, cluster, leader, "past the leader's snapshot " + snapshotIndex,
+      awaitReplicaOfN3(
+          async,
+          cluster,
+          leader,
+          "past the leader's snapshot " + snapshotIndex,
           r -> r.getKeys() == 200 && r.getAppliedIndex() > snapshotIndex);
 
       // Again, but nothing is written while node 3 is away: with no new entry to send, Ratis's
@@ -100,22 +122,29 @@ class SnapshotCatchUpIT {
       cluster.awaitHealthy(Duration.ofSeconds(90));
       awaitReplicaOfN3(async, cluster, leader, "with its shard idle", r -> r.getKeys() == 200);
       String log3 = Files.readString(cluster.log(3));
-      assertThat(log3.substring(log3.lastIndexOf("cairn-node starting"))).contains("installed from the leader");
+      assertThat(log3.substring(log3.lastIndexOf("cairn-node starting")))
+          .contains("installed from the leader");
     }
   }
 
   @Test
   void losingTheQuorumIsUnavailableAndChangesNothing() throws Exception {
-    try (ProcessCluster cluster = ProcessCluster.builder(dir).nodes(3).shards(1).build().start(Duration.ofSeconds(90));
-         CairnClient async = CairnClient.connect(ClientConfig.builder().endpoints(cluster.endpoints())
-             .requestTimeoutMs(4_000).build())) {
+    try (ProcessCluster cluster =
+            ProcessCluster.builder(dir).nodes(3).shards(1).build().start(Duration.ofSeconds(90));
+        CairnClient async =
+            CairnClient.connect(
+                ClientConfig.builder()
+                    .endpoints(cluster.endpoints())
+                    .requestTimeoutMs(4_000)
+                    .build())) {
       BlockingCairnClient client = new BlockingCairnClient(async);
       long v = client.put(b("quorum/k"), b("before")).version();
       cluster.kill9(2);
       cluster.kill9(3);
       long t0 = System.nanoTime();
-      var e = org.assertj.core.api.Assertions.catchThrowableOfType(UnavailableException.class,
-          () -> client.put(b("quorum/k"), b("during")));
+      var e =
+          org.assertj.core.api.Assertions.catchThrowableOfType(
+              UnavailableException.class, () -> client.put(b("quorum/k"), b("during")));
       assertThat(e).isNotNull();
       assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(20_000);
       cluster.start(2);
@@ -130,23 +159,49 @@ class SnapshotCatchUpIT {
     }
   }
 
-  /** Waits until n3's data replica satisfies {@code caughtUp}; on timeout, says what it saw last. */
-  private static void awaitReplicaOfN3(CairnClient async, ProcessCluster cluster, int leader, String what,
-                                       Predicate<ReplicaStatus> caughtUp) {
+  /**
+   * Waits until n3's data replica satisfies {@code caughtUp}; on timeout, says what it saw last.
+   */
+  private static void awaitReplicaOfN3(
+      CairnClient async,
+      ProcessCluster cluster,
+      int leader,
+      String what,
+      Predicate<ReplicaStatus> caughtUp) {
     AtomicReference<Object> lastSeen = new AtomicReference<>("nothing");
     try {
-      Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-          .until(() -> {
-            var n3 = async.clusterStatus().get().getNodesList().stream()
-                .filter(n -> n.getNodeId().equals("n3")).findFirst().orElseThrow()
-                .getReplicasList().stream().filter(r -> !r.getIsMeta()).findFirst().orElseThrow();
-            lastSeen.set(n3);
-            return caughtUp.test(n3);
-          });
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .ignoreExceptions()
+          .until(
+              () -> {
+                var n3 =
+                    async.clusterStatus().get().getNodesList().stream()
+                        .filter(n -> n.getNodeId().equals("n3"))
+                        .findFirst()
+                        .orElseThrow()
+                        .getReplicasList()
+                        .stream()
+                        .filter(r -> !r.getIsMeta())
+                        .findFirst()
+                        .orElseThrow();
+                lastSeen.set(n3);
+                return caughtUp.test(n3);
+              });
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError("wiped n3 did not catch up " + what + "; its replica last said: " + lastSeen.get()
-          + "\n--- n3 log tail:\n" + cluster.tail(3, 40) + "\n--- leader n" + leader + " log tail:\n"
-          + cluster.tail(leader, 20), e);
+      throw new AssertionError(
+          "wiped n3 did not catch up "
+              + what
+              + "; its replica last said: "
+              + lastSeen.get()
+              + "\n--- n3 log tail:\n"
+              + cluster.tail(3, 40)
+              + "\n--- leader n"
+              + leader
+              + " log tail:\n"
+              + cluster.tail(leader, 20),
+          e);
     }
   }
 }

@@ -23,8 +23,17 @@ class ClientProcessTest {
   void compareAndSetExpectsTheVersionTheProcessLastSaw() {
     OpSender store = InMemoryStore.linearizable().sender();
     AtomicInteger sent = new AtomicInteger();
-    ClientProcess process = new ClientProcess(1, counting(store, sent), recorder, List.of("k"),
-        new OpMix(0, 0, 0, 0, 1, 0, 0), new Random(3), Duration.ofSeconds(1), Duration.ZERO, () -> sent.get() >= 20);
+    ClientProcess process =
+        new ClientProcess(
+            1,
+            counting(store, sent),
+            recorder,
+            List.of("k"),
+            new OpMix(0, 0, 0, 0, 1, 0, 0),
+            new Random(3),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            () -> sent.get() >= 20);
 
     process.run();
 
@@ -41,10 +50,19 @@ class ClientProcessTest {
   @Test
   void aRefusedCompareAndSetTeachesTheCurrentVersion() {
     InMemoryStore store = InMemoryStore.linearizable();
-    store.apply(Op.put("k", "other"));  // version 1, behind the process's back
+    store.apply(Op.put("k", "other")); // version 1, behind the process's back
     AtomicInteger sent = new AtomicInteger();
-    ClientProcess process = new ClientProcess(1, counting(store.sender(), sent), recorder, List.of("k"),
-        new OpMix(0, 0, 0, 0, 1, 0, 0), new Random(3), Duration.ofSeconds(1), Duration.ZERO, () -> sent.get() >= 2);
+    ClientProcess process =
+        new ClientProcess(
+            1,
+            counting(store.sender(), sent),
+            recorder,
+            List.of("k"),
+            new OpMix(0, 0, 0, 0, 1, 0, 0),
+            new Random(3),
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            () -> sent.get() >= 2);
 
     process.run();
 
@@ -67,11 +85,14 @@ class ClientProcessTest {
 
   @Test
   void aSenderThatThrowsGivesInfo() {
-    OpSender broken = sender(op -> {
-      throw new IllegalStateException("channel closed");
-    });
+    OpSender broken =
+        sender(
+            op -> {
+              throw new IllegalStateException("channel closed");
+            });
 
-    assertThat(ClientProcess.await(broken, Op.delete("k"), Duration.ofSeconds(1))).isInstanceOf(OpOutcome.Unknown.class);
+    assertThat(ClientProcess.await(broken, Op.delete("k"), Duration.ofSeconds(1)))
+        .isInstanceOf(OpOutcome.Unknown.class);
   }
 
   @Test
@@ -81,8 +102,17 @@ class ClientProcessTest {
     OpMix onlyPuts = new OpMix(0, 0, 0, 1, 0, 0, 0);
     for (int p = 1; p <= 3; p++) {
       int stopAt = 10 * p;
-      new ClientProcess(p, counting(store, sent), recorder, List.of("a", "b"), onlyPuts, new Random(p),
-          Duration.ofSeconds(1), Duration.ZERO, () -> sent.get() >= stopAt).run();
+      new ClientProcess(
+              p,
+              counting(store, sent),
+              recorder,
+              List.of("a", "b"),
+              onlyPuts,
+              new Random(p),
+              Duration.ofSeconds(1),
+              Duration.ZERO,
+              () -> sent.get() >= stopAt)
+          .run();
     }
 
     List<String> values = recorder.finish().operations().stream().map(o -> o.op().value()).toList();
@@ -90,13 +120,15 @@ class ClientProcessTest {
   }
 
   private static OpSender counting(OpSender inner, AtomicInteger sent) {
-    return sender(op -> {
-      sent.incrementAndGet();
-      return inner.send(op);
-    });
+    return sender(
+        op -> {
+          sent.incrementAndGet();
+          return inner.send(op);
+        });
   }
 
-  private static OpSender sender(java.util.function.Function<Op, CompletableFuture<OpResult>> send) {
+  private static OpSender sender(
+      java.util.function.Function<Op, CompletableFuture<OpResult>> send) {
     return new OpSender() {
       @Override
       public CompletableFuture<OpResult> send(Op op) {

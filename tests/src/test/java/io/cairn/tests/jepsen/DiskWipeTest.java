@@ -13,7 +13,9 @@ class DiskWipeTest {
 
     assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L, 2, 700L), toReach)).isTrue();
     assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 899L, 2, 700L), toReach)).isFalse();
-    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L), toReach)).as("a group not reported yet").isFalse();
+    assertThat(DiskWipe.caughtUp(Map.of(0, 40L, 1, 905L), toReach))
+        .as("a group not reported yet")
+        .isFalse();
     assertThat(DiskWipe.caughtUp(Map.of(), Map.of())).isTrue();
   }
 }

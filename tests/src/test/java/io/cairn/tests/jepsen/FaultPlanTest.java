@@ -18,22 +18,28 @@ class FaultPlanTest {
     assertThat(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true))
         .isEqualTo(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true));
     assertThat(FaultPlan.generate(7, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true))
-        .isNotEqualTo(FaultPlan.generate(8, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true));
+        .isNotEqualTo(
+            FaultPlan.generate(8, Duration.ofSeconds(90), EnumSet.allOf(Fault.class), true));
   }
 
   @Test
   void theEpisodesFitTheDurationAndEveryFaultIsBounded() {
-    List<FaultPlan.Episode> plan = FaultPlan.generate(3, Duration.ofSeconds(75), EnumSet.allOf(Fault.class), true);
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(3, Duration.ofSeconds(75), EnumSet.allOf(Fault.class), true);
 
-    Duration total = plan.stream().map(FaultPlan.Episode::length).reduce(Duration.ZERO, Duration::plus);
+    Duration total =
+        plan.stream().map(FaultPlan.Episode::length).reduce(Duration.ZERO, Duration::plus);
     assertThat(total).isLessThanOrEqualTo(Duration.ofSeconds(75));
-    assertThat(plan).isNotEmpty().allSatisfy(e -> assertThat(e.hold()).isBetween(Duration.ofSeconds(1),
-        Duration.ofSeconds(9)));
+    assertThat(plan)
+        .isNotEmpty()
+        .allSatisfy(
+            e -> assertThat(e.hold()).isBetween(Duration.ofSeconds(1), Duration.ofSeconds(9)));
   }
 
   @Test
   void aLongEnoughRunInjectsEveryEnabledFault() {
-    List<FaultPlan.Episode> plan = FaultPlan.generate(5, Duration.ofMinutes(3), EnumSet.allOf(Fault.class), false);
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(5, Duration.ofMinutes(3), EnumSet.allOf(Fault.class), false);
 
     Set<Fault> used = plan.stream().flatMap(e -> e.faults().stream()).collect(Collectors.toSet());
     assertThat(used).containsExactlyInAnyOrder(Fault.values());
@@ -42,37 +48,54 @@ class FaultPlanTest {
 
   @Test
   void combiningPairsANetworkFaultFirstWithAProcessFault() {
-    List<FaultPlan.Episode> plan = FaultPlan.generate(11, Duration.ofMinutes(3),
-        EnumSet.of(Fault.PARTITION_HALVES, Fault.LINK_LOSS, Fault.KILL_LEADER, Fault.PAUSE_RANDOM), true);
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(
+            11,
+            Duration.ofMinutes(3),
+            EnumSet.of(
+                Fault.PARTITION_HALVES, Fault.LINK_LOSS, Fault.KILL_LEADER, Fault.PAUSE_RANDOM),
+            true);
 
     List<FaultPlan.Episode> pairs = plan.stream().filter(e -> e.faults().size() == 2).toList();
-    assertThat(pairs).isNotEmpty().allSatisfy(e -> {
-      assertThat(e.faults().get(0).category().isNetwork()).isTrue();
-      assertThat(e.faults().get(1).category().isNetwork()).isFalse();
-    });
+    assertThat(pairs)
+        .isNotEmpty()
+        .allSatisfy(
+            e -> {
+              assertThat(e.faults().get(0).category().isNetwork()).isTrue();
+              assertThat(e.faults().get(1).category().isNetwork()).isFalse();
+            });
   }
 
   @Test
   void diskWipesAndWholeClusterRestartsAreAlwaysAlone() {
-    List<FaultPlan.Episode> plan = FaultPlan.generate(21, Duration.ofMinutes(6), EnumSet.allOf(Fault.class), true);
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(21, Duration.ofMinutes(6), EnumSet.allOf(Fault.class), true);
 
     assertThat(plan).anySatisfy(e -> assertThat(e.faults()).containsExactly(Fault.WIPE_FOLLOWER));
     assertThat(plan).anySatisfy(e -> assertThat(e.faults()).hasSize(2));
-    assertThat(plan).filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
-        .isNotEmpty().allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+    assertThat(plan)
+        .filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.faults()).hasSize(1));
   }
 
   @Test
   void onlyOneGroupEnabledNeverCombines() {
-    List<FaultPlan.Episode> plan = FaultPlan.generate(2, Duration.ofMinutes(2), Fault.parse("kill"), true);
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(2, Duration.ofMinutes(2), Fault.parse("kill"), true);
 
-    assertThat(plan).allSatisfy(e -> assertThat(e.faults()).hasSize(1)
-        .allSatisfy(f -> assertThat(f.category()).isEqualTo(Fault.Category.KILL)));
+    assertThat(plan)
+        .allSatisfy(
+            e ->
+                assertThat(e.faults())
+                    .hasSize(1)
+                    .allSatisfy(f -> assertThat(f.category()).isEqualTo(Fault.Category.KILL)));
   }
 
   @Test
   void faultsParseByNameCategoryOrAll() {
-    assertThat(Fault.parse("kill")).containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.KILL_FOLLOWER, Fault.KILL_RANDOM);
+    assertThat(Fault.parse("kill"))
+        .containsExactlyInAnyOrder(Fault.KILL_LEADER, Fault.KILL_FOLLOWER, Fault.KILL_RANDOM);
     assertThat(Fault.parse("partition-bridge, link_loss"))
         .containsExactlyInAnyOrder(Fault.PARTITION_BRIDGE, Fault.LINK_LOSS);
     assertThat(Fault.parse("all")).hasSize(Fault.values().length);

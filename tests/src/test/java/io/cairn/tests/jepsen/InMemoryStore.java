@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A single-copy versioned map with Cairn's semantics (versions are a global, growing index; 0 in
- * a compare-and-set means "absent"), answering through the {@link OpSender} interface. Atomic
- * per operation, so linearizable - unless built {@link #withStaleLinearizableReads stale}, when
+ * A single-copy versioned map with Cairn's semantics (versions are a global, growing index; 0 in a
+ * compare-and-set means "absent"), answering through the {@link OpSender} interface. Atomic per
+ * operation, so linearizable - unless built {@link #withStaleLinearizableReads stale}, when
  * LINEARIZABLE reads come from a copy refreshed only every few writes, the bug a deposed leader
  * serving local reads would have.
  */
@@ -79,7 +79,9 @@ final class InMemoryStore {
     Map<String, Versioned> source =
         refreshEveryWrites > 0 && op.consistency() == ReadConsistency.LINEARIZABLE ? lagging : live;
     Versioned v = source.get(op.key());
-    return v == null ? new OpResult.GetResult(false, null, 0) : new OpResult.GetResult(true, v.value(), v.version());
+    return v == null
+        ? new OpResult.GetResult(false, null, 0)
+        : new OpResult.GetResult(true, v.value(), v.version());
   }
 
   private void check(Op op) {
@@ -87,8 +89,10 @@ final class InMemoryStore {
       return;
     }
     Versioned current = live.get(op.key());
-    boolean matches = op.expectedVersion() == 0 ? current == null
-        : current != null && current.version() == op.expectedVersion();
+    boolean matches =
+        op.expectedVersion() == 0
+            ? current == null
+            : current != null && current.version() == op.expectedVersion();
     if (!matches) {
       throw mismatch(current == null ? 0 : current.version(), current != null);
     }
@@ -104,8 +108,15 @@ final class InMemoryStore {
   /** The status a node answers a refused compare-and-set with. */
   static RuntimeException mismatch(long currentVersion, boolean exists) {
     Metadata trailers = new Metadata();
-    trailers.put(OutcomeMapping.DETAIL_KEY, ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.VERSION_MISMATCH)
-        .setCurrentVersion(currentVersion).setExists(exists).build());
-    return Status.FAILED_PRECONDITION.withDescription("version mismatch").asRuntimeException(trailers);
+    trailers.put(
+        OutcomeMapping.DETAIL_KEY,
+        ErrorDetail.newBuilder()
+            .setReason(ErrorDetail.Reason.VERSION_MISMATCH)
+            .setCurrentVersion(currentVersion)
+            .setExists(exists)
+            .build());
+    return Status.FAILED_PRECONDITION
+        .withDescription("version mismatch")
+        .asRuntimeException(trailers);
   }
 }

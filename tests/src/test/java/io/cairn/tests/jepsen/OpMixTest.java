@@ -54,7 +54,9 @@ class OpMixTest {
 
   @Test
   void weightsMustBeNonNegativeAndNotAllZero() {
-    assertThatThrownBy(() -> new OpMix(0, 0, 0, 0, 0, 0, 0)).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new OpMix(-1, 1, 1, 1, 1, 1, 1)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpMix(0, 0, 0, 0, 0, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpMix(-1, 1, 1, 1, 1, 1, 1))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 }

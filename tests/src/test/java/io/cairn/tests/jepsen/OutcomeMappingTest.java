@@ -13,7 +13,8 @@ class OutcomeMappingTest {
 
   @Test
   void aVersionMismatchIsAFailureCarryingTheObservedVersion() {
-    OpOutcome outcome = OutcomeMapping.of(new CompletionException(InMemoryStore.mismatch(17, true)));
+    OpOutcome outcome =
+        OutcomeMapping.of(new CompletionException(InMemoryStore.mismatch(17, true)));
 
     assertThat(outcome).isEqualTo(new OpOutcome.NotApplied(new Failure.VersionMismatch(17, true)));
   }
@@ -27,25 +28,32 @@ class OutcomeMappingTest {
   @Test
   void aSelfContradictingMismatchIsStillNotAppliedButNoObservation() {
     assertThat(OutcomeMapping.versionMismatch(0, true))
-        .isInstanceOfSatisfying(OpOutcome.NotApplied.class,
+        .isInstanceOfSatisfying(
+            OpOutcome.NotApplied.class,
             f -> assertThat(f.failure()).isInstanceOf(Failure.Rejected.class));
   }
 
   @Test
   void anInvalidRequestIsAFailure() {
-    assertThat(OutcomeMapping.of(Status.INVALID_ARGUMENT.withDescription("put: key is empty").asRuntimeException()))
+    assertThat(
+            OutcomeMapping.of(
+                Status.INVALID_ARGUMENT.withDescription("put: key is empty").asRuntimeException()))
         .isEqualTo(new OpOutcome.NotApplied(new Failure.Rejected("put: key is empty")));
   }
 
   @Test
   void unavailableDeadlinesAndUnknownErrorsAreInfo() {
-    assertThat(OutcomeMapping.of(Status.UNAVAILABLE.withDescription("no quorum").asRuntimeException()))
+    assertThat(
+            OutcomeMapping.of(Status.UNAVAILABLE.withDescription("no quorum").asRuntimeException()))
         .isInstanceOf(OpOutcome.Unknown.class);
     assertThat(OutcomeMapping.of(Status.DEADLINE_EXCEEDED.asRuntimeException()))
         .isInstanceOf(OpOutcome.Unknown.class);
-    assertThat(OutcomeMapping.of(Status.FAILED_PRECONDITION.withDescription("no detail").asRuntimeException()))
+    assertThat(
+            OutcomeMapping.of(
+                Status.FAILED_PRECONDITION.withDescription("no detail").asRuntimeException()))
         .isInstanceOf(OpOutcome.Unknown.class);
-    assertThat(OutcomeMapping.of(new TimeoutException("slow"))).isInstanceOf(OpOutcome.Unknown.class);
+    assertThat(OutcomeMapping.of(new TimeoutException("slow")))
+        .isInstanceOf(OpOutcome.Unknown.class);
   }
 
   @Test

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Partitions in the network lab really cut node-to-node traffic and nothing else, before any
  * verdict under partitions is trusted: each shape is applied to a running 3-node cluster, proven
- * with TCP connects from inside the node namespaces (see {@link PartitionProof}), healed, and
- * every link must work again. And the proof is not a rubber stamp: a partition that was never
- * applied is refused. Needs root; run by scripts/chaos.sh.
+ * with TCP connects from inside the node namespaces (see {@link PartitionProof}), healed, and every
+ * link must work again. And the proof is not a rubber stamp: a partition that was never applied is
+ * refused. Needs root; run by scripts/chaos.sh.
  */
 @Tag("chaos")
 class PartitionIT {
@@ -28,9 +28,13 @@ class PartitionIT {
 
   @BeforeAll
   static void startCluster() {
-    lab = LabCluster.start(SCRIPT, StaleReadScenario.workDir(
-        SCRIPT.getParent().getParent().resolve("tests").resolve("target").resolve("chaos"), "partition-it"),
-        new LabCluster.Settings(3, 1, 7100, 1000, 2000, Map.of(), ""));
+    lab =
+        LabCluster.start(
+            SCRIPT,
+            StaleReadScenario.workDir(
+                SCRIPT.getParent().getParent().resolve("tests").resolve("target").resolve("chaos"),
+                "partition-it"),
+            new LabCluster.Settings(3, 1, 7100, 1000, 2000, Map.of(), ""));
   }
 
   @AfterAll
@@ -79,11 +83,13 @@ class PartitionIT {
   }
 
   private static void assertAllLinksOpen() {
-    ReachabilityProbe probe = new ReachabilityProbe(lab.lab()::commandPrefix, Duration.ofSeconds(2));
+    ReachabilityProbe probe =
+        new ReachabilityProbe(lab.lab()::commandPrefix, Duration.ofSeconds(2));
     for (int from = 1; from <= 3; from++) {
       for (int to = 1; to <= 3; to++) {
         if (from != to) {
-          assertThat(probe.canConnectFromNode(from, lab.lab().host(to), 7100)).as("n%d -> n%d after heal", from, to)
+          assertThat(probe.canConnectFromNode(from, lab.lab().host(to), 7100))
+              .as("n%d -> n%d after heal", from, to)
               .isTrue();
         }
       }

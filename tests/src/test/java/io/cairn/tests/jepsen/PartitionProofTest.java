@@ -35,7 +35,8 @@ class PartitionProofTest {
   }
 
   private final ModelNetwork network = new ModelNetwork();
-  private final PartitionProof proof = new PartitionProof(network, i -> "10.77.0." + i, RAFT_PORT, 3);
+  private final PartitionProof proof =
+      new PartitionProof(network, i -> "10.77.0." + i, RAFT_PORT, 3);
 
   @Test
   void aCutThatDropsExactlyItsLinksIsProven() {
@@ -54,17 +55,20 @@ class PartitionProofTest {
     network.dropped.add(new Link(1, 2)); // 1-3 left open: the rules did not take
 
     assertThatThrownBy(() -> proof.verify(cut, n -> true))
-        .isInstanceOf(PartitionProof.NotCutException.class).hasMessageContaining("n1 -> n3");
+        .isInstanceOf(PartitionProof.NotCutException.class)
+        .hasMessageContaining("n1 -> n3");
   }
 
   @Test
   void aDeadPeerProvesNothing() {
     Cut cut = Cut.isolate(3, 1);
     network.dropped.addAll(cut.links());
-    network.rootCut = true; // nothing answers from the root namespace: failed connects prove nothing
+    network.rootCut =
+        true; // nothing answers from the root namespace: failed connects prove nothing
 
     assertThatThrownBy(() -> proof.verify(cut, n -> true))
-        .isInstanceOf(PartitionProof.NotCutException.class).hasMessageContaining("could not be proven");
+        .isInstanceOf(PartitionProof.NotCutException.class)
+        .hasMessageContaining("could not be proven");
   }
 
   @Test
@@ -73,7 +77,8 @@ class PartitionProofTest {
     network.dropped.addAll(Set.of(new Link(1, 2), new Link(1, 3), new Link(2, 3)));
 
     assertThatThrownBy(() -> proof.verify(cut, n -> true))
-        .isInstanceOf(PartitionProof.NotCutException.class).hasMessageContaining("cuts more than it should");
+        .isInstanceOf(PartitionProof.NotCutException.class)
+        .hasMessageContaining("cuts more than it should");
   }
 
   @Test

@@ -12,7 +12,6 @@ import io.cairn.tests.history.HistoryRecorder;
 import io.cairn.tests.history.Outcome;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -22,15 +21,17 @@ import org.junit.jupiter.api.Test;
  */
 class WorkloadTest {
 
-  private static final WorkloadSpec SPEC = new WorkloadSpec(4, WorkloadSpec.keys(3), OpMix.DEFAULT, 11,
-      Duration.ofSeconds(1), Duration.ZERO);
+  private static final WorkloadSpec SPEC =
+      new WorkloadSpec(
+          4, WorkloadSpec.keys(3), OpMix.DEFAULT, 11, Duration.ofSeconds(1), Duration.ZERO);
 
   @Test
   void aLinearizableStoreChecksValid() {
     History history = run(InMemoryStore.linearizable());
 
-    Map<Outcome, Long> byOutcome = history.operations().stream()
-        .collect(Collectors.groupingBy(o -> o.outcome(), Collectors.counting()));
+    Map<Outcome, Long> byOutcome =
+        history.operations().stream()
+            .collect(Collectors.groupingBy(o -> o.outcome(), Collectors.counting()));
     assertThat(byOutcome.get(Outcome.OK)).isGreaterThan(500);
     assertThat(byOutcome.get(Outcome.FAIL)).as("compare-and-set refusals").isPositive();
     CheckReport report = CheckerSuite.standard().check(history);
@@ -42,8 +43,11 @@ class WorkloadTest {
     History history = run(InMemoryStore.withStaleLinearizableReads(5));
 
     CheckReport report = CheckerSuite.standard().check(history);
-    CheckResult linearizability = report.results().stream()
-        .filter(r -> r.checker().equals("linearizability")).findFirst().orElseThrow();
+    CheckResult linearizability =
+        report.results().stream()
+            .filter(r -> r.checker().equals("linearizability"))
+            .findFirst()
+            .orElseThrow();
     assertThat(linearizability.verdict()).as(report.toString()).isEqualTo(Verdict.INVALID);
   }
 
@@ -53,7 +57,10 @@ class WorkloadTest {
       workload.start();
       await().atMost(Duration.ofSeconds(30)).until(() -> workload.operations() >= 1_000);
       workload.stop();
-      assertThat(workload.finalReads(store.sender(), workload.lastProcessId() + 1, Duration.ofSeconds(5))).isEmpty();
+      assertThat(
+              workload.finalReads(
+                  store.sender(), workload.lastProcessId() + 1, Duration.ofSeconds(5)))
+          .isEmpty();
     }
     return recorder.finish();
   }
