@@ -1,6 +1,5 @@
 package io.cairn.statemachine;
 
-import io.cairn.proto.KeyHash;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
@@ -8,21 +7,22 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
  * Computes a cluster's initial {@link ShardMap}: which nodes hold a replica of which shard.
  *
  * <p>The map is a pure function of its inputs, so every node computes the same one at start-up and
- * any of them can propose it to the meta group. Nodes sit on a 64-bit ring, each at {@code
- * virtualNodesPerShard} points {@code KeyHash.hash64("node/<id>/vnode/<v>")}; a shard's replicas
- * are the first {@code replicationFactor} distinct nodes met walking clockwise from {@code
- * KeyHash.hash64("placement/shard/<id>")} (the meta group's from {@code "placement/meta"}, with
- * min(3, nodes) replicas). Many points per node spread the replicas roughly evenly; walking to
- * distinct nodes keeps a shard's replicas on different nodes.
+ * any of them can propose it to the meta group. Replicas are placed by {@link ReplicaPlanner} from
+ * an empty cluster: every shard gets {@code replicationFactor} distinct nodes and every node holds
+ * within one replica of the mean, the same placement the rebalancer keeps as nodes come and go. The
+ * meta group is group {@value #META_SHARD_ID} of that plan, with {@link #metaReplicas} replicas.
  *
  * <p>Raft group ids are name-based UUIDs of {@code "<clusterId>/shard/<id>"} and {@code
  * "<clusterId>/meta"}, so they too are the same everywhere. The map lists the nodes sorted by id,
@@ -32,12 +32,17 @@ public final class ShardPlacement {
   /** The meta group's shard id in {@link ShardMap#getMeta()}. */
   public static final int META_SHARD_ID = 0;
 
-  /** Replicas of the meta group, or every node if there are fewer. */
-  public static final int META_REPLICAS_MAX = 3;
-
   private static final long INITIAL_EPOCH = 1;
 
   private ShardPlacement() {}
+
+  /**
+   * How many replicas the meta group wants in a cluster of {@code nodes} nodes: 3 (or every node if
+   * there are fewer), 5 from 5 nodes on, so it survives two failures once the cluster can.
+   */
+  public static int metaReplicas(int nodes) {
+    return nodes >= 5 ? 5 : Math.min(3, nodes);
+  }
 
   /**
    * The epoch-1 map of a new cluster.
@@ -56,7 +61,15 @@ public final class ShardPlacement {
     validate(clusterId, nodes, shards, replicationFactor, virtualNodesPerShard);
     List<NodeInfo> sortedNodes =
         nodes.stream().sorted(Comparator.comparing(NodeInfo::getId)).toList();
-    NodeRing ring = new NodeRing(sortedNodes, virtualNodesPerShard);
+    Map<String, ReplicaPlanner.Role> roles = new LinkedHashMap<>();
+    sortedNodes.forEach(n -> roles.put(n.getId(), ReplicaPlanner.Role.ACCEPTS));
+    List<ReplicaPlanner.Group> groups = new ArrayList<>();
+    groups.add(new ReplicaPlanner.Group(META_SHARD_ID, metaReplicas(nodes.size()), List.of()));
+    for (int id = 1; id <= shards; id++) {
+      groups.add(new ReplicaPlanner.Group(id, replicationFactor, List.of()));
+    }
+    Map<Integer, List<String>> placement =
+        preferredLeadersFirst(ReplicaPlanner.plan(groups, roles));
 
     ShardMap.Builder map =
         ShardMap.newBuilder()
@@ -70,15 +83,41 @@ public final class ShardPlacement {
           ShardInfo.newBuilder()
               .setShardId(id)
               .setGroupId(groupId(clusterId + "/shard/" + id))
-              .addAllReplicas(ring.walk("placement/shard/" + id, replicationFactor)));
+              .addAllReplicas(placement.get(id)));
     }
     map.setMeta(
         ShardInfo.newBuilder()
             .setShardId(META_SHARD_ID)
             .setGroupId(groupId(clusterId + "/meta"))
-            .addAllReplicas(
-                ring.walk("placement/meta", Math.min(META_REPLICAS_MAX, nodes.size()))));
+            .addAllReplicas(placement.get(META_SHARD_ID)));
     return map.build();
+  }
+
+  /**
+   * Reorders each data shard's replicas so the first ones (the preferred leaders: they get the
+   * highest Raft priority) are spread evenly over the nodes, as {@link LeaderPlanner} would spread
+   * leaders. Without this a 3-node cluster could start with one node leading two of three shards
+   * and another leading none.
+   */
+  private static Map<Integer, List<String>> preferredLeadersFirst(
+      Map<Integer, List<String>> placement) {
+    Map<Integer, List<String>> shards = new TreeMap<>(placement);
+    shards.remove(META_SHARD_ID);
+    Map<Integer, String> first = new TreeMap<>();
+    Set<String> nodes = new TreeSet<>();
+    shards.forEach(
+        (id, replicas) -> {
+          first.put(id, replicas.get(0));
+          nodes.addAll(replicas);
+        });
+    Map<Integer, List<String>> reordered = new TreeMap<>(placement);
+    for (LeaderPlanner.Transfer t : LeaderPlanner.plan(shards, first, nodes)) {
+      List<String> replicas = new ArrayList<>(placement.get(t.group()));
+      replicas.remove(t.to());
+      replicas.add(0, t.to());
+      reordered.put(t.group(), replicas);
+    }
+    return reordered;
   }
 
   private static void validate(
@@ -125,54 +164,5 @@ public final class ShardPlacement {
 
   private static String groupId(String name) {
     return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
-  }
-
-  private static long hash(String s) {
-    return KeyHash.hash64(s.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** The nodes' points on the ring, sorted in unsigned order (ties by node id). */
-  private static final class NodeRing {
-    private final long[] points;
-    private final String[] owners;
-
-    NodeRing(List<NodeInfo> sortedNodes, int pointsPerNode) {
-      record Point(long position, String nodeId) {}
-      List<Point> all = new ArrayList<>(sortedNodes.size() * pointsPerNode);
-      for (NodeInfo n : sortedNodes) {
-        for (int v = 0; v < pointsPerNode; v++) {
-          all.add(new Point(hash("node/" + n.getId() + "/vnode/" + v), n.getId()));
-        }
-      }
-      all.sort(
-          Comparator.comparing(Point::position, Long::compareUnsigned)
-              .thenComparing(Point::nodeId));
-      points = all.stream().mapToLong(Point::position).toArray();
-      owners = all.stream().map(Point::nodeId).toArray(String[]::new);
-    }
-
-    /** The first {@code count} distinct nodes at or clockwise after {@code hash(start)}. */
-    List<String> walk(String start, int count) {
-      int i = firstAtOrAfter(hash(start));
-      LinkedHashSet<String> chosen = new LinkedHashSet<>();
-      for (int step = 0; step < points.length && chosen.size() < count; step++) {
-        chosen.add(owners[(i + step) % points.length]);
-      }
-      return List.copyOf(chosen);
-    }
-
-    private int firstAtOrAfter(long h) {
-      int lo = 0;
-      int hi = points.length;
-      while (lo < hi) {
-        int mid = (lo + hi) >>> 1;
-        if (Long.compareUnsigned(points[mid], h) < 0) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      return lo == points.length ? 0 : lo;
-    }
   }
 }

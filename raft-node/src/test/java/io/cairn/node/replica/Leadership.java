@@ -6,12 +6,19 @@ import io.cairn.node.testing.LocalCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 
-/** Puts a shard's leadership where a test needs it, with Ratis's own transfer. */
+/**
+ * Puts a shard's leadership where a test needs it, the way Ratis 3.3.0 allows: a leader refuses to
+ * transfer to a peer without the group's highest priority (and would later yield to the peer that
+ * has it), so the target's priority is raised first with a configuration change.
+ */
 final class Leadership {
   private Leadership() {}
 
@@ -29,7 +36,20 @@ final class Leadership {
                   RaftGroup.valueOf(
                       RaftHost.groupIdOf(shard), RaftHost.peersOf(shard, cluster.map())))
               .build()) {
-        client.admin().transferLeadership(RaftPeerId.valueOf("n" + node), 5_000);
+        RaftPeerId target = RaftPeerId.valueOf("n" + node);
+        List<RaftPeer> reprioritised =
+            RaftHost.peersOf(shard, cluster.map()).stream()
+                .map(
+                    p ->
+                        RaftPeer.newBuilder(p)
+                            .setPriority(p.getId().equals(target) ? 1 : 0)
+                            .build())
+                .toList();
+        RaftClientReply reply = client.admin().setConfiguration(reprioritised);
+        if (!reply.isSuccess()) {
+          throw new IllegalStateException("raising n" + node + "'s priority: " + reply);
+        }
+        client.admin().transferLeadership(target, 5_000);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -24,7 +24,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ShardWritesTest {
   @RegisterExtension
   final LocalClusterExtension local =
-      new LocalClusterExtension(b -> b.nodes(3).shards(1).config("batch.queue-commands-max", "64"));
+      new LocalClusterExtension(
+          b ->
+              b.nodes(3)
+                  .shards(1)
+                  .config("batch.queue-commands-max", "64")
+                  // The flood below starves a 2-core machine for a few seconds; with the harness's
+                  // 300-600 ms timeouts that started elections, whose NOT_LEADER answers the flood
+                  // test cannot tell from lost writes. Failover here still takes a few seconds.
+                  .config("raft.election-timeout-ms-min", "2000")
+                  .config("raft.election-timeout-ms-max", "4000"));
 
   private static PutRequest put(String key, String value) {
     return PutRequest.newBuilder()
