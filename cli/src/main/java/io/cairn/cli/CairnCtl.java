@@ -47,6 +47,7 @@ import picocli.CommandLine.Spec;
       CasCommand.class,
       MapCommand.class,
       StatusCommand.class,
+      VerifyCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -57,7 +58,8 @@ import picocli.CommandLine.Spec;
       "2:usage error (unknown command or option, bad argument, unreadable value)",
       "3:version mismatch (compare-and-set failed; the key's current version is printed)",
       "4:unavailable or timed out (no quorum, nodes down, deadline passed; status: a node did not answer)",
-      "5:other error (including a key or value the cluster rejects as invalid)"
+      "5:other error (including a key or value the cluster rejects as invalid)",
+      "6:replicas differ (verify: a shard's replicas hold different states at the same index)"
     })
 public final class CairnCtl implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";

@@ -22,13 +22,16 @@ final class ExitCodes {
   static final int UNAVAILABLE = 4;
   static final int OTHER = 5;
 
+  /** verify: replicas of a shard hold different states at the same index. */
+  static final int DIVERGED = 6;
+
   /**
    * The operation the client names at the start of its messages. It names what it sent: a cas and a
    * put --expect-version are both a put on the wire, and map's fetch is "routing". The user typed a
    * command, so the line names that instead.
    */
   private static final Pattern CLIENT_OPERATION =
-      Pattern.compile("^(put|get|delete|routing|status): ");
+      Pattern.compile("^(put|get|delete|routing|status|verify): ");
 
   private ExitCodes() {}
 

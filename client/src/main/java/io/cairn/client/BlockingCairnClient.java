@@ -2,6 +2,8 @@ package io.cairn.client;
 
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.Consistency;
+import io.cairn.proto.MarkShardDigestResponse;
+import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardMap;
 import io.grpc.Status;
@@ -88,6 +90,14 @@ public final class BlockingCairnClient implements AutoCloseable {
 
   public ClusterStatus clusterStatus() {
     return await(client.clusterStatus());
+  }
+
+  public MarkShardDigestResponse markShardDigest(int shardId) {
+    return await(client.markShardDigest(shardId));
+  }
+
+  public ReplicaDigest replicaDigest(String nodeId, int shardId, long index, int waitMs) {
+    return await(client.replicaDigest(nodeId, shardId, index, waitMs));
   }
 
   @Override

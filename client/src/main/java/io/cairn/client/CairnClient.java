@@ -7,12 +7,16 @@ import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
 import io.cairn.proto.GetClusterStatusRequest;
+import io.cairn.proto.GetReplicaDigestRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.GetResponse;
 import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.KvGrpc;
+import io.cairn.proto.MarkShardDigestRequest;
+import io.cairn.proto.MarkShardDigestResponse;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
+import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.WriteId;
@@ -322,6 +326,79 @@ public final class CairnClient implements AutoCloseable {
                       ClusterGrpc.getGetClusterStatusMethod(),
                       GetClusterStatusRequest.getDefaultInstance(),
                       deadline));
+        });
+  }
+
+  /**
+   * Places a digest marker in shard {@code shardId}'s log through its leader (retried, following
+   * leader hints); every replica records its state's digest at the marker's index ({@link
+   * #replicaDigest}). The check behind {@code cairnctl verify}.
+   */
+  public CompletableFuture<MarkShardDigestResponse> markShardDigest(int shardId) {
+    if (closed) {
+      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("verify", null));
+    }
+    MarkShardDigestRequest req = MarkShardDigestRequest.newBuilder().setShardId(shardId).build();
+    return retrier.run(
+        "verify",
+        (attempt, timeoutMs) -> {
+          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
+          return routed(
+              "verify",
+              deadline,
+              view ->
+                  sender.send(
+                      "verify",
+                      router.toShardLeader(view, shardId),
+                      ClusterGrpc.getMarkShardDigestMethod(),
+                      req,
+                      deadline));
+        });
+  }
+
+  /**
+   * Node {@code nodeId}'s replica's digest at the digest marker at {@code index}, waiting up to
+   * {@code waitMs} on the node for the replica to apply it. Fails with {@link
+   * InvalidRequestException} if the shard map names no such node.
+   */
+  public CompletableFuture<ReplicaDigest> replicaDigest(
+      String nodeId, int shardId, long index, int waitMs) {
+    if (closed) {
+      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("verify", null));
+    }
+    GetReplicaDigestRequest req =
+        GetReplicaDigestRequest.newBuilder()
+            .setShardId(shardId)
+            .setIndex(index)
+            .setWaitMs(waitMs)
+            .build();
+    return retrier.run(
+        "verify",
+        (attempt, timeoutMs) -> {
+          Deadline deadline = Deadline.after(timeoutMs + waitMs, TimeUnit.MILLISECONDS);
+          return routed(
+              "verify",
+              deadline,
+              view ->
+                  router
+                      .toNode(view, nodeId)
+                      .map(
+                          target ->
+                              sender.send(
+                                  "verify",
+                                  target,
+                                  ClusterGrpc.getGetReplicaDigestMethod(),
+                                  req,
+                                  deadline))
+                      .orElseGet(
+                          () ->
+                              CompletableFuture.failedFuture(
+                                  ErrorMapping.of(
+                                      "verify",
+                                      Status.Code.INVALID_ARGUMENT,
+                                      "the shard map names no node '" + nodeId + "'",
+                                      null,
+                                      null))));
         });
   }
 

@@ -57,8 +57,12 @@ final class RequestRouter {
   }
 
   Target toLeader(RoutingView view, byte[] key) {
-    int shard = shardOf(view, key);
-    if (shard < 0) {
+    return toShardLeader(view, shardOf(view, key));
+  }
+
+  /** The shard's cached leader, else a replica of it, else (no map, no such shard) any node. */
+  Target toShardLeader(RoutingView view, int shard) {
+    if (shard < 0 || view == null) {
       return anyNode(view);
     }
     Optional<String> leader = view.leaderOf(shard);
@@ -83,6 +87,13 @@ final class RequestRouter {
     List<Endpoint> nodes =
         view == null || view.nodeEndpoints().isEmpty() ? seeds : view.nodeEndpoints();
     return Target.anyNode(nodes.get(Math.floorMod(spread.getAndIncrement(), nodes.size())));
+  }
+
+  /** Node {@code nodeId}, if the map names it. */
+  Optional<Target> toNode(RoutingView view, String nodeId) {
+    return Optional.ofNullable(view)
+        .flatMap(v -> v.endpointOf(nodeId))
+        .map(ep -> new Target(ep, -1, nodeId, false));
   }
 
   private Target toReplica(RoutingView view, int shard) {

@@ -9,16 +9,20 @@ import io.cairn.proto.DeleteResponse;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetNodeStatusRequest;
+import io.cairn.proto.GetReplicaDigestRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.GetResponse;
 import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.GetShardMapRequest;
 import io.cairn.proto.KeyRing;
 import io.cairn.proto.KvGrpc;
+import io.cairn.proto.MarkShardDigestRequest;
+import io.cairn.proto.MarkShardDigestResponse;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeStatus;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
+import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.Routing;
 import io.cairn.proto.SessionToken;
@@ -46,6 +50,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -104,6 +109,7 @@ public final class FakeCluster implements AutoCloseable {
   private final Map<String, Message> writeResults = new ConcurrentHashMap<>();
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
   private final Map<String, String> unreachableReasons = new ConcurrentHashMap<>();
+  private final Set<String> corruptReplicas = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> routingCalls = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Queue<Fault> nextFaults = new ConcurrentLinkedQueue<>();
@@ -249,6 +255,11 @@ public final class FakeCluster implements AutoCloseable {
   }
 
   /** The leader really changes, and GetRouting reports it. */
+  /** Node {@code nodeId}'s replica of {@code shard} reports a different digest from now on. */
+  public void corruptReplica(String nodeId, int shard) {
+    corruptReplicas.add(nodeId + "/" + shard);
+  }
+
   public void setLeader(int shard, String nodeId) {
     actualLeaders.put(shard, nodeId);
     reportedLeaders.put(shard, nodeId);
@@ -541,6 +552,77 @@ public final class FakeCluster implements AutoCloseable {
     @Override
     public void getShardMap(GetShardMapRequest req, StreamObserver<ShardMap> out) {
       out.onNext(map.get());
+      out.onCompleted();
+    }
+
+    @Override
+    public void markShardDigest(
+        MarkShardDigestRequest req, StreamObserver<MarkShardDigestResponse> out) {
+      int shard = req.getShardId();
+      if (!actualLeaders.containsKey(shard)) {
+        out.onError(
+            Status.INVALID_ARGUMENT
+                .withDescription("verify: the shard map has no shard " + shard)
+                .asRuntimeException());
+        return;
+      }
+      String leader = actualLeaders.get(shard);
+      if (!leader.equals(nodeId)) {
+        Metadata trailers = new Metadata();
+        trailers.put(
+            DETAIL_KEY,
+            ErrorDetail.newBuilder()
+                .setReason(ErrorDetail.Reason.NOT_LEADER)
+                .setLeaderHint(leader)
+                .setShardId(shard)
+                .build());
+        out.onError(
+            Status.UNAVAILABLE
+                .withDescription("verify: this node does not lead shard " + shard)
+                .asRuntimeException(trailers));
+        return;
+      }
+      long index = shardIndex.get(shard).incrementAndGet();
+      out.onNext(
+          MarkShardDigestResponse.newBuilder()
+              .setShardId(shard)
+              .setIndex(index)
+              .setLeaderId(nodeId)
+              .build());
+      out.onCompleted();
+    }
+
+    @Override
+    public void getReplicaDigest(GetReplicaDigestRequest req, StreamObserver<ReplicaDigest> out) {
+      int shard = req.getShardId();
+      ReplicaDigest.Builder d =
+          ReplicaDigest.newBuilder().setNodeId(nodeId).setShardId(shard).setIndex(req.getIndex());
+      boolean holds =
+          map.get().getShardsList().stream()
+              .anyMatch(s -> s.getShardId() == shard && s.getReplicasList().contains(nodeId));
+      if (!holds) {
+        out.onNext(d.setState(ReplicaDigest.State.NO_REPLICA).build());
+      } else {
+        String state =
+            clusterId
+                + "/"
+                + shard
+                + "/"
+                + req.getIndex()
+                + (corruptReplicas.contains(nodeId + "/" + shard) ? "/corrupt" : "");
+        try {
+          byte[] digest =
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(state.getBytes(StandardCharsets.UTF_8));
+          out.onNext(
+              d.setState(ReplicaDigest.State.RECORDED)
+                  .setDigest(ByteString.copyFrom(digest))
+                  .setKeys(store.size())
+                  .build());
+        } catch (java.security.NoSuchAlgorithmException e) {
+          throw new IllegalStateException(e);
+        }
+      }
       out.onCompleted();
     }
 

@@ -13,6 +13,7 @@ import io.cairn.node.ops.HttpEndpoint;
 import io.cairn.node.ops.NodeHealth;
 import io.cairn.node.ops.NodeMetrics;
 import io.cairn.node.ops.NodeStatusReader;
+import io.cairn.node.ops.StateDigests;
 import io.cairn.node.read.LeadershipConfirmations;
 import io.cairn.node.read.ShardReads;
 import io.cairn.node.replica.MetaStateMachine;
@@ -143,7 +144,9 @@ public final class CairnNode implements Closeable {
             leaders,
             statusReader,
             peers,
-            config.meta().statusPeerTimeoutMs());
+            config.meta().statusPeerTimeoutMs(),
+            new StateDigests(
+                host, directory, runtime.scheduler(), config.raft().requestTimeoutMs()));
     PeerService peerService =
         new PeerService(
             new LeadershipConfirmations(host),

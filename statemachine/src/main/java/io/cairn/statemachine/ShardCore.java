@@ -13,6 +13,9 @@ import io.cairn.proto.internal.VersionMismatch;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 
 /**
  * The deterministic apply logic of one data shard: Raft log entries ({@link CommandBatch}) in,
@@ -196,6 +199,24 @@ public final class ShardCore {
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     ShardSnapshotFormat.write(out, appliedIndex, store, sessions);
+  }
+
+  /**
+   * SHA-256 of the {@link #writeSnapshot} stream: two replicas at the same applied index have the
+   * same digest exactly when they hold the same keys, values, versions and client sessions. Reads
+   * the whole state; runs where {@link #writeSnapshot} may.
+   */
+  public byte[] stateDigest() throws IOException {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+      writeSnapshot(out);
+    }
+    return sha.digest();
   }
 
   /**

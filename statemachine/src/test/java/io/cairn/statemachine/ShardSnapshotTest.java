@@ -20,8 +20,10 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,6 +43,19 @@ class ShardSnapshotTest {
 
   private static ShardCore restore(byte[] snapshot) throws IOException {
     return ShardCore.restore(new ByteArrayInputStream(snapshot), new InMemoryKvStore());
+  }
+
+  @Test
+  void theStateDigestTellsEqualStatesFromDifferentOnes() throws IOException {
+    ShardCore a = new ShardCore(new InMemoryKvStore());
+    ShardCore b = new ShardCore(new InMemoryKvStore());
+    for (ShardCore c : List.of(a, b)) {
+      c.apply(batch(1_000, put("k", "v")), 1);
+    }
+    assertThat(a.stateDigest()).hasSize(32).isEqualTo(b.stateDigest());
+
+    b.store().put("k".getBytes(StandardCharsets.UTF_8), "w".getBytes(StandardCharsets.UTF_8), 1);
+    assertThat(b.stateDigest()).isNotEqualTo(a.stateDigest());
   }
 
   @Test

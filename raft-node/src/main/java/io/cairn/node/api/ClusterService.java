@@ -1,6 +1,7 @@
 package io.cairn.node.api;
 
 import io.cairn.node.ops.NodeStatusReader;
+import io.cairn.node.ops.StateDigests;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.PeerChannels;
@@ -9,17 +10,24 @@ import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetNodeStatusRequest;
+import io.cairn.proto.GetReplicaDigestRequest;
 import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.GetShardMapRequest;
+import io.cairn.proto.MarkShardDigestRequest;
+import io.cairn.proto.MarkShardDigestResponse;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeStatus;
+import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /** Shard map, routing and status for clients and operators. */
@@ -30,6 +38,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final NodeStatusReader statusReader;
   private final PeerChannels peers;
   private final long peerStatusTimeoutMs;
+  private final StateDigests digests;
 
   public ClusterService(
       ShardDirectory directory,
@@ -37,7 +46,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       LeaderHints leaders,
       NodeStatusReader statusReader,
       PeerChannels peers,
-      long peerStatusTimeoutMs) {
+      long peerStatusTimeoutMs,
+      StateDigests digests) {
+    this.digests = digests;
     this.peers = peers;
     this.directory = directory;
     this.nodeId = nodeId;
@@ -62,6 +73,62 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
     out.onNext(b.build());
     out.onCompleted();
+  }
+
+  @Override
+  public void markShardDigest(
+      MarkShardDigestRequest req, StreamObserver<MarkShardDigestResponse> out) {
+    int shard = req.getShardId();
+    digests
+        .mark(shard)
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                out.onError(digestFailure(e, "verify", shard));
+              } else {
+                out.onNext(r);
+                out.onCompleted();
+              }
+            });
+  }
+
+  @Override
+  public void getReplicaDigest(GetReplicaDigestRequest req, StreamObserver<ReplicaDigest> out) {
+    int shard = req.getShardId();
+    if (req.getIndex() < 1) {
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("verify: index must be a digest marker's log index (at least 1)")
+              .asRuntimeException());
+      return;
+    }
+    digests
+        .digestAt(shard, req.getIndex(), req.getWaitMs())
+        .whenComplete(
+            (r, e) -> {
+              if (e != null) {
+                out.onError(digestFailure(e, "verify", shard));
+              } else {
+                out.onNext(r);
+                out.onCompleted();
+              }
+            });
+  }
+
+  private StatusRuntimeException digestFailure(Throwable e, String op, int shard) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT
+          .withDescription(op + ": " + cause.getMessage())
+          .asRuntimeException();
+    }
+    String hint =
+        directory.map().getShardsList().stream()
+            .filter(s -> s.getShardId() == shard)
+            .findFirst()
+            .flatMap(s -> leaders.leaderOf(RaftHost.groupIdOf(s)))
+            .orElse(null);
+    return StatusMapping.fromFailure(cause, op, shard, hint, 0, false);
   }
 
   @Override

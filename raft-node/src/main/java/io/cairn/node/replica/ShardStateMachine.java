@@ -38,6 +38,7 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private final NodeConfig.Store settings;
   private final NodeClock clock;
   private volatile ShardCore core;
+  private final MarkerDigests markerDigests = new MarkerDigests();
 
   public ShardStateMachine(
       int shardId, NodeConfig.Store settings, NodeClock clock, ReplicaFailures failures) {
@@ -142,8 +143,20 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   protected Message applyEntry(LogEntryProto entry) throws IOException {
     ByteString data = entry.getStateMachineLogEntry().getLogData();
     CommandBatch batch = CommandBatch.parseFrom(data.asReadOnlyByteBuffer());
-    byte[] result = core().apply(batch, entry.getIndex()).toByteArray();
+    ShardCore c = core();
+    byte[] result = c.apply(batch, entry.getIndex()).toByteArray();
+    if (batch.getDigestMarker()) {
+      markerDigests.record(entry.getIndex(), c.stateDigest(), c.keyCount());
+    }
     return Message.valueOf(UnsafeByteOperations.unsafeWrap(result));
+  }
+
+  /**
+   * The digest this replica recorded at the digest marker at {@code index}, if it applied that
+   * marker and still keeps it.
+   */
+  public Optional<MarkerDigests.Recorded> markerDigest(long index) {
+    return markerDigests.at(index);
   }
 
   @Override

@@ -14,21 +14,18 @@ import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.NodeRuntime;
 import io.cairn.node.runtime.Scheduler;
 import io.cairn.node.runtime.ThreadScheduler;
+import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -305,6 +302,11 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** An async stub pinned to node {@code i}, without a deadline. */
+  /** The cluster-introspection service of node {@code i} (status, routing, digests). */
+  public ClusterGrpc.ClusterBlockingStub clusterApi(int i) {
+    return ClusterGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
   public KvGrpc.KvStub kvAsync(int i) {
     return KvGrpc.newStub(member(i).channel());
   }
@@ -498,15 +500,9 @@ public final class LocalCluster implements AutoCloseable {
 
   private static String digest(ShardStateMachine sm) {
     try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      try (OutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
-        sm.core().writeSnapshot(out);
-      }
-      return HexFormat.of().formatHex(sha.digest());
+      return HexFormat.of().formatHex(sm.core().stateDigest());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 

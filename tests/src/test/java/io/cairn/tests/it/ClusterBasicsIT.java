@@ -122,6 +122,26 @@ class ClusterBasicsIT {
         .isEqualTo("y");
   }
 
+  /** Issue 9, item 6, on real processes: the digest marker path that cairnctl verify takes. */
+  @Test
+  void everyShardsReplicasHoldTheSameStateAtADigestMarker() {
+    for (int i = 0; i < 40; i++) {
+      client.put(b("basics/verify/" + i), b("v" + i));
+    }
+    for (io.cairn.proto.ShardInfo s : client.shardMap().getShardsList()) {
+      long index = client.markShardDigest(s.getShardId()).getIndex();
+      java.util.Set<ByteString> digests = new java.util.HashSet<>();
+      for (String node : s.getReplicasList()) {
+        io.cairn.proto.ReplicaDigest d = client.replicaDigest(node, s.getShardId(), index, 10_000);
+        assertThat(d.getState())
+            .as("n%s's digest of shard %d", node, s.getShardId())
+            .isEqualTo(io.cairn.proto.ReplicaDigest.State.RECORDED);
+        digests.add(d.getDigest());
+      }
+      assertThat(digests).as("digests of shard %d", s.getShardId()).hasSize(1);
+    }
+  }
+
   @Test
   void compareAndSetByVersion() {
     var mustNotExist = client.put(b("basics/cas"), b("first"), 0);
