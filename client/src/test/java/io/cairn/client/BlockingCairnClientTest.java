@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 
 class BlockingCairnClientTest {
   private final FakeCluster cluster = new FakeCluster(3, 2, 3);
+  // Long enough that a loaded machine still fits a first attempt in it (at 300 ms a busy 2-core
+  // box was seen failing the first attempt with "no time left"); UNAVAILABLE retries fill it.
   private final BlockingCairnClient client =
-      BlockingCairnClient.connect(cluster.config().requestTimeoutMs(300).build());
+      BlockingCairnClient.connect(cluster.config().requestTimeoutMs(1_500).build());
 
   @AfterEach
   void tearDown() {

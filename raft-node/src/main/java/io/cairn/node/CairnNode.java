@@ -15,6 +15,7 @@ import io.cairn.node.ops.NodeMetrics;
 import io.cairn.node.ops.NodeStatusReader;
 import io.cairn.node.ops.StateDigests;
 import io.cairn.node.read.LeadershipConfirmations;
+import io.cairn.node.read.MetaReads;
 import io.cairn.node.read.ShardReads;
 import io.cairn.node.replica.MetaStateMachine;
 import io.cairn.node.replica.RaftHost;
@@ -106,15 +107,22 @@ public final class CairnNode implements Closeable {
     statusReader = new NodeStatusReader(host, directory, failures, runtime.clock());
     registerReplicaGauges(metrics, initialMap);
 
+    PeerChannels peers = new PeerChannels(directory);
+    closeables.add(peers);
     GroupClients metaClients = new GroupClients(config);
     closeables.add(metaClients);
     MetaBootstrap bootstrap =
-        new MetaBootstrap(initialMap, directory, metaClients, config.meta(), runtime.scheduler());
+        new MetaBootstrap(
+            initialMap,
+            directory,
+            metaClients,
+            config.meta(),
+            runtime.scheduler(),
+            peers,
+            config.raft().requestTimeoutMs());
     bootstrap.start();
     closeables.add(bootstrap);
 
-    PeerChannels peers = new PeerChannels(directory);
-    closeables.add(peers);
     LeaderHints leaders = new LeaderHints(host);
     RequestForwarder forwarder =
         new RequestForwarder(peers, leaders, config.request().forwardTimeoutMsMax());
@@ -154,7 +162,9 @@ public final class CairnNode implements Closeable {
                 host,
                 config.raft().requestTimeoutMs(),
                 config.catchup().nudgeIntervalMs(),
-                runtime.clock()));
+                runtime.clock()),
+            new MetaReads(host, peers, config.read().confirmTimeoutMs(), metrics, runtime.clock()),
+            host);
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
     int inboundMax =

@@ -2,9 +2,13 @@ package io.cairn.node.api;
 
 import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.read.LeadershipConfirmations;
+import io.cairn.node.read.MetaReads;
+import io.cairn.node.replica.RaftHost;
 import io.cairn.proto.internal.ConfirmLeadershipRequest;
 import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.proto.internal.ReadShardMapRequest;
+import io.cairn.proto.internal.ReadShardMapResponse;
 import io.cairn.proto.internal.StalledFollowerAnswer;
 import io.cairn.proto.internal.StalledFollowerReport;
 import io.grpc.stub.StreamObserver;
@@ -13,15 +17,49 @@ import org.apache.ratis.protocol.RaftGroupId;
 
 /**
  * The node-to-node service (peer.proto): decodes each call and hands it to the component that owns
- * the protocol — leadership confirmations to the read path, stalled-follower reports to catch-up.
+ * the protocol — leadership confirmations and meta reads to the read path, stalled-follower reports
+ * to catch-up.
  */
 public final class PeerService extends PeerGrpc.PeerImplBase {
   private final LeadershipConfirmations confirmations;
   private final StalledFollowerNudger nudger;
 
-  public PeerService(LeadershipConfirmations confirmations, StalledFollowerNudger nudger) {
+  private final MetaReads metaReads;
+  private final RaftHost host;
+
+  public PeerService(
+      LeadershipConfirmations confirmations,
+      StalledFollowerNudger nudger,
+      MetaReads metaReads,
+      RaftHost host) {
     this.confirmations = confirmations;
     this.nudger = nudger;
+    this.metaReads = metaReads;
+    this.host = host;
+  }
+
+  @Override
+  public void readShardMap(ReadShardMapRequest req, StreamObserver<ReadShardMapResponse> out) {
+    metaReads
+        .read()
+        .whenComplete(
+            (map, e) -> {
+              if (e != null) {
+                out.onError(
+                    StatusMapping.fromFailure(
+                        e,
+                        "read-shard-map",
+                        0,
+                        host.leaderOf(host.metaGroupId()).orElse(null),
+                        0,
+                        false));
+                return;
+              }
+              ReadShardMapResponse.Builder b = ReadShardMapResponse.newBuilder();
+              map.ifPresent(m -> b.setHasMap(true).setMap(m));
+              out.onNext(b.build());
+              out.onCompleted();
+            });
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.cairn.node.read;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.ShardStateMachine;
+import io.cairn.node.replica.SnapshottingStateMachine;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.proto.internal.ConfirmLeadershipRequest;
@@ -63,11 +64,25 @@ final class LeaderReads {
    * {@link LeadershipNotConfirmedException} otherwise or when the confirmation round fails.
    */
   CompletableFuture<ReadResult> read(RaftGroupId gid, String shard, byte[] key) {
-    RaftServer.Division division = host.division(gid).orElse(null);
     ShardStateMachine replica = host.shardReplica(gid).orElse(null);
-    if (division == null || replica == null) {
+    if (replica == null) {
       return CompletableFuture.failedFuture(
           new LeadershipNotConfirmedException(shard + ": no replica on this node"));
+    }
+    return confirmedRead(gid, shard, replica).thenApply(applied -> replica.core().read(key));
+  }
+
+  /**
+   * Completes once {@code replica} (the local replica of {@code gid}) may serve a linearizable read
+   * that arrived now: a majority confirmed it still leads in the term it had on arrival, and it has
+   * applied everything committed by then. Completes with the applied index.
+   */
+  CompletableFuture<Long> confirmedRead(
+      RaftGroupId gid, String what, SnapshottingStateMachine replica) {
+    RaftServer.Division division = host.division(gid).orElse(null);
+    if (division == null) {
+      return CompletableFuture.failedFuture(
+          new LeadershipNotConfirmedException(what + ": no replica on this node"));
     }
     DivisionInfo info = division.getInfo();
     // Term before commit index: if the term is still this one when the round confirms it, the
@@ -75,26 +90,25 @@ final class LeaderReads {
     long term = info.getCurrentTerm();
     if (!info.isLeader() || !info.isLeaderReady()) {
       return CompletableFuture.failedFuture(
-          new LeadershipNotConfirmedException(shard + ": this replica is not the ready leader"));
+          new LeadershipNotConfirmedException(what + ": this replica is not the ready leader"));
     }
     long readIndex = division.getRaftLog().getLastCommittedIndex();
     waiting.computeIfAbsent(gid, g -> new AtomicInteger()).incrementAndGet();
     return rounds
-        .computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, shard)))
+        .computeIfAbsent(gid, g -> new ConfirmationRounds<>(() -> round(g, what)))
         .next()
         .thenCompose(
             confirmed -> {
               if (confirmed != term) {
                 throw new LeadershipNotConfirmedException(
-                    shard
+                    what
                         + ": the read arrived in term "
                         + term
                         + " but the leadership confirmed is of term "
                         + confirmed);
               }
               return replica.awaitApplied(readIndex);
-            })
-        .thenApply(applied -> replica.core().read(key));
+            });
   }
 
   private CompletableFuture<Long> round(RaftGroupId gid, String shard) {

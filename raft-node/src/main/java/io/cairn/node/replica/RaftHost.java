@@ -179,6 +179,15 @@ public final class RaftHost implements Closeable {
         .map(ShardStateMachine.class::cast);
   }
 
+  /** The local replica of the meta group, unless there is none or it stopped. */
+  public Optional<MetaStateMachine> metaReplica() {
+    return division(metaGroupId)
+        .filter(d -> d.getInfo().isAlive() && failures.of(metaGroupId).isEmpty())
+        .map(d -> d.getStateMachine())
+        .filter(MetaStateMachine.class::isInstance)
+        .map(MetaStateMachine.class::cast);
+  }
+
   /**
    * True if the local replica of the group is the leader and has committed an entry of its term.
    */

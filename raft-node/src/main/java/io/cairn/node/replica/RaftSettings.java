@@ -34,9 +34,10 @@ public final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(
         p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
 
-    // The default read option serves straight from the state machine and is not linearizable. Only
-    // the meta group's reads use Ratis's read path; data reads confirm leadership themselves
-    // (LeaderReads), because Ratis's ReadIndex can skip its heartbeat round.
+    // The default read option serves straight from the state machine and is not linearizable.
+    // Nothing of Cairn's reads through Ratis any more (data and meta reads confirm leadership
+    // themselves, LeaderReads and MetaReads, because Ratis's ReadIndex can skip its heartbeat
+    // round); this keeps a stray Ratis query from being served stale.
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Read.setTimeout(p, ms(c.raft().requestTimeoutMs()));
 

@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * <p>State on restart: the core is rebuilt from the latest snapshot file and Ratis replays the log
  * after it. Nothing else on disk is trusted.
  */
-abstract class SnapshottingStateMachine extends BaseStateMachine {
+public abstract class SnapshottingStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshottingStateMachine.class);
 
   private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();

@@ -2,9 +2,19 @@ package io.cairn.node.routing;
 
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.runtime.Scheduler;
+import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.internal.MetaCommand;
+import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.proto.internal.ReadShardMapRequest;
+import io.cairn.proto.internal.ReadShardMapResponse;
+import io.grpc.StatusRuntimeException;
 import java.io.Closeable;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
@@ -17,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every node computes the same initial map from its configuration and proposes it with {@code
  * init_if_absent}, so whichever proposal commits first wins and the rest are no-ops. After that the
- * node polls the meta group for newer epochs (nodes hosting a meta replica also get them pushed
- * from their state machine).
+ * node polls the meta group's leader for newer epochs with a linearizable read (peer.proto's
+ * ReadShardMap), following its leader hints; nodes hosting a meta replica also get new maps pushed
+ * from their state machine.
  */
 public final class MetaBootstrap implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(MetaBootstrap.class);
@@ -27,6 +38,11 @@ public final class MetaBootstrap implements Closeable {
   private final GroupClients clients;
   private final NodeConfig.Meta settings;
   private final Scheduler scheduler;
+  private final PeerChannels peers;
+  private final long readTimeoutMs;
+  // The node to read the map from next: the last leader hint, else the next meta replica in turn.
+  private String readTarget;
+  private int rotation;
   // The ticks run one at a time: each schedules the next when it ends.
   private volatile boolean installed;
   private volatile boolean closed;
@@ -37,7 +53,11 @@ public final class MetaBootstrap implements Closeable {
       ShardDirectory directory,
       GroupClients clients,
       NodeConfig.Meta settings,
-      Scheduler scheduler) {
+      Scheduler scheduler,
+      PeerChannels peers,
+      long readTimeoutMs) {
+    this.peers = peers;
+    this.readTimeoutMs = readTimeoutMs;
     this.initialMap = initialMap;
     this.directory = directory;
     this.clients = clients;
@@ -56,24 +76,18 @@ public final class MetaBootstrap implements Closeable {
 
   private void tick() {
     try {
-      var client = clients.client(initialMap.getMeta(), initialMap);
-      RaftClientReply reply;
-      if (!installed) {
-        byte[] cmd = MetaCommand.newBuilder().setInitIfAbsent(initialMap).build().toByteArray();
-        reply = client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(cmd)));
-      } else {
-        reply = client.io().sendReadOnly(Message.EMPTY);
-      }
-      if (reply.isSuccess() && !reply.getMessage().getContent().isEmpty()) {
-        ShardMap map = ShardMap.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer());
-        if (!installed && !map.equals(initialMap) && map.getEpoch() == initialMap.getEpoch()) {
+      Optional<ShardMap> map = installed ? readFromMetaLeader() : proposeInitialMap();
+      if (map.isPresent()) {
+        if (!installed
+            && !map.get().equals(initialMap)
+            && map.get().getEpoch() == initialMap.getEpoch()) {
           LOG.error(
               "the meta group holds a different initial shard map than this node's config computes "
                   + "(different cluster.shards, cluster.nodes or vnodes?); routing by the meta group's map");
         }
-        directory.adopt(map);
+        directory.adopt(map.get());
         if (!installed) {
-          LOG.info("shard map epoch {} confirmed by the meta group", map.getEpoch());
+          LOG.info("shard map epoch {} confirmed by the meta group", map.get().getEpoch());
         }
         installed = true;
         failures = 0;
@@ -86,6 +100,46 @@ public final class MetaBootstrap implements Closeable {
       if (!closed) {
         scheduler.schedule(this::tick, installed ? settings.pollMs() : settings.retryMs());
       }
+    }
+  }
+
+  /** Proposes this node's initial map (a no-op if the group holds one) and returns the held one. */
+  private Optional<ShardMap> proposeInitialMap() throws IOException {
+    var client = clients.client(initialMap.getMeta(), initialMap);
+    byte[] cmd = MetaCommand.newBuilder().setInitIfAbsent(initialMap).build().toByteArray();
+    RaftClientReply reply = client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(cmd)));
+    if (reply.isSuccess() && !reply.getMessage().getContent().isEmpty()) {
+      return Optional.of(
+          ShardMap.parseFrom(reply.getMessage().getContent().asReadOnlyByteBuffer()));
+    }
+    return Optional.empty();
+  }
+
+  /** A linearizable read of the map from the meta group's leader; follows its hints. */
+  private Optional<ShardMap> readFromMetaLeader() {
+    List<String> metaReplicas = directory.map().getMeta().getReplicasList();
+    String target =
+        readTarget != null && metaReplicas.contains(readTarget)
+            ? readTarget
+            : metaReplicas.get(Math.floorMod(rotation++, metaReplicas.size()));
+    var channel = peers.to(target);
+    if (channel.isEmpty()) {
+      readTarget = null;
+      return Optional.empty();
+    }
+    try {
+      ReadShardMapResponse r =
+          PeerGrpc.newBlockingStub(channel.get())
+              .withDeadlineAfter(readTimeoutMs, TimeUnit.MILLISECONDS)
+              .readShardMap(ReadShardMapRequest.getDefaultInstance());
+      readTarget = target;
+      return r.getHasMap() ? Optional.of(r.getMap()) : Optional.empty();
+    } catch (StatusRuntimeException e) {
+      ErrorDetail detail =
+          e.getTrailers() == null ? null : e.getTrailers().get(WireHeaders.ERROR_DETAIL);
+      String hint = detail == null ? "" : detail.getLeaderHint();
+      readTarget = !hint.isEmpty() && !hint.equals(target) ? hint : null;
+      throw e;
     }
   }
 

@@ -18,6 +18,7 @@ import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.internal.PeerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
@@ -305,6 +306,11 @@ public final class LocalCluster implements AutoCloseable {
   /** The cluster-introspection service of node {@code i} (status, routing, digests). */
   public ClusterGrpc.ClusterBlockingStub clusterApi(int i) {
     return ClusterGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** The node-to-node service of node {@code i}, as a peer would call it. */
+  public PeerGrpc.PeerBlockingStub peerApi(int i) {
+    return PeerGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
   public KvGrpc.KvStub kvAsync(int i) {
