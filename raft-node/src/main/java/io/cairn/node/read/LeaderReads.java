@@ -119,34 +119,43 @@ final class LeaderReads {
     }
     long term = division.getInfo().getCurrentTerm();
     String self = host.nodeId();
-    // The voters of the current configuration only: not listeners, and never a majority of a
-    // joint old+new configuration merged into one set (that would not intersect every majority
-    // of the old one). Cairn changes no memberships yet; should one be in progress, refuse.
+    // During a membership change Ratis runs joint consensus: an entry commits only with a
+    // majority of the old voters and a majority of the new ones, and either majority may have
+    // elected a later leader. So the round must hear from a majority of each set (never of the
+    // union: that need not intersect every majority of the old set). Listeners never vote.
     RaftConfiguration conf = division.getRaftConf();
-    if (!conf.getPreviousPeers().isEmpty()) {
-      return CompletableFuture.failedFuture(
-          new LeadershipNotConfirmedException(shard + ": its replica set is changing; retry"));
-    }
     List<String> voters =
         conf.getCurrentPeers().stream().map(RaftPeer::getId).map(Object::toString).toList();
-    if (!voters.contains(self)) {
+    List<String> oldVoters =
+        conf.getPreviousPeers().stream().map(RaftPeer::getId).map(Object::toString).toList();
+    if (!voters.contains(self) && !oldVoters.contains(self)) {
       return CompletableFuture.failedFuture(
           new LeadershipNotConfirmedException(shard + ": this node is not a voting replica"));
     }
-    List<String> others = voters.stream().filter(id -> !id.equals(self)).toList();
     int reads = waiting.computeIfAbsent(gid, g -> new AtomicInteger()).getAndSet(0);
     long startNanos = clock.nanoTime();
+    CompletableFuture<Long> confirmed = quorum(gid, shard, term, self, voters);
+    if (!oldVoters.isEmpty()) {
+      confirmed = confirmed.thenCombine(quorum(gid, shard, term, self, oldVoters), (t, u) -> t);
+    }
+    return confirmed.whenComplete(
+        (t, e) -> observer.confirmationRound(clock.nanoTime() - startNanos, reads, e == null));
+  }
+
+  /** A round among {@code voters} (the leader among them or not). */
+  private CompletableFuture<Long> quorum(
+      RaftGroupId gid, String shard, long term, String self, List<String> voters) {
+    List<String> others = voters.stream().filter(id -> !id.equals(self)).toList();
     return LeadershipQuorum.run(
-            shard,
-            term,
-            others,
-            (peer, t) -> ask(peer, gid, t, self),
-            t ->
-                host.division(gid)
-                    .map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t)
-                    .orElse(false))
-        .whenComplete(
-            (t, e) -> observer.confirmationRound(clock.nanoTime() - startNanos, reads, e == null));
+        shard,
+        term,
+        others,
+        voters.contains(self),
+        (peer, t) -> ask(peer, gid, t, self),
+        t ->
+            host.division(gid)
+                .map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t)
+                .orElse(false));
   }
 
   private CompletableFuture<Boolean> ask(String peer, RaftGroupId gid, long term, String self) {

@@ -33,17 +33,37 @@ final class LeadershipQuorum {
   private LeadershipQuorum() {}
 
   /**
-   * Runs a round. Completes with {@code term}, or fails with {@link
-   * LeadershipNotConfirmedException} as soon as a majority can no longer say yes.
+   * Runs a round among voters that include the leader. Completes with {@code term}, or fails with
+   * {@link LeadershipNotConfirmedException} as soon as a majority can no longer say yes.
    *
    * @param peers the other replicas of the shard (not the leader itself)
    * @param stillLeads whether the local replica still leads in the given term, asked at the end
    */
   static CompletableFuture<Long> run(
       String shard, long term, List<String> peers, Asker asker, LongPredicate stillLeads) {
-    int replicas = peers.size() + 1;
-    int yesNeeded = replicas / 2; // besides the leader's own
+    return run(shard, term, peers, true, asker, stillLeads);
+  }
+
+  /**
+   * Runs a round among {@code peers}, plus the leader if {@code leaderVotes}: a leader being
+   * removed from a group (the new voters of a joint configuration) leads without being one of them,
+   * and then a majority of {@code peers} alone must confirm it.
+   */
+  static CompletableFuture<Long> run(
+      String shard,
+      long term,
+      List<String> peers,
+      boolean leaderVotes,
+      Asker asker,
+      LongPredicate stillLeads) {
+    int replicas = peers.size() + (leaderVotes ? 1 : 0);
+    int yesNeeded = replicas / 2 + 1 - (leaderVotes ? 1 : 0); // besides the leader's own
     CompletableFuture<Long> result = new CompletableFuture<>();
+    if (replicas == 0) {
+      result.completeExceptionally(
+          new LeadershipNotConfirmedException(shard + ": no voters to confirm term " + term));
+      return result;
+    }
     if (yesNeeded == 0) {
       finish(result, shard, term, stillLeads, 1, replicas);
       return result;

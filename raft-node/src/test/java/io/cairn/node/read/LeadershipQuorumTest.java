@@ -90,4 +90,32 @@ class LeadershipQuorumTest {
         LeadershipQuorum.run("shard 1", 7, List.of("n2", "n3"), throwing, t -> true);
     assertThat(round).isCompletedExceptionally();
   }
+
+  @Test
+  void aLeaderOutsideTheVoterSetNeedsAMajorityOfThatSetWithoutItself() throws Exception {
+    // A joint configuration's new voters when the leader is the replica being removed.
+    List<String> voters = List.of("n2", "n3", "n4");
+    CompletableFuture<Long> round =
+        LeadershipQuorum.run("shard 1", 5, voters, false, asker, t -> true);
+    answers.get("n2").complete(true);
+    assertThat(round).as("1 of 3 is no majority").isNotDone();
+    answers.get("n4").complete(true);
+    assertThat(round.get()).isEqualTo(5);
+
+    answers.clear();
+    CompletableFuture<Long> refused =
+        LeadershipQuorum.run("shard 1", 5, voters, false, asker, t -> true);
+    answers.get("n2").complete(true);
+    answers.get("n3").complete(false);
+    answers.get("n4").complete(false);
+    assertThatThrownBy(refused::get).hasCauseInstanceOf(LeadershipNotConfirmedException.class);
+  }
+
+  @Test
+  void anEmptyVoterSetWithoutTheLeaderConfirmsNothing() {
+    assertThatThrownBy(
+            () -> LeadershipQuorum.run("shard 1", 5, List.of(), false, asker, t -> true).get())
+        .hasCauseInstanceOf(LeadershipNotConfirmedException.class)
+        .hasMessageContaining("no voters");
+  }
 }
