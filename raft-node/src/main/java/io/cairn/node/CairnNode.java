@@ -9,6 +9,8 @@ import io.cairn.node.api.PeerService;
 import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
+import io.cairn.node.membership.LeaderTransfers;
+import io.cairn.node.membership.PriorityReconciler;
 import io.cairn.node.ops.HttpEndpoint;
 import io.cairn.node.ops.NodeHealth;
 import io.cairn.node.ops.NodeMetrics;
@@ -22,6 +24,7 @@ import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.ReplicaFailures;
 import io.cairn.node.routing.GroupClients;
 import io.cairn.node.routing.LeaderHints;
+import io.cairn.node.routing.MapChanges;
 import io.cairn.node.routing.MetaBootstrap;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.RequestForwarder;
@@ -122,6 +125,10 @@ public final class CairnNode implements Closeable {
             config.raft().requestTimeoutMs());
     bootstrap.start();
     closeables.add(bootstrap);
+    MapChanges mapChanges = new MapChanges(directory, metaClients);
+    closeables.add(mapChanges);
+    closeables.add(
+        new PriorityReconciler(host, directory, runtime.scheduler(), config.meta().pollMs()));
 
     LeaderHints leaders = new LeaderHints(host);
     RequestForwarder forwarder =
@@ -154,7 +161,8 @@ public final class CairnNode implements Closeable {
             peers,
             config.meta().statusPeerTimeoutMs(),
             new StateDigests(
-                host, directory, runtime.scheduler(), config.raft().requestTimeoutMs()));
+                host, directory, runtime.scheduler(), config.raft().requestTimeoutMs()),
+            new LeaderTransfers(mapChanges));
     PeerService peerService =
         new PeerService(
             new LeadershipConfirmations(host),

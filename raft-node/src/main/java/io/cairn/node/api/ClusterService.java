@@ -1,5 +1,6 @@
 package io.cairn.node.api;
 
+import io.cairn.node.membership.LeaderTransfers;
 import io.cairn.node.ops.NodeStatusReader;
 import io.cairn.node.ops.StateDigests;
 import io.cairn.node.replica.RaftHost;
@@ -21,6 +22,8 @@ import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderRequest;
+import io.cairn.proto.TransferLeaderResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -39,6 +42,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final PeerChannels peers;
   private final long peerStatusTimeoutMs;
   private final StateDigests digests;
+  private final LeaderTransfers transfers;
 
   public ClusterService(
       ShardDirectory directory,
@@ -47,8 +51,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       NodeStatusReader statusReader,
       PeerChannels peers,
       long peerStatusTimeoutMs,
-      StateDigests digests) {
+      StateDigests digests,
+      LeaderTransfers transfers) {
     this.digests = digests;
+    this.transfers = transfers;
     this.peers = peers;
     this.directory = directory;
     this.nodeId = nodeId;
@@ -84,7 +90,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         .whenComplete(
             (r, e) -> {
               if (e != null) {
-                out.onError(digestFailure(e, "verify", shard));
+                out.onError(adminFailure(e, "verify", shard));
               } else {
                 out.onNext(r);
                 out.onCompleted();
@@ -107,7 +113,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         .whenComplete(
             (r, e) -> {
               if (e != null) {
-                out.onError(digestFailure(e, "verify", shard));
+                out.onError(adminFailure(e, "verify", shard));
               } else {
                 out.onNext(r);
                 out.onCompleted();
@@ -115,7 +121,28 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             });
   }
 
-  private StatusRuntimeException digestFailure(Throwable e, String op, int shard) {
+  @Override
+  public void transferLeader(
+      TransferLeaderRequest req, StreamObserver<TransferLeaderResponse> out) {
+    transfers
+        .transfer(req.getShardId(), req.getNodeId())
+        .whenComplete(
+            (map, e) -> {
+              if (e != null) {
+                out.onError(adminFailure(e, "leader transfer", req.getShardId()));
+              } else {
+                out.onNext(
+                    TransferLeaderResponse.newBuilder()
+                        .setShardId(req.getShardId())
+                        .setNodeId(req.getNodeId())
+                        .setMapEpoch(map.getEpoch())
+                        .build());
+                out.onCompleted();
+              }
+            });
+  }
+
+  private StatusRuntimeException adminFailure(Throwable e, String op, int shard) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     if (cause instanceof IllegalArgumentException) {
       return Status.INVALID_ARGUMENT

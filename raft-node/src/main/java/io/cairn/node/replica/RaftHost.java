@@ -15,9 +15,11 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
 import org.apache.ratis.protocol.Message;
@@ -27,6 +29,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.StateMachine;
@@ -223,6 +227,62 @@ public final class RaftHost implements Closeable {
             .build();
     try {
       return server.submitClientRequestAsync(request);
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * If the local replica leads {@code gid} with a stable configuration whose voters' priorities
+   * differ from {@code wanted} (peer id to priority), proposes the same configuration with those
+   * priorities, compare-and-set against the one it read, so a concurrent change wins. Ratis then
+   * hands leadership to the highest-priority voter once it has caught up. Completes with false when
+   * there was nothing to do or this replica does not lead.
+   */
+  public CompletableFuture<Boolean> applyPriorities(RaftGroupId gid, Map<String, Integer> wanted) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null || !d.getInfo().isLeader()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    RaftConfiguration conf = d.getRaftConf();
+    if (!conf.getPreviousPeers().isEmpty()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers());
+    List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
+    boolean differs = false;
+    List<RaftPeer> reprioritised = new ArrayList<>();
+    for (RaftPeer p : voters) {
+      int priority = wanted.getOrDefault(p.getId().toString(), 0);
+      differs |= priority != p.getPriority();
+      reprioritised.add(RaftPeer.newBuilder(p).setPriority(priority).build());
+    }
+    if (!differs) {
+      return CompletableFuture.completedFuture(false);
+    }
+    SetConfigurationRequest request =
+        new SetConfigurationRequest(
+            localClientId,
+            server.getId(),
+            gid,
+            callIds.incrementAndGet(),
+            SetConfigurationRequest.Arguments.newBuilder()
+                .setServersInNewConf(reprioritised)
+                .setListenersInNewConf(listeners)
+                .setServersInCurrentConf(voters)
+                .setListenersInCurrentConf(listeners)
+                .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
+                .build());
+    try {
+      return d.getRaftServer()
+          .setConfigurationAsync(request)
+          .thenApply(
+              reply -> {
+                if (!reply.isSuccess()) {
+                  throw new CompletionException(reply.getException());
+                }
+                return true;
+              });
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }

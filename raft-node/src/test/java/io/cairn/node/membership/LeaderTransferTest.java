@@ -1,0 +1,96 @@
+package io.cairn.node.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.cairn.node.testing.LocalCluster;
+import io.cairn.node.testing.LocalClusterExtension;
+import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderRequest;
+import io.cairn.proto.TransferLeaderResponse;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Issue 9, item 1: {@code cairnctl leader transfer} on a running cluster. */
+class LeaderTransferTest {
+  @RegisterExtension
+  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(2));
+
+  private static TransferLeaderResponse transfer(
+      LocalCluster cluster, int through, int shard, String node) {
+    return cluster
+        .clusterApi(through)
+        .transferLeader(
+            TransferLeaderRequest.newBuilder().setShardId(shard).setNodeId(node).build());
+  }
+
+  @Test
+  void theNamedReplicaLeadsSoonAfterAndTheMapSaysSo() {
+    LocalCluster cluster = local.cluster();
+    int leader = cluster.leaderOf(1);
+    int target = cluster.followerOf(1);
+    int through = 6 - leader - target; // the third node: any node serves the call
+    long epochBefore = cluster.map().getEpoch();
+
+    TransferLeaderResponse r = transfer(cluster, through, 1, "n" + target);
+
+    assertThat(r.getMapEpoch()).isEqualTo(epochBefore + 1);
+    await("n" + target + " leads shard 1")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster.leaderOf(1) == target);
+    for (int i = 1; i <= 3; i++) {
+      int node = i;
+      await("n" + node + " has the new map")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> cluster.node(node).directory().map().getEpoch() >= r.getMapEpoch());
+      ShardMap map = cluster.node(node).directory().map();
+      assertThat(map.getShards(0).getReplicas(0)).isEqualTo("n" + target);
+    }
+  }
+
+  @Test
+  void leadershipComesBackToThePreferredReplicaAfterItRestarts() {
+    LocalCluster cluster = local.cluster();
+    int target = cluster.followerOf(2);
+    transfer(cluster, 1, 2, "n" + target);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderOf(2) == target);
+
+    cluster.stop(target);
+    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leaderOf(2) != target);
+    cluster.restart(target);
+
+    await("leadership back at n" + target)
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> cluster.leaderOf(2) == target);
+  }
+
+  @Test
+  void transferringToTheCurrentPreferredLeaderChangesNothing() {
+    LocalCluster cluster = local.cluster();
+    String first = cluster.map().getShards(0).getReplicas(0);
+    long epoch = cluster.map().getEpoch();
+    assertThat(transfer(cluster, 1, 1, first).getMapEpoch()).isEqualTo(epoch);
+  }
+
+  @Test
+  void aNodeWithoutAReplicaOrAShardThatDoesNotExistIsRefusedClearly() {
+    LocalCluster cluster = local.cluster();
+    assertThatThrownBy(() -> transfer(cluster, 1, 1, "n9"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getStatus().getDescription())
+                  .contains("shard 1 has no replica on node 'n9'");
+            });
+    assertThatThrownBy(() -> transfer(cluster, 1, 7, "n1"))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getDescription()).contains("has no shard 7"));
+    assertThat(cluster.map().getEpoch()).isEqualTo(1);
+  }
+}
