@@ -13,11 +13,13 @@
 #                                           180): longer runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
 #                                           "replay:" line (--duration S --faults LIST --no-combine
-#                                           --nodes 3|5 --shards S --processes P --keys K)
+#                                           --nodes 3|5 --shards S --processes P --keys K
+#                                           --non-leader-processes N)
 #   --no-build                            use the jars and classes already built
 #
 # Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven.
-# Exit status: 0 every check passed; 1 a consistency violation or a failed test; 2 the harness
+# Exit status: 0 every check passed; 1 a consistency violation, a liveness violation (a node that
+# still refused to forward writes 30 s after the faults healed) or a failed test; 2 the harness
 # could not run (not root, tools missing, a lab already exists) or broke; 3 it ran out of time.
 # Everything it starts is removed before it exits: node processes, namespaces, rules.
 set -euo pipefail
@@ -45,11 +47,11 @@ while [ $# -gt 0 ]; do
       [ $# -gt 1 ] && [[ "$2" =~ ^-?[0-9]+$ ]] || die "--seed needs a number"
       REPLAY_ARGS+=(--seed "$2"); shift ;;
     --no-build) BUILD=0 ;;
-    --duration|--faults|--nodes|--shards|--processes|--keys|--election-ms)
+    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms)
       [ $# -gt 1 ] || die "$1 needs a value"
       REPLAY_ARGS+=("$1" "$2"); shift ;;
     --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -217,7 +219,7 @@ record() {
   local label="$1" status="$2"
   case "$status" in
     0) summary+=("PASS  $label") ;;
-    1) summary+=("FAIL  $label (consistency violation or failed test)"); failures=$((failures + 1)) ;;
+    1) summary+=("FAIL  $label (consistency or liveness violation, or a failed test)"); failures=$((failures + 1)) ;;
     2) summary+=("UNDECIDED $label (the checker hit its search limits)"); failures=$((failures + 1)) ;;
     124|137) summary+=("TIME  $label (killed by its time bound)"); harness_failures=$((harness_failures + 1)) ;;
     *) summary+=("ERROR $label (exit $status: the harness could not run or broke)"); harness_failures=$((harness_failures + 1)) ;;

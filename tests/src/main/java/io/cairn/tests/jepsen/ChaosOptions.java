@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * Everything a {@link ChaosRun} is configured with. {@link #defaults(long)} suits the 2-core test
- * machine: 3 nodes, 2 shards, 5 client processes over 6 keys, all faults alone and combined for 75
- * s, elections after 700-1400 ms so that faults bite within the run.
+ * machine: 3 nodes, 2 shards, 5 routed client processes and 2 pinned to one node each over 6 keys,
+ * all faults alone and combined for 75 s, elections after 700-1400 ms so that faults bite within
+ * the run.
  *
  * @param seed drives the workload, the fault schedule and every random target choice
  * @param duration how long faults are injected (healing and checking come on top)
@@ -16,8 +17,12 @@ import java.util.Set;
  * @param combine whether every second episode pairs a network fault with a process fault
  * @param nodes 3 or 5
  * @param shards data shards (Raft groups besides the meta group)
- * @param processes concurrent client processes of the workload
- * @param keys how many keys they share
+ * @param processes concurrent client processes of the workload that route through the smart client
+ *     (to each key's shard leader)
+ * @param nonLeaderProcesses further processes, each sending raw calls through one fixed node, so
+ *     most of their operations reach a node that does not lead the key's shard and must forward
+ *     them
+ * @param keys how many keys they all share
  * @param electionTimeoutMsMin node config raft.election-timeout-ms-min
  * @param electionTimeoutMsMax node config raft.election-timeout-ms-max
  * @param basePort raft port; client and HTTP ports follow it (the same on every node address)
@@ -32,6 +37,7 @@ public record ChaosOptions(
     int nodes,
     int shards,
     int processes,
+    int nonLeaderProcesses,
     int keys,
     int electionTimeoutMsMin,
     int electionTimeoutMsMax,
@@ -50,6 +56,10 @@ public record ChaosOptions(
     if (processes < 1 || processes > 16 || keys < 1 || keys > 64) {
       throw new IllegalArgumentException("processes must be 1..16 and keys 1..64");
     }
+    if (nonLeaderProcesses < 0 || nonLeaderProcesses > 16) {
+      throw new IllegalArgumentException(
+          "non-leader processes must be 0..16, got " + nonLeaderProcesses);
+    }
     if (electionTimeoutMsMin < 100 || electionTimeoutMsMax < electionTimeoutMsMin) {
       throw new IllegalArgumentException("election timeouts must satisfy 100 <= min <= max");
     }
@@ -67,6 +77,7 @@ public record ChaosOptions(
         3,
         2,
         5,
+        2,
         6,
         700,
         1400,
@@ -84,6 +95,7 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
@@ -101,6 +113,7 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
@@ -118,6 +131,7 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
@@ -135,6 +149,7 @@ public record ChaosOptions(
         n,
         s,
         processes,
+        nonLeaderProcesses,
         keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
@@ -152,7 +167,26 @@ public record ChaosOptions(
         nodes,
         shards,
         p,
+        nonLeaderProcesses,
         k,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
+  }
+
+  public ChaosOptions withNonLeaderProcesses(int n) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        n,
+        keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -162,8 +196,20 @@ public record ChaosOptions(
 
   public ChaosOptions withElectionTimeouts(int min, int max) {
     return new ChaosOptions(
-        seed, duration, faults, combine, nodes, shards, processes, keys, min, max, basePort,
-        workDir, labScript);
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        min,
+        max,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withPaths(Path work, Path script) {
@@ -175,6 +221,7 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
@@ -194,6 +241,9 @@ public record ChaosOptions(
             ",",
             faults.stream().sorted().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList())
         + (combine ? "" : " --no-combine")
+        + (nonLeaderProcesses == defaults(seed).nonLeaderProcesses()
+            ? ""
+            : " --non-leader-processes " + nonLeaderProcesses)
         + " --nodes "
         + nodes
         + " --shards "

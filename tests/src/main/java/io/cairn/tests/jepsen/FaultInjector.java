@@ -16,8 +16,9 @@ import java.util.Random;
  *
  * <p>Healing only undoes the fault (a killed node is started again, not waited for), so that all
  * faults of an episode end together (a disk wipe, always alone, is the exception: its heal waits
- * for the node to catch up); {@link #awaitRecovered()} then waits until every node is healthy, and
- * the next episode starts from a whole cluster. Called by the nemesis thread only.
+ * for the node to catch up); {@link #awaitRecovered()} then waits until every node is healthy and
+ * takes writes for every shard again ({@link ForwardingCheck}), and the next episode starts from a
+ * whole cluster. Called by the nemesis thread only.
  */
 final class FaultInjector {
 
@@ -46,8 +47,9 @@ final class FaultInjector {
   private final LeaderLocator locator;
   private final FaultLog log;
   private final DiskWipe diskWipe;
+  private final ForwardingCheck forwarding;
 
-  FaultInjector(LabCluster lab, FaultLog log) {
+  FaultInjector(LabCluster lab, FaultLog log, ForwardingCheck forwarding) {
     this.lab = lab;
     this.cluster = lab.cluster();
     this.network = lab.network();
@@ -55,6 +57,7 @@ final class FaultInjector {
     this.locator = lab.locator();
     this.log = log;
     this.diskWipe = new DiskWipe(lab);
+    this.forwarding = forwarding;
   }
 
   Applied apply(Fault fault, Random random) {
@@ -162,9 +165,15 @@ final class FaultInjector {
         () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
 
-  /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */
+  /**
+   * Waits until the cluster is whole again ({@link LabCluster#awaitWhole}), then until every node
+   * takes a write for every shard.
+   *
+   * @throws LivenessViolation if a node keeps refusing writes ({@link ForwardingCheck})
+   */
   void awaitRecovered() {
     lab.awaitWhole(NODE_HEALTHY_MAX);
+    forwarding.verify(cluster::isAlive);
   }
 
   private int leaderOrRandom(Random random) {
