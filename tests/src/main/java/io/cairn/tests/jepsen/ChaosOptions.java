@@ -23,6 +23,9 @@ import java.util.Set;
  *     most of their operations reach a node that does not lead the key's shard and must forward
  *     them
  * @param keys how many keys they all share
+ * @param diskMb the size of each node's own ext4 filesystem for its data directory, made only when
+ *     the faults include {@link Fault#DISK_FULL} (other runs keep their data on the run directory's
+ *     filesystem)
  * @param electionTimeoutMsMin node config raft.election-timeout-ms-min
  * @param electionTimeoutMsMax node config raft.election-timeout-ms-max
  * @param basePort raft port; client and HTTP ports follow it (the same on every node address)
@@ -39,6 +42,7 @@ public record ChaosOptions(
     int processes,
     int nonLeaderProcesses,
     int keys,
+    int diskMb,
     int electionTimeoutMsMin,
     int electionTimeoutMsMax,
     int basePort,
@@ -60,6 +64,10 @@ public record ChaosOptions(
       throw new IllegalArgumentException(
           "non-leader processes must be 0..16, got " + nonLeaderProcesses);
     }
+    if (diskMb < DISK_MB_MIN || diskMb > DISK_MB_MAX) {
+      throw new IllegalArgumentException(
+          "disk size must be " + DISK_MB_MIN + ".." + DISK_MB_MAX + " MB, got " + diskMb);
+    }
     if (electionTimeoutMsMin < 100 || electionTimeoutMsMax < electionTimeoutMsMin) {
       throw new IllegalArgumentException("election timeouts must satisfy 100 <= min <= max");
     }
@@ -67,6 +75,14 @@ public record ChaosOptions(
       throw new IllegalArgumentException("duration must be > 0");
     }
   }
+
+  /**
+   * A node's data filesystem must hold its logs, snapshots and the filler of a full-disk episode
+   * with room to spare, or the node stops before the fault does.
+   */
+  static final int DISK_MB_MIN = 128;
+
+  static final int DISK_MB_MAX = 65_536;
 
   public static ChaosOptions defaults(long seed) {
     return new ChaosOptions(
@@ -79,6 +95,7 @@ public record ChaosOptions(
         5,
         2,
         6,
+        1024,
         700,
         1400,
         7100,
@@ -97,6 +114,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -115,6 +133,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -133,6 +152,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -151,6 +171,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -169,6 +190,7 @@ public record ChaosOptions(
         p,
         nonLeaderProcesses,
         k,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -187,11 +209,38 @@ public record ChaosOptions(
         processes,
         n,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
         workDir,
         labScript);
+  }
+
+  public ChaosOptions withDiskMb(int mb) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        mb,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
+  }
+
+  /**
+   * Whether the nodes' data directories go on small filesystems of their own ({@link SmallDisk}).
+   */
+  public boolean smallDisks() {
+    return faults.contains(Fault.DISK_FULL);
   }
 
   public ChaosOptions withElectionTimeouts(int min, int max) {
@@ -205,6 +254,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         min,
         max,
         basePort,
@@ -223,6 +273,7 @@ public record ChaosOptions(
         processes,
         nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -244,6 +295,7 @@ public record ChaosOptions(
         + (nonLeaderProcesses == defaults(seed).nonLeaderProcesses()
             ? ""
             : " --non-leader-processes " + nonLeaderProcesses)
+        + (smallDisks() && diskMb != defaults(seed).diskMb() ? " --disk-mb " + diskMb : "")
         + " --nodes "
         + nodes
         + " --shards "

@@ -34,7 +34,8 @@ import java.util.function.ToIntFunction;
  * <pre>
  * java -cp ... io.cairn.tests.jepsen.ChaosRun [--seed N] [--duration SECONDS] [--faults LIST]
  *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--non-leader-processes N]
- *     [--keys K] [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script scripts/netns.sh]
+ *     [--keys K] [--disk-mb MB] [--election-ms MIN:MAX] [--work-dir DIR]
+ *     [--lab-script scripts/netns.sh]
  * </pre>
  *
  * Fault lists: see {@link Fault#parse}. Exit status: 0 valid, 1 a consistency violation or a {@link
@@ -78,7 +79,7 @@ public final class ChaosRun {
       System.err.println(
           "usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
               + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P]"
-              + " [--non-leader-processes N] [--keys K]"
+              + " [--non-leader-processes N] [--keys K] [--disk-mb MB]"
               + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
       System.exit(64);
       return;
@@ -105,6 +106,7 @@ public final class ChaosRun {
         case "--processes" -> o = o.withWorkload(Integer.parseInt(value(args, ++i)), o.keys());
         case "--non-leader-processes" ->
             o = o.withNonLeaderProcesses(Integer.parseInt(value(args, ++i)));
+        case "--disk-mb" -> o = o.withDiskMb(Integer.parseInt(value(args, ++i)));
         case "--keys" -> o = o.withWorkload(o.processes(), Integer.parseInt(value(args, ++i)));
         case "--election-ms" -> {
           String[] range = value(args, ++i).split(":");
@@ -165,7 +167,8 @@ public final class ChaosRun {
               options.electionTimeoutMsMin(),
               options.electionTimeoutMsMax(),
               Map.of(),
-              "");
+              "",
+              options.smallDisks() ? options.diskMb() : 0);
       try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
         ShardMap map = lab.shardMap(Duration.ofSeconds(60));
         spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
@@ -191,7 +194,8 @@ public final class ChaosRun {
                 out.flush();
               };
           Nemesis nemesis =
-              new Nemesis(plan, new FaultInjector(lab, faults, forwarding), faults, progress);
+              new Nemesis(
+                  plan, new FaultInjector(lab, faults, forwarding, progress), faults, progress);
           workload.start();
           if (nonLeader != null) {
             nonLeader.start();
