@@ -3,7 +3,7 @@
 # seeded nemesis, a recorded history and the linearizability / lost-write / session / eventual
 # checkers. See docs/correctness.md for what it tests and what the runs found.
 #
-#   scripts/chaos.sh                      the bounded suite (about 13 minutes; fixed seeds):
+#   scripts/chaos.sh                      the bounded suite (about 11 minutes; fixed seeds):
 #                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
 #                                           runs: process faults alone, network faults alone, all
 #                                           faults but the disk ones alone and combined, a full
