@@ -3,29 +3,38 @@
 # seeded nemesis, a recorded history and the linearizability / lost-write / session / eventual
 # checkers. See docs/correctness.md for what it tests and what the runs found.
 #
-#   scripts/chaos.sh                      the bounded suite (about 10 minutes; fixed seeds):
+#   scripts/chaos.sh                      the bounded suite (about 11 minutes; fixed seeds):
 #                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
 #                                           runs: process faults alone, network faults alone, all
-#                                           faults alone and combined
+#                                           faults but the disk ones alone and combined, a full
+#                                           disk alone. Every run also sends through nodes that do
+#                                           not lead the key's shard and checks after every fault
+#                                           that every node forwards writes
 #   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults (or LIST),
 #        [--duration S] [--faults LIST]     alone and combined, for MINUTES (default 30), seeds
 #                                           printed; each run injects faults for S seconds (default
 #                                           180): longer runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
 #                                           "replay:" line (--duration S --faults LIST --no-combine
-#                                           --nodes 3|5 --shards S --processes P --keys K)
+#                                           --nodes 3|5 --shards S --processes P --keys K
+#                                           --non-leader-processes N --disk-mb MB)
 #   --no-build                            use the jars and classes already built
 #
-# Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven.
-# Exit status: 0 every check passed; 1 a consistency violation or a failed test; 2 the harness
+# Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven;
+# runs with the disk_full fault (the suite, --faults all or disk) also mkfs.ext4 (e2fsprogs),
+# losetup and fallocate (util-linux): each node's data then lives on a small loop-mounted ext4
+# image of --disk-mb MB (default 1024) under the run's directory.
+# Exit status: 0 every check passed; 1 a consistency violation, a liveness violation (a node still
+# refusing to forward writes 30 s after the faults healed, not stopping on a full disk, not
+# catching up afterwards) or a failed test; 2 the harness
 # could not run (not root, tools missing, a lab already exists) or broke; 3 it ran out of time.
-# Everything it starts is removed before it exits: node processes, namespaces, rules.
+# Everything it starts is removed before it exits: node processes, namespaces, rules, mounts.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SUITE_SEEDS=(11 12 13)
+SUITE_SEEDS=(11 12 13 14)
 MODE=suite
 LONG_MINUTES=30
 LONG_RUN_SECONDS=180
@@ -45,11 +54,11 @@ while [ $# -gt 0 ]; do
       [ $# -gt 1 ] && [[ "$2" =~ ^-?[0-9]+$ ]] || die "--seed needs a number"
       REPLAY_ARGS+=(--seed "$2"); shift ;;
     --no-build) BUILD=0 ;;
-    --duration|--faults|--nodes|--shards|--processes|--keys|--election-ms)
+    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms|--disk-mb)
       [ $# -gt 1 ] || die "$1 needs a value"
       REPLAY_ARGS+=("$1" "$2"); shift ;;
     --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
   shift
@@ -81,6 +90,24 @@ problems=()
 for tool in ip iptables tc timeout java mvn; do
   command -v "$tool" >/dev/null 2>&1 || problems+=("'$tool' is not installed")
 done
+# Whether the runs include the disk_full fault (by name, its category or "all"; a replay without
+# --faults injects all), whose small data disks need more tools.
+small_disks=0
+case "$MODE" in
+  suite) small_disks=1 ;;
+  long) faults_list="$LONG_FAULTS" ;;
+  replay)
+    faults_list=all
+    for ((i = 0; i < ${#REPLAY_ARGS[@]}; i++)); do
+      [ "${REPLAY_ARGS[i]}" = --faults ] && faults_list="${REPLAY_ARGS[i + 1]}"
+    done ;;
+esac
+if [ "$MODE" != suite ] && [[ ",${faults_list,,}," =~ ,(all|disk|disk[_-]full), ]]; then small_disks=1; fi
+if [ "$small_disks" -eq 1 ]; then
+  for tool in mkfs.ext4 losetup fallocate mount umount; do
+    command -v "$tool" >/dev/null 2>&1 || problems+=("'$tool' is not installed (apt-get install e2fsprogs util-linux)")
+  done
+fi
 if [ ${#problems[@]} -gt 0 ]; then
   echo "chaos.sh: cannot run the fault-injection suite on this machine:" >&2
   printf '  - %s\n' "${problems[@]}" >&2
@@ -96,15 +123,21 @@ RUN_DIR="$ROOT/tests/target/chaos/suite-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$RUN_DIR"
 
 # Removes what a run killed from the outside (timeout, Ctrl-C) may have left: node processes in the
-# lab's namespaces (by PID, from 'ip netns pids'), then the lab itself. The lab did not exist when
-# this script started, so whatever is there now is ours.
+# lab's namespaces (by PID, from 'ip netns pids'), the small data disks of full-disk runs, then the
+# lab itself. The lab did not exist when this script started, so whatever is there now is ours;
+# disks are ours only under this script's run directory: each loop mount there is unmounted by its
+# exact path (never a blanket umount), then the images (SmallDisk: <mount point>.img) are deleted.
 cleanup() {
-  local ns pid
+  local ns pid mnt
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^cairn-n[0-9]+$' || true); do
     for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
       kill -9 "$pid" 2>/dev/null || true
     done
   done
+  for mnt in $(awk -v dir="$RUN_DIR/" '$1 ~ /^\/dev\/loop/ && index($2, dir) == 1 { print $2 }' /proc/mounts); do
+    umount -l "$mnt" || echo "chaos.sh: could not unmount $mnt; run 'umount -l $mnt'" >&2
+  done
+  find "$RUN_DIR" -type f -path '*/n[0-9]*/data.img' -delete 2>/dev/null || true
   if bash scripts/netns.sh status >/dev/null 2>&1; then
     bash scripts/netns.sh down >/dev/null 2>&1 || echo "chaos.sh: could not remove the lab; run 'scripts/netns.sh down'" >&2
   fi
@@ -217,7 +250,7 @@ record() {
   local label="$1" status="$2"
   case "$status" in
     0) summary+=("PASS  $label") ;;
-    1) summary+=("FAIL  $label (consistency violation or failed test)"); failures=$((failures + 1)) ;;
+    1) summary+=("FAIL  $label (consistency or liveness violation, or a failed test)"); failures=$((failures + 1)) ;;
     2) summary+=("UNDECIDED $label (the checker hit its search limits)"); failures=$((failures + 1)) ;;
     124|137) summary+=("TIME  $label (killed by its time bound)"); harness_failures=$((harness_failures + 1)) ;;
     *) summary+=("ERROR $label (exit $status: the harness could not run or broke)"); harness_failures=$((harness_failures + 1)) ;;
@@ -252,6 +285,9 @@ case "$MODE" in
     # before the disk-wipe fault existed.
     chaos_run "seed-${SUITE_SEEDS[2]}-all-combined" 260 --seed "${SUITE_SEEDS[2]}" --duration 65 \
       --faults kill,pause,partition,link,restart --combine
+    # A full disk alone: a node must exit 74 with a FATAL line and catch up once space is back.
+    chaos_run "seed-${SUITE_SEEDS[3]}-disk-full" 240 --seed "${SUITE_SEEDS[3]}" --duration 30 \
+      --faults disk_full --no-combine
     ;;
   long)
     echo "soak: back-to-back chaos runs with faults '$LONG_FAULTS', alone and combined, for $LONG_MINUTES" \

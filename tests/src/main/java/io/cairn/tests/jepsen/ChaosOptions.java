@@ -7,8 +7,9 @@ import java.util.Set;
 
 /**
  * Everything a {@link ChaosRun} is configured with. {@link #defaults(long)} suits the 2-core test
- * machine: 3 nodes, 2 shards, 5 client processes over 6 keys, all faults alone and combined for 75
- * s, elections after 700-1400 ms so that faults bite within the run.
+ * machine: 3 nodes, 2 shards, 5 routed client processes and 2 pinned to one node each over 6 keys,
+ * all faults alone and combined for 75 s, elections after 700-1400 ms so that faults bite within
+ * the run.
  *
  * @param seed drives the workload, the fault schedule and every random target choice
  * @param duration how long faults are injected (healing and checking come on top)
@@ -16,8 +17,15 @@ import java.util.Set;
  * @param combine whether every second episode pairs a network fault with a process fault
  * @param nodes 3 or 5
  * @param shards data shards (Raft groups besides the meta group)
- * @param processes concurrent client processes of the workload
- * @param keys how many keys they share
+ * @param processes concurrent client processes of the workload that route through the smart client
+ *     (to each key's shard leader)
+ * @param nonLeaderProcesses further processes, each sending raw calls through one fixed node, so
+ *     most of their operations reach a node that does not lead the key's shard and must forward
+ *     them
+ * @param keys how many keys they all share
+ * @param diskMb the size of each node's own ext4 filesystem for its data directory, made only when
+ *     the faults include {@link Fault#DISK_FULL} (other runs keep their data on the run directory's
+ *     filesystem)
  * @param electionTimeoutMsMin node config raft.election-timeout-ms-min
  * @param electionTimeoutMsMax node config raft.election-timeout-ms-max
  * @param basePort raft port; client and HTTP ports follow it (the same on every node address)
@@ -32,7 +40,9 @@ public record ChaosOptions(
     int nodes,
     int shards,
     int processes,
+    int nonLeaderProcesses,
     int keys,
+    int diskMb,
     int electionTimeoutMsMin,
     int electionTimeoutMsMax,
     int basePort,
@@ -50,6 +60,14 @@ public record ChaosOptions(
     if (processes < 1 || processes > 16 || keys < 1 || keys > 64) {
       throw new IllegalArgumentException("processes must be 1..16 and keys 1..64");
     }
+    if (nonLeaderProcesses < 0 || nonLeaderProcesses > 16) {
+      throw new IllegalArgumentException(
+          "non-leader processes must be 0..16, got " + nonLeaderProcesses);
+    }
+    if (diskMb < DISK_MB_MIN || diskMb > DISK_MB_MAX) {
+      throw new IllegalArgumentException(
+          "disk size must be " + DISK_MB_MIN + ".." + DISK_MB_MAX + " MB, got " + diskMb);
+    }
     if (electionTimeoutMsMin < 100 || electionTimeoutMsMax < electionTimeoutMsMin) {
       throw new IllegalArgumentException("election timeouts must satisfy 100 <= min <= max");
     }
@@ -57,6 +75,14 @@ public record ChaosOptions(
       throw new IllegalArgumentException("duration must be > 0");
     }
   }
+
+  /**
+   * A node's data filesystem must hold its logs, snapshots and the filler of a full-disk episode
+   * with room to spare, or the node stops before the fault does.
+   */
+  static final int DISK_MB_MIN = 128;
+
+  static final int DISK_MB_MAX = 65_536;
 
   public static ChaosOptions defaults(long seed) {
     return new ChaosOptions(
@@ -67,7 +93,9 @@ public record ChaosOptions(
         3,
         2,
         5,
+        2,
         6,
+        1024,
         700,
         1400,
         7100,
@@ -84,7 +112,9 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -101,7 +131,9 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -118,7 +150,9 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -135,7 +169,9 @@ public record ChaosOptions(
         n,
         s,
         processes,
+        nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -152,7 +188,9 @@ public record ChaosOptions(
         nodes,
         shards,
         p,
+        nonLeaderProcesses,
         k,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -160,10 +198,68 @@ public record ChaosOptions(
         labScript);
   }
 
+  public ChaosOptions withNonLeaderProcesses(int n) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        n,
+        keys,
+        diskMb,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
+  }
+
+  public ChaosOptions withDiskMb(int mb) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        mb,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript);
+  }
+
+  /**
+   * Whether the nodes' data directories go on small filesystems of their own ({@link SmallDisk}).
+   */
+  public boolean smallDisks() {
+    return faults.contains(Fault.DISK_FULL);
+  }
+
   public ChaosOptions withElectionTimeouts(int min, int max) {
     return new ChaosOptions(
-        seed, duration, faults, combine, nodes, shards, processes, keys, min, max, basePort,
-        workDir, labScript);
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        diskMb,
+        min,
+        max,
+        basePort,
+        workDir,
+        labScript);
   }
 
   public ChaosOptions withPaths(Path work, Path script) {
@@ -175,7 +271,9 @@ public record ChaosOptions(
         nodes,
         shards,
         processes,
+        nonLeaderProcesses,
         keys,
+        diskMb,
         electionTimeoutMsMin,
         electionTimeoutMsMax,
         basePort,
@@ -194,6 +292,10 @@ public record ChaosOptions(
             ",",
             faults.stream().sorted().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList())
         + (combine ? "" : " --no-combine")
+        + (nonLeaderProcesses == defaults(seed).nonLeaderProcesses()
+            ? ""
+            : " --non-leader-processes " + nonLeaderProcesses)
+        + (smallDisks() && diskMb != defaults(seed).diskMb() ? " --disk-mb " + diskMb : "")
         + " --nodes "
         + nodes
         + " --shards "

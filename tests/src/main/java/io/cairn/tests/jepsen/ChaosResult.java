@@ -13,9 +13,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * What one chaos run did and found. {@code harnessFailure} is set when the run itself broke (a
- * partition that did not cut, a node that did not come back, the lab could not be built); the
- * verdict is then not to be trusted whatever it says.
+ * What one chaos run did and found. {@code livenessFailure} is set when the cluster failed a
+ * bounded liveness check (a finding, like a violation); {@code harnessFailure} when the run itself
+ * broke (a partition that did not cut, a node that did not come back, the lab could not be built);
+ * the verdict is then not to be trusted whatever it says.
  */
 public record ChaosResult(
     ChaosOptions options,
@@ -27,6 +28,7 @@ public record ChaosResult(
     FailoverAnalysis.Report failover,
     FailoverAnalysis.Report restarts,
     List<String> keysWithoutFinalRead,
+    LivenessViolation livenessFailure,
     Throwable harnessFailure,
     long wallMillis) {
 
@@ -34,14 +36,17 @@ public record ChaosResult(
     return report == null ? Verdict.UNKNOWN : report.verdict();
   }
 
-  /** Valid history and a run that did what it claims. */
+  /** Valid history, every liveness check passed, and a run that did what it claims. */
   public boolean passed() {
-    return harnessFailure == null && verdict() == Verdict.VALID;
+    return harnessFailure == null && livenessFailure == null && verdict() == Verdict.VALID;
   }
 
-  /** Exit status of the command-line run: 0 pass, 1 violation, 2 undecided, 3 harness failure. */
+  /**
+   * Exit status of the command-line run: 0 pass, 1 violation (of consistency or liveness), 2
+   * undecided, 3 harness failure.
+   */
   public int exitStatus() {
-    if (verdict() == Verdict.INVALID) {
+    if (verdict() == Verdict.INVALID || livenessFailure != null) {
       return 1;
     }
     if (harnessFailure != null) {
@@ -89,6 +94,51 @@ public record ChaosResult(
         .collect(Collectors.joining(" "));
   }
 
+  /**
+   * Per kind of process - routed (a {@code CairnClient}), non-leader (raw calls through one node),
+   * the final reader - its ids and its operations' "total (OK/FAIL/INFO)".
+   */
+  public String operationsByProcessKind() {
+    if (history == null) {
+      return "";
+    }
+    int routedLast = options.processes();
+    int pinnedLast = routedLast + options.nonLeaderProcesses();
+    Map<String, Map<Outcome, Long>> byKind = new java.util.LinkedHashMap<>();
+    String routed = "routed p1-p" + routedLast;
+    String pinned = "non-leader p" + (routedLast + 1) + "-p" + pinnedLast;
+    String last = "final reads p" + (pinnedLast + 1);
+    byKind.put(routed, new EnumMap<>(Outcome.class));
+    if (pinnedLast > routedLast) {
+      byKind.put(pinned, new EnumMap<>(Outcome.class));
+    }
+    byKind.put(last, new EnumMap<>(Outcome.class));
+    history
+        .operations()
+        .forEach(
+            op ->
+                byKind
+                    .get(
+                        op.process() <= routedLast
+                            ? routed
+                            : op.process() <= pinnedLast ? pinned : last)
+                    .merge(op.outcome(), 1L, Long::sum));
+    return byKind.entrySet().stream()
+        .map(
+            e ->
+                e.getKey()
+                    + " "
+                    + e.getValue().values().stream().mapToLong(Long::longValue).sum()
+                    + " ("
+                    + e.getValue().getOrDefault(Outcome.OK, 0L)
+                    + "/"
+                    + e.getValue().getOrDefault(Outcome.FAIL, 0L)
+                    + "/"
+                    + e.getValue().getOrDefault(Outcome.INFO, 0L)
+                    + ")")
+        .collect(Collectors.joining(", "));
+  }
+
   /** The report printed after a run; with the checker's full explanation on a violation. */
   public String summary() {
     Map<Outcome, Long> outcomes = operationsByOutcome();
@@ -119,6 +169,9 @@ public record ChaosResult(
         .append(")")
         .append(" by kind OK/FAIL/INFO: ")
         .append(operationsByKind())
+        .append('\n');
+    out.append("operations by process, OK/FAIL/INFO: ")
+        .append(operationsByProcessKind())
         .append('\n');
     out.append("faults injected (")
         .append(episodes)
@@ -176,6 +229,9 @@ public record ChaosResult(
           .append('\n');
     } else {
       out.append("verdict: not checked\n");
+    }
+    if (livenessFailure != null) {
+      out.append("LIVENESS FAILURE: ").append(livenessFailure.getMessage()).append('\n');
     }
     if (harnessFailure != null) {
       out.append("HARNESS FAILURE: ").append(harnessFailure).append('\n');

@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 import java.util.function.ToIntFunction;
 
 /**
@@ -24,13 +25,21 @@ import java.util.function.ToIntFunction;
  * cluster, read every key once more (LINEARIZABLE), tear it all down, write the history and check
  * it.
  *
+ * <p>The workload has two kinds of processes recording into one history: routed ones (p1..pP, a
+ * {@code CairnClient} each, which sends every request to its shard's leader) and non-leader ones
+ * (the next ids, each sending raw calls through one fixed node, so most of their requests reach a
+ * node that must forward them). After every episode and once more at the end, the {@link
+ * ForwardingCheck} requires every node to take a write for every shard again.
+ *
  * <pre>
  * java -cp ... io.cairn.tests.jepsen.ChaosRun [--seed N] [--duration SECONDS] [--faults LIST]
- *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]
- *     [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script scripts/netns.sh]
+ *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--non-leader-processes N]
+ *     [--keys K] [--disk-mb MB] [--election-ms MIN:MAX] [--work-dir DIR]
+ *     [--lab-script scripts/netns.sh]
  * </pre>
  *
- * Fault lists: see {@link Fault#parse}. Exit status: 0 valid, 1 a consistency violation, 2 the
+ * Fault lists: see {@link Fault#parse}. Exit status: 0 valid, 1 a consistency violation or a {@link
+ * LivenessViolation} (a node that kept refusing to forward writes after the faults healed), 2 the
  * checker could not decide within its limits, 3 the harness failed (the verdict is then not
  * trusted), 64 bad usage. Everything it started is stopped and removed before it returns, also on
  * failure; the history and node logs stay in the run directory.
@@ -69,7 +78,8 @@ public final class ChaosRun {
       System.err.println(e.getMessage());
       System.err.println(
           "usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
-              + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--keys K]"
+              + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P]"
+              + " [--non-leader-processes N] [--keys K] [--disk-mb MB]"
               + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
       System.exit(64);
       return;
@@ -94,6 +104,9 @@ public final class ChaosRun {
         case "--nodes" -> o = o.withTopology(Integer.parseInt(value(args, ++i)), o.shards());
         case "--shards" -> o = o.withTopology(o.nodes(), Integer.parseInt(value(args, ++i)));
         case "--processes" -> o = o.withWorkload(Integer.parseInt(value(args, ++i)), o.keys());
+        case "--non-leader-processes" ->
+            o = o.withNonLeaderProcesses(Integer.parseInt(value(args, ++i)));
+        case "--disk-mb" -> o = o.withDiskMb(Integer.parseInt(value(args, ++i)));
         case "--keys" -> o = o.withWorkload(o.processes(), Integer.parseInt(value(args, ++i)));
         case "--election-ms" -> {
           String[] range = value(args, ++i).split(":");
@@ -136,6 +149,7 @@ public final class ChaosRun {
     Map<String, Integer> shardOfKey = new HashMap<>();
     List<String> unread = List.of();
     Throwable failure = null;
+    LivenessViolation liveness = null;
     int episodes = 0;
     WorkloadSpec spec =
         WorkloadSpec.standard(options.seed())
@@ -153,7 +167,8 @@ public final class ChaosRun {
               options.electionTimeoutMsMin(),
               options.electionTimeoutMsMax(),
               Map.of(),
-              "");
+              "",
+              options.smallDisks() ? options.diskMb() : 0);
       try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
         ShardMap map = lab.shardMap(Duration.ofSeconds(60));
         spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
@@ -161,24 +176,35 @@ public final class ChaosRun {
         List<FaultPlan.Episode> plan =
             FaultPlan.generate(
                 options.seed(), options.duration(), options.faults(), options.combine());
-        Nemesis nemesis =
-            new Nemesis(
-                plan,
-                new FaultInjector(lab, faults),
-                faults,
-                line -> {
-                  out.println("  " + line);
-                  out.flush();
-                });
+        Map<Integer, Integer> leadersAtStart = lab.locator().leaders();
+        List<Integer> pinOrder = pinOrder(leadersAtStart, shardOfKey);
         try (Workload workload =
-            new Workload(
-                spec,
-                recorder,
-                p ->
-                    new ClientOpSender(
-                        lab.newClient(
-                            spec.opDeadline().toMillis(), new Random(spec.processSeed(p)))))) {
+                new Workload(
+                    spec,
+                    recorder,
+                    p ->
+                        new ClientOpSender(
+                            lab.newClient(
+                                spec.opDeadline().toMillis(), new Random(spec.processSeed(p)))));
+            Workload nonLeader = nonLeaderWorkload(lab, spec, recorder, pinOrder);
+            ForwardingCheck forwarding = ForwardingCheck.of(lab, map, spec.opDeadline())) {
+          Consumer<String> progress =
+              line -> {
+                out.println("  " + line);
+                out.flush();
+              };
+          Nemesis nemesis =
+              new Nemesis(
+                  plan, new FaultInjector(lab, faults, forwarding, progress), faults, progress);
           workload.start();
+          if (nonLeader != null) {
+            nonLeader.start();
+            out.println(
+                "  non-leader processes: "
+                    + pins(pinOrder)
+                    + "; shard leaders at the start "
+                    + leadersAtStart);
+          }
           Thread nemesisThread = new Thread(nemesis, "nemesis");
           nemesisThread.start();
           Duration half = options.duration().dividedBy(2);
@@ -190,6 +216,9 @@ public final class ChaosRun {
           }
           episodes = nemesis.episodesRun();
           // On a failure below, closing the workload stops it.
+          if (nemesis.failure() instanceof LivenessViolation violation) {
+            throw violation;
+          }
           if (nemesis.failure() != null) {
             throw new IllegalStateException(
                 "the nemesis failed: " + nemesis.failure().getMessage(), nemesis.failure());
@@ -203,16 +232,28 @@ public final class ChaosRun {
                   + episodes
                   + " episodes; healing and waiting for a healthy cluster");
           lab.healAll(HEALTHY_AFTER_HEAL_MAX);
-          out.println("  healed; the workload runs " + RECOVERY_TAIL.toSeconds() + " s more");
+          forwarding.verify(lab.cluster()::isAlive);
+          out.println(
+              "  healed; every node forwards (forwarding checks: "
+                  + forwarding.summary()
+                  + "); the workload runs "
+                  + RECOVERY_TAIL.toSeconds()
+                  + " s more");
           Pacing.pause(RECOVERY_TAIL);
           workload.stop();
+          int lastProcess = workload.lastProcessId();
+          if (nonLeader != null) {
+            nonLeader.stop();
+            lastProcess = nonLeader.lastProcessId();
+          }
           try (OpSender finalReader =
               new ClientOpSender(lab.newClient(spec.opDeadline().toMillis(), new Random(0)))) {
-            unread =
-                workload.finalReads(finalReader, workload.lastProcessId() + 1, FINAL_READS_MAX);
+            unread = workload.finalReads(finalReader, lastProcess + 1, FINAL_READS_MAX);
           }
         }
       }
+    } catch (LivenessViolation v) {
+      liveness = v;
     } catch (Throwable t) {
       failure = t;
       if (t instanceof InterruptedException) {
@@ -250,12 +291,64 @@ public final class ChaosRun {
             failover,
             restarts,
             unread,
+            liveness,
             failure,
             (System.nanoTime() - started) / 1_000_000);
     if (result.passed()) {
       removeNodeData(runDir, options.nodes());
     }
     return result;
+  }
+
+  /**
+   * The non-leader processes (ids after the routed ones), or null when there are none. Process i of
+   * them (from 0) sends through node {@code pinOrder[i mod nodes]}, the nodes that lead the
+   * workload's keys least at the start first: most of its operations then reach a node that must
+   * forward them, and leaderships move during the run anyway.
+   *
+   * <p>Their raw calls carry no write id (see {@link PinnedNodeSender}), and their SESSION reads
+   * carry the session the sender keeps by hand, so the full operation mix is valid for them.
+   */
+  private Workload nonLeaderWorkload(
+      LabCluster lab, WorkloadSpec spec, HistoryRecorder recorder, List<Integer> pinOrder) {
+    if (options.nonLeaderProcesses() == 0) {
+      return null;
+    }
+    int first = options.processes() + 1;
+    return new Workload(
+        spec.withProcesses(options.nonLeaderProcesses()),
+        first,
+        recorder,
+        p ->
+            new PinnedNodeSender(
+                lab.lab().host(pinOrder.get((p - first) % pinOrder.size())),
+                lab.cluster().clientPort(),
+                spec.opDeadline()));
+  }
+
+  /** Which non-leader process sends through which node, e.g. "p6->n3, p7->n2". */
+  private String pins(List<Integer> pinOrder) {
+    int first = options.processes() + 1;
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < options.nonLeaderProcesses(); i++) {
+      sb.append(i == 0 ? "" : ", ").append('p').append(first + i);
+      sb.append("->n").append(pinOrder.get(i % pinOrder.size()));
+    }
+    return sb.toString();
+  }
+
+  /** The nodes, those leading the shards of fewer of the workload's keys first (then by number). */
+  private List<Integer> pinOrder(Map<Integer, Integer> leaders, Map<String, Integer> shardOfKey) {
+    Map<Integer, Integer> keysLed = new HashMap<>();
+    shardOfKey
+        .values()
+        .forEach(shard -> keysLed.merge(leaders.getOrDefault(shard, 0), 1, Integer::sum));
+    return java.util.stream.IntStream.rangeClosed(1, options.nodes())
+        .boxed()
+        .sorted(
+            java.util.Comparator.<Integer>comparingInt(n -> keysLed.getOrDefault(n, 0))
+                .thenComparingInt(n -> n))
+        .toList();
   }
 
   /** A passing run keeps its history and node logs, not the nodes' stores. */

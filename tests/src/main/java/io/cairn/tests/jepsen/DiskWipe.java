@@ -312,7 +312,7 @@ final class DiskWipe {
     return raised;
   }
 
-  private static Map<Integer, Long> appliedOf(ClusterStatus status, int node) {
+  static Map<Integer, Long> appliedOf(ClusterStatus status, int node) {
     Map<Integer, Long> applied = new TreeMap<>();
     if (status != null) {
       replicasOf(status, node).forEach(r -> applied.put(groupOf(r), r.getAppliedIndex()));
@@ -320,14 +320,14 @@ final class DiskWipe {
     return applied;
   }
 
-  private static Stream<ReplicaStatus> replicasOf(ClusterStatus status, int node) {
+  static Stream<ReplicaStatus> replicasOf(ClusterStatus status, int node) {
     String id = "n" + node;
     return status.getNodesList().stream()
         .filter(n -> n.getNodeId().equals(id))
         .flatMap(n -> n.getReplicasList().stream());
   }
 
-  private static int groupOf(ReplicaStatus r) {
+  static int groupOf(ReplicaStatus r) {
     return r.getIsMeta() ? 0 : r.getShardId();
   }
 }

@@ -34,7 +34,16 @@ public enum Fault {
    * node's disk only under the conditions {@link DiskWipe} enforces (docs/operations.md,
    * "Failures", a disk is lost).
    */
-  WIPE_FOLLOWER(Category.DISK);
+  WIPE_FOLLOWER(Category.DISK),
+  /**
+   * Full disk: take all but a little of a node's data filesystem with a balloon file and write
+   * large filler values to its shards until it cannot write its Raft log. It must then exit with
+   * code 74 and a FATAL line within 60 s (docs/operations.md, "A disk fills up or fails"); the
+   * balloon goes, the node is started again and the episode ends once it has caught up ({@link
+   * DiskFull}). Needs the run's nodes on small filesystems of their own ({@link
+   * ChaosOptions#smallDisks}).
+   */
+  DISK_FULL(Category.DISK);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Applies one {@link Fault} to the cluster and the lab, choosing its target with the episode's
@@ -15,9 +16,10 @@ import java.util.Random;
  * partition that does not cut is healed and reported as a {@link PartitionProof.NotCutException}.
  *
  * <p>Healing only undoes the fault (a killed node is started again, not waited for), so that all
- * faults of an episode end together (a disk wipe, always alone, is the exception: its heal waits
- * for the node to catch up); {@link #awaitRecovered()} then waits until every node is healthy, and
- * the next episode starts from a whole cluster. Called by the nemesis thread only.
+ * faults of an episode end together (the disk faults, always alone, are the exception: their heal
+ * waits for the node to catch up); {@link #awaitRecovered()} then waits until every node is healthy
+ * and takes writes for every shard again ({@link ForwardingCheck}), and the next episode starts
+ * from a whole cluster. Called by the nemesis thread only.
  */
 final class FaultInjector {
 
@@ -46,8 +48,14 @@ final class FaultInjector {
   private final LeaderLocator locator;
   private final FaultLog log;
   private final DiskWipe diskWipe;
+  private final DiskFull diskFull;
+  private final ForwardingCheck forwarding;
 
-  FaultInjector(LabCluster lab, FaultLog log) {
+  /**
+   * @param progress where steps worth a line in the run's output go (a full disk's catch-up)
+   */
+  FaultInjector(
+      LabCluster lab, FaultLog log, ForwardingCheck forwarding, Consumer<String> progress) {
     this.lab = lab;
     this.cluster = lab.cluster();
     this.network = lab.network();
@@ -55,6 +63,8 @@ final class FaultInjector {
     this.locator = lab.locator();
     this.log = log;
     this.diskWipe = new DiskWipe(lab);
+    this.diskFull = new DiskFull(lab, progress);
+    this.forwarding = forwarding;
   }
 
   Applied apply(Fault fault, Random random) {
@@ -72,6 +82,7 @@ final class FaultInjector {
       case LINK_SLOW -> slow(fault, randomNode(random));
       case RESTART_ALL -> restartAll(fault);
       case WIPE_FOLLOWER -> wipe(fault, random);
+      case DISK_FULL -> fillDisk(fault, random);
     };
   }
 
@@ -162,9 +173,33 @@ final class FaultInjector {
         () -> diskWipe.restartAndAwaitCaughtUp(target));
   }
 
-  /** Waits until the cluster is whole again ({@link LabCluster#awaitWhole}). */
+  /**
+   * The node exits on its own once its disk is full (or the run fails here); healing frees the
+   * space, starts it and waits for it to catch up, like a wipe's.
+   */
+  private Applied fillDisk(Fault fault, Random random) {
+    Optional<DiskFull.Target> chosen = diskFull.choose(random);
+    if (chosen.isEmpty()) {
+      return Applied.skipped(fault, "the cluster was not whole");
+    }
+    DiskFull.Target target = chosen.get();
+    Map<Integer, Integer> leaders = locator.leaders();
+    String how = diskFull.fillUntilExit(target, random);
+    return new Applied(
+        fault,
+        "n" + target.node() + leadership(leaders, target.node()) + ": " + how,
+        () -> diskFull.releaseRestartAndAwaitCaughtUp(target));
+  }
+
+  /**
+   * Waits until the cluster is whole again ({@link LabCluster#awaitWhole}), then until every node
+   * takes a write for every shard.
+   *
+   * @throws LivenessViolation if a node keeps refusing writes ({@link ForwardingCheck})
+   */
   void awaitRecovered() {
     lab.awaitWhole(NODE_HEALTHY_MAX);
+    forwarding.verify(cluster::isAlive);
   }
 
   private int leaderOrRandom(Random random) {

@@ -14,8 +14,8 @@ import java.util.Set;
  * <p>Enabled faults are dealt round-robin from a seeded shuffle, so a run long enough for as many
  * episodes as there are faults injects each at least once. With {@code combine}, every second
  * episode pairs its fault with one of the other group (network with process), when both groups are
- * enabled; the network fault is applied first. Whole-cluster restarts and disk wipes are never
- * combined ({@link Fault.Category#isAlone}); restarts are held short.
+ * enabled; the network fault is applied first. Whole-cluster restarts and disk faults (wipe, full)
+ * are never combined ({@link Fault.Category#isAlone}); restarts are held short.
  *
  * <p>Which node a fault hits is decided when it runs (the leader is whoever leads then); the random
  * choices among nodes come from the episode's {@code targetSeed}, so a replay with the same seed

@@ -20,16 +20,21 @@ import java.util.concurrent.TimeUnit;
  * network faults, partition proof and leader lookup that act on it. The composition root of a chaos
  * run and of the broken-read proof.
  *
+ * <p>With {@code diskMb > 0} each node's data directory is a small ext4 filesystem of its own
+ * ({@link SmallDisk}, an image file next to it), mounted before the node first starts, so a fault
+ * can fill one node's disk.
+ *
  * <p>{@link #start} checks the machine first (root, tools) and fails with what is missing. {@link
  * #close()} always leaves the machine clean, also after a failure half-way: clients closed, every
- * node process killed, every rule and qdisc removed, the lab torn down; its problems are thrown
- * after everything was attempted.
+ * node process killed, every small disk unmounted and its image deleted, every rule and qdisc
+ * removed, the lab torn down; its problems are thrown after everything was attempted.
  */
 public final class LabCluster implements AutoCloseable {
 
   /**
    * Config for every node in addition to what {@link ProcessCluster} sets; {@code extraJavaOpts}
-   * are appended to the nodes' JVM options (e.g. a log level), empty for none.
+   * are appended to the nodes' JVM options (e.g. a log level), empty for none; {@code diskMb} is
+   * the size of each node's own data filesystem, 0 for none (data on the work directory's).
    */
   public record Settings(
       int nodes,
@@ -38,9 +43,33 @@ public final class LabCluster implements AutoCloseable {
       int electionTimeoutMsMin,
       int electionTimeoutMsMax,
       Map<String, String> extraConfig,
-      String extraJavaOpts) {
+      String extraJavaOpts,
+      int diskMb) {
     public Settings {
       extraConfig = Map.copyOf(extraConfig);
+      if (diskMb < 0) {
+        throw new IllegalArgumentException("diskMb must be >= 0, got " + diskMb);
+      }
+    }
+
+    /** Without small disks. */
+    public Settings(
+        int nodes,
+        int shards,
+        int basePort,
+        int electionTimeoutMsMin,
+        int electionTimeoutMsMax,
+        Map<String, String> extraConfig,
+        String extraJavaOpts) {
+      this(
+          nodes,
+          shards,
+          basePort,
+          electionTimeoutMsMin,
+          electionTimeoutMsMax,
+          extraConfig,
+          extraJavaOpts,
+          0);
     }
   }
 
@@ -52,6 +81,7 @@ public final class LabCluster implements AutoCloseable {
 
   private final NetnsLab lab;
   private final ProcessCluster cluster;
+  private final Map<Integer, SmallDisk> disks;
   private final Map<Integer, Map<String, String>> nodeOverrides;
   private final NetworkFaults network;
   private final PartitionProof proof;
@@ -61,11 +91,13 @@ public final class LabCluster implements AutoCloseable {
   private LabCluster(
       NetnsLab lab,
       ProcessCluster cluster,
+      Map<Integer, SmallDisk> disks,
       Map<Integer, Map<String, String>> nodeOverrides,
       int raftPort,
       CairnClient control) {
     this.lab = lab;
     this.cluster = cluster;
+    this.disks = disks;
     this.nodeOverrides = nodeOverrides;
     this.network = new NetworkFaults(lab);
     this.proof =
@@ -80,13 +112,17 @@ public final class LabCluster implements AutoCloseable {
 
   /** Builds the lab, starts the nodes in it and waits until every node is healthy. */
   public static LabCluster start(Path labScript, Path workDir, Settings settings) {
-    List<String> problems = NetnsLab.preflight(labScript);
+    List<String> problems = new ArrayList<>(NetnsLab.preflight(labScript));
+    if (settings.diskMb() > 0) {
+      problems.addAll(SmallDisk.preflight());
+    }
     if (!problems.isEmpty()) {
       throw new IllegalStateException(
           "cannot build the network lab on this machine:\n  - " + String.join("\n  - ", problems));
     }
     NetnsLab lab = NetnsLab.up(labScript, settings.nodes());
     ProcessCluster cluster = null;
+    Map<Integer, SmallDisk> disks = new java.util.TreeMap<>();
     Map<Integer, Map<String, String>> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     try {
       ProcessCluster.Builder b =
@@ -106,17 +142,21 @@ public final class LabCluster implements AutoCloseable {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
       }
       cluster = b.build();
+      for (int node = 1; node <= settings.nodes() && settings.diskMb() > 0; node++) {
+        disks.put(node, SmallDisk.mount(cluster.dataDir(node), settings.diskMb()));
+      }
       for (int node = 1; node <= settings.nodes(); node++) {
         cluster.start(node);
       }
       CairnClient control =
           CairnClient.connect(
               clientConfig(cluster.endpoints(), new Random(0)).requestTimeoutMs(5_000).build());
-      LabCluster started = new LabCluster(lab, cluster, overrides, settings.basePort(), control);
+      LabCluster started =
+          new LabCluster(lab, cluster, Map.copyOf(disks), overrides, settings.basePort(), control);
       started.awaitWhole(START_MAX);
       return started;
     } catch (RuntimeException e) {
-      closeQuietly(cluster, lab, e);
+      closeQuietly(cluster, disks, lab, e);
       throw e;
     }
   }
@@ -156,20 +196,16 @@ public final class LabCluster implements AutoCloseable {
     awaitWhole(healthyWithin);
   }
 
-  private static void closeQuietly(ProcessCluster cluster, NetnsLab lab, RuntimeException cause) {
-    try {
-      if (cluster != null) {
-        cluster.close();
-      }
-    } catch (RuntimeException e) {
-      cause.addSuppressed(e);
-    } finally {
-      try {
-        lab.close();
-      } catch (RuntimeException e) {
-        cause.addSuppressed(e);
-      }
+  private static void closeQuietly(
+      ProcessCluster cluster, Map<Integer, SmallDisk> disks, NetnsLab lab, RuntimeException cause) {
+    List<RuntimeException> problems = new ArrayList<>();
+    if (cluster != null) {
+      runCollecting(problems, cluster::close);
     }
+    // After the nodes: a node still writing there would keep the filesystem busy.
+    disks.values().forEach(d -> runCollecting(problems, d::close));
+    runCollecting(problems, lab::close);
+    problems.forEach(cause::addSuppressed);
   }
 
   /**
@@ -192,6 +228,20 @@ public final class LabCluster implements AutoCloseable {
 
   public ProcessCluster cluster() {
     return cluster;
+  }
+
+  /**
+   * Node {@code node}'s data filesystem.
+   *
+   * @throws IllegalStateException when the lab was started without small disks
+   */
+  public SmallDisk disk(int node) {
+    SmallDisk disk = disks.get(node);
+    if (disk == null) {
+      throw new IllegalStateException(
+          "n" + node + " has no small disk of its own; start the lab with Settings.diskMb > 0");
+    }
+    return disk;
   }
 
   public NetnsLab lab() {
@@ -337,6 +387,8 @@ public final class LabCluster implements AutoCloseable {
     List<RuntimeException> problems = new ArrayList<>();
     runCollecting(problems, control::close);
     runCollecting(problems, cluster::close);
+    // After the nodes: a node still writing there would keep the filesystem busy.
+    disks.values().forEach(d -> runCollecting(problems, d::close));
     runCollecting(
         problems,
         () -> {

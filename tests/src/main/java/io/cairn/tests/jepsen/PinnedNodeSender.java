@@ -9,13 +9,17 @@ import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.PutRequest;
+import io.cairn.proto.SessionToken;
 import io.cairn.tests.history.Op;
 import io.cairn.tests.history.OpResult;
+import io.cairn.tests.history.ReadConsistency;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -27,12 +31,22 @@ import java.util.function.Function;
  * side of a partition, needs this instead.
  *
  * <p>Writes carry no write id, so the cluster applies each request it receives; that is safe here
- * because nothing resends them - an unanswered write is simply INFO.
+ * because nothing resends them - an unanswered write is simply INFO (a node forwards a write to its
+ * shard's leader once, without retrying it either).
+ *
+ * <p>One sender is one client session, as {@code CairnClient} keeps it: per shard, the largest
+ * index any answer showed (its {@code token}), sent as {@code min_index} with every SESSION get of
+ * that shard, so the session checker's read-your-writes and monotonic reads hold for SESSION reads
+ * sent through here too. The sender has no shard map; it learns a key's shard from the token of an
+ * answer about that key. Before any answer about a key the process has seen nothing of it, and 0 is
+ * then the right floor. Give every process its own sender.
  */
 public final class PinnedNodeSender implements OpSender {
 
   private final ManagedChannel channel;
   private final Duration deadline;
+  private final Map<String, Integer> shardOfKey = new ConcurrentHashMap<>();
+  private final Map<Integer, Long> sessionIndexOfShard = new ConcurrentHashMap<>();
 
   public PinnedNodeSender(String host, int port, Duration deadline) {
     this.channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
@@ -45,17 +59,23 @@ public final class PinnedNodeSender implements OpSender {
         KvGrpc.newFutureStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     ByteString key = ByteString.copyFrom(op.key(), StandardCharsets.UTF_8);
     return switch (op.kind()) {
-      case GET ->
-          relay(
-              stub.get(
-                  GetRequest.newBuilder()
-                      .setKey(key)
-                      .setConsistency(ClientOpSender.consistency(op.consistency()))
-                      .build()),
-              r ->
-                  r.getFound()
-                      ? new OpResult.GetResult(true, r.getValue().toStringUtf8(), r.getVersion())
-                      : new OpResult.GetResult(false, null, 0));
+      case GET -> {
+        GetRequest.Builder get =
+            GetRequest.newBuilder()
+                .setKey(key)
+                .setConsistency(ClientOpSender.consistency(op.consistency()));
+        if (op.consistency() == ReadConsistency.SESSION) {
+          get.setMinIndex(sessionIndex(op.key()));
+        }
+        yield relay(
+            stub.get(get.build()),
+            r -> {
+              observe(op.key(), r.getToken());
+              return r.getFound()
+                  ? new OpResult.GetResult(true, r.getValue().toStringUtf8(), r.getVersion())
+                  : new OpResult.GetResult(false, null, 0);
+            });
+      }
       case PUT, PUT_CAS -> {
         PutRequest.Builder put =
             PutRequest.newBuilder()
@@ -64,7 +84,12 @@ public final class PinnedNodeSender implements OpSender {
         if (op.kind().isCompareAndSet()) {
           put.setExpectedVersion(op.expectedVersion());
         }
-        yield relay(stub.put(put.build()), r -> new OpResult.PutResult(r.getVersion()));
+        yield relay(
+            stub.put(put.build()),
+            r -> {
+              observe(op.key(), r.getToken());
+              return new OpResult.PutResult(r.getVersion());
+            });
       }
       case DELETE, DELETE_CAS -> {
         DeleteRequest.Builder delete = DeleteRequest.newBuilder().setKey(key);
@@ -73,9 +98,25 @@ public final class PinnedNodeSender implements OpSender {
         }
         yield relay(
             stub.delete(delete.build()),
-            r -> new OpResult.DeleteResult(r.getExisted(), r.getIndex()));
+            r -> {
+              observe(op.key(), r.getToken());
+              return new OpResult.DeleteResult(r.getExisted(), r.getIndex());
+            });
       }
     };
+  }
+
+  /** The session's floor for a SESSION read of {@code key}: 0 until an answer named its shard. */
+  long sessionIndex(String key) {
+    Integer shard = shardOfKey.get(key);
+    return shard == null ? 0 : sessionIndexOfShard.getOrDefault(shard, 0L);
+  }
+
+  private void observe(String key, SessionToken token) {
+    if (token.getIndex() > 0) {
+      shardOfKey.put(key, token.getShardId());
+      sessionIndexOfShard.merge(token.getShardId(), token.getIndex(), Math::max);
+    }
   }
 
   private static <R> CompletableFuture<OpResult> relay(

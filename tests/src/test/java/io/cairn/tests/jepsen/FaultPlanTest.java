@@ -67,11 +67,12 @@ class FaultPlanTest {
   }
 
   @Test
-  void diskWipesAndWholeClusterRestartsAreAlwaysAlone() {
+  void diskFaultsAndWholeClusterRestartsAreAlwaysAlone() {
     List<FaultPlan.Episode> plan =
         FaultPlan.generate(21, Duration.ofMinutes(6), EnumSet.allOf(Fault.class), true);
 
     assertThat(plan).anySatisfy(e -> assertThat(e.faults()).containsExactly(Fault.WIPE_FOLLOWER));
+    assertThat(plan).anySatisfy(e -> assertThat(e.faults()).containsExactly(Fault.DISK_FULL));
     assertThat(plan).anySatisfy(e -> assertThat(e.faults()).hasSize(2));
     assertThat(plan)
         .filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
@@ -99,7 +100,8 @@ class FaultPlanTest {
     assertThat(Fault.parse("partition-bridge, link_loss"))
         .containsExactlyInAnyOrder(Fault.PARTITION_BRIDGE, Fault.LINK_LOSS);
     assertThat(Fault.parse("all")).hasSize(Fault.values().length);
-    assertThat(Fault.parse("disk")).containsExactly(Fault.WIPE_FOLLOWER);
+    assertThat(Fault.parse("disk")).containsExactlyInAnyOrder(Fault.WIPE_FOLLOWER, Fault.DISK_FULL);
+    assertThat(Fault.parse("disk_full")).containsExactly(Fault.DISK_FULL);
     assertThatThrownBy(() -> Fault.parse("meteor")).isInstanceOf(IllegalArgumentException.class);
   }
 
