@@ -48,6 +48,7 @@ import picocli.CommandLine.Spec;
       MapCommand.class,
       StatusCommand.class,
       VerifyCommand.class,
+      LeaderCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -179,9 +180,13 @@ public final class CairnCtl implements Callable<Integer> {
     return new BlockingCairnClient(openClient(caller));
   }
 
-  /** The subcommand's name, or null for cairnctl itself. */
+  /** The subcommand's name as typed ("put", "leader transfer"), or null for cairnctl itself. */
   private static String commandName(CommandLine cmd) {
-    return cmd.getParent() == null ? null : cmd.getCommandName();
+    if (cmd.getParent() == null) {
+      return null;
+    }
+    String parent = commandName(cmd.getParent());
+    return parent == null ? cmd.getCommandName() : parent + " " + cmd.getCommandName();
   }
 
   private static PrintWriter utf8Writer(OutputStream out) {

@@ -31,7 +31,7 @@ final class ExitCodes {
    * command, so the line names that instead.
    */
   private static final Pattern CLIENT_OPERATION =
-      Pattern.compile("^(put|get|delete|routing|status|verify): ");
+      Pattern.compile("^(put|get|delete|routing|status|verify|leader transfer): ");
 
   private ExitCodes() {}
 

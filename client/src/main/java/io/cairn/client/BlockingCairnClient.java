@@ -6,6 +6,7 @@ import io.cairn.proto.MarkShardDigestResponse;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderResponse;
 import io.grpc.Status;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -90,6 +91,10 @@ public final class BlockingCairnClient implements AutoCloseable {
 
   public ClusterStatus clusterStatus() {
     return await(client.clusterStatus());
+  }
+
+  public TransferLeaderResponse transferLeader(int shardId, String nodeId) {
+    return await(client.transferLeader(shardId, nodeId));
   }
 
   public MarkShardDigestResponse markShardDigest(int shardId) {

@@ -19,6 +19,8 @@ import io.cairn.proto.PutResponse;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderRequest;
+import io.cairn.proto.TransferLeaderResponse;
 import io.cairn.proto.WriteId;
 import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
@@ -351,6 +353,34 @@ public final class CairnClient implements AutoCloseable {
                       "verify",
                       router.toShardLeader(view, shardId),
                       ClusterGrpc.getMarkShardDigestMethod(),
+                      req,
+                      deadline));
+        });
+  }
+
+  /**
+   * Makes {@code nodeId} the preferred leader of shard {@code shardId} (0: the meta group) in a new
+   * map epoch; leadership follows once that replica has caught up. Completes when the map change
+   * has committed; {@link #routing()} shows when the leader has moved.
+   */
+  public CompletableFuture<TransferLeaderResponse> transferLeader(int shardId, String nodeId) {
+    if (closed) {
+      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("leader transfer", null));
+    }
+    TransferLeaderRequest req =
+        TransferLeaderRequest.newBuilder().setShardId(shardId).setNodeId(nodeId).build();
+    return retrier.run(
+        "leader transfer",
+        (attempt, timeoutMs) -> {
+          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
+          return routed(
+              "leader transfer",
+              deadline,
+              view ->
+                  sender.send(
+                      "leader transfer",
+                      router.anyNode(view),
+                      ClusterGrpc.getTransferLeaderMethod(),
                       req,
                       deadline));
         });

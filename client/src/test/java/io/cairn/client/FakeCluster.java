@@ -28,6 +28,8 @@ import io.cairn.proto.Routing;
 import io.cairn.proto.SessionToken;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderRequest;
+import io.cairn.proto.TransferLeaderResponse;
 import io.cairn.proto.WireHeaders;
 import io.cairn.proto.WriteId;
 import io.grpc.Context;
@@ -590,6 +592,50 @@ public final class FakeCluster implements AutoCloseable {
               .setLeaderId(nodeId)
               .build());
       out.onCompleted();
+    }
+
+    @Override
+    public void transferLeader(
+        TransferLeaderRequest req, StreamObserver<TransferLeaderResponse> out) {
+      ShardMap m = map.get();
+      ShardMap.Builder next = m.toBuilder();
+      for (int i = 0; i < next.getShardsCount(); i++) {
+        ShardInfo s = next.getShards(i);
+        if (s.getShardId() != req.getShardId()) {
+          continue;
+        }
+        if (!s.getReplicasList().contains(req.getNodeId())) {
+          out.onError(
+              Status.INVALID_ARGUMENT
+                  .withDescription(
+                      "leader transfer: shard "
+                          + s.getShardId()
+                          + " has no replica on node '"
+                          + req.getNodeId()
+                          + "'")
+                  .asRuntimeException());
+          return;
+        }
+        List<String> replicas = new ArrayList<>(s.getReplicasList());
+        replicas.remove(req.getNodeId());
+        replicas.add(0, req.getNodeId());
+        next.setShards(i, s.toBuilder().clearReplicas().addAllReplicas(replicas));
+        next.setEpoch(m.getEpoch() + 1);
+        map.set(next.build());
+        setLeader(s.getShardId(), req.getNodeId());
+        out.onNext(
+            TransferLeaderResponse.newBuilder()
+                .setShardId(s.getShardId())
+                .setNodeId(req.getNodeId())
+                .setMapEpoch(m.getEpoch() + 1)
+                .build());
+        out.onCompleted();
+        return;
+      }
+      out.onError(
+          Status.INVALID_ARGUMENT
+              .withDescription("leader transfer: no shard " + req.getShardId())
+              .asRuntimeException());
     }
 
     @Override
