@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
       StatusCommand.class,
       VerifyCommand.class,
       LeaderCommand.class,
+      NodeCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     },

@@ -1,0 +1,50 @@
+package io.cairn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.cli.CairnCtlRunner.Run;
+import io.cairn.client.FakeCluster;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** cairnctl node list against the fake cluster. */
+class NodeCommandTest {
+  // Shards 1-4 on 3 of 4 nodes each; shard s is led by its first replica, n<s>.
+  private final FakeCluster cluster = new FakeCluster(4, 4, 3);
+  private final CairnCtlRunner runner = new CairnCtlRunner(cluster);
+
+  @AfterEach
+  void tearDown() {
+    cluster.close();
+  }
+
+  @Test
+  void listShowsEveryNodeWithItsReplicasLeadersAndEpoch() {
+    Run r = runner.run("node", "list");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out())
+        .containsPattern("(?m)^NODE +ADDRESS +STATE +REPLICAS +LEADERS +MAP_EPOCH$")
+        // 3 shard replicas each; the meta group on n1-n3.
+        .containsPattern("(?m)^n1 +n1:7001 +up +4 +1 +1$")
+        .containsPattern("(?m)^n4 +n4:7001 +up +3 +1 +1$");
+  }
+
+  @Test
+  void aDownNodeIsListedWithItsReasonAndTheExitCodeStaysZero() {
+    cluster.stop("n4", "UNAVAILABLE: io exception");
+    Run r = runner.run("--endpoints", "n1:7001", "node", "list");
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .containsPattern("(?m)^n4 +n4:7001 +down +3 +1 +-$")
+        .contains("n4 down: UNAVAILABLE: io exception");
+  }
+
+  @Test
+  void jsonListsTheNodes() {
+    Run r = runner.run("-o", "json", "node", "list");
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .startsWith("{\"map_epoch\":1,\"nodes\":[{\"node_id\":\"n1\",\"address\":\"n1:7001\"")
+        .contains("\"state\":\"up\",\"replicas\":4,\"leaders\":1,\"map_epoch\":1}");
+  }
+}
