@@ -311,24 +311,12 @@ public final class CairnClient implements AutoCloseable {
 
   /** Every node's status, gathered by whichever node answers. */
   public CompletableFuture<ClusterStatus> clusterStatus() {
-    if (closed) {
-      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("status", null));
-    }
-    return retrier.run(
+    return clusterCall(
         "status",
-        (attempt, timeoutMs) -> {
-          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-          return routed(
-              "status",
-              deadline,
-              view ->
-                  sender.send(
-                      "status",
-                      router.anyNode(view),
-                      ClusterGrpc.getGetClusterStatusMethod(),
-                      GetClusterStatusRequest.getDefaultInstance(),
-                      deadline));
-        });
+        router::anyNode,
+        ClusterGrpc.getGetClusterStatusMethod(),
+        GetClusterStatusRequest.getDefaultInstance(),
+        0);
   }
 
   /**
@@ -337,25 +325,12 @@ public final class CairnClient implements AutoCloseable {
    * #replicaDigest}). The check behind {@code cairnctl verify}.
    */
   public CompletableFuture<MarkShardDigestResponse> markShardDigest(int shardId) {
-    if (closed) {
-      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("verify", null));
-    }
-    MarkShardDigestRequest req = MarkShardDigestRequest.newBuilder().setShardId(shardId).build();
-    return retrier.run(
+    return clusterCall(
         "verify",
-        (attempt, timeoutMs) -> {
-          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-          return routed(
-              "verify",
-              deadline,
-              view ->
-                  sender.send(
-                      "verify",
-                      router.toShardLeader(view, shardId),
-                      ClusterGrpc.getMarkShardDigestMethod(),
-                      req,
-                      deadline));
-        });
+        view -> router.toShardLeader(view, shardId),
+        ClusterGrpc.getMarkShardDigestMethod(),
+        MarkShardDigestRequest.newBuilder().setShardId(shardId).build(),
+        0);
   }
 
   /**
@@ -364,26 +339,12 @@ public final class CairnClient implements AutoCloseable {
    * has committed; {@link #routing()} shows when the leader has moved.
    */
   public CompletableFuture<TransferLeaderResponse> transferLeader(int shardId, String nodeId) {
-    if (closed) {
-      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("leader transfer", null));
-    }
-    TransferLeaderRequest req =
-        TransferLeaderRequest.newBuilder().setShardId(shardId).setNodeId(nodeId).build();
-    return retrier.run(
+    return clusterCall(
         "leader transfer",
-        (attempt, timeoutMs) -> {
-          Deadline deadline = Deadline.after(timeoutMs, TimeUnit.MILLISECONDS);
-          return routed(
-              "leader transfer",
-              deadline,
-              view ->
-                  sender.send(
-                      "leader transfer",
-                      router.anyNode(view),
-                      ClusterGrpc.getTransferLeaderMethod(),
-                      req,
-                      deadline));
-        });
+        router::anyNode,
+        ClusterGrpc.getTransferLeaderMethod(),
+        TransferLeaderRequest.newBuilder().setShardId(shardId).setNodeId(nodeId).build(),
+        0);
   }
 
   /**
@@ -393,42 +354,58 @@ public final class CairnClient implements AutoCloseable {
    */
   public CompletableFuture<ReplicaDigest> replicaDigest(
       String nodeId, int shardId, long index, int waitMs) {
-    if (closed) {
-      return CompletableFuture.failedFuture(ErrorMapping.clientClosed("verify", null));
-    }
-    GetReplicaDigestRequest req =
+    return clusterCall(
+        "verify",
+        view ->
+            router
+                .toNode(view, nodeId)
+                .orElseThrow(
+                    () ->
+                        ErrorMapping.of(
+                            "verify",
+                            Status.Code.INVALID_ARGUMENT,
+                            "the shard map names no node '" + nodeId + "'",
+                            null,
+                            null)),
+        ClusterGrpc.getGetReplicaDigestMethod(),
         GetReplicaDigestRequest.newBuilder()
             .setShardId(shardId)
             .setIndex(index)
             .setWaitMs(waitMs)
-            .build();
+            .build(),
+        waitMs);
+  }
+
+  /**
+   * A call of the Cluster service, retried within the request timeout; each attempt goes where
+   * {@code target} says (it may throw a {@link CairnException} to fail the call) and may run {@code
+   * serverWaitMs} longer than the attempt timeout, for calls that wait on the server.
+   */
+  private <Q, R> CompletableFuture<R> clusterCall(
+      String op,
+      Function<RoutingView, Target> target,
+      MethodDescriptor<Q, R> method,
+      Q request,
+      long serverWaitMs) {
+    if (closed) {
+      return CompletableFuture.failedFuture(ErrorMapping.clientClosed(op, null));
+    }
     return retrier.run(
-        "verify",
+        op,
         (attempt, timeoutMs) -> {
-          Deadline deadline = Deadline.after(timeoutMs + waitMs, TimeUnit.MILLISECONDS);
+          Deadline deadline = Deadline.after(timeoutMs + serverWaitMs, TimeUnit.MILLISECONDS);
           return routed(
-              "verify",
+              op,
               deadline,
-              view ->
-                  router
-                      .toNode(view, nodeId)
-                      .map(
-                          target ->
-                              sender.send(
-                                  "verify",
-                                  target,
-                                  ClusterGrpc.getGetReplicaDigestMethod(),
-                                  req,
-                                  deadline))
-                      .orElseGet(
-                          () ->
-                              CompletableFuture.failedFuture(
-                                  ErrorMapping.of(
-                                      "verify",
-                                      Status.Code.INVALID_ARGUMENT,
-                                      "the shard map names no node '" + nodeId + "'",
-                                      null,
-                                      null))));
+              view -> {
+                Target where;
+                try {
+                  where = target.apply(view);
+                } catch (CairnException e) {
+                  return CompletableFuture.failedFuture(e);
+                }
+                return sender.send(op, where, method, request, deadline);
+              });
         });
   }
 

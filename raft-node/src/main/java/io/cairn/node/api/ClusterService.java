@@ -84,23 +84,11 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void markShardDigest(
       MarkShardDigestRequest req, StreamObserver<MarkShardDigestResponse> out) {
-    int shard = req.getShardId();
-    digests
-        .mark(shard)
-        .whenComplete(
-            (r, e) -> {
-              if (e != null) {
-                out.onError(adminFailure(e, "verify", shard));
-              } else {
-                out.onNext(r);
-                out.onCompleted();
-              }
-            });
+    answer(digests.mark(req.getShardId()), out, "verify", req.getShardId());
   }
 
   @Override
   public void getReplicaDigest(GetReplicaDigestRequest req, StreamObserver<ReplicaDigest> out) {
-    int shard = req.getShardId();
     if (req.getIndex() < 1) {
       out.onError(
           Status.INVALID_ARGUMENT
@@ -108,38 +96,43 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
               .asRuntimeException());
       return;
     }
-    digests
-        .digestAt(shard, req.getIndex(), req.getWaitMs())
-        .whenComplete(
-            (r, e) -> {
-              if (e != null) {
-                out.onError(adminFailure(e, "verify", shard));
-              } else {
-                out.onNext(r);
-                out.onCompleted();
-              }
-            });
+    answer(
+        digests.digestAt(req.getShardId(), req.getIndex(), req.getWaitMs()),
+        out,
+        "verify",
+        req.getShardId());
   }
 
   @Override
   public void transferLeader(
       TransferLeaderRequest req, StreamObserver<TransferLeaderResponse> out) {
-    transfers
-        .transfer(req.getShardId(), req.getNodeId())
-        .whenComplete(
-            (map, e) -> {
-              if (e != null) {
-                out.onError(adminFailure(e, "leader transfer", req.getShardId()));
-              } else {
-                out.onNext(
+    answer(
+        transfers
+            .transfer(req.getShardId(), req.getNodeId())
+            .thenApply(
+                map ->
                     TransferLeaderResponse.newBuilder()
                         .setShardId(req.getShardId())
                         .setNodeId(req.getNodeId())
                         .setMapEpoch(map.getEpoch())
-                        .build());
-                out.onCompleted();
-              }
-            });
+                        .build()),
+        out,
+        "leader transfer",
+        req.getShardId());
+  }
+
+  /** Sends an operator call's result, or its failure mapped by {@link #adminFailure}. */
+  private <T> void answer(
+      CompletableFuture<T> result, StreamObserver<T> out, String op, int shard) {
+    result.whenComplete(
+        (r, e) -> {
+          if (e != null) {
+            out.onError(adminFailure(e, op, shard));
+          } else {
+            out.onNext(r);
+            out.onCompleted();
+          }
+        });
   }
 
   private StatusRuntimeException adminFailure(Throwable e, String op, int shard) {

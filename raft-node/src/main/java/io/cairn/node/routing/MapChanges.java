@@ -1,5 +1,6 @@
 package io.cairn.node.routing;
 
+import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.internal.MetaCommand;
 import java.io.Closeable;
@@ -58,6 +59,11 @@ public final class MapChanges implements Closeable {
             }
             ShardMap next = edited.toBuilder().setEpoch(base.getEpoch() + 1).build();
             ShardMap held = propose(base, next);
+            if (held.getEpoch() == 0) {
+              // replace changes nothing before bootstrap, and the group answers with no map
+              throw new ReplicaNotReadyException(
+                  "the meta group holds no shard map yet (the cluster is still starting)");
+            }
             directory.adopt(held);
             if (held.equals(next)) {
               return held;

@@ -20,12 +20,25 @@ class LeaderTransferTest {
   @RegisterExtension
   final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(2));
 
+  /** The call as a client makes it: UNAVAILABLE (the meta group still bootstrapping) is retried. */
   private static TransferLeaderResponse transfer(
       LocalCluster cluster, int through, int shard, String node) {
-    return cluster
-        .clusterApi(through)
-        .transferLeader(
-            TransferLeaderRequest.newBuilder().setShardId(shard).setNodeId(node).build());
+    return await("leader transfer through n" + through)
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptionsMatching(
+            e ->
+                e instanceof StatusRuntimeException sre
+                    && sre.getStatus().getCode() == Status.Code.UNAVAILABLE)
+        .until(
+            () ->
+                cluster
+                    .clusterApi(through)
+                    .transferLeader(
+                        TransferLeaderRequest.newBuilder()
+                            .setShardId(shard)
+                            .setNodeId(node)
+                            .build()),
+            r -> true);
   }
 
   @Test

@@ -59,6 +59,8 @@ import org.apache.ratis.server.RaftServer;
 public final class LocalCluster implements AutoCloseable {
   /** How the cluster is built; {@link #start} builds it. */
   public static final class Builder {
+    private static final int PORT_RACE_ATTEMPTS = 3;
+
     private int nodes = 3;
     private int shards = 1;
     private final Map<String, String> config = new LinkedHashMap<>();
@@ -98,15 +100,34 @@ public final class LocalCluster implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Starts the cluster. The ports are free when chosen but are released before the nodes bind
+     * them, so another socket can take one in between ("Address already in use", seen about once in
+     * a few hundred starts); such a start is retried with new ports.
+     */
     public LocalCluster start() {
-      LocalCluster c = new LocalCluster(this);
-      try {
-        c.startAll();
-      } catch (RuntimeException | Error e) {
-        c.close();
-        throw e;
+      for (int attempt = 1; ; attempt++) {
+        LocalCluster c = new LocalCluster(this);
+        try {
+          c.startAll();
+          return c;
+        } catch (RuntimeException | Error e) {
+          c.close();
+          if (attempt >= PORT_RACE_ATTEMPTS || !lostAPortRace(e)) {
+            throw e;
+          }
+        }
       }
-      return c;
+    }
+
+    private static boolean lostAPortRace(Throwable e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.net.BindException
+            || String.valueOf(t.getMessage()).contains("Address already in use")) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 

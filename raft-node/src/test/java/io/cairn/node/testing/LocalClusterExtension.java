@@ -43,6 +43,9 @@ public final class LocalClusterExtension implements BeforeEachCallback, AfterEac
 
   @Override
   public void afterEach(ExtensionContext context) {
+    if (cluster == null) {
+      return; // it did not start; the test failed with the reason
+    }
     try {
       if (context.getExecutionException().isEmpty()) {
         cluster.assertReplicasAgree(brokenOnPurpose.toArray(String[]::new));
