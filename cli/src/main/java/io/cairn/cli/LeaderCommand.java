@@ -1,6 +1,7 @@
 package io.cairn.cli;
 
 import io.cairn.client.BlockingCairnClient;
+import io.cairn.client.CairnException;
 import io.cairn.proto.Routing;
 import io.cairn.proto.TransferLeaderResponse;
 import java.io.PrintWriter;
@@ -126,9 +127,13 @@ final class LeaderCommand implements Callable<Integer> {
         throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(budgetMs);
       while (true) {
-        Routing routing = client.routing();
-        if (nodeId.equals(routing.getLeadersOrDefault(shardId, ""))) {
-          return true;
+        try {
+          Routing routing = client.routing();
+          if (nodeId.equals(routing.getLeadersOrDefault(shardId, ""))) {
+            return true;
+          }
+        } catch (CairnException e) {
+          // The transfer has committed; a node not answering now only delays seeing it happen.
         }
         if (System.nanoTime() > deadline) {
           return false;

@@ -309,6 +309,12 @@ public final class CairnClient implements AutoCloseable {
     return routing().thenApply(Routing::getMap);
   }
 
+  /**
+   * How much longer than an attempt a digest marker may take: every replica hashes its whole state
+   * as it applies one, the leader before it answers.
+   */
+  private static final long MARKER_APPLY_WAIT_MS = 30_000;
+
   /** Every node's status, gathered by whichever node answers. */
   public CompletableFuture<ClusterStatus> clusterStatus() {
     return clusterCall(
@@ -325,12 +331,14 @@ public final class CairnClient implements AutoCloseable {
    * #replicaDigest}). The check behind {@code cairnctl verify}.
    */
   public CompletableFuture<MarkShardDigestResponse> markShardDigest(int shardId) {
+    // Every replica hashes its whole state as it applies the marker, the leader before it
+    // answers: give the call that long rather than retry it and place one marker per retry.
     return clusterCall(
         "verify",
         view -> router.toShardLeader(view, shardId),
         ClusterGrpc.getMarkShardDigestMethod(),
         MarkShardDigestRequest.newBuilder().setShardId(shardId).build(),
-        0);
+        MARKER_APPLY_WAIT_MS);
   }
 
   /**
@@ -356,17 +364,27 @@ public final class CairnClient implements AutoCloseable {
       String nodeId, int shardId, long index, int waitMs) {
     return clusterCall(
         "verify",
-        view ->
-            router
-                .toNode(view, nodeId)
-                .orElseThrow(
-                    () ->
-                        ErrorMapping.of(
-                            "verify",
-                            Status.Code.INVALID_ARGUMENT,
-                            "the shard map names no node '" + nodeId + "'",
-                            null,
-                            null)),
+        view -> {
+          if (view == null) {
+            // No map yet to find the node by: retryable, unlike a map that does not name it.
+            throw ErrorMapping.of(
+                "verify",
+                Status.Code.UNAVAILABLE,
+                "no shard map yet to find node '" + nodeId + "' by",
+                null,
+                null);
+          }
+          return router
+              .toNode(view, nodeId)
+              .orElseThrow(
+                  () ->
+                      ErrorMapping.of(
+                          "verify",
+                          Status.Code.INVALID_ARGUMENT,
+                          "the shard map names no node '" + nodeId + "'",
+                          null,
+                          null));
+        },
         ClusterGrpc.getGetReplicaDigestMethod(),
         GetReplicaDigestRequest.newBuilder()
             .setShardId(shardId)

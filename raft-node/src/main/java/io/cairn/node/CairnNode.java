@@ -128,7 +128,13 @@ public final class CairnNode implements Closeable {
     MapChanges mapChanges = new MapChanges(directory, metaClients);
     closeables.add(mapChanges);
     closeables.add(
-        new PriorityReconciler(host, directory, runtime.scheduler(), config.meta().pollMs()));
+        new PriorityReconciler(
+            host,
+            directory,
+            runtime.scheduler(),
+            config.meta().pollMs(),
+            bootstrap::installed,
+            mapChanges::current));
 
     LeaderHints leaders = new LeaderHints(host);
     RequestForwarder forwarder =

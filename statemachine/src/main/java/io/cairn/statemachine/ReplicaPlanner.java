@@ -120,7 +120,8 @@ public final class ReplicaPlanner {
     private final TreeMap<Integer, TreeSet<String>> byLoad = new TreeMap<>();
 
     Planning(List<Group> groups, Map<String, Role> roles) {
-      this.groups = groups;
+      // By id, so the plan does not depend on the order the caller listed the groups in.
+      this.groups = groups.stream().sorted(java.util.Comparator.comparingInt(Group::id)).toList();
       this.roles = roles;
       roles.forEach(
           (node, role) -> {

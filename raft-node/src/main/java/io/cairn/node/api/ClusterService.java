@@ -24,6 +24,7 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.TransferLeaderRequest;
 import io.cairn.proto.TransferLeaderResponse;
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -106,9 +107,12 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void transferLeader(
       TransferLeaderRequest req, StreamObserver<TransferLeaderResponse> out) {
+    // A change queued behind others must not happen after its caller gave up on it: it may have
+    // retried with another target meanwhile, and this one would undo it.
+    Context call = Context.current();
     answer(
         transfers
-            .transfer(req.getShardId(), req.getNodeId())
+            .transfer(req.getShardId(), req.getNodeId(), () -> !call.isCancelled())
             .thenApply(
                 map ->
                     TransferLeaderResponse.newBuilder()

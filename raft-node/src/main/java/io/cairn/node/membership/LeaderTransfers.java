@@ -6,6 +6,7 @@ import io.cairn.proto.ShardMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@code cairnctl leader transfer}: makes a node a shard's preferred leader by putting it first in
@@ -21,9 +22,15 @@ public final class LeaderTransfers {
     this.changes = changes;
   }
 
-  /** Completes with the map that makes {@code nodeId} the preferred leader of {@code shardId}. */
-  public CompletableFuture<ShardMap> transfer(int shardId, String nodeId) {
-    return changes.change("leader transfer", map -> preferLeader(map, shardId, nodeId));
+  /**
+   * Completes with the map that makes {@code nodeId} the preferred leader of {@code shardId}.
+   *
+   * @param stillWanted false once the caller has given up (the change is then not made)
+   */
+  public CompletableFuture<ShardMap> transfer(
+      int shardId, String nodeId, BooleanSupplier stillWanted) {
+    return changes.change(
+        "leader transfer", map -> preferLeader(map, shardId, nodeId), stillWanted);
   }
 
   /**

@@ -81,7 +81,8 @@ final class LeadershipQuorum {
           (confirmed, error) -> {
             if (error == null && Boolean.TRUE.equals(confirmed)) {
               if (yes.incrementAndGet() == yesNeeded) {
-                finish(result, shard, term, stillLeads, yesNeeded + 1, replicas);
+                finish(
+                    result, shard, term, stillLeads, yesNeeded + (leaderVotes ? 1 : 0), replicas);
               }
             } else if (no.incrementAndGet() == peers.size() - yesNeeded + 1) {
               result.completeExceptionally(

@@ -102,18 +102,40 @@ public final class RaftHost implements Closeable {
     server.start();
   }
 
-  /** Creates, on this node, every group of the map that places a replica here and is missing. */
+  /**
+   * Creates, on this node, every group of the map that places a replica here and is missing, but
+   * only on a data dir that holds no replica of the map's groups yet (a new node, or a wiped one).
+   * A data dir that holds some of them and lacks others did not come from this map: a computed map
+   * of another release or configuration would create empty replicas with a peer set of its own, and
+   * two such replicas could elect a leader of their own beside the real group. Replicas join an
+   * existing node only through a replica move.
+   */
   public void ensureLocalGroups(ShardMap map) throws IOException {
     learn(map);
     Set<RaftGroupId> present = new HashSet<>();
     server.getGroupIds().forEach(present::add);
     List<ShardInfo> wanted = new ArrayList<>(map.getShardsList());
     wanted.add(map.getMeta());
+    List<ShardInfo> missing = new ArrayList<>();
+    boolean holdsSome = false;
     for (ShardInfo s : wanted) {
       RaftGroupId gid = groupIdOf(s);
-      if (!s.getReplicasList().contains(config.nodeId()) || present.contains(gid)) {
-        continue;
+      holdsSome |= present.contains(gid);
+      if (s.getReplicasList().contains(config.nodeId()) && !present.contains(gid)) {
+        missing.add(s);
       }
+    }
+    if (holdsSome && !missing.isEmpty()) {
+      LOG.error(
+          "this node's data dir holds replicas of this cluster but none of {}, which the map "
+              + "computed from the configuration places here; not creating them (this happens "
+              + "after a change of cluster.nodes or an upgrade that places replicas differently; "
+              + "the meta group's map decides, see docs/operations.md)",
+          missing.stream().map(RaftHost::describe).toList());
+      return;
+    }
+    for (ShardInfo s : missing) {
+      RaftGroupId gid = groupIdOf(s);
       RaftGroup group = RaftGroup.valueOf(gid, peersOf(s, map));
       RaftClientReply reply =
           server.groupManagement(
@@ -240,25 +262,17 @@ public final class RaftHost implements Closeable {
    * there was nothing to do or this replica does not lead.
    */
   public CompletableFuture<Boolean> applyPriorities(RaftGroupId gid, Map<String, Integer> wanted) {
-    RaftServer.Division d = division(gid).orElse(null);
-    if (d == null || !d.getInfo().isLeader()) {
+    if (!leadsWithOtherPriorities(gid, wanted)) {
       return CompletableFuture.completedFuture(false);
     }
+    RaftServer.Division d = division(gid).orElseThrow();
     RaftConfiguration conf = d.getRaftConf();
-    if (!conf.getPreviousPeers().isEmpty()) {
-      return CompletableFuture.completedFuture(false);
-    }
     List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers());
     List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-    boolean differs = false;
     List<RaftPeer> reprioritised = new ArrayList<>();
     for (RaftPeer p : voters) {
       int priority = wanted.getOrDefault(p.getId().toString(), 0);
-      differs |= priority != p.getPriority();
       reprioritised.add(RaftPeer.newBuilder(p).setPriority(priority).build());
-    }
-    if (!differs) {
-      return CompletableFuture.completedFuture(false);
     }
     SetConfigurationRequest request =
         new SetConfigurationRequest(
@@ -286,6 +300,23 @@ public final class RaftHost implements Closeable {
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * True if the local replica leads {@code gid} with a stable configuration in which some voter's
+   * priority differs from {@code wanted} (peer id to priority; absent means 0).
+   */
+  public boolean leadsWithOtherPriorities(RaftGroupId gid, Map<String, Integer> wanted) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null || !d.getInfo().isLeader()) {
+      return false;
+    }
+    RaftConfiguration conf = d.getRaftConf();
+    if (!conf.getPreviousPeers().isEmpty()) {
+      return false;
+    }
+    return conf.getCurrentPeers().stream()
+        .anyMatch(p -> wanted.getOrDefault(p.getId().toString(), 0) != p.getPriority());
   }
 
   public RaftServer server() {

@@ -9,6 +9,7 @@ import io.cairn.proto.internal.MetaCommand;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadShardMapRequest;
 import io.cairn.proto.internal.ReadShardMapResponse;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -43,6 +44,7 @@ public final class MetaBootstrap implements Closeable {
   // The node to read the map from next: the last leader hint, else the next meta replica in turn.
   private String readTarget;
   private int rotation;
+  private boolean retrySoon;
   // The ticks run one at a time: each schedules the next when it ends.
   private volatile boolean installed;
   private volatile boolean closed;
@@ -98,7 +100,9 @@ public final class MetaBootstrap implements Closeable {
       }
     } finally {
       if (!closed) {
-        scheduler.schedule(this::tick, installed ? settings.pollMs() : settings.retryMs());
+        boolean soon = !installed || retrySoon;
+        retrySoon = false;
+        scheduler.schedule(this::tick, soon ? settings.retryMs() : settings.pollMs());
       }
     }
   }
@@ -139,6 +143,15 @@ public final class MetaBootstrap implements Closeable {
           e.getTrailers() == null ? null : e.getTrailers().get(WireHeaders.ERROR_DETAIL);
       String hint = detail == null ? "" : detail.getLeaderHint();
       readTarget = !hint.isEmpty() && !hint.equals(target) ? hint : null;
+      // Ask the hinted leader at the retry interval, not a whole poll later.
+      retrySoon = readTarget != null;
+      if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+        // The channel may sit in gRPC's reconnect backoff long after a partition heals.
+        peers.reconnectSoon(target);
+      }
+      throw e;
+    } catch (RuntimeException e) {
+      readTarget = null;
       throw e;
     }
   }

@@ -12,6 +12,8 @@ import io.cairn.proto.TransferLeaderResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -105,5 +107,39 @@ class LeaderTransferTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getDescription()).contains("has no shard 7"));
     assertThat(cluster.map().getEpoch()).isEqualTo(1);
+  }
+
+  /**
+   * A node that does not host the meta group learns new maps only by polling (here: not within the
+   * test). A transfer through it must edit the meta group's map, not its own old copy, which would
+   * make "back to the first replica" look like nothing to do and lose the command.
+   */
+  @Test
+  void aTransferThroughANodeWithAnOldMapEditsTheCurrentOne() {
+    try (LocalCluster cluster =
+        LocalCluster.builder().nodes(4).shards(1).config("meta.poll-ms", "600000").start()) {
+      List<String> metaReplicas = cluster.map().getMeta().getReplicasList();
+      int stale =
+          IntStream.rangeClosed(1, 4)
+              .filter(i -> !metaReplicas.contains("n" + i))
+              .findFirst()
+              .orElseThrow();
+      List<String> replicas = cluster.map().getShards(0).getReplicasList();
+      String first = replicas.get(0);
+      String second = replicas.get(1);
+      int other = Integer.parseInt(metaReplicas.get(0).substring(1)); // hosts the meta group
+
+      assertThat(transfer(cluster, other, 1, second).getMapEpoch()).isEqualTo(2);
+      assertThat(cluster.node(stale).directory().map().getEpoch()).isEqualTo(1);
+
+      TransferLeaderResponse back = transfer(cluster, stale, 1, first);
+
+      assertThat(back.getMapEpoch()).isEqualTo(3);
+      await("n" + other + " has epoch 3")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> cluster.node(other).directory().map().getEpoch() == 3);
+      assertThat(cluster.node(other).directory().map().getShards(0).getReplicas(0))
+          .isEqualTo(first);
+    }
   }
 }

@@ -148,8 +148,10 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /**
-   * Deletes a stopped node's data directory (a lost disk); its next {@link #start(int)} begins
-   * empty. Refuses a running node.
+   * Deletes everything in a stopped node's data directory (a lost disk); its next {@link
+   * #start(int)} begins empty. The directory itself stays: it may be the mount point of the node's
+   * own filesystem (the chaos suite's full-disk runs), which a new disk would be mounted on too.
+   * Refuses a running node.
    */
   public void deleteData(int node) {
     if (isAlive(node)) {
@@ -162,7 +164,9 @@ public final class ProcessCluster implements AutoCloseable {
     }
     try (Stream<Path> files = Files.walk(dir)) {
       for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(f);
+        if (!f.equals(dir)) {
+          Files.delete(f);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot delete the data of node " + node + ": " + dir, e);
