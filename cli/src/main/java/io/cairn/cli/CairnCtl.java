@@ -50,6 +50,7 @@ import picocli.CommandLine.Spec;
       VerifyCommand.class,
       LeaderCommand.class,
       NodeCommand.class,
+      ShardCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -61,7 +62,9 @@ import picocli.CommandLine.Spec;
       "3:version mismatch (compare-and-set failed; the key's current version is printed)",
       "4:unavailable or timed out (no quorum, nodes down, deadline passed; status: a node did not answer)",
       "5:other error (including a key or value the cluster rejects as invalid)",
-      "6:replicas differ (verify: a shard's replicas hold different states at the same index)"
+      "6:replicas differ (verify: a shard's replicas hold different states at the same index)",
+      "7:refused as the cluster stands (node remove: it still holds replicas; a move already in"
+          + " progress): the message says what to do first"
     })
 public final class CairnCtl implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";

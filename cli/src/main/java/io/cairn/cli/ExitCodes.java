@@ -25,13 +25,18 @@ final class ExitCodes {
   /** verify: replicas of a shard hold different states at the same index. */
   static final int DIVERGED = 6;
 
+  /** A membership change the cluster refuses as it stands (FAILED_PRECONDITION). */
+  static final int REFUSED = 7;
+
   /**
    * The operation the client names at the start of its messages. It names what it sent: a cas and a
    * put --expect-version are both a put on the wire, and map's fetch is "routing". The user typed a
    * command, so the line names that instead.
    */
   private static final Pattern CLIENT_OPERATION =
-      Pattern.compile("^(put|get|delete|routing|status|verify|leader transfer): ");
+      Pattern.compile(
+          "^(put|get|delete|routing|status|verify|leader transfer|node add|node drain|node activate"
+              + "|node remove|shard move): ");
 
   private ExitCodes() {}
 
@@ -58,6 +63,10 @@ final class ExitCodes {
     } else if (e instanceof UnavailableException || e instanceof DeadlineExceededException) {
       code = UNAVAILABLE;
       line = clientMessage((CairnException) e);
+    } else if (e instanceof CairnException ce
+        && ce.code() == io.grpc.Status.Code.FAILED_PRECONDITION) {
+      code = REFUSED;
+      line = clientMessage(ce);
     } else if (e instanceof CairnException ce) {
       code = OTHER;
       line = clientMessage(ce) + " [" + ce.code() + "]";

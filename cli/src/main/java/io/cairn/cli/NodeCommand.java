@@ -20,7 +20,14 @@ import picocli.CommandLine.Spec;
     name = "node",
     mixinStandardHelpOptions = true,
     description = "The cluster's nodes.",
-    subcommands = {NodeCommand.ListNodes.class})
+    subcommands = {
+      NodeCommand.ListNodes.class,
+      NodeChanges.Add.class,
+      NodeChanges.Drain.class,
+      NodeChanges.Activate.class,
+      NodeChanges.Remove.class,
+      NodeChanges.Replace.class
+    })
 final class NodeCommand implements Callable<Integer> {
   @ParentCommand CairnCtl ctl;
 

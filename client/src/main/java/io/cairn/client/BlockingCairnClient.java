@@ -3,6 +3,8 @@ package io.cairn.client;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.MarkShardDigestResponse;
+import io.cairn.proto.NodeInfo;
+import io.cairn.proto.NodeState;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardMap;
@@ -95,6 +97,22 @@ public final class BlockingCairnClient implements AutoCloseable {
 
   public TransferLeaderResponse transferLeader(int shardId, String nodeId) {
     return await(client.transferLeader(shardId, nodeId));
+  }
+
+  public ShardMap addNode(NodeInfo node) {
+    return await(client.addNode(node));
+  }
+
+  public ShardMap setNodeState(String nodeId, NodeState state) {
+    return await(client.setNodeState(nodeId, state));
+  }
+
+  public ShardMap removeNode(String nodeId, boolean force) {
+    return await(client.removeNode(nodeId, force));
+  }
+
+  public ShardMap moveReplica(int shardId, String from, String to, boolean cancel) {
+    return await(client.moveReplica(shardId, from, to, cancel));
   }
 
   public MarkShardDigestResponse markShardDigest(int shardId) {

@@ -1,6 +1,7 @@
 package io.cairn.client;
 
 import com.google.protobuf.ByteString;
+import io.cairn.proto.AddNodeRequest;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.Consistency;
@@ -14,10 +15,15 @@ import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.MarkShardDigestRequest;
 import io.cairn.proto.MarkShardDigestResponse;
+import io.cairn.proto.MoveReplicaRequest;
+import io.cairn.proto.NodeInfo;
+import io.cairn.proto.NodeState;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
+import io.cairn.proto.RemoveNodeRequest;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
+import io.cairn.proto.SetNodeStateRequest;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.TransferLeaderRequest;
 import io.cairn.proto.TransferLeaderResponse;
@@ -352,6 +358,63 @@ public final class CairnClient implements AutoCloseable {
         router::anyNode,
         ClusterGrpc.getTransferLeaderMethod(),
         TransferLeaderRequest.newBuilder().setShardId(shardId).setNodeId(nodeId).build(),
+        0);
+  }
+
+  /**
+   * Adds a node to the cluster as an active member (a no-op if it is there with the same
+   * addresses); the rebalancer then moves replicas onto it. Completes with the map after the
+   * change.
+   */
+  public CompletableFuture<ShardMap> addNode(NodeInfo node) {
+    return clusterCall(
+        "node add",
+        router::anyNode,
+        ClusterGrpc.getAddNodeMethod(),
+        AddNodeRequest.newBuilder().setNode(node).build(),
+        0);
+  }
+
+  /** Sets a node DRAINING (everything moves off it) or ACTIVE again. */
+  public CompletableFuture<ShardMap> setNodeState(String nodeId, NodeState state) {
+    return clusterCall(
+        "node " + (state == NodeState.NODE_DRAINING ? "drain" : "activate"),
+        router::anyNode,
+        ClusterGrpc.getSetNodeStateMethod(),
+        SetNodeStateRequest.newBuilder().setNodeId(nodeId).setState(state).build(),
+        0);
+  }
+
+  /**
+   * Marks a node REMOVED. Refused (FAILED_PRECONDITION) while it holds replicas, unless {@code
+   * force}, for a dead node whose replicas are then re-created elsewhere.
+   */
+  public CompletableFuture<ShardMap> removeNode(String nodeId, boolean force) {
+    return clusterCall(
+        "node remove",
+        router::anyNode,
+        ClusterGrpc.getRemoveNodeMethod(),
+        RemoveNodeRequest.newBuilder().setNodeId(nodeId).setForce(force).build(),
+        0);
+  }
+
+  /**
+   * Starts moving shard {@code shardId}'s replica (0: the meta group) from {@code from} to {@code
+   * to}, or with {@code cancel} clears the shard's move. Completes once the move is recorded; the
+   * map shows it until it finishes.
+   */
+  public CompletableFuture<ShardMap> moveReplica(
+      int shardId, String from, String to, boolean cancel) {
+    return clusterCall(
+        "shard move",
+        router::anyNode,
+        ClusterGrpc.getMoveReplicaMethod(),
+        MoveReplicaRequest.newBuilder()
+            .setShardId(shardId)
+            .setFrom(from)
+            .setTo(to)
+            .setCancel(cancel)
+            .build(),
         0);
   }
 

@@ -544,8 +544,134 @@ public final class FakeCluster implements AutoCloseable {
       this.nodeId = nodeId;
     }
 
+    // ---- membership: a node's state and moves, with a one-step "rebalancer" per routing call ----
+
+    @Override
+    public void addNode(io.cairn.proto.AddNodeRequest req, StreamObserver<ShardMap> out) {
+      ShardMap m = map.get();
+      if (m.getNodesList().stream().noneMatch(n -> n.getId().equals(req.getNode().getId()))) {
+        map.set(m.toBuilder().addNodes(req.getNode()).setEpoch(m.getEpoch() + 1).build());
+      }
+      out.onNext(map.get());
+      out.onCompleted();
+    }
+
+    @Override
+    public void setNodeState(io.cairn.proto.SetNodeStateRequest req, StreamObserver<ShardMap> out) {
+      out.onNext(withState(req.getNodeId(), req.getState()));
+      out.onCompleted();
+    }
+
+    @Override
+    public void removeNode(io.cairn.proto.RemoveNodeRequest req, StreamObserver<ShardMap> out) {
+      ShardMap m = map.get();
+      boolean holds =
+          m.getShardsList().stream().anyMatch(x -> x.getReplicasList().contains(req.getNodeId()));
+      if (holds && !req.getForce()) {
+        out.onError(
+            Status.FAILED_PRECONDITION
+                .withDescription(
+                    "node remove: node '"
+                        + req.getNodeId()
+                        + "' still holds replicas; drain it first")
+                .asRuntimeException());
+        return;
+      }
+      out.onNext(withState(req.getNodeId(), io.cairn.proto.NodeState.NODE_REMOVED));
+      out.onCompleted();
+    }
+
+    @Override
+    public void moveReplica(io.cairn.proto.MoveReplicaRequest req, StreamObserver<ShardMap> out) {
+      ShardMap m = map.get();
+      ShardMap.Builder next = m.toBuilder().setEpoch(m.getEpoch() + 1);
+      for (int i = 0; i < next.getShardsCount(); i++) {
+        ShardInfo x = next.getShards(i);
+        if (x.getShardId() == req.getShardId()) {
+          next.setShards(
+              i,
+              req.getCancel()
+                  ? x.toBuilder().clearMove().build()
+                  : x.toBuilder()
+                      .setMove(
+                          io.cairn.proto.ReplicaMove.newBuilder()
+                              .setFrom(req.getFrom())
+                              .setTo(req.getTo()))
+                      .build());
+        }
+      }
+      map.set(next.build());
+      out.onNext(map.get());
+      out.onCompleted();
+    }
+
+    private ShardMap withState(String nodeId, io.cairn.proto.NodeState state) {
+      ShardMap m = map.get();
+      ShardMap.Builder next = m.toBuilder().setEpoch(m.getEpoch() + 1).clearNodes();
+      for (NodeInfo n : m.getNodesList()) {
+        next.addNodes(n.getId().equals(nodeId) ? n.toBuilder().setState(state).build() : n);
+      }
+      map.set(next.build());
+      return map.get();
+    }
+
+    /**
+     * One step of a fake rebalancer: finishes one move in progress, or starts one off a node that
+     * is not active, onto the active node holding fewest replicas.
+     */
+    private void rebalanceStep() {
+      ShardMap m = map.get();
+      List<ShardInfo> groups = new ArrayList<>(m.getShardsList());
+      groups.add(m.getMeta());
+      for (int i = 0; i < groups.size(); i++) {
+        ShardInfo x = groups.get(i);
+        ShardInfo changed = null;
+        if (x.hasMove()) {
+          List<String> replicas = new ArrayList<>(x.getReplicasList());
+          replicas.remove(x.getMove().getFrom());
+          replicas.add(x.getMove().getTo());
+          changed = x.toBuilder().clearReplicas().addAllReplicas(replicas).clearMove().build();
+        } else {
+          changed = moveOffInactive(m, x);
+        }
+        if (changed != null) {
+          groups.set(i, changed);
+          ShardMap.Builder next = m.toBuilder().setEpoch(m.getEpoch() + 1).clearShards();
+          next.addAllShards(groups.subList(0, groups.size() - 1));
+          next.setMeta(groups.get(groups.size() - 1));
+          map.set(next.build());
+          return;
+        }
+      }
+    }
+
+    /** The group with a move off its first replica on a node that is not active, or null. */
+    private ShardInfo moveOffInactive(ShardMap m, ShardInfo x) {
+      for (String r : x.getReplicasList()) {
+        NodeInfo holder =
+            m.getNodesList().stream().filter(n -> n.getId().equals(r)).findFirst().orElseThrow();
+        if (holder.getState() == io.cairn.proto.NodeState.NODE_ACTIVE) {
+          continue;
+        }
+        String to =
+            m.getNodesList().stream()
+                .filter(n -> n.getState() == io.cairn.proto.NodeState.NODE_ACTIVE)
+                .map(NodeInfo::getId)
+                .filter(id -> !x.getReplicasList().contains(id))
+                .findFirst()
+                .orElse(null);
+        if (to != null) {
+          return x.toBuilder()
+              .setMove(io.cairn.proto.ReplicaMove.newBuilder().setFrom(r).setTo(to))
+              .build();
+        }
+      }
+      return null;
+    }
+
     @Override
     public void getRouting(GetRoutingRequest req, StreamObserver<Routing> out) {
+      rebalanceStep();
       routingCalls.computeIfAbsent(nodeId, n -> new AtomicInteger()).incrementAndGet();
       out.onNext(Routing.newBuilder().setMap(map.get()).putAllLeaders(reportedLeaders).build());
       out.onCompleted();

@@ -9,8 +9,11 @@ import io.cairn.node.api.PeerService;
 import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
-import io.cairn.node.membership.LeaderTransfers;
-import io.cairn.node.membership.PriorityReconciler;
+import io.cairn.node.membership.ClusterJoin;
+import io.cairn.node.membership.ConfReconciler;
+import io.cairn.node.membership.LocalReplicas;
+import io.cairn.node.membership.MembershipCommands;
+import io.cairn.node.membership.Rebalancer;
 import io.cairn.node.ops.HttpEndpoint;
 import io.cairn.node.ops.NodeHealth;
 import io.cairn.node.ops.NodeMetrics;
@@ -25,6 +28,7 @@ import io.cairn.node.replica.ReplicaFailures;
 import io.cairn.node.routing.GroupClients;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.MapChanges;
+import io.cairn.node.routing.MapFile;
 import io.cairn.node.routing.MetaBootstrap;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.RequestForwarder;
@@ -76,15 +80,17 @@ public final class CairnNode implements Closeable {
     this.runtime = runtime;
     closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
-    NodeConfig.Cluster shape = config.cluster();
-    ShardMap initialMap =
-        ShardPlacement.initialMap(
-            shape.id(),
-            shape.seedNodes(),
-            shape.shards(),
-            shape.replicationFactor(),
-            shape.virtualNodesPerShard());
+    MapFile mapFile = new MapFile(config.dataDir());
+    ShardMap initialMap = startingMap(config, mapFile);
     directory = new ShardDirectory(initialMap);
+    directory.onChange(
+        map -> {
+          try {
+            mapFile.save(map);
+          } catch (RuntimeException e) {
+            LOG.warn("{}", e.getMessage(), e);
+          }
+        });
 
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     registry.config().commonTags("node", config.nodeId());
@@ -97,8 +103,13 @@ public final class CairnNode implements Closeable {
     NodeMetrics metrics = new NodeMetrics(registry);
 
     failures = new ReplicaFailures(runtime.fatal());
-    MetaStateMachine meta = new MetaStateMachine(directory::adopt, failures);
-    host = new RaftHost(config, runtime.clock(), failures, initialMap, meta);
+    host =
+        new RaftHost(
+            config,
+            runtime.clock(),
+            failures,
+            initialMap,
+            () -> new MetaStateMachine(directory::adopt, failures));
     directory.onChange(host::learn);
     closeables.add(host);
     // Replicas missing on disk (a new cluster, or a wiped node) are created before the Raft port
@@ -127,14 +138,33 @@ public final class CairnNode implements Closeable {
     closeables.add(bootstrap);
     MapChanges mapChanges = new MapChanges(directory, metaClients);
     closeables.add(mapChanges);
+    NodeConfig.Membership membership = config.membership();
     closeables.add(
-        new PriorityReconciler(
+        new ConfReconciler(
             host,
             directory,
+            mapChanges,
+            peers,
             runtime.scheduler(),
-            config.meta().pollMs(),
-            bootstrap::installed,
-            mapChanges::current));
+            runtime.clock(),
+            membership.tickMs(),
+            config.raft().requestTimeoutMs(),
+            config.raft().electionTimeoutMsMin(),
+            bootstrap::installed));
+    closeables.add(
+        new LocalReplicas(
+            host, directory, runtime.scheduler(), membership.tickMs(), bootstrap::installed));
+    closeables.add(
+        new Rebalancer(
+            host,
+            directory,
+            mapChanges,
+            peers,
+            runtime.clock(),
+            runtime.scheduler(),
+            membership,
+            config.meta().statusPeerTimeoutMs(),
+            bootstrap::installed));
 
     LeaderHints leaders = new LeaderHints(host);
     RequestForwarder forwarder =
@@ -168,7 +198,7 @@ public final class CairnNode implements Closeable {
             config.meta().statusPeerTimeoutMs(),
             new StateDigests(
                 host, directory, runtime.scheduler(), config.raft().requestTimeoutMs()),
-            new LeaderTransfers(mapChanges));
+            new MembershipCommands(mapChanges));
     PeerService peerService =
         new PeerService(
             new LeadershipConfirmations(host),
@@ -234,6 +264,36 @@ public final class CairnNode implements Closeable {
         self.raftPort(),
         self.host(),
         self.httpPort());
+  }
+
+  /**
+   * The map the node starts from: the one saved in its data dir (the cluster may have changed shape
+   * since it was created), else, on a joining node's first start, the one it gets by joining, else
+   * the initial map computed from the seed nodes. The meta group's map replaces it as soon as the
+   * node reaches the meta group.
+   */
+  private static ShardMap startingMap(NodeConfig config, MapFile mapFile) throws IOException {
+    NodeConfig.Cluster shape = config.cluster();
+    ShardMap computed =
+        shape.joins()
+            ? null
+            : ShardPlacement.initialMap(
+                shape.id(),
+                shape.seedNodes(),
+                shape.shards(),
+                shape.replicationFactor(),
+                shape.virtualNodesPerShard());
+    ShardMap saved = mapFile.load(shape.id()).orElse(null);
+    if (saved != null && (computed == null || saved.getEpoch() >= computed.getEpoch())) {
+      LOG.info("starting from the shard map saved in the data dir (epoch {})", saved.getEpoch());
+      return saved;
+    }
+    if (computed == null) {
+      ShardMap joined = ClusterJoin.join(config);
+      mapFile.save(joined);
+      return joined;
+    }
+    return computed;
   }
 
   /** Starts a node on the system clock, with a fatal error ending the process. */

@@ -1,12 +1,13 @@
 package io.cairn.node.api;
 
-import io.cairn.node.membership.LeaderTransfers;
+import io.cairn.node.membership.MembershipCommands;
 import io.cairn.node.ops.NodeStatusReader;
 import io.cairn.node.ops.StateDigests;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.ShardDirectory;
+import io.cairn.proto.AddNodeRequest;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.GetClusterStatusRequest;
@@ -16,10 +17,13 @@ import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.GetShardMapRequest;
 import io.cairn.proto.MarkShardDigestRequest;
 import io.cairn.proto.MarkShardDigestResponse;
+import io.cairn.proto.MoveReplicaRequest;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeStatus;
+import io.cairn.proto.RemoveNodeRequest;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.Routing;
+import io.cairn.proto.SetNodeStateRequest;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.TransferLeaderRequest;
@@ -43,7 +47,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private final PeerChannels peers;
   private final long peerStatusTimeoutMs;
   private final StateDigests digests;
-  private final LeaderTransfers transfers;
+  private final MembershipCommands membership;
 
   public ClusterService(
       ShardDirectory directory,
@@ -53,9 +57,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       PeerChannels peers,
       long peerStatusTimeoutMs,
       StateDigests digests,
-      LeaderTransfers transfers) {
+      MembershipCommands membership) {
     this.digests = digests;
-    this.transfers = transfers;
+    this.membership = membership;
     this.peers = peers;
     this.directory = directory;
     this.nodeId = nodeId;
@@ -111,8 +115,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     // retried with another target meanwhile, and this one would undo it.
     Context call = Context.current();
     answer(
-        transfers
-            .transfer(req.getShardId(), req.getNodeId(), () -> !call.isCancelled())
+        membership
+            .transferLeader(req.getShardId(), req.getNodeId(), () -> !call.isCancelled())
             .thenApply(
                 map ->
                     TransferLeaderResponse.newBuilder()
@@ -122,6 +126,47 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                         .build()),
         out,
         "leader transfer",
+        req.getShardId());
+  }
+
+  @Override
+  public void addNode(AddNodeRequest req, StreamObserver<ShardMap> out) {
+    Context call = Context.current();
+    answer(membership.addNode(req.getNode(), () -> !call.isCancelled()), out, "node add", 0);
+  }
+
+  @Override
+  public void setNodeState(SetNodeStateRequest req, StreamObserver<ShardMap> out) {
+    Context call = Context.current();
+    answer(
+        membership.setNodeState(req.getNodeId(), req.getState(), () -> !call.isCancelled()),
+        out,
+        "node state",
+        0);
+  }
+
+  @Override
+  public void removeNode(RemoveNodeRequest req, StreamObserver<ShardMap> out) {
+    Context call = Context.current();
+    answer(
+        membership.removeNode(req.getNodeId(), req.getForce(), () -> !call.isCancelled()),
+        out,
+        "node remove",
+        0);
+  }
+
+  @Override
+  public void moveReplica(MoveReplicaRequest req, StreamObserver<ShardMap> out) {
+    Context call = Context.current();
+    answer(
+        membership.moveReplica(
+            req.getShardId(),
+            req.getFrom(),
+            req.getTo(),
+            req.getCancel(),
+            () -> !call.isCancelled()),
+        out,
+        "shard move",
         req.getShardId());
   }
 
@@ -143,6 +188,11 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
     if (cause instanceof IllegalArgumentException) {
       return Status.INVALID_ARGUMENT
+          .withDescription(op + ": " + cause.getMessage())
+          .asRuntimeException();
+    }
+    if (cause instanceof IllegalStateException) {
+      return Status.FAILED_PRECONDITION
           .withDescription(op + ": " + cause.getMessage())
           .asRuntimeException();
     }

@@ -9,6 +9,8 @@ import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadShardMapRequest;
 import io.cairn.proto.internal.ReadShardMapResponse;
+import io.cairn.proto.internal.ReplicaReadyRequest;
+import io.cairn.proto.internal.ReplicaReadyResponse;
 import io.cairn.proto.internal.StalledFollowerAnswer;
 import io.cairn.proto.internal.StalledFollowerReport;
 import io.grpc.stub.StreamObserver;
@@ -78,6 +80,15 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
     RaftGroupId gid = groupId("confirm-leadership", req.getGroupId(), out);
     if (gid != null) {
       out.onNext(confirmations.answer(gid, req));
+      out.onCompleted();
+    }
+  }
+
+  @Override
+  public void replicaReady(ReplicaReadyRequest req, StreamObserver<ReplicaReadyResponse> out) {
+    RaftGroupId gid = groupId("replica-ready", req.getGroupId(), out);
+    if (gid != null) {
+      out.onNext(ReplicaReadyResponse.newBuilder().setReady(host.replicaReady(gid)).build());
       out.onCompleted();
     }
   }

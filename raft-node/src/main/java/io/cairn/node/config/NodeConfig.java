@@ -26,6 +26,7 @@ public record NodeConfig(
     Store store,
     Catchup catchup,
     Meta meta,
+    Membership membership,
     Debug debug) {
 
   /**
@@ -50,14 +51,25 @@ public record NodeConfig(
    * The cluster's shape at creation, identical on every node.
    *
    * @param seedNodes the nodes of the cluster when it was created; with the S/R/vnode settings they
-   *     determine the initial shard map, which every node computes identically
+   *     determine the initial shard map, which every node computes identically (empty on a node
+   *     that joins)
+   * @param join host:client-port of any member, for a node that joins a running cluster; empty for
+   *     a seed node
    */
   public record Cluster(
       String id,
       List<NodeInfo> seedNodes,
       int shards,
       int replicationFactor,
-      int virtualNodesPerShard) {}
+      int virtualNodesPerShard,
+      String join) {
+    /**
+     * Whether this node joins a running cluster (cluster.join) rather than being one of its seeds.
+     */
+    public boolean joins() {
+      return !join.isEmpty();
+    }
+  }
 
   /** What a request may carry. */
   public record Limits(int keyBytesMax, int valueBytesMax) {}
@@ -143,6 +155,19 @@ public record NodeConfig(
       int clientRetries,
       int clientRetrySleepMs,
       int statusPeerTimeoutMs) {}
+
+  /**
+   * Changing the cluster's shape (docs/membership.md).
+   *
+   * @param rebalance whether the meta group's leader moves replicas and leaderships by itself
+   * @param tickMs how often the rebalancer looks at the cluster and a leader at its groups'
+   *     configurations
+   * @param movesMax replica moves in progress at once, cluster-wide
+   * @param downNodeTimeoutMs a node down this long has its replicas re-created elsewhere
+   * @param joinTimeoutMs how long a joining node keeps asking to be added before it gives up
+   */
+  public record Membership(
+      boolean rebalance, int tickMs, int movesMax, long downNodeTimeoutMs, int joinTimeoutMs) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

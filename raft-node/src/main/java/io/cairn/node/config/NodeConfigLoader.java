@@ -42,7 +42,8 @@ public final class NodeConfigLoader {
     d.put("node.shutdown-grace-ms", "5000");
     d.put("data.dir", null);
     d.put("cluster.id", "cairn");
-    d.put("cluster.nodes", null);
+    d.put("cluster.nodes", null); // required unless cluster.join is set
+    d.put("cluster.join", "");
     d.put("cluster.shards", "3");
     d.put("cluster.replication-factor", "3");
     d.put("cluster.virtual-nodes-per-shard", "128");
@@ -77,6 +78,11 @@ public final class NodeConfigLoader {
     d.put("meta.client-retries", "10");
     d.put("meta.client-retry-ms", "200");
     d.put("meta.status-peer-timeout-ms", "2000");
+    d.put("membership.rebalance", "true");
+    d.put("membership.tick-ms", "2000");
+    d.put("membership.moves-max", "2");
+    d.put("membership.down-node-timeout-ms", "1800000");
+    d.put("membership.join-timeout-ms", "120000");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -138,14 +144,31 @@ public final class NodeConfigLoader {
       }
     }
     Values v = new Values(given);
-    List<NodeInfo> nodes = parseNodes(v.text("cluster.nodes"));
-    String nodeId = v.text("node.id");
-    if (nodes.stream().noneMatch(n -> n.getId().equals(nodeId))) {
+    String join = v.optional("cluster.join");
+    String nodeSpec = v.optional("cluster.nodes");
+    if (join.isEmpty() && nodeSpec.isEmpty()) {
       throw new ConfigException(
-          "node.id '" + nodeId + "' is not in cluster.nodes " + v.text("cluster.nodes"));
+          "set cluster.nodes (the seed nodes of a new cluster) or cluster.join (host:client-port"
+              + " of a member of a running cluster)");
+    }
+    if (!join.isEmpty() && !join.matches("[^:\\s]+:\\d{1,5}")) {
+      throw new ConfigException(
+          "cluster.join is '"
+              + join
+              + "'; expected host:client-port of a member, e.g. 10.0.0.1:7001");
+    }
+    List<NodeInfo> nodes = nodeSpec.isEmpty() ? List.of() : parseNodes(nodeSpec);
+    String nodeId = v.text("node.id");
+    if (join.isEmpty() && nodes.stream().noneMatch(n -> n.getId().equals(nodeId))) {
+      throw new ConfigException(
+          "node.id '"
+              + nodeId
+              + "' is not in cluster.nodes "
+              + nodeSpec
+              + "; a node that is not a seed joins with cluster.join");
     }
     int rf = v.intIn("cluster.replication-factor", 1, 7);
-    if (rf > nodes.size()) {
+    if (join.isEmpty() && rf > nodes.size()) {
       throw new ConfigException(
           "cluster.replication-factor is "
               + rf
@@ -177,7 +200,8 @@ public final class NodeConfigLoader {
             nodes,
             v.intIn("cluster.shards", 1, 1024),
             rf,
-            v.intIn("cluster.virtual-nodes-per-shard", 1, 4096)),
+            v.intIn("cluster.virtual-nodes-per-shard", 1, 4096),
+            join),
         new NodeConfig.Limits(
             v.intIn("limits.key-bytes-max", 1, 65536),
             v.intIn("limits.value-bytes-max", 1, 16 << 20)),
@@ -217,6 +241,12 @@ public final class NodeConfigLoader {
             v.intIn("meta.client-retries", 1, 1000),
             v.intIn("meta.client-retry-ms", 1, 60_000),
             v.intIn("meta.status-peer-timeout-ms", 1, 600_000)),
+        new NodeConfig.Membership(
+            v.bool("membership.rebalance"),
+            v.intIn("membership.tick-ms", 10, 600_000),
+            v.intIn("membership.moves-max", 1, 1000),
+            v.longIn("membership.down-node-timeout-ms", 0, 365L * 24 * 3_600_000),
+            v.intIn("membership.join-timeout-ms", 1_000, 3_600_000)),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
@@ -270,6 +300,12 @@ public final class NodeConfigLoader {
             "config key '" + key + "' is required (or set " + environmentVariable(key) + ")");
       }
       return value;
+    }
+
+    /** The value, or "" when it is not set. */
+    String optional(String key) {
+      String value = given.getOrDefault(key, DEFAULTS.get(key));
+      return value == null ? "" : value.trim();
     }
 
     int intIn(String key, int min, int max) {

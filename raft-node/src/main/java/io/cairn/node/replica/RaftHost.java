@@ -7,7 +7,11 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.io.Closeable;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +23,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -45,6 +51,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RaftHost implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftHost.class);
+  private static final String REMOVED_REPLICAS = "removed-replicas";
 
   private final NodeConfig config;
   private final RaftServer server;
@@ -53,22 +60,31 @@ public final class RaftHost implements Closeable {
   private final Map<RaftGroupId, Integer> shardOfGroup = new ConcurrentHashMap<>();
   private final RaftGroupId metaGroupId;
   private final ReplicaFailures failures;
+  // Groups whose replica is being created or removed here right now.
+  private final Set<RaftGroupId> changing = ConcurrentHashMap.newKeySet();
+  // Groups whose replica this node removed (until it creates one again): Ratis closes a removed
+  // replica's state machine on its own thread, possibly after the removal call returned.
+  private final Set<RaftGroupId> removedHere = ConcurrentHashMap.newKeySet();
+  private volatile boolean started;
 
   public RaftHost(
       NodeConfig config,
       NodeClock clock,
       ReplicaFailures failures,
       ShardMap initialMap,
-      MetaStateMachine metaStateMachine)
+      Supplier<MetaStateMachine> metaStateMachines)
       throws IOException {
     this.config = config;
     this.failures = failures;
     this.metaGroupId = groupIdOf(initialMap.getMeta());
+    failures.closesExpectedWhen(this::leftItsGroup);
     learn(initialMap);
     Function<RaftGroupId, StateMachine> registry =
         gid -> {
           if (gid.equals(metaGroupId)) {
-            return metaStateMachine;
+            // A new one each time: a replica removed and later added back gets a fresh machine
+            // (a closed one cannot start again).
+            return metaStateMachines.get();
           }
           Integer shard = shardOfGroup.get(gid);
           if (shard == null) {
@@ -100,6 +116,7 @@ public final class RaftHost implements Closeable {
 
   public void start() throws IOException {
     server.start();
+    started = true;
   }
 
   /**
@@ -124,6 +141,11 @@ public final class RaftHost implements Closeable {
       if (s.getReplicasList().contains(config.nodeId()) && !present.contains(gid)) {
         missing.add(s);
       }
+    }
+    if (map.getEpoch() > 1 && !holdsSome) {
+      // Not the cluster's first map: a replica that is missing here now was moved away (its group
+      // has other voters) or is to be added through a move, never created with the map's peers.
+      return;
     }
     if (holdsSome && !missing.isEmpty()) {
       LOG.error(
@@ -255,24 +277,93 @@ public final class RaftHost implements Closeable {
   }
 
   /**
-   * If the local replica leads {@code gid} with a stable configuration whose voters' priorities
-   * differ from {@code wanted} (peer id to priority), proposes the same configuration with those
-   * priorities, compare-and-set against the one it read, so a concurrent change wins. Ratis then
-   * hands leadership to the highest-priority voter once it has caught up. Completes with false when
-   * there was nothing to do or this replica does not lead.
+   * The configuration of a group this node leads: voters with their priorities, and the followers
+   * that answered the leader within the last {@code heardWithinMs}.
    */
-  public CompletableFuture<Boolean> applyPriorities(RaftGroupId gid, Map<String, Integer> wanted) {
-    if (!leadsWithOtherPriorities(gid, wanted)) {
-      return CompletableFuture.completedFuture(false);
+  public record LedConf(Map<String, Integer> voters, boolean stable, Set<String> responsive) {}
+
+  /**
+   * The configuration of {@code gid} if the local replica leads it. Not stable while Ratis is in a
+   * joint configuration.
+   */
+  public Optional<LedConf> ledConf(RaftGroupId gid, long heardWithinMs) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null || !d.getInfo().isAlive() || !d.getInfo().isLeader()) {
+      return Optional.empty();
     }
-    RaftServer.Division d = division(gid).orElseThrow();
     RaftConfiguration conf = d.getRaftConf();
-    List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers());
+    Map<String, Integer> voters = new java.util.LinkedHashMap<>();
+    conf.getCurrentPeers().forEach(p -> voters.put(p.getId().toString(), p.getPriority()));
+    Set<String> responsive = new HashSet<>();
+    var roleInfo = d.getInfo().getRoleInfoProto();
+    if (roleInfo.hasLeaderInfo()) {
+      for (var f : roleInfo.getLeaderInfo().getFollowerInfoList()) {
+        if (f.getLastRpcElapsedTimeMs() <= heardWithinMs) {
+          responsive.add(f.getId().getId().toStringUtf8());
+        }
+      }
+    }
+    return Optional.of(new LedConf(voters, conf.getPreviousPeers().isEmpty(), responsive));
+  }
+
+  /**
+   * Asks Ratis to hand the leadership of {@code gid} to {@code target}, which must have the highest
+   * priority. Until it has, Ratis refuses new writes (they are retried), so a follower that never
+   * quite catches up under load gets there; completes when {@code target} leads, fails after {@code
+   * timeoutMs}.
+   */
+  public CompletableFuture<Void> transferLeadership(
+      RaftGroupId gid, String target, long timeoutMs) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no replica of group " + gid + " here"));
+    }
+    try {
+      return d.getRaftServer()
+          .transferLeadershipAsync(
+              new org.apache.ratis.protocol.TransferLeadershipRequest(
+                  localClientId,
+                  server.getId(),
+                  gid,
+                  callIds.incrementAndGet(),
+                  RaftPeerId.valueOf(target),
+                  timeoutMs))
+          .thenAccept(
+              reply -> {
+                if (!reply.isSuccess()) {
+                  throw new CompletionException(reply.getException());
+                }
+              });
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * Proposes {@code voters} (node id to Raft priority, addresses from {@code map}) as the group's
+   * configuration, compare-and-set against the one read just before, so a concurrent change wins.
+   * Ratis catches new voters up before the change takes effect and uses joint consensus. Completes
+   * when the change has committed; fails if this replica does not lead, or on a concurrent change.
+   */
+  public CompletableFuture<Void> proposeVoters(
+      RaftGroupId gid, Map<String, Integer> voters, ShardMap map) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null || !d.getInfo().isLeader()) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("this node does not lead group " + gid));
+    }
+    RaftConfiguration conf = d.getRaftConf();
+    List<RaftPeer> current = List.copyOf(conf.getCurrentPeers());
     List<RaftPeer> listeners = List.copyOf(conf.getCurrentPeers(RaftPeerRole.LISTENER));
-    List<RaftPeer> reprioritised = new ArrayList<>();
-    for (RaftPeer p : voters) {
-      int priority = wanted.getOrDefault(p.getId().toString(), 0);
-      reprioritised.add(RaftPeer.newBuilder(p).setPriority(priority).build());
+    List<RaftPeer> next = new ArrayList<>();
+    for (Map.Entry<String, Integer> v : voters.entrySet()) {
+      next.add(
+          RaftPeer.newBuilder()
+              .setId(v.getKey())
+              .setAddress(raftAddressOf(v.getKey(), map))
+              .setPriority(v.getValue())
+              .build());
     }
     SetConfigurationRequest request =
         new SetConfigurationRequest(
@@ -281,42 +372,160 @@ public final class RaftHost implements Closeable {
             gid,
             callIds.incrementAndGet(),
             SetConfigurationRequest.Arguments.newBuilder()
-                .setServersInNewConf(reprioritised)
+                .setServersInNewConf(next)
                 .setListenersInNewConf(listeners)
-                .setServersInCurrentConf(voters)
+                .setServersInCurrentConf(current)
                 .setListenersInCurrentConf(listeners)
                 .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
                 .build());
     try {
       return d.getRaftServer()
           .setConfigurationAsync(request)
-          .thenApply(
+          .thenAccept(
               reply -> {
                 if (!reply.isSuccess()) {
                   throw new CompletionException(reply.getException());
                 }
-                return true;
               });
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
+  private static String raftAddressOf(String nodeId, ShardMap map) {
+    NodeInfo n =
+        map.getNodesList().stream()
+            .filter(x -> x.getId().equals(nodeId))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "shard map names node " + nodeId + " but does not list it"));
+    return n.getHost() + ":" + n.getRaftPort();
+  }
+
   /**
-   * True if the local replica leads {@code gid} with a stable configuration in which some voter's
-   * priority differs from {@code wanted} (peer id to priority; absent means 0).
+   * Creates an empty replica of {@code group} here, for a move that adds this node. It has no
+   * configuration, so it neither votes nor starts elections; it learns its group from the leader's
+   * snapshot and log once the leader adds it.
    */
-  public boolean leadsWithOtherPriorities(RaftGroupId gid, Map<String, Integer> wanted) {
-    RaftServer.Division d = division(gid).orElse(null);
-    if (d == null || !d.getInfo().isLeader()) {
+  public void createReplica(ShardInfo group) throws IOException {
+    RaftGroupId gid = groupIdOf(group);
+    shardOfGroup.put(gid, group.getShardId());
+    if (division(gid).isPresent() || !changing.add(gid)) {
+      return;
+    }
+    try {
+      // A directory without a replica is what an earlier attempt left behind; Ratis would refuse
+      // to format over it.
+      setAside(gid, "left by an earlier attempt to create it");
+      removedHere.remove(gid);
+      RaftClientReply reply =
+          server.groupManagement(
+              GroupManagementRequest.newAdd(
+                  localClientId,
+                  server.getId(),
+                  callIds.incrementAndGet(),
+                  RaftGroup.valueOf(gid)));
+      if (!reply.isSuccess()) {
+        throw new IOException(
+            "cannot create replica of " + describe(group) + ": " + reply.getException());
+      }
+      LOG.info("created an empty replica of {} for a move to this node", describe(group));
+    } finally {
+      changing.remove(gid);
+    }
+  }
+
+  /**
+   * Removes this node's replica of {@code group} once the map no longer places it here. Its
+   * directory is renamed under data.dir/removed-replicas, not deleted: the group's data lives on
+   * its other replicas, and an operator may still want this copy after a mistake.
+   */
+  public void removeReplica(ShardInfo group) throws IOException {
+    RaftGroupId gid = groupIdOf(group);
+    if (division(gid).isEmpty() || !changing.add(gid)) {
+      return;
+    }
+    try {
+      removedHere.add(gid);
+      RaftClientReply reply =
+          server.groupManagement(
+              GroupManagementRequest.newRemove(
+                  localClientId, server.getId(), callIds.incrementAndGet(), gid, false, false));
+      if (!reply.isSuccess()) {
+        throw new IOException(
+            "cannot remove replica of " + describe(group) + ": " + reply.getException());
+      }
+      failures.forget(gid);
+      Path kept = setAside(gid, "removed");
+      LOG.info(
+          "removed the replica of {}: the map no longer places it here (its files are kept in {})",
+          describe(group),
+          kept);
+    } finally {
+      changing.remove(gid);
+    }
+  }
+
+  /**
+   * Whether the local replica of {@code gid} closes because it left its group: this node is
+   * removing it, or its current configuration no longer names this node (Ratis closes such a
+   * replica itself: a removed leader once the change commits, a removed follower at its next
+   * election timeout).
+   */
+  private boolean leftItsGroup(RaftGroupId gid) {
+    if (changing.contains(gid) || removedHere.contains(gid)) {
+      return true;
+    }
+    try {
+      RaftConfiguration conf = server.getDivision(gid).getRaftConf();
+      // The current (new) configuration, as Ratis checks it: a follower removed while still
+      // holding only the joint configuration finds itself "not in conf" at its next election
+      // timeout and closes itself.
+      return conf != null
+          && conf.getCurrentPeers().stream().noneMatch(p -> p.getId().equals(server.getId()))
+          && conf.getCurrentPeers(RaftPeerRole.LISTENER).stream()
+              .noneMatch(p -> p.getId().equals(server.getId()));
+    } catch (IOException | RuntimeException e) {
       return false;
     }
-    RaftConfiguration conf = d.getRaftConf();
-    if (!conf.getPreviousPeers().isEmpty()) {
-      return false;
+  }
+
+  /**
+   * Moves the group's directory, if there is one, to data.dir/removed-replicas, replacing an older
+   * copy of the same group there: one copy per group is kept for an operator who wants it after a
+   * mistake; delete the folder to free the space.
+   */
+  private Path setAside(RaftGroupId gid, String why) throws IOException {
+    Path dir = config.dataDir().resolve("raft").resolve(gid.getUuid().toString());
+    Path kept = config.dataDir().resolve(REMOVED_REPLICAS).resolve(gid.getUuid().toString());
+    if (!Files.exists(dir)) {
+      return kept;
     }
-    return conf.getCurrentPeers().stream()
-        .anyMatch(p -> wanted.getOrDefault(p.getId().toString(), 0) != p.getPriority());
+    Files.createDirectories(kept.getParent());
+    if (Files.exists(kept)) {
+      try (Stream<Path> old = Files.walk(kept)) {
+        for (Path p : old.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+    Files.move(dir, kept, StandardCopyOption.ATOMIC_MOVE);
+    LOG.info("moved the directory of group {} ({}) to {}", gid, why, kept);
+    return kept;
+  }
+
+  /** Whether this node holds a started replica of the group (not one being created). */
+  public boolean replicaReady(RaftGroupId gid) {
+    return started && !changing.contains(gid) && division(gid).isPresent();
+  }
+
+  /** The groups this node holds a replica of. */
+  public Set<RaftGroupId> localGroups() {
+    Set<RaftGroupId> out = new HashSet<>();
+    server.getGroupIds().forEach(out::add);
+    return out;
   }
 
   public RaftServer server() {

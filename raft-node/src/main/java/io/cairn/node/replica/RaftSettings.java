@@ -21,6 +21,9 @@ public final class RaftSettings {
   public static RaftProperties serverProperties(NodeConfig c) {
     RaftProperties p = new RaftProperties();
     RaftServerConfigKeys.setStorageDir(p, List.of(new File(c.dataDir().toFile(), "raft")));
+    // RaftHost moves removed replicas aside itself; should Ratis ever rename one, it stays on the
+    // data disk rather than under /tmp (Ratis's default: another disk, emptied at boot).
+    RaftServerConfigKeys.setRemovedGroupsDir(p, new File(c.dataDir().toFile(), "removed-replicas"));
     GrpcConfigKeys.Server.setHost(p, c.node().host());
     GrpcConfigKeys.Server.setPort(p, c.node().raftPort());
     GrpcConfigKeys.setMessageSizeMax(

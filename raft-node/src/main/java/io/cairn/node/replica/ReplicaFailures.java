@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ public final class ReplicaFailures {
   private final FatalErrors fatal;
   private final Map<RaftGroupId, Failure> failed = new ConcurrentHashMap<>();
   private final AtomicBoolean nodeClosing = new AtomicBoolean();
+  private volatile Predicate<RaftGroupId> leftItsGroup = gid -> false;
 
   public ReplicaFailures(FatalErrors fatal) {
     this.fatal = fatal;
@@ -79,13 +81,27 @@ public final class ReplicaFailures {
 
   /** Ratis closed a replica; unexpected unless the node is shutting down or it failed already. */
   void closed(RaftGroupId gid, String replica) {
-    if (nodeClosing.get() || failed.containsKey(gid)) {
+    if (nodeClosing.get() || failed.containsKey(gid) || leftItsGroup.test(gid)) {
       return;
     }
     String reason =
         replica + ": Ratis closed this replica while the node was running (see the log above)";
+    LOG.error("{}; closed from:", reason, new Exception("the close, for its stack"));
     record(gid, replica, reason);
     fatal.halt(reason + "; restart the node", null);
+  }
+
+  /**
+   * Tells which replicas close because they left their group (moved off this node): those closes
+   * are expected, not failures.
+   */
+  void closesExpectedWhen(Predicate<RaftGroupId> leftItsGroup) {
+    this.leftItsGroup = leftItsGroup;
+  }
+
+  /** A replica that was removed from this node is no longer reported. */
+  void forget(RaftGroupId gid) {
+    failed.remove(gid);
   }
 
   /** From now on replicas close because the node does. */

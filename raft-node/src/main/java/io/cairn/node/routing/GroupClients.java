@@ -7,15 +7,14 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.util.TimeDuration;
@@ -28,7 +27,11 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class GroupClients implements Closeable {
   private final RaftProperties properties;
-  private final Map<RaftGroupId, RaftClient> clients = new ConcurrentHashMap<>();
+  private final Map<RaftGroupId, Addressed> clients = new ConcurrentHashMap<>();
+
+  /** A client and the replicas it was built to address. */
+  private record Addressed(Set<String> peers, RaftClient client) {}
+
   private final RetryPolicy retry;
 
   public GroupClients(NodeConfig config) {
@@ -39,24 +42,47 @@ public final class GroupClients implements Closeable {
             TimeDuration.valueOf(config.meta().clientRetrySleepMs(), TimeUnit.MILLISECONDS));
   }
 
+  /**
+   * The client of the shard's group, addressed to the replicas {@code map} names (a new client once
+   * they change: a client keeps the peers it was built with, and one that asks only nodes the group
+   * has moved off never finds its leader).
+   */
   public RaftClient client(ShardInfo shard, ShardMap map) {
     RaftGroupId gid = RaftHost.groupIdOf(shard);
-    return clients.computeIfAbsent(
-        gid,
-        g -> {
-          List<RaftPeer> peers = RaftHost.peersOf(shard, map);
-          return RaftClient.newBuilder()
-              .setProperties(properties)
-              .setRaftGroup(RaftGroup.valueOf(g, peers))
-              .setRetryPolicy(retry)
-              .build();
-        });
+    Set<String> peers = Set.copyOf(shard.getReplicasList());
+    Addressed current =
+        clients.compute(
+            gid,
+            (g, old) -> {
+              if (old != null && old.peers().equals(peers)) {
+                return old;
+              }
+              if (old != null) {
+                closeQuietly(old.client());
+              }
+              return new Addressed(
+                  peers,
+                  RaftClient.newBuilder()
+                      .setProperties(properties)
+                      .setRaftGroup(RaftGroup.valueOf(g, RaftHost.peersOf(shard, map)))
+                      .setRetryPolicy(retry)
+                      .build());
+            });
+    return current.client();
+  }
+
+  private static void closeQuietly(RaftClient client) {
+    try {
+      client.close();
+    } catch (IOException e) {
+      // a client being replaced: nothing depends on its close
+    }
   }
 
   @Override
   public void close() throws IOException {
-    for (RaftClient c : clients.values()) {
-      c.close();
+    for (Addressed c : clients.values()) {
+      c.client().close();
     }
     clients.clear();
   }

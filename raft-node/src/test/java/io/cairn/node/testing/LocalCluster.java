@@ -163,6 +163,7 @@ public final class LocalCluster implements AutoCloseable {
       FatalErrors fatal =
           (reason, cause) -> {
             haltReason = reason;
+            System.err.println("LocalCluster: n" + index + " halts: " + reason);
             // Like the process ending: stop this node only, from a thread of our own, since the
             // caller may be a Ratis thread that closing would wait for.
             Thread t = new Thread(this::stopQuietly, "local-cluster-halt-n" + index);
@@ -201,9 +202,12 @@ public final class LocalCluster implements AutoCloseable {
   private static final Duration SETTLE_MAX = Duration.ofSeconds(30);
 
   private final Path root;
-  private final List<Member> members = new ArrayList<>();
+  private final List<Member> members = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private final Builder settings;
 
   private LocalCluster(Builder b) {
+    this.settings = b;
     try {
       root = Files.createTempDirectory("cairn-local-cluster");
     } catch (IOException e) {
@@ -226,27 +230,50 @@ public final class LocalCluster implements AutoCloseable {
           .append(p[2]);
     }
     for (int i = 1; i <= b.nodes; i++) {
-      Map<String, String> c = new TreeMap<>();
-      c.put("node.id", "n" + i);
-      c.put("node.host", "127.0.0.1");
-      c.put("node.raft-port", Integer.toString(ports.get(i - 1)[0]));
-      c.put("node.client-port", Integer.toString(ports.get(i - 1)[1]));
-      c.put("node.http-port", Integer.toString(ports.get(i - 1)[2]));
-      c.put("node.shutdown-grace-ms", "200");
-      c.put("data.dir", root.resolve("n" + i).toString());
-      c.put("cluster.id", "local");
+      Map<String, String> c = nodeConfig(i, ports.get(i - 1));
       c.put("cluster.nodes", nodes.toString());
-      c.put("cluster.shards", Integer.toString(b.shards));
-      c.put("cluster.replication-factor", Integer.toString(Math.min(3, b.nodes)));
-      // Shorter than production so a test's elections take a fraction of a second; still well
-      // above the pauses of a loaded 2-core machine.
-      c.put("raft.election-timeout-ms-min", "300");
-      c.put("raft.election-timeout-ms-max", "600");
-      c.put("meta.poll-ms", "200");
-      c.put("meta.retry-ms", "100");
       c.putAll(b.config);
       members.add(new Member(i, NodeConfigLoader.fromMap(c), b.clocks.apply(i), b.manualTime));
     }
+  }
+
+  private Map<String, String> nodeConfig(int i, int[] ports) {
+    Map<String, String> c = new TreeMap<>();
+    c.put("node.id", "n" + i);
+    c.put("node.host", "127.0.0.1");
+    c.put("node.raft-port", Integer.toString(ports[0]));
+    c.put("node.client-port", Integer.toString(ports[1]));
+    c.put("node.http-port", Integer.toString(ports[2]));
+    c.put("node.shutdown-grace-ms", "200");
+    c.put("data.dir", root.resolve("n" + i).toString());
+    c.put("cluster.id", "local");
+    c.put("cluster.shards", Integer.toString(settings.shards));
+    c.put("cluster.replication-factor", Integer.toString(Math.min(3, settings.nodes)));
+    // Shorter than production so a test's elections take a fraction of a second; still well
+    // above the pauses of a loaded 2-core machine.
+    c.put("raft.election-timeout-ms-min", "300");
+    c.put("raft.election-timeout-ms-max", "600");
+    c.put("meta.poll-ms", "200");
+    c.put("meta.retry-ms", "100");
+    c.put("membership.tick-ms", "200");
+    return c;
+  }
+
+  /**
+   * Starts a new node that joins the running cluster through node 1 (cluster.join), and returns its
+   * number. It holds no replica until the rebalancer (or a test's move) gives it some.
+   */
+  public int addNode() {
+    int i = members.size() + 1;
+    Map<String, String> c = nodeConfig(i, freePorts(3));
+    Member via = runningMembers().findFirst().orElseThrow();
+    c.put("cluster.join", "127.0.0.1:" + via.config.node().clientPort());
+    c.putAll(settings.config);
+    Member m =
+        new Member(i, NodeConfigLoader.fromMap(c), settings.clocks.apply(i), settings.manualTime);
+    members.add(m);
+    m.start();
+    return i;
   }
 
   public static Builder builder() {
@@ -338,8 +365,12 @@ public final class LocalCluster implements AutoCloseable {
     return KvGrpc.newStub(member(i).channel());
   }
 
+  /** The newest shard map any running node has. */
   public ShardMap map() {
-    return runningMembers().findFirst().orElseThrow().node.directory().map();
+    return runningMembers()
+        .map(m -> m.node.directory().map())
+        .max(Comparator.comparingLong(ShardMap::getEpoch))
+        .orElseThrow();
   }
 
   public ShardInfo shard(int shardId) {

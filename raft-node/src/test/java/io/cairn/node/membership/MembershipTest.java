@@ -1,0 +1,229 @@
+package io.cairn.node.membership;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.protobuf.ByteString;
+import io.cairn.node.replica.RaftHost;
+import io.cairn.node.testing.LocalCluster;
+import io.cairn.node.testing.LocalClusterExtension;
+import io.cairn.proto.GetRequest;
+import io.cairn.proto.MoveReplicaRequest;
+import io.cairn.proto.NodeState;
+import io.cairn.proto.PutRequest;
+import io.cairn.proto.RemoveNodeRequest;
+import io.cairn.proto.SetNodeStateRequest;
+import io.cairn.proto.ShardInfo;
+import io.cairn.proto.ShardMap;
+import io.cairn.statemachine.ShardMaps;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 9: the cluster changes shape under writes. Every acknowledged write is still there, with
+ * its value, after replicas moved; the extension checks afterwards that every shard's replicas
+ * agree.
+ */
+class MembershipTest {
+  private static final Duration SETTLE = Duration.ofSeconds(90);
+
+  @RegisterExtension
+  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(3));
+
+  /** Writes keys through the nodes in turn until stopped; remembers what was acknowledged. */
+  static final class Writer implements AutoCloseable {
+    final Map<String, String> acked = new ConcurrentHashMap<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    Writer(LocalCluster cluster, int maxWrites) {
+      thread =
+          new Thread(
+              () -> {
+                for (int i = 0; i < maxWrites && !stop.get(); i++) {
+                  int node = 1 + i % 3;
+                  String key = "key-" + i;
+                  try {
+                    cluster
+                        .kv(node)
+                        .put(
+                            PutRequest.newBuilder()
+                                .setKey(ByteString.copyFromUtf8(key))
+                                .setValue(ByteString.copyFromUtf8("v" + i))
+                                .build());
+                    acked.put(key, "v" + i);
+                  } catch (RuntimeException e) {
+                    // not acknowledged: the checker expects nothing of it
+                  }
+                }
+              },
+              "membership-test-writer");
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join(30_000);
+    }
+  }
+
+  /**
+   * Reads every acknowledged key (linearizable) through {@code via}, as a client would: retried.
+   */
+  static void assertAllReadable(LocalCluster cluster, Map<String, String> acked, int via) {
+    assertThat(acked).isNotEmpty();
+    for (Map.Entry<String, String> e : acked.entrySet()) {
+      var got =
+          retried(
+              () ->
+                  cluster
+                      .kv(via)
+                      .get(
+                          GetRequest.newBuilder()
+                              .setKey(ByteString.copyFromUtf8(e.getKey()))
+                              .build()));
+      assertThat(got.getFound()).as("acknowledged %s", e.getKey()).isTrue();
+      assertThat(got.getValue().toStringUtf8()).isEqualTo(e.getValue());
+    }
+  }
+
+  /** A call retried while it fails UNAVAILABLE (a leader changing, the meta group starting). */
+  static <T> T retried(java.util.concurrent.Callable<T> call) {
+    return await()
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .ignoreExceptionsMatching(
+            e ->
+                e instanceof StatusRuntimeException sre
+                    && sre.getStatus().getCode() == Status.Code.UNAVAILABLE)
+        .until(call, r -> true);
+  }
+
+  static boolean settled(ShardMap map) {
+    return ShardMaps.groups(map).stream().noneMatch(ShardMaps::moving);
+  }
+
+  static boolean holdsLocally(LocalCluster cluster, int node, ShardInfo group) {
+    return cluster.node(node).host().division(RaftHost.groupIdOf(group)).isPresent();
+  }
+
+  /** Every node holds exactly the replicas the map names for it, and nothing moves. */
+  static void awaitPlacementMatchesMap(LocalCluster cluster, int... nodes) {
+    await("placement settles and every node holds what the map names")
+        .atMost(SETTLE)
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              ShardMap map = cluster.map();
+              if (!settled(map)) {
+                return false;
+              }
+              for (int n : nodes) {
+                for (ShardInfo g : ShardMaps.groups(map)) {
+                  if (ShardMaps.names(g, "n" + n) != holdsLocally(cluster, n, g)) {
+                    return false;
+                  }
+                }
+              }
+              return true;
+            });
+  }
+
+  @Test
+  void aJoiningNodeTakesItsShareOfReplicasWithTheirData() throws Exception {
+    LocalCluster cluster = local.cluster();
+    cluster.awaitLeaders();
+    try (Writer writer = new Writer(cluster, 100_000)) {
+      await().atMost(SETTLE).until(() -> writer.acked.size() >= 50);
+      int n4 = cluster.addNode();
+      await("n4 holds replicas")
+          .atMost(SETTLE)
+          .until(() -> ShardMaps.replicasOn(cluster.map(), "n" + n4) >= 2);
+      awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+      writer.close();
+      assertAllReadable(cluster, writer.acked, n4);
+    }
+    ShardMap map = cluster.map();
+    assertThat(map.getNodesList()).hasSize(4);
+    for (ShardInfo s : map.getShardsList()) {
+      assertThat(s.getReplicasList()).hasSize(3).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void aDrainedNodeIsEmptiedThenRemovedAndItsIdCannotReturn() throws Exception {
+    LocalCluster cluster = local.cluster();
+    cluster.awaitLeaders();
+    int n4 = cluster.addNode();
+    awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+    try (Writer writer = new Writer(cluster, 100_000)) {
+      await().atMost(SETTLE).until(() -> writer.acked.size() >= 50);
+      assertThatThrownBy(
+              () ->
+                  retried(
+                      () ->
+                          cluster
+                              .clusterApi(2)
+                              .removeNode(RemoveNodeRequest.newBuilder().setNodeId("n1").build())))
+          .isInstanceOf(StatusRuntimeException.class)
+          .hasMessageContaining("FAILED_PRECONDITION")
+          .hasMessageContaining("drain it first");
+
+      retried(
+          () ->
+              cluster
+                  .clusterApi(2)
+                  .setNodeState(
+                      SetNodeStateRequest.newBuilder()
+                          .setNodeId("n1")
+                          .setState(NodeState.NODE_DRAINING)
+                          .build()));
+      await("n1 drained")
+          .atMost(SETTLE)
+          .until(() -> ShardMaps.replicasOn(cluster.map(), "n1") == 0);
+      awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+      writer.close();
+      assertAllReadable(cluster, writer.acked, 2);
+    }
+    ShardMap removed =
+        retried(
+            () ->
+                cluster
+                    .clusterApi(3)
+                    .removeNode(RemoveNodeRequest.newBuilder().setNodeId("n1").build()));
+    assertThat(ShardMaps.node(removed, "n1").orElseThrow().getState())
+        .isEqualTo(NodeState.NODE_REMOVED);
+    assertThat(cluster.node(1).host().localGroups()).isEmpty();
+  }
+
+  @Test
+  void movesThatDoNotFitTheMapAreRefusedWithAReason() {
+    LocalCluster cluster = local.cluster();
+    cluster.awaitLeaders();
+    ShardInfo s = cluster.shard(1);
+    StatusRuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                retried(
+                    () ->
+                        cluster
+                            .clusterApi(1)
+                            .moveReplica(
+                                MoveReplicaRequest.newBuilder()
+                                    .setShardId(1)
+                                    .setFrom(s.getReplicas(0))
+                                    .setTo("n9")
+                                    .build())));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(e.getStatus().getDescription()).contains("no node 'n9'");
+  }
+}

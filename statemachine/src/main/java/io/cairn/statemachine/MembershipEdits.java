@@ -1,0 +1,321 @@
+package io.cairn.statemachine;
+
+import io.cairn.proto.NodeInfo;
+import io.cairn.proto.NodeState;
+import io.cairn.proto.ReplicaMove;
+import io.cairn.proto.ShardInfo;
+import io.cairn.proto.ShardMap;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shard-map edits behind membership commands: each takes the meta group's current map and
+ * returns the next one (or the same map when there is nothing to do, so a retried command is a
+ * no-op). A refused edit throws {@link IllegalArgumentException} (the request names something that
+ * does not fit the map) or {@link IllegalStateException} (the cluster is not in a state that allows
+ * it yet), each with a message that tells the operator what to do. Pure: the epoch is set by the
+ * caller that proposes the result.
+ */
+public final class MembershipEdits {
+  private MembershipEdits() {}
+
+  /** The map with {@code node} as an ACTIVE member. */
+  public static ShardMap addNode(ShardMap map, NodeInfo node) {
+    validate(node);
+    NodeInfo wanted = node.toBuilder().setState(NodeState.NODE_ACTIVE).build();
+    NodeInfo existing = ShardMaps.node(map, node.getId()).orElse(null);
+    if (existing != null) {
+      if (existing.getState() == NodeState.NODE_REMOVED) {
+        throw new IllegalArgumentException(
+            "node id '"
+                + node.getId()
+                + "' was removed from the cluster and cannot come back (a reused id could vote"
+                + " in Raft with a log it no longer has); start the node with a new node.id and"
+                + " an empty data dir");
+      }
+      if (!sameAddresses(existing, wanted)) {
+        throw new IllegalArgumentException(
+            "node id '"
+                + node.getId()
+                + "' is already in the cluster at "
+                + addresses(existing)
+                + "; pick another id, or remove that node first");
+      }
+      return map;
+    }
+    for (NodeInfo other : map.getNodesList()) {
+      if (other.getState() != NodeState.NODE_REMOVED && sharesAPort(other, wanted)) {
+        throw new IllegalArgumentException(
+            "node '"
+                + other.getId()
+                + "' already uses an address of "
+                + addresses(wanted)
+                + " ("
+                + addresses(other)
+                + "); give the new node other ports");
+      }
+    }
+    return map.toBuilder().addNodes(wanted).build();
+  }
+
+  /** The map with node {@code nodeId} DRAINING or ACTIVE again. */
+  public static ShardMap setState(ShardMap map, String nodeId, NodeState state) {
+    if (state != NodeState.NODE_ACTIVE && state != NodeState.NODE_DRAINING) {
+      throw new IllegalArgumentException(
+          "a node's state can be set to ACTIVE or DRAINING; use node remove to remove it");
+    }
+    NodeInfo node = knownNode(map, nodeId);
+    if (node.getState() == NodeState.NODE_REMOVED) {
+      throw new IllegalArgumentException(
+          "node '" + nodeId + "' was removed from the cluster; add a new node instead");
+    }
+    if (node.getState() == state) {
+      return map;
+    }
+    return withNode(map, node.toBuilder().setState(state).build());
+  }
+
+  /**
+   * The map with node {@code nodeId} REMOVED. Without {@code force} the node must hold no replica
+   * and be no move's target (drain it first); with it, moves to the node are cancelled and its
+   * replicas are left for the rebalancer to re-create elsewhere.
+   */
+  public static ShardMap removeNode(ShardMap map, String nodeId, boolean force) {
+    NodeInfo node = knownNode(map, nodeId);
+    if (node.getState() == NodeState.NODE_REMOVED) {
+      return map;
+    }
+    int held = ShardMaps.replicasOn(map, nodeId);
+    if (held > 0 && !force) {
+      throw new IllegalStateException(
+          "node '"
+              + nodeId
+              + "' still holds "
+              + held
+              + " replica(s); drain it first (cairnctl node drain "
+              + nodeId
+              + " --wait), or add --force if the node is dead and will not come back");
+    }
+    ShardMap out = withNode(map, node.toBuilder().setState(NodeState.NODE_REMOVED).build());
+    for (ShardInfo g : ShardMaps.groups(out)) {
+      if (ShardMaps.moving(g) && g.getMove().getTo().equals(nodeId)) {
+        out = ShardMaps.withGroup(out, g.toBuilder().clearMove().build());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The map with a move of group {@code shardId}'s replica from {@code from} to {@code to} started;
+   * either may be empty (only add, only remove), not both.
+   *
+   * @param wantedReplicas how many voters the group should keep at least: a move that only removes
+   *     may not take it below this
+   */
+  public static ShardMap startMove(
+      ShardMap map, int shardId, String from, String to, int wantedReplicas) {
+    ShardInfo group = ShardMaps.group(map, shardId);
+    String what = ShardMaps.describe(shardId);
+    ReplicaMove move = ReplicaMove.newBuilder().setFrom(from).setTo(to).build();
+    if (ShardMaps.moving(group)) {
+      if (group.getMove().equals(move)) {
+        return map;
+      }
+      throw new IllegalStateException(
+          what
+              + " is already moving a replica ("
+              + describe(group.getMove())
+              + "); wait for it to finish, or cancel it (cairnctl shard move "
+              + shardId
+              + " --cancel)");
+    }
+    if (from.isEmpty() && to.isEmpty()) {
+      throw new IllegalArgumentException("a move needs a node to move from or to");
+    }
+    if (from.equals(to)) {
+      throw new IllegalArgumentException("a replica cannot move from '" + from + "' to itself");
+    }
+    if (!from.isEmpty() && !group.getReplicasList().contains(from)) {
+      throw new IllegalArgumentException(
+          what
+              + " has no replica on node '"
+              + from
+              + "' (its replicas: "
+              + String.join(", ", group.getReplicasList())
+              + ")");
+    }
+    if (!to.isEmpty()) {
+      NodeInfo target = knownNode(map, to);
+      if (target.getState() != NodeState.NODE_ACTIVE) {
+        throw new IllegalArgumentException(
+            "node '" + to + "' is " + stateName(target) + " and takes no new replicas");
+      }
+      if (group.getReplicasList().contains(to)) {
+        throw new IllegalArgumentException(what + " already has a replica on node '" + to + "'");
+      }
+    }
+    if (to.isEmpty() && group.getReplicasCount() - 1 < wantedReplicas) {
+      throw new IllegalArgumentException(
+          "removing the replica on '"
+              + from
+              + "' would leave "
+              + what
+              + " with "
+              + (group.getReplicasCount() - 1)
+              + " replicas, fewer than the "
+              + wantedReplicas
+              + " it wants; move it to another node instead");
+    }
+    return ShardMaps.withGroup(map, group.toBuilder().setMove(move).build());
+  }
+
+  /**
+   * The map after a move's Raft configuration change has committed: {@code move.to} replaces {@code
+   * move.from} (at the end of the list, so the preferred leader does not change with it) and the
+   * move is cleared. Unchanged if the group's move is no longer {@code move}.
+   */
+  public static ShardMap finishMove(ShardMap map, int shardId, ReplicaMove move) {
+    ShardInfo group = ShardMaps.group(map, shardId);
+    if (!ShardMaps.moving(group) || !group.getMove().equals(move)) {
+      return map;
+    }
+    List<String> replicas = ShardMaps.wantedVoters(group);
+    // A pinned leader that moved away is no longer anybody's choice.
+    boolean pinned = group.getLeaderPinned() && replicas.get(0).equals(group.getReplicas(0));
+    return ShardMaps.withGroup(
+        map,
+        group.toBuilder()
+            .clearReplicas()
+            .addAllReplicas(replicas)
+            .clearMove()
+            .setLeaderPinned(pinned)
+            .build());
+  }
+
+  /** The map without group {@code shardId}'s move (unchanged if it has none). */
+  public static ShardMap cancelMove(ShardMap map, int shardId) {
+    ShardInfo group = ShardMaps.group(map, shardId);
+    if (!ShardMaps.moving(group)) {
+      return map;
+    }
+    return ShardMaps.withGroup(map, group.toBuilder().clearMove().build());
+  }
+
+  /**
+   * The map with {@code nodeId} first among the replicas of group {@code shardId} (the preferred
+   * leader: highest Raft priority), the others in their order; {@code map} itself if it is first.
+   *
+   * @throws IllegalArgumentException if there is no such shard or the node holds no replica of it
+   */
+  public static ShardMap preferLeader(ShardMap map, int shardId, String nodeId) {
+    return preferLeader(map, shardId, nodeId, false);
+  }
+
+  /**
+   * As {@link #preferLeader(ShardMap, int, String)}; {@code pin} marks the choice as the
+   * operator's, so the rebalancer leaves it be.
+   */
+  public static ShardMap preferLeader(ShardMap map, int shardId, String nodeId, boolean pin) {
+    ShardInfo group = ShardMaps.group(map, shardId);
+    List<String> replicas = new ArrayList<>(group.getReplicasList());
+    if (!replicas.contains(nodeId)) {
+      throw new IllegalArgumentException(
+          ShardMaps.describe(shardId)
+              + " has no replica on node '"
+              + nodeId
+              + "' (its replicas: "
+              + String.join(", ", replicas)
+              + "); a leader can only move to a replica");
+    }
+    if (replicas.get(0).equals(nodeId) && group.getLeaderPinned() == pin) {
+      return map;
+    }
+    replicas.remove(nodeId);
+    replicas.add(0, nodeId);
+    return ShardMaps.withGroup(
+        map,
+        group.toBuilder().clearReplicas().addAllReplicas(replicas).setLeaderPinned(pin).build());
+  }
+
+  public static String describe(ReplicaMove move) {
+    if (move.getFrom().isEmpty()) {
+      return "adding " + move.getTo();
+    }
+    if (move.getTo().isEmpty()) {
+      return "removing " + move.getFrom();
+    }
+    return move.getFrom() + " -> " + move.getTo();
+  }
+
+  /** "active", "draining" or "removed". */
+  public static String stateName(NodeInfo node) {
+    return switch (node.getState()) {
+      case NODE_DRAINING -> "draining";
+      case NODE_REMOVED -> "removed";
+      default -> "active";
+    };
+  }
+
+  private static NodeInfo knownNode(ShardMap map, String nodeId) {
+    return ShardMaps.node(map, nodeId)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no node '"
+                        + nodeId
+                        + "' in the cluster (its nodes: "
+                        + String.join(
+                            ", ", map.getNodesList().stream().map(NodeInfo::getId).toList())
+                        + ")"));
+  }
+
+  private static ShardMap withNode(ShardMap map, NodeInfo node) {
+    List<NodeInfo> nodes = new ArrayList<>(map.getNodesList());
+    nodes.replaceAll(n -> n.getId().equals(node.getId()) ? node : n);
+    return map.toBuilder().clearNodes().addAllNodes(nodes).build();
+  }
+
+  private static void validate(NodeInfo node) {
+    if (node.getId().isBlank() || !node.getId().matches("[A-Za-z0-9_.-]+")) {
+      throw new IllegalArgumentException(
+          "node id '" + node.getId() + "' must be non-empty letters, digits, '_', '.' or '-'");
+    }
+    if (node.getHost().isBlank()) {
+      throw new IllegalArgumentException("node '" + node.getId() + "' needs a host");
+    }
+    for (int port : new int[] {node.getRaftPort(), node.getClientPort(), node.getHttpPort()}) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(
+            "node '" + node.getId() + "' has port " + port + "; ports are 1-65535");
+      }
+    }
+  }
+
+  private static boolean sameAddresses(NodeInfo a, NodeInfo b) {
+    return a.getHost().equals(b.getHost())
+        && a.getRaftPort() == b.getRaftPort()
+        && a.getClientPort() == b.getClientPort()
+        && a.getHttpPort() == b.getHttpPort();
+  }
+
+  private static boolean sharesAPort(NodeInfo a, NodeInfo b) {
+    if (!a.getHost().equals(b.getHost())) {
+      return false;
+    }
+    List<Integer> ports = List.of(a.getRaftPort(), a.getClientPort(), a.getHttpPort());
+    return ports.contains(b.getRaftPort())
+        || ports.contains(b.getClientPort())
+        || ports.contains(b.getHttpPort());
+  }
+
+  private static String addresses(NodeInfo n) {
+    return n.getHost()
+        + " (raft "
+        + n.getRaftPort()
+        + ", client "
+        + n.getClientPort()
+        + ", http "
+        + n.getHttpPort()
+        + ")";
+  }
+}
