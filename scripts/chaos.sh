@@ -3,11 +3,12 @@
 # seeded nemesis, a recorded history and the linearizability / lost-write / session / eventual
 # checkers. See docs/correctness.md for what it tests and what the runs found.
 #
-#   scripts/chaos.sh                      the bounded suite (about 11 minutes; fixed seeds):
+#   scripts/chaos.sh                      the bounded suite (about 13 minutes; fixed seeds):
 #                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
 #                                           runs: process faults alone, network faults alone, all
 #                                           faults but the disk ones alone and combined, a full
-#                                           disk alone. Every run also sends through nodes that do
+#                                           disk alone, and on 5 nodes drains (replica moves) with
+#                                           leader kills and isolations. Every run also sends through nodes that do
 #                                           not lead the key's shard and checks after every fault
 #                                           that every node forwards writes
 #   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults (or LIST),
@@ -34,7 +35,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SUITE_SEEDS=(11 12 13 14)
+SUITE_SEEDS=(11 12 13 14 15)
 MODE=suite
 LONG_MINUTES=30
 LONG_RUN_SECONDS=180
@@ -288,6 +289,10 @@ case "$MODE" in
     # A full disk alone: a node must exit 74 with a FATAL line and catch up once space is back.
     chaos_run "seed-${SUITE_SEEDS[3]}-disk-full" 240 --seed "${SUITE_SEEDS[3]}" --duration 30 \
       --faults disk_full --no-combine
+    # Membership under faults: 5 nodes, nodes drained and taken back (replicas and leaders move
+    # through Raft) while leaders are killed and isolated; every move must finish after healing.
+    chaos_run "seed-${SUITE_SEEDS[4]}-membership" 300 --seed "${SUITE_SEEDS[4]}" --duration 60 \
+      --nodes 5 --shards 3 --faults drain_node,kill_leader,partition_isolate_leader --combine
     ;;
   long)
     echo "soak: back-to-back chaos runs with faults '$LONG_FAULTS', alone and combined, for $LONG_MINUTES" \

@@ -7,6 +7,10 @@
 #   scripts/cluster.sh status       pid, liveness and /health of every node
 #   scripts/cluster.sh kill I       kill -9 node I
 #   scripts/cluster.sh restart I    stop node I if running, start it again with its data
+#   scripts/cluster.sh add          start one more node that joins the running cluster; the
+#                                   rebalancer moves its share of replicas onto it
+#   scripts/cluster.sh remove I     drain node I (its replicas move to the others), remove it from
+#                                   the cluster and stop it; its id is not used again
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
 # Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m -Xmx768m
@@ -73,6 +77,37 @@ CONF
   if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
     printf '%s\n' "$CAIRN_EXTRA_CONFIG" >> "$RUN/n$i/node.properties"
   fi
+}
+
+# A node that joins the running cluster through node 1 (or the first live node) instead of
+# being one of the seeds.
+write_join_config() {
+  local i=$1 via=$2
+  mkdir -p "$RUN/n$i/data"
+  cat > "$RUN/n$i/node.properties" <<CONF
+node.id=n$i
+node.host=127.0.0.$i
+node.raft-port=$RAFT_PORT
+node.client-port=$CLIENT_PORT
+node.http-port=$HTTP_PORT
+data.dir=$RUN/n$i/data
+cluster.id=cairn-local
+cluster.join=127.0.0.$via:$CLIENT_PORT
+cluster.shards=${CAIRN_SHARDS:-3}
+CONF
+  if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
+    printf '%s\n' "$CAIRN_EXTRA_CONFIG" >> "$RUN/n$i/node.properties"
+  fi
+}
+
+# cairnctl against the live nodes of the local cluster.
+ctl() {
+  local endpoints="" j
+  for j in $(seq 1 "$(node_count)"); do
+    alive "$j" && endpoints+="${endpoints:+,}127.0.0.$j:$CLIENT_PORT"
+  done
+  [ -n "$endpoints" ] || die "no node is running"
+  "$ROOT/scripts/cairnctl" --endpoints "$endpoints" "$@"
 }
 
 start_node() {
@@ -174,13 +209,43 @@ case "$cmd" in
     build_if_needed
     start_node "$i"
     ;;
+  add)
+    n=$(node_count)
+    [ "$n" != 0 ] || die "no cluster in $RUN; 'scripts/cluster.sh start' first"
+    i=$((n + 1))
+    [ "$i" -le 50 ] || die "add: a local cluster has at most 50 nodes"
+    via=""
+    for j in $(seq 1 "$n"); do alive "$j" && { via=$j; break; }; done
+    [ -n "$via" ] || die "add: no node is running to join through"
+    build_if_needed
+    [ -f "$RUN/n$i/node.properties" ] || write_join_config "$i" "$via"
+    echo "$i" > "$RUN/cluster.size"
+    start_node "$i"
+    deadline=$((SECONDS + START_TIMEOUT_S))
+    # Healthy once the rebalancer has moved replicas onto it and they have leaders.
+    until healthy "$i"; do
+      alive "$i" || die "node n$i exited; see $RUN/n$i/node.log: $(tail -5 "$RUN/n$i/node.log")"
+      [ $SECONDS -ge $deadline ] && die "n$i joined but holds no replica with a leader after ${START_TIMEOUT_S}s; see 'scripts/cairnctl node list' and $RUN/n$i/node.log"
+      sleep 0.5
+    done
+    echo "n$i joined and holds replicas; 'scripts/cairnctl node list' shows the placement"
+    ;;
+  remove)
+    i="${1:?remove needs a node number}"
+    [[ "$i" =~ ^[1-9][0-9]*$ ]] && [ "$i" -le "$(node_count)" ] || die "remove: no node n$i in $RUN"
+    alive "$i" || die "remove: n$i is not running; start it, or remove a dead node with 'scripts/cairnctl node remove n$i --force'"
+    ctl node drain "n$i" --wait --wait-ms "${CAIRN_DRAIN_TIMEOUT_MS:-600000}"
+    ctl node remove "n$i"
+    stop_node "$i"
+    echo "n$i removed; its data stays in $RUN/n$i until 'scripts/cluster.sh wipe'"
+    ;;
   wipe)
     for i in $(seq 1 "$(node_count)"); do stop_node "$i"; done
     rm -rf "$RUN"
     echo "wiped $RUN"
     ;;
   *)
-    sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

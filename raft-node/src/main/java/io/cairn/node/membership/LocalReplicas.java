@@ -59,6 +59,11 @@ public final class LocalReplicas implements Closeable {
         try {
           if (named && !local.contains(gid) && isMoveTarget(group)) {
             host.createReplica(group);
+          } else if (named && host.closedAfterLeaving(gid)) {
+            // It left the group (a move away, or a move back that was cancelled) and the map wants
+            // it again: the closed copy goes, an empty one comes, and the leader catches it up.
+            host.removeReplica(group);
+            host.createReplica(group);
           } else if (!named && local.contains(gid)) {
             host.removeReplica(group);
           }

@@ -488,6 +488,8 @@ public final class RaftHost implements Closeable {
           && conf.getCurrentPeers(RaftPeerRole.LISTENER).stream()
               .noneMatch(p -> p.getId().equals(server.getId()));
     } catch (IOException | RuntimeException e) {
+      LOG.info(
+          "replica of group {} closing; its configuration cannot be read: {}", gid, e.toString());
       return false;
     }
   }
@@ -516,9 +518,24 @@ public final class RaftHost implements Closeable {
     return kept;
   }
 
-  /** Whether this node holds a started replica of the group (not one being created). */
+  /** Whether this node holds a started, running replica of the group (not one being created). */
   public boolean replicaReady(RaftGroupId gid) {
-    return started && !changing.contains(gid) && division(gid).isPresent();
+    return started
+        && !changing.contains(gid)
+        && division(gid).map(d -> d.getInfo().isAlive()).orElse(false);
+  }
+
+  /**
+   * Whether this node's replica of {@code gid} is closed because it left its group (Ratis closes a
+   * replica that finds itself out of its group's configuration) and did not fail: such a replica
+   * may be created afresh, empty, if the map names this node again, since the group's leader then
+   * adds it as a new member and catches it up before it votes. A replica closed by a failure is
+   * never re-created: its data may be all that is left of some entries.
+   */
+  public boolean closedAfterLeaving(RaftGroupId gid) {
+    return division(gid).map(d -> !d.getInfo().isAlive()).orElse(false)
+        && failures.of(gid).isEmpty()
+        && (failures.hasLeft(gid) || leftItsGroup(gid));
   }
 
   /** The groups this node holds a replica of. */

@@ -7,6 +7,9 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -44,6 +47,15 @@ public final class ReplicaFailures {
   private final Map<RaftGroupId, Failure> failed = new ConcurrentHashMap<>();
   private final AtomicBoolean nodeClosing = new AtomicBoolean();
   private volatile Predicate<RaftGroupId> leftItsGroup = gid -> false;
+  private final java.util.Set<RaftGroupId> left = ConcurrentHashMap.newKeySet();
+  private static final long CLOSE_VERDICT_DELAY_MS = 2_000;
+  private final ScheduledExecutorService verdicts =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "replica-close-verdicts");
+            t.setDaemon(true);
+            return t;
+          });
 
   public ReplicaFailures(FatalErrors fatal) {
     this.fatal = fatal;
@@ -81,14 +93,43 @@ public final class ReplicaFailures {
 
   /** Ratis closed a replica; unexpected unless the node is shutting down or it failed already. */
   void closed(RaftGroupId gid, String replica) {
-    if (nodeClosing.get() || failed.containsKey(gid) || leftItsGroup.test(gid)) {
+    if (explained(gid)) {
       return;
     }
-    String reason =
-        replica + ": Ratis closed this replica while the node was running (see the log above)";
-    LOG.error("{}; closed from:", reason, new Exception("the close, for its stack"));
-    record(gid, replica, reason);
-    fatal.halt(reason + "; restart the node", null);
+    // Ratis tells a replica that it left its group (notifyServerShutdown) only after closing it:
+    // give that word a moment to arrive before calling the close a failure.
+    verdicts.schedule(
+        () -> {
+          if (explained(gid)) {
+            return;
+          }
+          String reason =
+              replica
+                  + ": Ratis closed this replica while the node was running (see the log above)";
+          record(gid, replica, reason);
+          fatal.halt(reason + "; restart the node", null);
+        },
+        CLOSE_VERDICT_DELAY_MS,
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Ratis shut a replica down because it is no longer a member of its group. */
+  void leftGroup(RaftGroupId gid, String replica) {
+    if (left.add(gid)) {
+      LOG.info("{}: not a member of its group any more; Ratis closed it", replica);
+    }
+  }
+
+  /** Whether the replica of {@code gid} was closed because it left its group. */
+  boolean hasLeft(RaftGroupId gid) {
+    return left.contains(gid);
+  }
+
+  private boolean explained(RaftGroupId gid) {
+    return nodeClosing.get()
+        || failed.containsKey(gid)
+        || left.contains(gid)
+        || leftItsGroup.test(gid);
   }
 
   /**
@@ -102,6 +143,7 @@ public final class ReplicaFailures {
   /** A replica that was removed from this node is no longer reported. */
   void forget(RaftGroupId gid) {
     failed.remove(gid);
+    left.remove(gid);
   }
 
   /** From now on replicas close because the node does. */

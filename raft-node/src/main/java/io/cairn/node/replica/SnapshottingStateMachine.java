@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
@@ -221,6 +222,17 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     waiters.failAll(new IOException("replica of group " + getGroupId() + " closed"));
     getLifeCycle().checkStateAndClose(() -> closeState());
     failures.closed(getGroupId(), describe());
+  }
+
+  /**
+   * Ratis shut this replica down because it is not a member of its group any more (its election
+   * found it out of the configuration, or a member told it so): it left, it did not fail.
+   */
+  @Override
+  public void notifyServerShutdown(RoleInfoProto roleInfo, boolean allServer) {
+    if (!allServer) {
+      failures.leftGroup(getGroupId(), describe());
+    }
   }
 
   protected abstract void closeState() throws IOException;

@@ -205,6 +205,32 @@ class MembershipTest {
   }
 
   @Test
+  void aClusterThatChangedShapeRestartsFromTheMapsItSaved() throws Exception {
+    LocalCluster cluster = local.cluster();
+    cluster.awaitLeaders();
+    int n4 = cluster.addNode();
+    awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+    Map<String, String> acked;
+    try (Writer writer = new Writer(cluster, 300)) {
+      await().atMost(SETTLE).until(() -> writer.acked.size() >= 100);
+      writer.close();
+      acked = writer.acked;
+    }
+    ShardMap before = cluster.map();
+    // The meta group and the shards no longer sit where the seeds' configuration puts them.
+    assertThat(before.getMeta().getReplicasList()).contains("n" + n4);
+    for (int i = 1; i <= n4; i++) {
+      cluster.stop(i);
+    }
+    for (int i = 1; i <= n4; i++) {
+      cluster.restart(i);
+    }
+    cluster.awaitLeaders();
+    assertThat(cluster.map().getEpoch()).isGreaterThanOrEqualTo(before.getEpoch());
+    assertAllReadable(cluster, acked, 1);
+  }
+
+  @Test
   void movesThatDoNotFitTheMapAreRefusedWithAReason() {
     LocalCluster cluster = local.cluster();
     cluster.awaitLeaders();

@@ -1,17 +1,19 @@
 package io.cairn.node.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.Test;
 
 /** The stop policy of ReplicaFailures: the disk stops the node, a broken invariant the replica. */
 class ReplicaFailuresTest {
-  private final List<String> halts = new ArrayList<>();
+  private final List<String> halts = new CopyOnWriteArrayList<>();
   private final ReplicaFailures failures =
       new ReplicaFailures((reason, cause) -> halts.add(reason));
   private final RaftGroupId gid = RaftGroupId.randomId();
@@ -52,12 +54,26 @@ class ReplicaFailuresTest {
   @Test
   void aReplicaClosedWhileTheNodeRunsStopsTheNodeButNotDuringShutdown() {
     failures.closed(gid, "shard 2");
-    assertThat(halts).hasSize(1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> halts.size() == 1);
+    assertThat(halts.get(0)).contains("shard 2");
     RaftGroupId other = RaftGroupId.randomId();
     failures.nodeClosing();
     failures.closed(other, "shard 3");
-    assertThat(halts).hasSize(1);
     assertThat(failures.of(other)).isEmpty();
+  }
+
+  @Test
+  void aReplicaThatRatisClosedBecauseItLeftItsGroupDoesNotStopTheNode() {
+    RaftGroupId leaving = RaftGroupId.randomId();
+    failures.closed(leaving, "meta group");
+    // Ratis says why only after closing it.
+    failures.leftGroup(leaving, "meta group");
+    RaftGroupId failing = RaftGroupId.randomId();
+    failures.closed(failing, "shard 4");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !halts.isEmpty());
+    assertThat(halts).singleElement().asString().contains("shard 4");
+    assertThat(failures.of(leaving)).isEmpty();
+    assertThat(failures.hasLeft(leaving)).isTrue();
   }
 
   @Test

@@ -60,6 +60,9 @@ public final class ChaosRun {
    * in the history (a whole-cluster restart as the last episode otherwise shows as "unrecovered")
    * and the healed cluster is checked under load too.
    */
+  // Replica moves left by membership faults finish (or are cancelled) within this after healing.
+  private static final Duration PLACEMENT_SETTLED_MAX = Duration.ofSeconds(180);
+
   private static final Duration RECOVERY_TAIL = Duration.ofSeconds(10);
 
   private final ChaosOptions options;
@@ -232,6 +235,7 @@ public final class ChaosRun {
                   + episodes
                   + " episodes; healing and waiting for a healthy cluster");
           lab.healAll(HEALTHY_AFTER_HEAL_MAX);
+          lab.awaitPlacementSettled(PLACEMENT_SETTLED_MAX);
           forwarding.verify(lab.cluster()::isAlive);
           out.println(
               "  healed; every node forwards (forwarding checks: "

@@ -43,7 +43,16 @@ public enum Fault {
    * DiskFull}). Needs the run's nodes on small filesystems of their own ({@link
    * ChaosOptions#smallDisks}).
    */
-  DISK_FULL(Category.DISK);
+  DISK_FULL(Category.DISK),
+  /**
+   * Membership change under load: mark a random node draining, so the rebalancer moves its replicas
+   * and leaderships to the other nodes through Raft while the workload runs (and, combined, while a
+   * network fault is in force); healing makes it active again, so replicas move back. Moves go on
+   * across episodes; the run ends by waiting until none is left ({@link
+   * LabCluster#awaitPlacementSettled}). Needs 4 or more nodes (with 3 there is nowhere to move to);
+   * skipped otherwise.
+   */
+  DRAIN_NODE(Category.MEMBERSHIP);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {
@@ -52,7 +61,8 @@ public enum Fault {
     PARTITION,
     LINK,
     RESTART,
-    DISK;
+    DISK,
+    MEMBERSHIP;
 
     /** Faults of these categories are always alone in their episode. */
     public boolean isAlone() {
@@ -77,7 +87,8 @@ public enum Fault {
 
   /**
    * Parses a comma-separated list of fault names or category names (kill, pause, partition, link,
-   * restart, disk) or "all", case-insensitive, e.g. {@code kill,partition_isolate_leader}.
+   * restart, disk, membership) or "all", case-insensitive, e.g. {@code
+   * kill,partition_isolate_leader}.
    */
   public static Set<Fault> parse(String list) {
     Set<Fault> faults = EnumSet.noneOf(Fault.class);

@@ -1,5 +1,7 @@
 package io.cairn.tests.jepsen;
 
+import io.cairn.proto.NodeState;
+import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,6 +40,8 @@ final class FaultInjector {
   }
 
   private static final Duration NODE_HEALTHY_MAX = Duration.ofSeconds(90);
+  // A membership change commits once the meta group has a quorum; faults in force may delay it.
+  private static final Duration MEMBERSHIP_CALL_MAX = Duration.ofSeconds(90);
   private static final int SLOW_RATE_KBIT = 64;
   private static final int SLOW_QUEUE_MS = 300;
 
@@ -83,7 +87,24 @@ final class FaultInjector {
       case RESTART_ALL -> restartAll(fault);
       case WIPE_FOLLOWER -> wipe(fault, random);
       case DISK_FULL -> fillDisk(fault, random);
+      case DRAIN_NODE -> drain(fault, random);
     };
+  }
+
+  private Applied drain(Fault fault, Random random) {
+    if (cluster.size() < 4) {
+      return Applied.skipped(fault, "draining needs 4 or more nodes (with 3 there is no room)");
+    }
+    int node = randomNode(random);
+    String id = "n" + node;
+    ShardMap map = lab.setNodeState(id, NodeState.NODE_DRAINING, MEMBERSHIP_CALL_MAX);
+    long held =
+        map.getShardsList().stream().filter(s -> s.getReplicasList().contains(id)).count()
+            + (map.getMeta().getReplicasList().contains(id) ? 1 : 0);
+    return new Applied(
+        fault,
+        id + " draining (it held " + held + " replicas, map epoch " + map.getEpoch() + ")",
+        () -> lab.setNodeState(id, NodeState.NODE_ACTIVE, MEMBERSHIP_CALL_MAX));
   }
 
   private Applied kill(Fault fault, int node) {

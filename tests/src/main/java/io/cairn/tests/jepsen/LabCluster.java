@@ -4,6 +4,8 @@ import io.cairn.client.CairnClient;
 import io.cairn.client.ClientConfig;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.KeyRing;
+import io.cairn.proto.NodeState;
+import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.nio.charset.StandardCharsets;
@@ -324,6 +326,68 @@ public final class LabCluster implements AutoCloseable {
       }
       return null;
     }
+  }
+
+  /**
+   * Sets a node's membership state, retried until the cluster takes it (at most {@code within}).
+   *
+   * @throws LivenessViolation if it did not: a membership change must commit once faults heal
+   */
+  public ShardMap setNodeState(String nodeId, NodeState state, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (true) {
+      try {
+        return control.setNodeState(nodeId, state).get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while changing membership", e);
+        }
+        if (System.nanoTime() > deadline) {
+          throw new LivenessViolation(
+              "setting " + nodeId + " " + state + " did not commit within " + within + ": " + e);
+        }
+        Pacing.pause(Duration.ofMillis(500));
+      }
+    }
+  }
+
+  /**
+   * Waits until no replica move is in progress and no node is draining, as the cluster's map says.
+   *
+   * @throws LivenessViolation if moves were still in progress after {@code within} (the faults are
+   *     healed: a move must finish or be cancelled)
+   */
+  public void awaitPlacementSettled(Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    ShardMap map = null;
+    while (true) {
+      try {
+        map = control.shardMap().get(5, TimeUnit.SECONDS);
+        boolean moving =
+            map.getShardsList().stream().anyMatch(LabCluster::moving) || moving(map.getMeta());
+        if (!moving) {
+          return;
+        }
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for placement", e);
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LivenessViolation(
+            "replica moves still in progress "
+                + within
+                + " after the faults healed; last map: "
+                + (map == null ? "none" : map.toString().replace('\n', ' ')));
+      }
+      Pacing.pause(Duration.ofMillis(500));
+    }
+  }
+
+  private static boolean moving(ShardInfo s) {
+    return s.hasMove() && (!s.getMove().getFrom().isEmpty() || !s.getMove().getTo().isEmpty());
   }
 
   /** The shard map, asked of the cluster until it answers (at most {@code within}). */
