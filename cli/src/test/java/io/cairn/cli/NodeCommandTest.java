@@ -40,6 +40,16 @@ class NodeCommandTest {
   }
 
   @Test
+  void drainingAndRemovedNodesSaySo() {
+    assertThat(runner.run("node", "drain", "n4").code()).isZero();
+    assertThat(runner.run("node", "list").out()).containsPattern("(?m)^n4 +n4:7001 +draining ");
+    cluster.stop("n4", "UNAVAILABLE: io exception");
+    assertThat(runner.run("node", "remove", "n4", "--force").code()).isZero();
+    Run r = runner.run("node", "list");
+    assertThat(r.out()).containsPattern("(?m)^n4 +n4:7001 +removed ").doesNotContain("n4 down");
+  }
+
+  @Test
   void jsonListsTheNodes() {
     Run r = runner.run("-o", "json", "node", "list");
     assertThat(r.code()).isZero();

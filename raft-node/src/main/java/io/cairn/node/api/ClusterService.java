@@ -217,6 +217,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     ClusterStatus.Builder b = ClusterStatus.newBuilder();
     Object lock = new Object();
     for (NodeInfo n : directory.map().getNodesList()) {
+      if (n.getState() == io.cairn.proto.NodeState.NODE_REMOVED) {
+        continue; // out of the cluster: not expected to answer
+      }
       if (n.getId().equals(nodeId)) {
         NodeStatus self = statusReader.read();
         synchronized (lock) {
