@@ -11,6 +11,7 @@ import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.membership.ClusterJoin;
 import io.cairn.node.membership.ConfReconciler;
+import io.cairn.node.membership.EmptyDataDir;
 import io.cairn.node.membership.LocalReplicas;
 import io.cairn.node.membership.MembershipCommands;
 import io.cairn.node.membership.Rebalancer;
@@ -55,6 +56,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -293,7 +295,29 @@ public final class CairnNode implements Closeable {
       mapFile.save(joined);
       return joined;
     }
+    if (EmptyDataDir.isEmpty(config.dataDir())) {
+      Optional<ShardMap> existing = EmptyDataDir.existingCluster(config);
+      if (existing.isPresent()) {
+        ShardMap rejoined = ClusterJoin.join(config, otherMembers(config, existing.get()));
+        mapFile.save(rejoined);
+        return rejoined;
+      }
+    }
     return computed;
+  }
+
+  /** host:client-port of every member but this node, to rejoin through. */
+  private static List<String> otherMembers(NodeConfig config, ShardMap map) {
+    List<String> members =
+        map.getNodesList().stream()
+            .filter(n -> !n.getId().equals(config.nodeId()))
+            .filter(n -> n.getState() != io.cairn.proto.NodeState.NODE_REMOVED)
+            .map(n -> n.getHost() + ":" + n.getClientPort())
+            .toList();
+    if (members.isEmpty()) {
+      throw new IllegalStateException("the cluster's map lists no other member to rejoin through");
+    }
+    return members;
   }
 
   /** Starts a node on the system clock, with a fatal error ending the process. */

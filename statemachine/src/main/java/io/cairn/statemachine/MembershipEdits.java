@@ -19,6 +19,59 @@ import java.util.List;
 public final class MembershipEdits {
   private MembershipEdits() {}
 
+  /**
+   * The map with {@code node} as an ACTIVE member; with {@code lostData}, also without the replicas
+   * it held ({@link #dropLostReplicas}).
+   */
+  public static ShardMap addNode(ShardMap map, NodeInfo node, boolean lostData) {
+    ShardMap added = addNode(map, node);
+    return lostData ? dropLostReplicas(added, node.getId()) : added;
+  }
+
+  /**
+   * The map without node {@code nodeId}'s replicas, which its lost data dir no longer holds: each
+   * group's leader then removes it from the Raft configuration (its remaining voters are a majority
+   * of the old ones), and the rebalancer adds replicas back where placement wants them, the node
+   * included, as new members caught up before they vote. Moves to or from the node are cancelled.
+   * Unchanged if the map names it nowhere.
+   *
+   * @throws IllegalStateException if the node held the only replica of a group (that data is gone;
+   *     nothing in the cluster can bring it back)
+   */
+  public static ShardMap dropLostReplicas(ShardMap map, String nodeId) {
+    ShardMap out = map;
+    for (ShardInfo g : ShardMaps.groups(map)) {
+      boolean voter = g.getReplicasList().contains(nodeId);
+      boolean inMove =
+          ShardMaps.moving(g)
+              && (g.getMove().getTo().equals(nodeId) || g.getMove().getFrom().equals(nodeId));
+      if (!voter && !inMove) {
+        continue;
+      }
+      ShardInfo.Builder b = g.toBuilder();
+      if (inMove) {
+        b.clearMove();
+      }
+      if (voter) {
+        if (g.getReplicasCount() == 1) {
+          throw new IllegalStateException(
+              ShardMaps.describe(g.getShardId())
+                  + " had its only replica on node '"
+                  + nodeId
+                  + "', whose data is gone; restore that data dir from a backup");
+        }
+        List<String> replicas = new ArrayList<>(g.getReplicasList());
+        replicas.remove(nodeId);
+        b.clearReplicas().addAllReplicas(replicas);
+        if (g.getReplicas(0).equals(nodeId)) {
+          b.setLeaderPinned(false);
+        }
+      }
+      out = ShardMaps.withGroup(out, b.build());
+    }
+    return out;
+  }
+
   /** The map with {@code node} as an ACTIVE member. */
   public static ShardMap addNode(ShardMap map, NodeInfo node) {
     validate(node);

@@ -146,6 +146,34 @@ class MembershipEditsTest {
   }
 
   @Test
+  void aNodeThatLostItsDataIsDroppedFromEveryGroupAndItsMoves() {
+    ShardMap map = MembershipEdits.addNode(cluster(3, 2), node(4));
+    String first = ShardMaps.group(map, 1).getReplicas(0);
+    map = MembershipEdits.preferLeader(map, 1, first, true);
+    map = MembershipEdits.startMove(map, 2, ShardMaps.group(map, 2).getReplicas(1), "n4", 3);
+    ShardMap dropped =
+        MembershipEdits.addNode(map, node(Integer.parseInt(first.substring(1))), true);
+    for (var g : ShardMaps.groups(dropped)) {
+      assertThat(g.getReplicasList()).doesNotContain(first);
+    }
+    assertThat(ShardMaps.group(dropped, 1).getLeaderPinned()).isFalse();
+    ShardMap again = MembershipEdits.dropLostReplicas(dropped, first);
+    assertThat(again).isEqualTo(dropped);
+    ShardMap newNodeLost = MembershipEdits.addNode(map, node(5), true);
+    assertThat(ShardMaps.replicasOn(newNodeLost, "n5")).isZero();
+    ShardMap moveTargetLost = MembershipEdits.dropLostReplicas(map, "n4");
+    assertThat(ShardMaps.moving(ShardMaps.group(moveTargetLost, 2))).isFalse();
+  }
+
+  @Test
+  void theOnlyReplicaOfAGroupCannotBeDropped() {
+    ShardMap single = ShardPlacement.initialMap("c", List.of(node(1)), 1, 1, 16);
+    assertThatThrownBy(() -> MembershipEdits.dropLostReplicas(single, "n1"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("only replica");
+  }
+
+  @Test
   void preferLeaderPutsTheNodeFirst() {
     ShardMap map = cluster(3, 1);
     List<String> r = ShardMaps.group(map, 1).getReplicasList();

@@ -132,7 +132,11 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   @Override
   public void addNode(AddNodeRequest req, StreamObserver<ShardMap> out) {
     Context call = Context.current();
-    answer(membership.addNode(req.getNode(), () -> !call.isCancelled()), out, "node add", 0);
+    answer(
+        membership.addNode(req.getNode(), req.getLostData(), () -> !call.isCancelled()),
+        out,
+        "node add",
+        0);
   }
 
   @Override

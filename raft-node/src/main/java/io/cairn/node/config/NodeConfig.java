@@ -165,9 +165,17 @@ public record NodeConfig(
    * @param movesMax replica moves in progress at once, cluster-wide
    * @param downNodeTimeoutMs a node down this long has its replicas re-created elsewhere
    * @param joinTimeoutMs how long a joining node keeps asking to be added before it gives up
+   * @param existingClusterProbeMs on a seed's first start with an empty data dir, how long it asks
+   *     the other seeds whether the cluster exists already (then its data was lost: it rejoins as a
+   *     new member); 0 skips the question
    */
   public record Membership(
-      boolean rebalance, int tickMs, int movesMax, long downNodeTimeoutMs, int joinTimeoutMs) {}
+      boolean rebalance,
+      int tickMs,
+      int movesMax,
+      long downNodeTimeoutMs,
+      int joinTimeoutMs,
+      int existingClusterProbeMs) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

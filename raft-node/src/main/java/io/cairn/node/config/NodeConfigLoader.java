@@ -83,6 +83,7 @@ public final class NodeConfigLoader {
     d.put("membership.moves-max", "2");
     d.put("membership.down-node-timeout-ms", "1800000");
     d.put("membership.join-timeout-ms", "120000");
+    d.put("membership.existing-cluster-probe-ms", "3000");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -246,7 +247,8 @@ public final class NodeConfigLoader {
             v.intIn("membership.tick-ms", 10, 600_000),
             v.intIn("membership.moves-max", 1, 1000),
             v.longIn("membership.down-node-timeout-ms", 0, 365L * 24 * 3_600_000),
-            v.intIn("membership.join-timeout-ms", 1_000, 3_600_000)),
+            v.intIn("membership.join-timeout-ms", 1_000, 3_600_000),
+            v.intIn("membership.existing-cluster-probe-ms", 0, 600_000)),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 

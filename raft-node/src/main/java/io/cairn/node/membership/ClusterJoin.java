@@ -9,6 +9,8 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,22 +35,36 @@ public final class ClusterJoin {
    *     different cluster id) or did not answer in time; the message says which
    */
   public static ShardMap join(NodeConfig config) throws IOException {
-    String target = config.cluster().join();
-    int colon = target.lastIndexOf(':');
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress(
-                target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)))
-            .usePlaintext()
-            .build();
+    return join(config, List.of(config.cluster().join()));
+  }
+
+  /**
+   * Adds this node through the members at {@code targets} (host:client-port each, tried in turn),
+   * saying that its data dir is empty: replicas the map still names on it are dropped and come back
+   * as new members.
+   */
+  public static ShardMap join(NodeConfig config, List<String> targets) throws IOException {
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (String t : targets) {
+      int colon = t.lastIndexOf(':');
+      channels.add(
+          NettyChannelBuilder.forAddress(
+                  t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)))
+              .usePlaintext()
+              .build());
+    }
+    String target = String.join(", ", targets);
     long deadline =
         System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.membership().joinTimeoutMs());
     try {
       for (int attempt = 1; ; attempt++) {
+        ManagedChannel channel = channels.get(attempt % channels.size());
         try {
           ShardMap map =
               ClusterGrpc.newBlockingStub(channel)
                   .withDeadlineAfter(CALL_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-                  .addNode(AddNodeRequest.newBuilder().setNode(config.self()).build());
+                  .addNode(
+                      AddNodeRequest.newBuilder().setNode(config.self()).setLostData(true).build());
           if (!map.getClusterId().equals(config.cluster().id())) {
             throw new IOException(
                 target
@@ -81,7 +97,7 @@ public final class ClusterJoin {
                     + attempt
                     + " tries, last: "
                     + e.getStatus()
-                    + "); check that cluster.join names a running member's client port",
+                    + "); check that the member is running and its client port is right",
                 e);
           }
           if (attempt % 10 == 1) {
@@ -96,7 +112,7 @@ public final class ClusterJoin {
         }
       }
     } finally {
-      channel.shutdownNow();
+      channels.forEach(ManagedChannel::shutdownNow);
     }
   }
 }

@@ -44,8 +44,14 @@ public final class MembershipCommands {
         stillWanted);
   }
 
-  public CompletableFuture<ShardMap> addNode(NodeInfo node, BooleanSupplier stillWanted) {
-    return changes.change("node add", map -> MembershipEdits.addNode(map, node), stillWanted);
+  /**
+   * Adds {@code node}; with {@code lostData} (it starts with an empty data dir) also drops the
+   * replicas the map says it holds, so they come back through Raft as new members.
+   */
+  public CompletableFuture<ShardMap> addNode(
+      NodeInfo node, boolean lostData, BooleanSupplier stillWanted) {
+    return changes.change(
+        "node add", map -> MembershipEdits.addNode(map, node, lostData), stillWanted);
   }
 
   public CompletableFuture<ShardMap> setNodeState(

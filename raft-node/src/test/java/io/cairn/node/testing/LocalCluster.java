@@ -256,6 +256,9 @@ public final class LocalCluster implements AutoCloseable {
     c.put("meta.poll-ms", "200");
     c.put("meta.retry-ms", "100");
     c.put("membership.tick-ms", "200");
+    // Starts without asking whether the cluster exists (a test that wipes a node and wants the
+    // lost-data path sets it); a wiped node then recovers in place (docs/operations.md).
+    c.put("membership.existing-cluster-probe-ms", "0");
     return c;
   }
 

@@ -3,7 +3,6 @@ package io.cairn.tests.jepsen;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
-import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -268,7 +267,6 @@ final class DiskWipe {
       return;
     }
     try {
-      ShardMap map = lab.shardMap(STATUS_TIMEOUT);
       for (int shard : led) {
         List<Integer> others =
             status.getNodesList().stream()
@@ -281,7 +279,7 @@ final class DiskWipe {
                 .toList();
         if (!others.isEmpty()) {
           LeadershipTransfer.transfer(
-              map, shard, others.get(random.nextInt(others.size())), TRANSFER_TIMEOUT);
+              lab, shard, others.get(random.nextInt(others.size())), TRANSFER_TIMEOUT);
         }
       }
     } catch (RuntimeException refused) {

@@ -390,6 +390,11 @@ public final class LabCluster implements AutoCloseable {
     return s.hasMove() && (!s.getMove().getFrom().isEmpty() || !s.getMove().getTo().isEmpty());
   }
 
+  /** The harness's own client of the cluster, for operator calls. */
+  CairnClient control() {
+    return control;
+  }
+
   /** The shard map, asked of the cluster until it answers (at most {@code within}). */
   public ShardMap shardMap(Duration within) {
     long deadline = System.nanoTime() + within.toNanos();

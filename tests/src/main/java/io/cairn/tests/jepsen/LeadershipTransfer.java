@@ -1,59 +1,35 @@
 package io.cairn.tests.jepsen;
 
-import io.cairn.node.replica.RaftHost;
-import io.cairn.proto.ShardInfo;
-import io.cairn.proto.ShardMap;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.protocol.RaftClientReply;
-import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.util.TimeDuration;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Moves a shard's leadership to a chosen node with Ratis's own admin call (the current leader hands
- * over to a caught-up follower), from the root namespace where every node's Raft port is reachable.
- * Cairn's API has no such call; a scenario uses it to put leadership where it needs it before a
- * fault.
+ * Moves a shard's leadership to a chosen node the way an operator does, with Cairn's {@code
+ * Cluster.TransferLeader} ({@code cairnctl leader transfer}): the node becomes the shard's pinned
+ * preferred leader in the map, and the shard's leader hands over once it has caught up. A scenario
+ * uses it to put leadership where it needs it before a fault. (Ratis's own admin transfer is not
+ * enough since Cairn's rebalancer moves preferred leaders: Ratis 3.3.0 refuses a transfer to a peer
+ * without the highest priority, and the map decides priorities.)
  */
 final class LeadershipTransfer {
 
   private LeadershipTransfer() {}
 
-  /** Asks the group of {@code shard} to make node {@code node} its leader; throws if it refuses. */
-  static void transfer(ShardMap map, int shard, int node, Duration timeout) {
-    ShardInfo info =
-        map.getShardsList().stream()
-            .filter(s -> s.getShardId() == shard)
-            .findFirst()
-            .orElseThrow(() -> new IllegalArgumentException("no shard " + shard + " in the map"));
-    RaftProperties properties = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(
-        properties,
-        TimeDuration.valueOf(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
-    try (RaftClient client =
-        RaftClient.newBuilder()
-            .setProperties(properties)
-            .setRaftGroup(RaftGroup.valueOf(RaftHost.groupIdOf(info), RaftHost.peersOf(info, map)))
-            .build()) {
-      RaftClientReply reply =
-          client.admin().transferLeadership(RaftPeerId.valueOf("n" + node), timeout.toMillis());
-      if (!reply.isSuccess()) {
-        throw new IllegalStateException(
-            "shard "
-                + shard
-                + " refused to hand leadership to n"
-                + node
-                + ": "
-                + reply.getException());
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "transferring shard " + shard + "'s leadership to n" + node + " failed", e);
+  /**
+   * Makes node {@code node} the preferred leader of {@code shard}; returns once the map change has
+   * committed (leadership follows shortly). Throws if the cluster refuses or does not answer.
+   */
+  static void transfer(LabCluster lab, int shard, int node, Duration timeout) {
+    try {
+      lab.control()
+          .transferLeader(shard, "n" + node)
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while transferring leadership", e);
+    } catch (Exception e) {
+      throw new IllegalStateException(
+          "shard " + shard + " did not take n" + node + " as its preferred leader: " + e, e);
     }
   }
 }

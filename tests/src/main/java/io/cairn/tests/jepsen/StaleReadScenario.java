@@ -252,7 +252,7 @@ public final class StaleReadScenario {
       writing.start();
       reading.start();
       for (int cycle = 1; cycle <= cycles; cycle++) {
-        awaitLeader(lab, map, shard, priorityNode);
+        awaitLeader(lab, shard, priorityNode);
         retarget(readerSenders, priorityNode);
         Pacing.pause(BEFORE_CUT);
         String note = cutOff(lab, priorityNode, watch);
@@ -329,10 +329,11 @@ public final class StaleReadScenario {
   }
 
   /**
-   * Waits until {@code node} leads {@code shard}; Ratis hands leadership back to the priority node
-   * by itself only sometimes, so after a short wait it is asked to (an admin leadership transfer).
+   * Waits until {@code node} leads {@code shard}; after a short wait it is made the shard's pinned
+   * preferred leader ({@link LeadershipTransfer}), since the rebalancer may have given the
+   * preference to another replica while it was cut off.
    */
-  private static void awaitLeader(LabCluster lab, ShardMap map, int shard, int node) {
+  private static void awaitLeader(LabCluster lab, int shard, int node) {
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     long askAfter = System.nanoTime() + Duration.ofSeconds(3).toNanos();
     while (System.nanoTime() < deadline) {
@@ -342,7 +343,7 @@ public final class StaleReadScenario {
       }
       if (leader != null && System.nanoTime() > askAfter) {
         try {
-          LeadershipTransfer.transfer(map, shard, node, Duration.ofSeconds(10));
+          LeadershipTransfer.transfer(lab, shard, node, Duration.ofSeconds(10));
         } catch (RuntimeException e) {
           // A follower still catching up refuses; ask again after the next pause.
         }
