@@ -4,6 +4,7 @@ import io.cairn.node.replica.RaftHost;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.apache.ratis.protocol.RaftGroupId;
 
 /**
@@ -13,16 +14,35 @@ import org.apache.ratis.protocol.RaftGroupId;
  * Thread-safe.
  */
 public final class LeaderHints {
-  private final RaftHost host;
+  private final String self;
+  private final Function<RaftGroupId, Optional<String>> localView;
   private final Map<RaftGroupId, String> learned = new ConcurrentHashMap<>();
 
   public LeaderHints(RaftHost host) {
-    this.host = host;
+    this(host.nodeId(), host::leaderOf);
+  }
+
+  /**
+   * @param localView the leader as this node's own live replica of a group sees it, if it has one
+   */
+  LeaderHints(String self, Function<RaftGroupId, Optional<String>> localView) {
+    this.self = self;
+    this.localView = localView;
   }
 
   public Optional<String> leaderOf(RaftGroupId gid) {
-    Optional<String> local = host.leaderOf(gid);
-    return local.isPresent() ? local : Optional.ofNullable(learned.get(gid));
+    Optional<String> local = localView.apply(gid);
+    if (local.isPresent()) {
+      return local;
+    }
+    String hint = learned.get(gid);
+    if (self.equals(hint)) {
+      // Learned while this node led the group; it holds no live replica of it now (it moved
+      // away), so it cannot lead: a request it refused as "the leader" would find no way on.
+      learned.remove(gid, hint);
+      return Optional.empty();
+    }
+    return Optional.ofNullable(hint);
   }
 
   /**

@@ -1,0 +1,50 @@
+package io.cairn.node.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cairn.proto.ShardInfo;
+import io.cairn.proto.ShardMap;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.junit.jupiter.api.Test;
+
+class LeaderHintsTest {
+  private final RaftGroupId gid = RaftGroupId.valueOf(UUID.randomUUID());
+  private final Map<RaftGroupId, String> local = new HashMap<>();
+  private final LeaderHints hints = new LeaderHints("n2", g -> Optional.ofNullable(local.get(g)));
+
+  private ShardDirectory.Route route() {
+    ShardInfo shard =
+        ShardInfo.newBuilder()
+            .setShardId(3)
+            .setGroupId(gid.getUuid().toString())
+            .addReplicas("n5")
+            .addReplicas("n3")
+            .addReplicas("n4")
+            .build();
+    return new ShardDirectory.Route(3, gid, shard, ShardMap.getDefaultInstance().getEpoch());
+  }
+
+  @Test
+  void theLocalReplicasViewComesFirstThenWhatForwardingLearned() {
+    hints.learned(gid, "n3");
+    assertThat(hints.leaderOf(gid)).contains("n3");
+    local.put(gid, "n4");
+    assertThat(hints.leaderOf(gid)).contains("n4");
+  }
+
+  /**
+   * Found by a membership soak (seed 201): a node that had led a shard and then moved off it kept
+   * "itself" as the learned leader, so it refused every write for that shard as its leader and
+   * never forwarded one again.
+   */
+  @Test
+  void aNodeWithoutAReplicaNeverTakesItselfForTheLeader() {
+    hints.learned(gid, "n2");
+    assertThat(hints.leaderOf(gid)).isEmpty();
+    assertThat(hints.forwardTarget(route())).isEqualTo("n5");
+  }
+}
