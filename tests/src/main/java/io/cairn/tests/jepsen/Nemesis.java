@@ -79,12 +79,20 @@ final class Nemesis implements Runnable {
       }
       waitOrStop(episode.hold());
     } finally {
-      for (int i = applied.size() - 1; i >= 0; i--) {
-        try {
-          applied.get(i).heal().run();
-          log.healed(events.get(i), System.nanoTime());
-        } catch (RuntimeException e) {
-          healFailure = healFailure == null ? e : healFailure;
+      // Membership changes heal last: taking a drained node back is a map change, which needs the
+      // meta group, so the network and the processes must be whole again first (healed the other
+      // way round, it waited for a quorum that the slow link still in force kept from it).
+      for (boolean membership : new boolean[] {false, true}) {
+        for (int i = applied.size() - 1; i >= 0; i--) {
+          if ((applied.get(i).fault().category() == Fault.Category.MEMBERSHIP) != membership) {
+            continue;
+          }
+          try {
+            applied.get(i).heal().run();
+            log.healed(events.get(i), System.nanoTime());
+          } catch (RuntimeException e) {
+            healFailure = healFailure == null ? e : healFailure;
+          }
         }
       }
     }
