@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the Raft configuration of every group this node leads follow the shard map ({@link
  * ConfPlan}): Raft priorities in the map's order, so Ratis moves leadership to the preferred
- * replica ({@link LeaderTransfers}); and the voters of a replica move, finished in the map once
- * Raft has them. Runs when the map changes and every {@code periodMs}, so a leader elected in the
- * middle of a change carries it on.
+ * replica ({@link MembershipCommands}, leader transfer); and the voters of a replica move, finished
+ * in the map once Raft has them. Runs when the map changes and every {@code periodMs}, so a leader
+ * elected in the middle of a change carries it on.
  *
  * <p>It acts only on the meta group's current map, never on this node's copy alone: a leader
  * elected just after a change may not have polled the new map yet, and acting on the old one would
