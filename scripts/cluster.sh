@@ -55,49 +55,35 @@ classpath() {
   echo "$jar:$ROOT/raft-node/target/lib/*"
 }
 
+# Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
+# lines given), then CAIRN_EXTRA_CONFIG.
+write_node_config() {
+  local i=$1
+  shift
+  mkdir -p "$RUN/n$i/data"
+  {
+    printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
+      "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "data.dir=$RUN/n$i/data" \
+      "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
+    if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
+      printf '%s\n' "$CAIRN_EXTRA_CONFIG"
+    fi
+  } > "$RUN/n$i/node.properties"
+}
+
+# A seed of an N-node cluster.
 write_config() {
   local i=$1 n=$2 nodes="" j
   for j in $(seq 1 "$n"); do
     nodes+="${nodes:+,}n$j@127.0.0.$j:$RAFT_PORT:$CLIENT_PORT:$HTTP_PORT"
   done
   local rf=3; [ "$n" -lt 3 ] && rf=$n
-  mkdir -p "$RUN/n$i/data"
-  cat > "$RUN/n$i/node.properties" <<CONF
-node.id=n$i
-node.host=127.0.0.$i
-node.raft-port=$RAFT_PORT
-node.client-port=$CLIENT_PORT
-node.http-port=$HTTP_PORT
-data.dir=$RUN/n$i/data
-cluster.id=cairn-local
-cluster.nodes=$nodes
-cluster.shards=${CAIRN_SHARDS:-3}
-cluster.replication-factor=$rf
-CONF
-  if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
-    printf '%s\n' "$CAIRN_EXTRA_CONFIG" >> "$RUN/n$i/node.properties"
-  fi
+  write_node_config "$i" "cluster.nodes=$nodes" "cluster.replication-factor=$rf"
 }
 
-# A node that joins the running cluster through node 1 (or the first live node) instead of
-# being one of the seeds.
+# A node that joins the running cluster through node VIA instead of being one of the seeds.
 write_join_config() {
-  local i=$1 via=$2
-  mkdir -p "$RUN/n$i/data"
-  cat > "$RUN/n$i/node.properties" <<CONF
-node.id=n$i
-node.host=127.0.0.$i
-node.raft-port=$RAFT_PORT
-node.client-port=$CLIENT_PORT
-node.http-port=$HTTP_PORT
-data.dir=$RUN/n$i/data
-cluster.id=cairn-local
-cluster.join=127.0.0.$via:$CLIENT_PORT
-cluster.shards=${CAIRN_SHARDS:-3}
-CONF
-  if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
-    printf '%s\n' "$CAIRN_EXTRA_CONFIG" >> "$RUN/n$i/node.properties"
-  fi
+  write_node_config "$1" "cluster.join=127.0.0.$2:$CLIENT_PORT"
 }
 
 # cairnctl against the live nodes of the local cluster.
