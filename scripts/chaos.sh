@@ -7,18 +7,23 @@
 #                                           PartitionIT, StaleReadDetectionIT, then seeded chaos
 #                                           runs: process faults alone, network faults alone, all
 #                                           faults but the disk ones alone and combined, a full
-#                                           disk alone, and on 5 nodes drains (replica moves) with
-#                                           leader kills and isolations. Every run also sends through nodes that do
+#                                           disk alone, on 5 nodes drains (replica moves) with
+#                                           leader kills and isolations, a cluster grown 3->5->3
+#                                           under load, and replica moves with each participant
+#                                           killed half-way. Every run also sends through nodes that do
 #                                           not lead the key's shard and checks after every fault
 #                                           that every node forwards writes
 #   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults (or LIST),
 #        [--duration S] [--faults LIST]     alone and combined, for MINUTES (default 30), seeds
+#        [--nodes N --shards S --spares K]  (every run on that cluster shape),
 #                                           printed; each run injects faults for S seconds (default
 #                                           180): longer runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
 #                                           "replay:" line (--duration S --faults LIST --no-combine
 #                                           --nodes 3|5 --shards S --processes P --keys K
-#                                           --non-leader-processes N --disk-mb MB)
+#                                           --non-leader-processes N --disk-mb MB --spares N
+#                                           --plan FAULT,FAULT,...: spare nodes that can join, and
+#                                           an exact sequence of faults instead of a seeded one)
 #   --no-build                            use the jars and classes already built
 #
 # Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven;
@@ -28,20 +33,21 @@
 # Exit status: 0 every check passed; 1 a consistency violation, a liveness violation (a node still
 # refusing to forward writes 30 s after the faults healed, not stopping on a full disk, not
 # catching up afterwards) or a failed test; 2 the harness
-# could not run (not root, tools missing, a lab already exists) or broke; 3 it ran out of time.
+# could not run (not root, tools missing, another run's lab in use) or broke; 3 it ran out of time.
 # Everything it starts is removed before it exits: node processes, namespaces, rules, mounts.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SUITE_SEEDS=(11 12 13 14 15)
+SUITE_SEEDS=(11 12 13 14 15 16 17)
 MODE=suite
 LONG_MINUTES=30
 LONG_RUN_SECONDS=180
 LONG_FAULTS=all
 BUILD=1
 REPLAY_ARGS=()
+SOAK_SHAPE=()
 
 die() { echo "chaos.sh: $*" >&2; exit 2; }
 
@@ -55,7 +61,7 @@ while [ $# -gt 0 ]; do
       [ $# -gt 1 ] && [[ "$2" =~ ^-?[0-9]+$ ]] || die "--seed needs a number"
       REPLAY_ARGS+=(--seed "$2"); shift ;;
     --no-build) BUILD=0 ;;
-    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms|--disk-mb)
+    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms|--disk-mb|--spares|--plan)
       [ $# -gt 1 ] || die "$1 needs a value"
       REPLAY_ARGS+=("$1" "$2"); shift ;;
     --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
@@ -75,6 +81,8 @@ if [ "$MODE" = long ]; then
           || die "--duration in a soak is the seconds of faults per run: a number, at least 30"
         LONG_RUN_SECONDS="${REPLAY_ARGS[i + 1]}" ;;
       --faults) LONG_FAULTS="${REPLAY_ARGS[i + 1]}" ;;
+      # The cluster's shape, the same for every run of the soak.
+      --nodes|--shards|--spares) SOAK_SHAPE+=("${REPLAY_ARGS[i]}" "${REPLAY_ARGS[i + 1]}") ;;
       *) soak_args+=("${REPLAY_ARGS[i]}") ;;
     esac
   done
@@ -115,9 +123,9 @@ if [ ${#problems[@]} -gt 0 ]; then
   echo "nothing was run." >&2
   exit 2
 fi
-if bash scripts/netns.sh status >/dev/null 2>&1; then
-  die "a network lab already exists (another chaos run, or leftovers): see 'scripts/netns.sh status';" \
-      "remove it with 'scripts/netns.sh down' if no run is using it"
+# Leftovers of a run killed from outside are removed; a lab another live run owns stops us.
+if ! bash scripts/netns.sh reclaim; then
+  die "a network lab is in use by another chaos run: see 'scripts/netns.sh status'"
 fi
 
 RUN_DIR="$ROOT/tests/target/chaos/suite-$(date +%Y%m%d-%H%M%S)"
@@ -293,6 +301,15 @@ case "$MODE" in
     # through Raft) while leaders are killed and isolated; every move must finish after healing.
     chaos_run "seed-${SUITE_SEEDS[4]}-membership" 300 --seed "${SUITE_SEEDS[4]}" --duration 60 \
       --nodes 5 --shards 3 --faults drain_node,kill_leader,partition_isolate_leader --combine
+    # Growing and shrinking under load: 3 nodes, two spares join one after the other, then two
+    # members (any, seeds too) are drained and removed; cairnctl verify after every step, and every
+    # operation of the smart clients must succeed (ServiceContinuity).
+    chaos_run "seed-${SUITE_SEEDS[5]}-grow-shrink" 420 --seed "${SUITE_SEEDS[5]}" --nodes 3 --spares 2 \
+      --plan add_node,add_node,remove_node,remove_node
+    # A replica move interrupted by kill -9 of each participant in turn: the shard's leader, the
+    # replica leaving, the one arriving, the meta leader. Each move must finish or be undone.
+    chaos_run "seed-${SUITE_SEEDS[6]}-kill-mid-move" 420 --seed "${SUITE_SEEDS[6]}" --nodes 5 --shards 3 \
+      --plan kill_mid_move,kill_mid_move,kill_mid_move,kill_mid_move
     ;;
   long)
     echo "soak: back-to-back chaos runs with faults '$LONG_FAULTS', alone and combined, for $LONG_MINUTES" \
@@ -306,7 +323,7 @@ case "$MODE" in
       duration=$(( left > LONG_RUN_SECONDS * 3 / 2 + 90 ? LONG_RUN_SECONDS : (left - 90) * 2 / 3 ))
       [ "$duration" -ge 30 ] || break
       chaos_run "soak-seed-$seed" $((duration * 2 + 300)) --seed "$seed" --duration "$duration" \
-        --faults "$LONG_FAULTS" --combine
+        --faults "$LONG_FAULTS" --combine ${SOAK_SHAPE[@]+"${SOAK_SHAPE[@]}"}
       seed=$((seed + 1))
     done
     ;;

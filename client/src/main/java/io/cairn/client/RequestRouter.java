@@ -20,7 +20,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Cluster calls: any node, moving on to the next one per attempt.
  * </ul>
  *
- * Thread-safe.
+ * A node that could not be reached a moment ago is skipped while the shard has other replicas
+ * ({@link RoutingCache#avoid}): they hold the request until the shard has a leader again.
+ *
+ * <p>Thread-safe.
  */
 final class RequestRouter {
   private final RoutingCache cache;
@@ -65,7 +68,7 @@ final class RequestRouter {
     if (shard < 0 || view == null) {
       return anyNode(view);
     }
-    Optional<String> leader = view.leaderOf(shard);
+    Optional<String> leader = view.leaderOf(shard).filter(l -> !cache.avoid(l));
     if (leader.isPresent()) {
       Optional<Endpoint> ep = view.endpointOf(leader.get());
       if (ep.isPresent()) {
@@ -96,8 +99,13 @@ final class RequestRouter {
         .map(ep -> new Target(ep, -1, nodeId, false));
   }
 
+  /** A replica of the shard, in turn, skipping those that could not be reached just now. */
   private Target toReplica(RoutingView view, int shard) {
     List<String> replicas = view.replicasOf(shard);
+    List<String> reachable = replicas.stream().filter(r -> !cache.avoid(r)).toList();
+    if (!reachable.isEmpty()) {
+      replicas = reachable;
+    }
     if (replicas.isEmpty()) {
       return anyNode(view);
     }

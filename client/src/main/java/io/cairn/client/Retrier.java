@@ -95,9 +95,16 @@ final class Retrier {
       if (result.isDone()) {
         return;
       }
-      long leftNanos = deadlineNanos - nanoTime.getAsLong();
+      long now = nanoTime.getAsLong();
+      long leftNanos = deadlineNanos - now;
       if (leftNanos <= 0) {
-        result.completeExceptionally(ErrorMapping.deadlineBeforeFirstAttempt(op, requestTimeoutMs));
+        // A retry's timer can fire late on a busy machine, past a deadline it was scheduled to
+        // fit in: then the failures so far say more than "no time left".
+        result.completeExceptionally(
+            number == 0
+                ? ErrorMapping.deadlineBeforeFirstAttempt(op, requestTimeoutMs)
+                : ErrorMapping.gaveUp(
+                    mostTelling, number, TimeUnit.NANOSECONDS.toMillis(now - startNanos)));
         return;
       }
       long leftMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(leftNanos));

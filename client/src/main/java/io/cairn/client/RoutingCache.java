@@ -6,8 +6,10 @@ import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -31,6 +33,9 @@ import java.util.function.LongSupplier;
  * bookkeeping is guarded by {@code lock}.
  */
 final class RoutingCache implements RoutingFeedback {
+  /** How long attempts avoid a node that could not be reached ({@link #avoid}). */
+  static final long UNREACHABLE_AVOID_MS = 1_000;
+
   /** Fetches the routing from one node. */
   @FunctionalInterface
   interface RoutingSource {
@@ -42,6 +47,8 @@ final class RoutingCache implements RoutingFeedback {
   private final LongSupplier nanoTime;
   private final long refreshIntervalNanosMin;
   private final AtomicReference<RoutingView> view = new AtomicReference<>();
+  // Node id to the time (nanoTime) until which attempts go elsewhere: it could not be reached.
+  private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -63,6 +70,24 @@ final class RoutingCache implements RoutingFeedback {
     this.source = source;
     this.nanoTime = nanoTime;
     this.refreshIntervalNanosMin = TimeUnit.MILLISECONDS.toNanos(refreshIntervalMsMin);
+  }
+
+  /**
+   * Whether attempts should avoid {@code nodeId} for now: it was not reached within the last {@link
+   * #UNREACHABLE_AVOID_MS}, and has not answered since. A dead leader stays named as leader by its
+   * followers until they elect another (and so by a refreshed routing); without this, the client
+   * would keep going back to it.
+   */
+  boolean avoid(String nodeId) {
+    Long until = nodeId == null ? null : unreachableUntil.get(nodeId);
+    if (until == null) {
+      return false;
+    }
+    if (nanoTime.getAsLong() - until >= 0) {
+      unreachableUntil.remove(nodeId, until);
+      return false;
+    }
+    return true;
   }
 
   /** The current view, or null if no routing has been fetched yet. */
@@ -133,6 +158,9 @@ final class RoutingCache implements RoutingFeedback {
 
   @Override
   public void answered(Target target, String leaderHint) {
+    if (target.nodeId() != null) {
+      unreachableUntil.remove(target.nodeId());
+    }
     noteLeader(target.shardId(), leaderHint);
   }
 
@@ -148,6 +176,12 @@ final class RoutingCache implements RoutingFeedback {
             : detail != null && !detail.getLeaderHint().isEmpty() ? detail.getLeaderHint() : null;
     Status.Code code = error.code();
     if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED) {
+      if (detail == null && target.nodeId() != null) {
+        // No answer from the node at all (a node that answers says why, in the detail).
+        unreachableUntil.put(
+            target.nodeId(),
+            nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(UNREACHABLE_AVOID_MS));
+      }
       if (target.toLeader() && target.shardId() >= 0 && !target.nodeId().equals(hint)) {
         // The node we took for the leader did not serve; send the next attempt elsewhere.
         view.updateAndGet(v -> v == null ? null : forget(v, target.shardId(), target.nodeId()));

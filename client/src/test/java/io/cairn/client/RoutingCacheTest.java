@@ -177,4 +177,37 @@ class RoutingCacheTest {
         error(Status.Code.UNAVAILABLE, ErrorDetail.newBuilder().setLeaderHint("n2").build()));
     assertThat(cache.view().leaderOf(1)).contains("n2");
   }
+
+  @Test
+  void aNodeThatWasNotReachedIsAvoidedForAMomentOrUntilItAnswers() {
+    cache.refresh();
+    pending.get(0).complete(routing(1, "n1"));
+    Target toN1 = new Target(Endpoint.parse("a:1"), 1, "n1", true);
+    RequestRouter router = new RequestRouter(cache, seeds, 0);
+
+    cache.failed(
+        toN1,
+        null,
+        error(
+            Status.Code.UNAVAILABLE,
+            ErrorDetail.newBuilder().setReason(ErrorDetail.Reason.NO_QUORUM).build()));
+    assertThat(cache.avoid("n1")).as("it answered, saying why").isFalse();
+
+    cache.failed(toN1, null, error(Status.Code.UNAVAILABLE, null));
+    assertThat(cache.avoid("n1")).isTrue();
+    // Its followers still name it as the leader until they elect another; a refresh says so too.
+    cache.noteLeader(1, "n1");
+    for (int i = 0; i < 4; i++) {
+      assertThat(router.toShardLeader(cache.view(), 1).nodeId()).isEqualTo("n2");
+    }
+
+    clock.advanceMs(RoutingCache.UNREACHABLE_AVOID_MS);
+    assertThat(cache.avoid("n1")).isFalse();
+    assertThat(router.toShardLeader(cache.view(), 1).nodeId()).isEqualTo("n1");
+
+    cache.failed(toN1, null, error(Status.Code.DEADLINE_EXCEEDED, null));
+    assertThat(cache.avoid("n1")).isTrue();
+    cache.answered(toN1, "n1");
+    assertThat(cache.avoid("n1")).isFalse();
+  }
 }

@@ -105,6 +105,8 @@ public final class CairnNode implements Closeable {
     NodeMetrics metrics = new NodeMetrics(registry);
 
     failures = new ReplicaFailures(runtime.fatal());
+    // Closed after the host (closeables close in reverse): the replicas' closes come first.
+    closeables.add(failures);
     host =
         new RaftHost(
             config,
@@ -121,7 +123,10 @@ public final class CairnNode implements Closeable {
     host.ensureLocalGroups(initialMap);
     host.start();
     statusReader = new NodeStatusReader(host, directory, failures, runtime.clock());
-    registerReplicaGauges(metrics, initialMap);
+    // Replicas arrive by moves too: every map that places one here registers its gauges (once).
+    // The listener first, then the map adopted so far: none falls between the two.
+    directory.onChange(map -> registerReplicaGaugesQuietly(metrics, map));
+    registerReplicaGauges(metrics, directory.map());
 
     PeerChannels peers = new PeerChannels(directory);
     closeables.add(peers);
@@ -330,6 +335,16 @@ public final class CairnNode implements Closeable {
    */
   public static CairnNode start(NodeConfig config, NodeRuntime runtime) throws IOException {
     return new CairnNode(config, runtime);
+  }
+
+  /** For map listeners, which run on the meta group's apply thread: never throws. */
+  private void registerReplicaGaugesQuietly(NodeMetrics metrics, ShardMap map) {
+    try {
+      registerReplicaGauges(metrics, map);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "cannot register the gauges of this node's replicas (map epoch {})", map.getEpoch(), e);
+    }
   }
 
   private void registerReplicaGauges(NodeMetrics metrics, ShardMap map) {

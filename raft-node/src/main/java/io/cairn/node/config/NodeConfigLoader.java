@@ -49,8 +49,8 @@ public final class NodeConfigLoader {
     d.put("cluster.virtual-nodes-per-shard", "128");
     d.put("limits.key-bytes-max", "4096");
     d.put("limits.value-bytes-max", "1048576");
-    d.put("raft.election-timeout-ms-min", "1000");
-    d.put("raft.election-timeout-ms-max", "2000");
+    d.put("raft.election-timeout-ms-min", "300");
+    d.put("raft.election-timeout-ms-max", "600");
     d.put("raft.request-timeout-ms", "3000");
     d.put("raft.snapshot-every-entries", "10000");
     d.put("raft.snapshots-retained", "2");

@@ -1,6 +1,7 @@
 package io.cairn.node.membership;
 
 import io.cairn.node.replica.RaftHost;
+import io.cairn.node.replica.WedgedLeaderException;
 import io.cairn.node.routing.MapChanges;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.ShardDirectory;
@@ -44,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class ConfReconciler implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfReconciler.class);
   private static final long HAND_OVER_RETRY_MS = 10_000;
+  private static final long STEP_DOWN_RETRY_MS = 60_000;
 
   private final RaftHost host;
   private final ShardDirectory directory;
@@ -56,6 +58,8 @@ public final class ConfReconciler implements Closeable {
   // Group to the time (ms, monotonic) of its last leadership hand-over attempt: a hand-over stalls
   // writes until it completes, so a failing one is not retried at once.
   private final Map<Integer, Long> lastHandOver = new ConcurrentHashMap<>();
+  // Group to the time (ms, monotonic) this node last stepped down from it because Ratis had wedged.
+  private final Map<Integer, Long> lastStepDown = new ConcurrentHashMap<>();
   // Groups with a change of ours in flight: one at a time per group.
   private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean reading = new AtomicBoolean();
@@ -154,12 +158,50 @@ public final class ConfReconciler implements Closeable {
     done.whenComplete(
         (message, e) -> {
           busy.remove(group.getShardId());
-          if (e != null) {
+          WedgedLeaderException wedged = wedged(e);
+          if (wedged != null) {
+            stepDown(group, wedged);
+          } else if (e != null) {
             LOG.info("{}: Raft configuration not reconciled yet (retried): {}", what, e.toString());
           } else if (message != null) {
             LOG.info("{}: {}", what, message);
           }
         });
+  }
+
+  private static WedgedLeaderException wedged(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof WedgedLeaderException w) {
+        return w;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A leader Ratis will not let change the configuration again steps down, so that the group's next
+   * leader (perhaps this replica, in a new term) carries the change on. At most once per {@link
+   * #STEP_DOWN_RETRY_MS}: should the cause outlive the term, the group must not be kept without a
+   * leader over and over.
+   */
+  private void stepDown(ShardInfo group, WedgedLeaderException why) {
+    String what = ShardMaps.describe(group.getShardId());
+    Long last = lastStepDown.get(group.getShardId());
+    if (last != null && nowMs() - last < STEP_DOWN_RETRY_MS) {
+      LOG.warn("{}: {}; stepped down recently, so not again yet", what, why.getMessage());
+      return;
+    }
+    lastStepDown.put(group.getShardId(), nowMs());
+    LOG.warn(
+        "{}: {}; stepping down so that a new term carries the change on", what, why.getMessage());
+    host.stepDown(RaftHost.groupIdOf(group), callTimeoutMs)
+        .whenComplete(
+            (v, e) -> {
+              if (e != null) {
+                LOG.warn("{}: step-down failed (retried): {}", what, e.toString());
+                lastStepDown.remove(group.getShardId());
+              }
+            });
   }
 
   /** Completes with what was done, or null when it waits for something (said at debug level). */

@@ -36,6 +36,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -60,6 +61,8 @@ public final class RaftHost implements Closeable {
   private final Map<RaftGroupId, Integer> shardOfGroup = new ConcurrentHashMap<>();
   private final RaftGroupId metaGroupId;
   private final ReplicaFailures failures;
+  private final LeaderEvents leaderEvents =
+      new LeaderEvents(java.util.concurrent.ForkJoinPool.commonPool());
   // Groups whose replica is being created or removed here right now.
   private final Set<RaftGroupId> changing = ConcurrentHashMap.newKeySet();
   // Groups whose replica this node removed (until it creates one again): Ratis closes a removed
@@ -96,7 +99,7 @@ public final class RaftHost implements Closeable {
                     + config.dataDir()
                     + " belongs to another cluster?");
           }
-          return new ShardStateMachine(shard, config.store(), clock, failures);
+          return new ShardStateMachine(shard, config.store(), clock, failures, leaderEvents);
         };
     this.server =
         RaftServer.newBuilder()
@@ -245,6 +248,21 @@ public final class RaftHost implements Closeable {
         .orElse(false);
   }
 
+  /**
+   * True if the local replica of the group was just elected and has not committed an entry of its
+   * term yet: it will serve in a moment.
+   */
+  public boolean isLeaderNotReadyYet(RaftGroupId gid) {
+    return division(gid)
+        .map(d -> d.getInfo().isAlive() && d.getInfo().isLeader() && !d.getInfo().isLeaderReady())
+        .orElse(false);
+  }
+
+  /** Leadership events of this node's data-shard replicas. */
+  public LeaderEvents leaderEvents() {
+    return leaderEvents;
+  }
+
   public Optional<String> leaderOf(RaftGroupId gid) {
     return division(gid)
         .filter(d -> d.getInfo().isAlive())
@@ -322,19 +340,14 @@ public final class RaftHost implements Closeable {
     try {
       return d.getRaftServer()
           .transferLeadershipAsync(
-              new org.apache.ratis.protocol.TransferLeadershipRequest(
+              new TransferLeadershipRequest(
                   localClientId,
                   server.getId(),
                   gid,
                   callIds.incrementAndGet(),
                   RaftPeerId.valueOf(target),
                   timeoutMs))
-          .thenAccept(
-              reply -> {
-                if (!reply.isSuccess()) {
-                  throw new CompletionException(reply.getException());
-                }
-              });
+          .thenAccept(RaftHost::requireSuccess);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -378,17 +391,51 @@ public final class RaftHost implements Closeable {
                 .setListenersInCurrentConf(listeners)
                 .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET)
                 .build());
+    CompletableFuture<Void> done;
+    try {
+      done = d.getRaftServer().setConfigurationAsync(request).thenAccept(RaftHost::requireSuccess);
+    } catch (IOException | RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
+    }
+    return done.exceptionallyCompose(e -> CompletableFuture.failedFuture(wedgedOrAsIs(gid, e)));
+  }
+
+  /**
+   * Ratis refuses a change with an IOException or a failed reply; an IllegalStateException is one
+   * of its own assertions failing, which leaves the leader wedged ({@link WedgedLeaderException}).
+   */
+  private static Throwable wedgedOrAsIs(RaftGroupId gid, Throwable e) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    return cause instanceof IllegalStateException ise ? new WedgedLeaderException(gid, ise) : e;
+  }
+
+  /**
+   * Makes this replica give up the leadership of {@code gid} (Ratis's step-down): the group elects
+   * a leader afresh, possibly this replica again, in a new term. Writes to the group wait for the
+   * election. Completes once it has stepped down; fails if it does not lead.
+   */
+  public CompletableFuture<Void> stepDown(RaftGroupId gid, long timeoutMs) {
+    RaftServer.Division d = division(gid).orElse(null);
+    if (d == null) {
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("no replica of group " + gid + " here"));
+    }
     try {
       return d.getRaftServer()
-          .setConfigurationAsync(request)
-          .thenAccept(
-              reply -> {
-                if (!reply.isSuccess()) {
-                  throw new CompletionException(reply.getException());
-                }
-              });
+          .transferLeadershipAsync(
+              new TransferLeadershipRequest(
+                  localClientId, server.getId(), gid, callIds.incrementAndGet(), null, timeoutMs))
+          .thenAccept(RaftHost::requireSuccess);
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private static void requireSuccess(RaftClientReply reply) {
+    if (!reply.isSuccess()) {
+      Throwable e = reply.getException();
+      throw new CompletionException(
+          e != null ? e : new IOException("Ratis refused the request without saying why"));
     }
   }
 
@@ -447,6 +494,7 @@ public final class RaftHost implements Closeable {
     if (division(gid).isEmpty() || !changing.add(gid)) {
       return;
     }
+    boolean removed = false;
     try {
       removedHere.add(gid);
       RaftClientReply reply =
@@ -457,6 +505,7 @@ public final class RaftHost implements Closeable {
         throw new IOException(
             "cannot remove replica of " + describe(group) + ": " + reply.getException());
       }
+      removed = true;
       failures.forget(gid);
       Path kept = setAside(gid, "removed");
       LOG.info(
@@ -464,6 +513,11 @@ public final class RaftHost implements Closeable {
           describe(group),
           kept);
     } finally {
+      if (!removed && division(gid).isPresent()) {
+        // Still a live replica: it must close unexpectedly no more quietly than any other, and
+        // take its snapshots (a replica "leaving" takes none; its log would grow for good).
+        removedHere.remove(gid);
+      }
       changing.remove(gid);
     }
   }

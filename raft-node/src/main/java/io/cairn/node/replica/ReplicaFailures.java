@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  *
  * Thread-safe.
  */
-public final class ReplicaFailures {
+public final class ReplicaFailures implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaFailures.class);
 
   /** Why a replica stopped. */
@@ -93,7 +93,7 @@ public final class ReplicaFailures {
 
   /** Ratis closed a replica; unexpected unless the node is shutting down or it failed already. */
   void closed(RaftGroupId gid, String replica) {
-    if (explained(gid)) {
+    if (explained(gid) || verdicts.isShutdown()) {
       return;
     }
     // Ratis tells a replica that it left its group (notifyServerShutdown) only after closing it:
@@ -125,6 +125,14 @@ public final class ReplicaFailures {
     return left.contains(gid);
   }
 
+  /**
+   * Whether the replica of {@code gid} left its group or is leaving it: this node is removing it,
+   * or the group's configuration no longer names this node.
+   */
+  boolean isLeaving(RaftGroupId gid) {
+    return left.contains(gid) || leftItsGroup.test(gid);
+  }
+
   private boolean explained(RaftGroupId gid) {
     return nodeClosing.get()
         || failed.containsKey(gid)
@@ -149,6 +157,12 @@ public final class ReplicaFailures {
   /** From now on replicas close because the node does. */
   void nodeClosing() {
     nodeClosing.set(true);
+  }
+
+  /** Stops the thread that judges unexplained closes; call after the replicas have closed. */
+  @Override
+  public void close() {
+    verdicts.shutdownNow();
   }
 
   public Optional<Failure> of(RaftGroupId gid) {

@@ -37,15 +37,26 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private final int shardId;
   private final NodeConfig.Store settings;
   private final NodeClock clock;
+  private final LeaderEvents leaderEvents;
   private volatile ShardCore core;
   private final MarkerDigests markerDigests = new MarkerDigests();
 
   public ShardStateMachine(
-      int shardId, NodeConfig.Store settings, NodeClock clock, ReplicaFailures failures) {
+      int shardId,
+      NodeConfig.Store settings,
+      NodeClock clock,
+      ReplicaFailures failures,
+      LeaderEvents leaderEvents) {
     super(failures);
     this.shardId = shardId;
     this.settings = settings;
     this.clock = clock;
+    this.leaderEvents = leaderEvents;
+  }
+
+  @Override
+  protected void onLeadershipEvent() {
+    leaderEvents.happened(getGroupId());
   }
 
   public int shardId() {

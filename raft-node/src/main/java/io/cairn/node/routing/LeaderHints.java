@@ -1,6 +1,7 @@
 package io.cairn.node.routing;
 
 import io.cairn.node.replica.RaftHost;
+import io.cairn.statemachine.ShardMaps;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,14 +48,30 @@ public final class LeaderHints {
 
   /**
    * The node to forward a request for {@code route}'s shard to: the known leader, else the replica
-   * that placement prefers as leader (it has the highest Raft priority).
+   * that placement prefers as leader (it has the highest Raft priority). A learned leader that the
+   * map no longer names for the shard (its replica moved away, or its node was removed) is
+   * forgotten: it can no longer lead, and asking it would fail until some answer taught otherwise -
+   * which none would, a removed node being gone (found by the grow-and-shrink chaos run, seed 16).
    */
   public String forwardTarget(ShardDirectory.Route route) {
-    return leaderOf(route.groupId()).orElse(route.shard().getReplicas(0));
+    Optional<String> leader = leaderOf(route.groupId());
+    if (leader.isPresent() && !ShardMaps.names(route.shard(), leader.get())) {
+      learned.remove(route.groupId(), leader.get());
+      leader = Optional.empty();
+    }
+    return leader.orElse(route.shard().getReplicas(0));
   }
 
   /** Forwarding found (or was told) that {@code nodeId} leads the group. */
   void learned(RaftGroupId gid, String nodeId) {
     learned.put(gid, nodeId);
+  }
+
+  /**
+   * Forwarding to {@code nodeId} found it unreachable: forget it as the group's leader, so the next
+   * request goes to the map's preferred replica, whose answer names the leader if it is not.
+   */
+  void unreachable(RaftGroupId gid, String nodeId) {
+    learned.remove(gid, nodeId);
   }
 }

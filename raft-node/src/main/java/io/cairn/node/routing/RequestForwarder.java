@@ -100,6 +100,7 @@ public final class RequestForwarder {
             Status status = Status.fromThrowable(t);
             if (status.getCode() == Status.Code.UNAVAILABLE) {
               peers.reconnectSoon(nodeId);
+              leaders.unreachable(route.groupId(), nodeId);
             }
             Metadata trailers = Status.trailersFromThrowable(t);
             ErrorDetail detail = trailers == null ? null : trailers.get(WireHeaders.ERROR_DETAIL);

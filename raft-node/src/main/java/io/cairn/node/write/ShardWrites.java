@@ -4,6 +4,7 @@ import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.RaftReplies;
+import io.cairn.node.routing.BetweenLeaders;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.NotLeaderHereException;
 import io.cairn.node.routing.RequestForwarder;
@@ -42,6 +43,7 @@ public final class ShardWrites implements Closeable {
   private final RequestPathObserver observer;
   private final NodeClock clock;
   private final Scheduler scheduler;
+  private final BetweenLeaders betweenLeaders;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
 
   public ShardWrites(
@@ -59,6 +61,7 @@ public final class ShardWrites implements Closeable {
     this.observer = observer;
     this.clock = clock;
     this.scheduler = scheduler;
+    this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
   }
 
   /**
@@ -69,12 +72,22 @@ public final class ShardWrites implements Closeable {
    */
   public CompletableFuture<WriteOutcome> write(
       Route route, Command command, long timeoutMs, boolean forwarded) {
-    CompletableFuture<WriteOutcome> f;
+    // A forwarded write fails fast, as the node that forwarded it holds it across the election;
+    // unless this node has just been elected, and will serve it in a moment.
+    CompletableFuture<WriteOutcome> f =
+        forwarded && !host.isLeaderNotReadyYet(route.groupId())
+            ? writeOnce(route, command, timeoutMs, true)
+            : betweenLeaders.run(
+                route.groupId(), timeoutMs, left -> writeOnce(route, command, left, forwarded));
+    return scheduler.withTimeout(f, timeoutMs);
+  }
+
+  private CompletableFuture<WriteOutcome> writeOnce(
+      Route route, Command command, long timeoutMs, boolean forwarded) {
     if (host.isReadyLeader(route.groupId())) {
-      f =
-          batcher(route.groupId(), route.shardId())
-              .submit(command)
-              .thenApply(a -> new WriteOutcome(a.result(), a.index()));
+      return batcher(route.groupId(), route.shardId())
+          .submit(command)
+          .thenApply(a -> new WriteOutcome(a.result(), a.index()));
     } else {
       String leader = leaders.forwardTarget(route);
       if (forwarded || leader.equals(host.nodeId())) {
@@ -86,9 +99,8 @@ public final class ShardWrites implements Closeable {
                     + host.nodeId()
                     + ") does not lead it right now"));
       }
-      f = forward(leader, route, command, timeoutMs);
+      return forward(leader, route, command, timeoutMs);
     }
-    return scheduler.withTimeout(f, timeoutMs);
   }
 
   private CompletableFuture<WriteOutcome> forward(

@@ -29,7 +29,7 @@ class NodeConfigLoaderTest {
     assertThat(c.cluster().replicationFactor()).isEqualTo(3);
     assertThat(c.limits().keyBytesMax()).isEqualTo(4096);
     assertThat(c.limits().valueBytesMax()).isEqualTo(1 << 20);
-    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(1000);
+    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(300);
     assertThat(c.batch().queueCommandsMax()).isEqualTo(1024);
     assertThat(c.catchup().tickMs()).isEqualTo(2000);
     assertThat(c.debug().unsafeLocalReads()).isFalse();
@@ -44,12 +44,12 @@ class NodeConfigLoaderTest {
             "CAIRN_NODE_ID", "n2",
             "CAIRN_DATA_DIR", "/tmp/from-env",
             "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
-            "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "700",
+            "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "400",
             "CAIRN_ENDPOINTS", "not a node key: ignored",
             "PATH", "/usr/bin");
     NodeConfig c = NodeConfigLoader.load(null, env, Map.of("data.dir", "/tmp/from-flag"));
     assertThat(c.nodeId()).isEqualTo("n2");
-    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(700);
+    assertThat(c.raft().electionTimeoutMsMin()).isEqualTo(400);
     assertThat(c.dataDir()).isEqualTo(Path.of("/tmp/from-flag"));
     assertThat(NodeConfigLoader.environmentVariable("batch.queue-bytes-max"))
         .isEqualTo("CAIRN_BATCH_QUEUE_BYTES_MAX");
@@ -108,7 +108,7 @@ class NodeConfigLoaderTest {
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
         .hasMessageContaining("lists only 3 nodes");
     m.put("cluster.replication-factor", "3");
-    m.put("raft.election-timeout-ms-max", "500");
+    m.put("raft.election-timeout-ms-max", "200");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
         .hasMessageContaining("must be greater than");
   }

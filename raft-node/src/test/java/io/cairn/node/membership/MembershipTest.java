@@ -109,12 +109,37 @@ class MembershipTest {
         .until(call, r -> true);
   }
 
+  /** {@code cairnctl shard move SHARD FROM TO}, asked of node {@code via}; returns the new map. */
+  static ShardMap move(LocalCluster cluster, int via, int shard, String from, String to) {
+    return retried(
+        () ->
+            cluster
+                .clusterApi(via)
+                .moveReplica(
+                    MoveReplicaRequest.newBuilder()
+                        .setShardId(shard)
+                        .setFrom(from)
+                        .setTo(to)
+                        .build()));
+  }
+
   static boolean settled(ShardMap map) {
     return ShardMaps.groups(map).stream().noneMatch(ShardMaps::moving);
   }
 
   static boolean holdsLocally(LocalCluster cluster, int node, ShardInfo group) {
     return cluster.node(node).host().division(RaftHost.groupIdOf(group)).isPresent();
+  }
+
+  /**
+   * The new node holds replicas and placement has settled. Placement alone is not enough: right
+   * after the join the map may not name the new node yet, and then it trivially "matches".
+   */
+  static void awaitJoined(LocalCluster cluster, int node) {
+    await("n" + node + " is given replicas")
+        .atMost(SETTLE)
+        .until(() -> ShardMaps.replicasOn(cluster.map(), "n" + node) > 0);
+    awaitPlacementMatchesMap(cluster, 1, 2, 3, node);
   }
 
   /** Every node holds exactly the replicas the map names for it, and nothing moves. */
@@ -139,6 +164,17 @@ class MembershipTest {
             });
   }
 
+  static String metricsOf(LocalCluster cluster, int node) throws Exception {
+    var c = cluster.config(node).node();
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + c.host() + ":" + c.httpPort() + "/metrics"))
+            .build();
+    return java.net.http.HttpClient.newHttpClient()
+        .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   @Test
   void aJoiningNodeTakesItsShareOfReplicasWithTheirData() throws Exception {
     LocalCluster cluster = local.cluster();
@@ -152,6 +188,14 @@ class MembershipTest {
       awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
       writer.close();
       assertAllReadable(cluster, writer.acked, n4);
+      // The replicas it got by moves show in its metrics, like those a node starts with.
+      for (ShardInfo s : cluster.map().getShardsList()) {
+        if (s.getReplicasList().contains("n" + n4)) {
+          assertThat(metricsOf(cluster, n4))
+              .containsPattern(
+                  "cairn_replica_applied_index\\{[^}]*shard=\"" + s.getShardId() + "\"");
+        }
+      }
     }
     ShardMap map = cluster.map();
     assertThat(map.getNodesList()).hasSize(4);
@@ -165,7 +209,7 @@ class MembershipTest {
     LocalCluster cluster = local.cluster();
     cluster.awaitLeaders();
     int n4 = cluster.addNode();
-    awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+    awaitJoined(cluster, n4);
     try (Writer writer = new Writer(cluster, 100_000)) {
       await().atMost(SETTLE).until(() -> writer.acked.size() >= 50);
       assertThatThrownBy(
@@ -211,7 +255,7 @@ class MembershipTest {
     LocalCluster cluster = local.cluster();
     cluster.awaitLeaders();
     int n4 = cluster.addNode();
-    awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+    awaitJoined(cluster, n4);
     Map<String, String> acked;
     try (Writer writer = new Writer(cluster, 300)) {
       await().atMost(SETTLE).until(() -> writer.acked.size() >= 100);
@@ -237,7 +281,7 @@ class MembershipTest {
     LocalCluster cluster = local.cluster();
     cluster.awaitLeaders();
     int n4 = cluster.addNode();
-    awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
+    awaitJoined(cluster, n4);
     String dead = "n" + n4;
     assertThat(ShardMaps.replicasOn(cluster.map(), dead)).isPositive();
     cluster.stop(n4);

@@ -35,17 +35,7 @@ class ReplicaMoveTest {
     String from = "n" + leader;
     try (MembershipTest.Writer writer = new MembershipTest.Writer(cluster, 100_000)) {
       await().atMost(Duration.ofSeconds(30)).until(() -> writer.acked.size() >= 50);
-      ShardMap moving =
-          retried(
-              () ->
-                  cluster
-                      .clusterApi(2)
-                      .moveReplica(
-                          MoveReplicaRequest.newBuilder()
-                              .setShardId(1)
-                              .setFrom(from)
-                              .setTo("n" + n4)
-                              .build()));
+      ShardMap moving = MembershipTest.move(cluster, 2, 1, from, "n" + n4);
       assertThat(ShardMaps.group(moving, 1).getMove().getTo()).isEqualTo("n" + n4);
       await("the move finishes")
           .atMost(Duration.ofSeconds(60))
@@ -67,16 +57,7 @@ class ReplicaMoveTest {
     int n4 = cluster.addNode();
     cluster.stop(n4);
     ShardInfo before = cluster.shard(2);
-    retried(
-        () ->
-            cluster
-                .clusterApi(1)
-                .moveReplica(
-                    MoveReplicaRequest.newBuilder()
-                        .setShardId(2)
-                        .setFrom(before.getReplicas(1))
-                        .setTo("n" + n4)
-                        .build()));
+    MembershipTest.move(cluster, 1, 2, before.getReplicas(1), "n" + n4);
     ShardMap cancelled =
         retried(
             () ->

@@ -1,5 +1,6 @@
 package io.cairn.node.ops;
 
+import static io.cairn.node.testing.Requests.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,6 @@ import io.cairn.node.testing.LocalClusterExtension;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.GetReplicaDigestRequest;
 import io.cairn.proto.MarkShardDigestRequest;
-import io.cairn.proto.PutRequest;
 import io.cairn.proto.ReplicaDigest;
 import io.cairn.proto.WireHeaders;
 import io.grpc.Status;
@@ -28,13 +28,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class StateDigestsTest {
   @RegisterExtension
   final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1));
-
-  private static PutRequest put(String key, String value) {
-    return PutRequest.newBuilder()
-        .setKey(ByteString.copyFromUtf8(key))
-        .setValue(ByteString.copyFromUtf8(value))
-        .build();
-  }
 
   private Map<Integer, ReplicaDigest> digestsAt(LocalCluster cluster, long index) {
     return digestsAt(cluster, index, 5_000);

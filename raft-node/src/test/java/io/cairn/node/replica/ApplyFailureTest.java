@@ -1,5 +1,6 @@
 package io.cairn.node.replica;
 
+import static io.cairn.node.testing.Requests.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +9,6 @@ import io.cairn.node.testing.LocalCluster;
 import io.cairn.node.testing.LocalClusterExtension;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.GetRequest;
-import io.cairn.proto.PutRequest;
 import io.cairn.proto.ReplicaStatus;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,13 +26,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ApplyFailureTest {
   @RegisterExtension
   final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1));
-
-  private static PutRequest put(String key, String value) {
-    return PutRequest.newBuilder()
-        .setKey(ByteString.copyFromUtf8(key))
-        .setValue(ByteString.copyFromUtf8(value))
-        .build();
-  }
 
   @Test
   void aReplicaThatCannotApplyAnEntryStopsAndSaysWhy() throws Exception {

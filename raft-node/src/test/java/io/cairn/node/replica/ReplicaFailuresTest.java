@@ -86,4 +86,17 @@ class ReplicaFailuresTest {
         .isTrue();
     assertThat(ReplicaFailures.isDiskFailure(new IllegalStateException("bug"))).isFalse();
   }
+
+  @Test
+  void aReplicaIsLeavingWhenTheHostSaysSoOrRatisClosedItForLeaving() {
+    RaftGroupId removing = RaftGroupId.randomId();
+    RaftGroupId closed = RaftGroupId.randomId();
+    failures.closesExpectedWhen(removing::equals);
+
+    assertThat(failures.isLeaving(removing)).isTrue();
+    assertThat(failures.isLeaving(closed)).isFalse();
+    failures.leftGroup(closed, "shard 3");
+    assertThat(failures.isLeaving(closed)).isTrue();
+    assertThat(failures.isLeaving(gid)).isFalse();
+  }
 }

@@ -47,4 +47,43 @@ class LeaderHintsTest {
     assertThat(hints.leaderOf(gid)).isEmpty();
     assertThat(hints.forwardTarget(route())).isEqualTo("n5");
   }
+
+  /**
+   * Found by the grow-and-shrink chaos run (seed 16): a node without a replica of shard 1 had
+   * learned that n1 led it; n1 was drained and removed, and the node forwarded every write for the
+   * shard to the stopped n1 for good (UNAVAILABLE, which teaches no new leader).
+   */
+  @Test
+  void aLeaderTheMapNoLongerNamesIsForgotten() {
+    hints.learned(gid, "n1");
+
+    assertThat(hints.forwardTarget(route())).isEqualTo("n5");
+    assertThat(hints.leaderOf(gid)).isEmpty();
+  }
+
+  @Test
+  void theReplicaAMoveIsAddingMayLead() {
+    hints.learned(gid, "n7");
+    ShardDirectory.Route moving =
+        new ShardDirectory.Route(
+            3,
+            gid,
+            route().shard().toBuilder()
+                .setMove(io.cairn.proto.ReplicaMove.newBuilder().setFrom("n5").setTo("n7"))
+                .build(),
+            0);
+
+    assertThat(hints.forwardTarget(moving)).isEqualTo("n7");
+  }
+
+  @Test
+  void anUnreachableLeaderIsForgottenButAnotherHintStays() {
+    hints.learned(gid, "n3");
+    hints.unreachable(gid, "n4");
+    assertThat(hints.leaderOf(gid)).contains("n3");
+
+    hints.unreachable(gid, "n3");
+    assertThat(hints.leaderOf(gid)).isEmpty();
+    assertThat(hints.forwardTarget(route())).isEqualTo("n5");
+  }
 }

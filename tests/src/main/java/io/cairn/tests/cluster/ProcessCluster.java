@@ -36,6 +36,7 @@ import java.util.stream.Stream;
 public final class ProcessCluster implements AutoCloseable {
   private final Path workDir;
   private final int size;
+  private final int seeds;
   private final int shards;
   private final Map<String, String> extraConfig;
   private final IntFunction<String> hosts;
@@ -45,12 +46,20 @@ public final class ProcessCluster implements AutoCloseable {
   private final int clientPort;
   private final int httpPort;
   private final Process[] processes;
+  // node -> the member it joins through (host:client-port); only nodes that are not seeds.
+  private final Map<Integer, String> joinThrough = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile java.util.function.IntUnaryOperator rejoinVia;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private ProcessCluster(Builder b) {
     this.workDir = b.workDir;
     this.size = b.nodes;
+    this.seeds = b.seeds > 0 ? b.seeds : b.nodes;
+    if (seeds > size) {
+      throw new IllegalArgumentException(
+          "seeds (" + seeds + ") must not exceed nodes (" + size + ")");
+    }
     this.shards = b.shards;
     this.extraConfig = Map.copyOf(b.extraConfig);
     this.hosts = b.hosts;
@@ -71,6 +80,7 @@ public final class ProcessCluster implements AutoCloseable {
   public static final class Builder {
     private final Path workDir;
     private int nodes = 3;
+    private int seeds;
     private int shards = 4;
     private int basePort;
     private final Map<String, String> extraConfig = new LinkedHashMap<>();
@@ -84,6 +94,16 @@ public final class ProcessCluster implements AutoCloseable {
 
     public Builder nodes(int n) {
       this.nodes = n;
+      return this;
+    }
+
+    /**
+     * How many of the nodes found the cluster (1..seeds, the {@code cluster.nodes} of their
+     * config); the others are spares that only run once they join ({@link #startJoining}). Default:
+     * all.
+     */
+    public Builder seeds(int s) {
+      this.seeds = s;
       return this;
     }
 
@@ -123,8 +143,24 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
+  /** Node slots, seeds and spares. */
   public int size() {
     return size;
+  }
+
+  /** Nodes 1..seeds found the cluster; the rest can join it later. */
+  public int seeds() {
+    return seeds;
+  }
+
+  /** The node's id in the cluster. */
+  public static String nodeId(int node) {
+    return "n" + node;
+  }
+
+  /** {@code HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT}, as {@code cairnctl node add} takes it. */
+  public String address(int node) {
+    return host(node) + ":" + raftPort + ":" + clientPort + ":" + httpPort;
   }
 
   public String host(int node) {
@@ -177,17 +213,47 @@ public final class ProcessCluster implements AutoCloseable {
     return workDir.resolve("n" + node).resolve("node.log");
   }
 
-  /** Starts every node and waits until each reports every local replica has a leader. */
+  /** Starts every seed and waits until each reports every local replica has a leader. */
   public ProcessCluster start(Duration timeout) {
-    for (int i = 1; i <= size; i++) {
+    for (int i = 1; i <= seeds; i++) {
       start(i);
     }
     awaitHealthy(timeout);
     return this;
   }
 
+  /**
+   * Starts spare {@code node} for the first time with {@code cluster.join} pointing at member
+   * {@code via}; it adds itself to the cluster. Later {@link #start(int)}s restart it from its own
+   * data.
+   */
+  public void startJoining(int node, int via) {
+    if (node <= seeds) {
+      throw new IllegalArgumentException("n" + node + " is a seed; seeds do not join");
+    }
+    joinThrough.put(node, host(via) + ":" + clientPort);
+    start(node);
+  }
+
+  /**
+   * How a joined node that starts again picks the member it would join through (it joins again only
+   * if its data dir is empty: a wiped disk); by default the one it first joined through, which may
+   * have left the cluster since.
+   */
+  public void rejoinThrough(java.util.function.IntUnaryOperator via) {
+    this.rejoinVia = via;
+  }
+
   /** Starts (or restarts) one node with its existing data. */
   public void start(int node) {
+    if (node > seeds && !joinThrough.containsKey(node)) {
+      throw new IllegalStateException(
+          "n" + node + " is a spare that never joined; start it with startJoining");
+    }
+    java.util.function.IntUnaryOperator via = rejoinVia;
+    if (node > seeds && via != null) {
+      joinThrough.put(node, host(via.applyAsInt(node)) + ":" + clientPort);
+    }
     if (isAlive(node)) {
       throw new IllegalStateException("node " + node + " is already running");
     }
@@ -218,7 +284,7 @@ public final class ProcessCluster implements AutoCloseable {
 
   private String configFor(int node) {
     String nodes =
-        IntStream.rangeClosed(1, size)
+        IntStream.rangeClosed(1, seeds)
             .mapToObj(
                 j -> "n" + j + "@" + host(j) + ":" + raftPort + ":" + clientPort + ":" + httpPort)
             .collect(Collectors.joining(","));
@@ -230,9 +296,13 @@ public final class ProcessCluster implements AutoCloseable {
     c.put("node.http-port", Integer.toString(httpPort));
     c.put("data.dir", dataDir(node).toString());
     c.put("cluster.id", "cairn-test");
-    c.put("cluster.nodes", nodes);
+    if (node <= seeds) {
+      c.put("cluster.nodes", nodes);
+      c.put("cluster.replication-factor", Integer.toString(Math.min(3, seeds)));
+    } else {
+      c.put("cluster.join", joinThrough.get(node));
+    }
     c.put("cluster.shards", Integer.toString(shards));
-    c.put("cluster.replication-factor", Integer.toString(Math.min(3, size)));
     c.putAll(extraConfig);
     return c.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
@@ -403,11 +473,16 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  /** Finds a port p such that p, p+1, p+2 are free on every node's address. */
+  /**
+   * Finds a port p such that p, p+1, p+2 are free on every node's address. Below Linux's ephemeral
+   * range (32768 and up by default): a port found free there can be taken by an outgoing connection
+   * before the node binds it, which failed a node's start in CI ("Address already in use" on its
+   * HTTP port).
+   */
   static int freeBasePort(int nodes, IntFunction<String> hosts) {
     Random random = new Random();
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + 3 * random.nextInt(10_000);
+      int base = 20_000 + 3 * random.nextInt(4_200);
       if (allFree(base, nodes, hosts)) {
         return base;
       }

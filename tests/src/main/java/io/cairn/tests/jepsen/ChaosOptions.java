@@ -3,6 +3,7 @@ package io.cairn.tests.jepsen;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -31,6 +32,10 @@ import java.util.Set;
  * @param basePort raft port; client and HTTP ports follow it (the same on every node address)
  * @param workDir runs go to sub-directories {@code seed-<seed>-<time>} of it
  * @param labScript scripts/netns.sh
+ * @param spares lab nodes beyond {@code nodes} that are not started with the cluster and can join
+ *     it during the run ({@link Fault#ADD_NODE}, {@link Fault#REPLACE_NODE})
+ * @param script when not empty, the run's faults in this order, one per episode ({@link
+ *     FaultPlan#scripted}), instead of a seeded schedule
  */
 public record ChaosOptions(
     long seed,
@@ -47,10 +52,16 @@ public record ChaosOptions(
     int electionTimeoutMsMax,
     int basePort,
     Path workDir,
-    Path labScript) {
+    Path labScript,
+    int spares,
+    List<Fault> script) {
 
   public ChaosOptions {
     faults = Set.copyOf(faults);
+    script = List.copyOf(script);
+    if (spares < 0 || spares > 8) {
+      throw new IllegalArgumentException("spares must be 0..8, got " + spares);
+    }
     if (nodes != 3 && nodes != 5) {
       throw new IllegalArgumentException("nodes must be 3 or 5, got " + nodes);
     }
@@ -100,7 +111,9 @@ public record ChaosOptions(
         1400,
         7100,
         Path.of("tests", "target", "chaos"),
-        Path.of("scripts", "netns.sh"));
+        Path.of("scripts", "netns.sh"),
+        0,
+        List.of());
   }
 
   public ChaosOptions withSeed(long s) {
@@ -119,7 +132,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withDuration(Duration d) {
@@ -138,7 +153,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withFaults(Set<Fault> f, boolean c) {
@@ -157,7 +174,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withTopology(int n, int s) {
@@ -176,7 +195,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withWorkload(int p, int k) {
@@ -195,7 +216,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withNonLeaderProcesses(int n) {
@@ -214,7 +237,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   public ChaosOptions withDiskMb(int mb) {
@@ -233,7 +258,9 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
   /**
@@ -259,10 +286,12 @@ public record ChaosOptions(
         max,
         basePort,
         workDir,
-        labScript);
+        labScript,
+        spares,
+        script);
   }
 
-  public ChaosOptions withPaths(Path work, Path script) {
+  public ChaosOptions withPaths(Path work, Path labScriptPath) {
     return new ChaosOptions(
         seed,
         duration,
@@ -278,7 +307,52 @@ public record ChaosOptions(
         electionTimeoutMsMax,
         basePort,
         work,
+        labScriptPath,
+        spares,
         script);
+  }
+
+  /**
+   * With {@code spares} more nodes in the lab that can join during the run, and, when {@code
+   * script} is not empty, that exact sequence of faults, one per episode, instead of a seeded
+   * schedule from {@link #faults}.
+   */
+  public ChaosOptions withMembership(int spareNodes, List<Fault> scripted) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        scripted.isEmpty() ? faults : java.util.EnumSet.copyOf(scripted),
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        diskMb,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript,
+        spareNodes,
+        scripted);
+  }
+
+  /**
+   * Why this scripted plan cannot run, or null: it adds or replaces more nodes than the lab has
+   * spares (every such episode would be skipped, and the run would pass having done nothing).
+   */
+  public String planProblem() {
+    long joins =
+        script.stream().filter(f -> f == Fault.ADD_NODE || f == Fault.REPLACE_NODE).count();
+    return joins <= spares
+        ? null
+        : "the plan adds or replaces "
+            + joins
+            + " node(s) but the lab has "
+            + spares
+            + " spare(s); give --spares "
+            + joins;
   }
 
   /** The command line that replays this run. */
@@ -299,6 +373,15 @@ public record ChaosOptions(
         + " --nodes "
         + nodes
         + " --shards "
-        + shards;
+        + shards
+        + (spares == 0 ? "" : " --spares " + spares)
+        + (script.isEmpty()
+            ? ""
+            : " --plan "
+                + String.join(
+                    ",",
+                    script.stream()
+                        .map(f -> f.name().toLowerCase(java.util.Locale.ROOT))
+                        .toList()));
   }
 }

@@ -231,7 +231,12 @@ public record ChaosResult(
       out.append("verdict: not checked\n");
     }
     if (livenessFailure != null) {
-      out.append("LIVENESS FAILURE: ").append(livenessFailure.getMessage()).append('\n');
+      out.append(
+              livenessFailure instanceof ReplicaDivergence
+                  ? "REPLICAS DIVERGED: "
+                  : "LIVENESS FAILURE: ")
+          .append(livenessFailure.getMessage())
+          .append('\n');
     }
     if (harnessFailure != null) {
       out.append("HARNESS FAILURE: ").append(harnessFailure).append('\n');

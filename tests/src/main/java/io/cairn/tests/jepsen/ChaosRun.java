@@ -34,7 +34,8 @@ import java.util.function.ToIntFunction;
  * <pre>
  * java -cp ... io.cairn.tests.jepsen.ChaosRun [--seed N] [--duration SECONDS] [--faults LIST]
  *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--non-leader-processes N]
- *     [--keys K] [--disk-mb MB] [--election-ms MIN:MAX] [--work-dir DIR]
+ *     [--keys K] [--disk-mb MB] [--spares N] [--plan FAULT,...] [--election-ms MIN:MAX]
+ *     [--work-dir DIR]
  *     [--lab-script scripts/netns.sh]
  * </pre>
  *
@@ -65,6 +66,10 @@ public final class ChaosRun {
 
   private static final Duration RECOVERY_TAIL = Duration.ofSeconds(10);
 
+  // An episode that changes the cluster's shape lasts until its moves are done and verified.
+  // (its own waits are bounded: a removal's drain 180 s, the commands 90 s each, verify 90 s).
+  private static final Duration SHAPE_CHANGE_MAX = Duration.ofMinutes(6);
+
   private final ChaosOptions options;
   private final PrintStream out;
 
@@ -82,7 +87,8 @@ public final class ChaosRun {
       System.err.println(
           "usage: ChaosRun [--seed N] [--duration SECONDS] [--faults all|kill,pause,partition,link,"
               + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P]"
-              + " [--non-leader-processes N] [--keys K] [--disk-mb MB]"
+              + " [--non-leader-processes N] [--keys K] [--disk-mb MB] [--spares N]"
+              + " [--plan FAULT,FAULT,...]"
               + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
       System.exit(64);
       return;
@@ -117,12 +123,18 @@ public final class ChaosRun {
               o.withElectionTimeouts(
                   Integer.parseInt(range[0]), Integer.parseInt(range[range.length - 1]));
         }
+        case "--spares" -> o = o.withMembership(Integer.parseInt(value(args, ++i)), o.script());
+        case "--plan" -> o = o.withMembership(o.spares(), Fault.parseSequence(value(args, ++i)));
         case "--work-dir" -> o = o.withPaths(Path.of(value(args, ++i)), o.labScript());
         case "--lab-script" -> o = o.withPaths(o.workDir(), Path.of(value(args, ++i)));
         default -> throw new IllegalArgumentException("unknown argument " + a);
       }
     }
-    return o;
+    if (o.planProblem() != null) {
+      throw new IllegalArgumentException(o.planProblem());
+    }
+    // A scripted run injects exactly its plan, whatever --faults said before or after it.
+    return o.script().isEmpty() ? o : o.withMembership(o.spares(), o.script());
   }
 
   private static String value(String[] args, int i) {
@@ -171,14 +183,17 @@ public final class ChaosRun {
               options.electionTimeoutMsMax(),
               Map.of(),
               "",
-              options.smallDisks() ? options.diskMb() : 0);
+              options.smallDisks() ? options.diskMb() : 0,
+              options.spares());
       try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
         ShardMap map = lab.shardMap(Duration.ofSeconds(60));
         spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
         out.println("cluster up: " + lab.cluster().endpoints() + "; keys by shard " + shardOfKey);
         List<FaultPlan.Episode> plan =
-            FaultPlan.generate(
-                options.seed(), options.duration(), options.faults(), options.combine());
+            options.script().isEmpty()
+                ? FaultPlan.generate(
+                    options.seed(), options.duration(), options.faults(), options.combine())
+                : FaultPlan.scripted(options.seed(), options.script());
         Map<Integer, Integer> leadersAtStart = lab.locator().leaders();
         List<Integer> pinOrder = pinOrder(leadersAtStart, shardOfKey);
         try (Workload workload =
@@ -209,10 +224,10 @@ public final class ChaosRun {
                     + leadersAtStart);
           }
           Thread nemesisThread = new Thread(nemesis, "nemesis");
+          // A nemesis past its bound must not keep the JVM (or the lab's teardown) waiting.
+          nemesisThread.setDaemon(true);
           nemesisThread.start();
-          Duration half = options.duration().dividedBy(2);
-          Duration overrun = half.compareTo(NEMESIS_OVERRUN_MIN) > 0 ? half : NEMESIS_OVERRUN_MIN;
-          nemesisThread.join(options.duration().plus(overrun).toMillis());
+          nemesisThread.join(nemesisBound(plan).toMillis());
           if (nemesisThread.isAlive()) {
             nemesis.stop();
             nemesisThread.join(NEMESIS_OVERRUN_MIN.toMillis());
@@ -237,6 +252,7 @@ public final class ChaosRun {
           lab.healAll(HEALTHY_AFTER_HEAL_MAX);
           lab.awaitPlacementSettled(PLACEMENT_SETTLED_MAX);
           forwarding.verify(lab.cluster()::isAlive);
+          new MembershipChanges(lab, progress).verifyReplicas();
           out.println(
               "  healed; every node forwards (forwarding checks: "
                   + forwarding.summary()
@@ -273,6 +289,12 @@ public final class ChaosRun {
     } catch (IOException e) {
       failure = failure == null ? e : failure;
     }
+    if (liveness == null && failure == null && ServiceContinuity.appliesTo(options.faults())) {
+      liveness =
+          ServiceContinuity.violations(history, options.processes())
+              .map(LivenessViolation::new)
+              .orElse(null);
+    }
     out.println("checking " + history.size() + " operations");
     out.flush();
     CheckReport report = CheckerSuite.standard().check(history);
@@ -299,9 +321,25 @@ public final class ChaosRun {
             failure,
             (System.nanoTime() - started) / 1_000_000);
     if (result.passed()) {
-      removeNodeData(runDir, options.nodes());
+      removeNodeData(runDir, options.nodes() + options.spares());
     }
     return result;
+  }
+
+  /**
+   * How long the nemesis may take: its plan, plus half the run (at least {@link
+   * #NEMESIS_OVERRUN_MIN}) for waiting on a whole cluster after every episode, plus {@link
+   * #SHAPE_CHANGE_MAX} for every episode that changes the cluster's shape (it lasts until its
+   * replicas have moved and are verified).
+   */
+  private Duration nemesisBound(List<FaultPlan.Episode> plan) {
+    Duration planned =
+        plan.stream().map(FaultPlan.Episode::length).reduce(Duration.ZERO, Duration::plus);
+    Duration half = planned.dividedBy(2);
+    Duration overrun = half.compareTo(NEMESIS_OVERRUN_MIN) > 0 ? half : NEMESIS_OVERRUN_MIN;
+    long shapeChanges =
+        plan.stream().filter(e -> e.faults().stream().anyMatch(Fault::changesShape)).count();
+    return planned.plus(overrun).plus(SHAPE_CHANGE_MAX.multipliedBy(shapeChanges));
   }
 
   /**
@@ -323,11 +361,14 @@ public final class ChaosRun {
         spec.withProcesses(options.nonLeaderProcesses()),
         first,
         recorder,
-        p ->
-            new PinnedNodeSender(
-                lab.lab().host(pinOrder.get((p - first) % pinOrder.size())),
-                lab.cluster().clientPort(),
-                spec.opDeadline()));
+        p -> {
+          int pin = pinOrder.get((p - first) % pinOrder.size());
+          // A process whose node left the cluster goes on through the lowest member.
+          return new PinnedNodeSender(
+              () -> lab.lab().host(lab.isMember(pin) ? pin : lab.members().first()),
+              lab.cluster().clientPort(),
+              spec.opDeadline());
+        });
   }
 
   /** Which non-leader process sends through which node, e.g. "p6->n3, p7->n2". */

@@ -28,25 +28,41 @@ public record Cut(String shape, Set<Link> links) {
   }
 
   public static Cut halves(int nodes, Random random) {
+    return halves(numbered(nodes), random);
+  }
+
+  /** A random split of {@code nodes} (the running members, say) into a minority and a majority. */
+  public static Cut halves(List<Integer> nodes, Random random) {
     List<Integer> order = shuffled(nodes, random);
-    List<Integer> minority = order.subList(0, nodes / 2);
-    List<Integer> majority = order.subList(nodes / 2, nodes);
+    int n = order.size();
+    List<Integer> minority = order.subList(0, n / 2);
+    List<Integer> majority = order.subList(n / 2, n);
     return new Cut(
         "halves " + names(minority) + " | " + names(majority), across(minority, majority));
   }
 
   public static Cut isolate(int nodes, int node) {
-    List<Integer> rest = IntStream.rangeClosed(1, nodes).filter(i -> i != node).boxed().toList();
+    return isolate(numbered(nodes), node);
+  }
+
+  /** {@code node} alone against the rest of {@code nodes}. */
+  public static Cut isolate(List<Integer> nodes, int node) {
+    List<Integer> rest = nodes.stream().filter(i -> i != node).toList();
     return new Cut("isolate n" + node + " | " + names(rest), across(List.of(node), rest));
   }
 
   public static Cut bridge(int nodes, Random random) {
-    if (nodes < 3) {
+    return bridge(numbered(nodes), random);
+  }
+
+  /** Two halves of {@code nodes} joined only through one bridge node among them. */
+  public static Cut bridge(List<Integer> nodes, Random random) {
+    if (nodes.size() < 3) {
       throw new IllegalArgumentException("a bridge needs at least 3 nodes, got " + nodes);
     }
     List<Integer> order = shuffled(nodes, random);
     int bridgeNode = order.get(0);
-    List<Integer> rest = order.subList(1, nodes);
+    List<Integer> rest = order.subList(1, order.size());
     List<Integer> left = rest.subList(0, rest.size() / 2);
     List<Integer> right = rest.subList(rest.size() / 2, rest.size());
     return new Cut(
@@ -69,8 +85,12 @@ public record Cut(String shape, Set<Link> links) {
     return links;
   }
 
-  private static List<Integer> shuffled(int nodes, Random random) {
-    List<Integer> order = new ArrayList<>(IntStream.rangeClosed(1, nodes).boxed().toList());
+  private static List<Integer> numbered(int nodes) {
+    return IntStream.rangeClosed(1, nodes).boxed().toList();
+  }
+
+  private static List<Integer> shuffled(List<Integer> nodes, Random random) {
+    List<Integer> order = new ArrayList<>(nodes);
     Collections.shuffle(order, random);
     return order;
   }

@@ -90,7 +90,7 @@ final class DiskFull {
     ClusterStatus status = lab.clusterStatus(STATUS_TIMEOUT);
     if (status == null
         || status.getUnreachableCount() > 0
-        || status.getNodesCount() != cluster.size()) {
+        || status.getNodesCount() != lab.members().size()) {
       return Optional.empty();
     }
     List<Target> candidates = new ArrayList<>();

@@ -155,7 +155,7 @@ final class DiskWipe {
       if (status != null
           && status.getUnreachableMap().keySet().stream().allMatch(wiped::equals)
           && status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped)).count()
-              == cluster.size() - 1) {
+              == lab.members().size() - 1) {
         List<NodeStatus> others =
             status.getNodesList().stream().filter(n -> !n.getNodeId().equals(wiped)).toList();
         others.forEach(
@@ -222,7 +222,7 @@ final class DiskWipe {
   private boolean isWhole(ClusterStatus status) {
     return status != null
         && status.getUnreachableCount() == 0
-        && status.getNodesCount() == cluster.size();
+        && status.getNodesCount() == lab.members().size();
   }
 
   /** Nodes holding some replica, each a follower that knows its leader (so in no election). */

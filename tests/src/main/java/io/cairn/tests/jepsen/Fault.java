@@ -52,7 +52,38 @@ public enum Fault {
    * LabCluster#awaitPlacementSettled}). Needs 4 or more nodes (with 3 there is nowhere to move to);
    * skipped otherwise.
    */
-  DRAIN_NODE(Category.MEMBERSHIP);
+  DRAIN_NODE(Category.MEMBERSHIP),
+  /**
+   * Growth: the lowest spare node of the lab starts with {@code cluster.join} and adds itself; the
+   * rebalancer moves replicas onto it. The episode ends once it is an active member; the cluster
+   * then settles and {@code cairnctl verify} must pass. Needs spare nodes ({@code --spares}).
+   */
+  ADD_NODE(Category.MEMBERSHIP),
+  /**
+   * Shrinking: {@code cairnctl node drain} of a random member; healing waits until it holds
+   * nothing, then {@code cairnctl node remove}s it and stops it for good. Needs 4 or more members.
+   */
+  REMOVE_NODE(Category.MEMBERSHIP),
+  /**
+   * A dead node replaced: kill -9 a random member, then {@code cairnctl node replace DEAD NEW} with
+   * the lowest spare, which joins; its replicas are re-created on live nodes. Always alone in its
+   * episode (it takes a voter of every group it held). Needs spare nodes.
+   */
+  REPLACE_NODE(Category.MEMBERSHIP),
+  /**
+   * A replica move interrupted: {@code cairnctl shard move} of a random shard's replica to a member
+   * without one, then, at a random moment within 2.5 s, kill -9 of one participant - the shard's
+   * leader, the replica leaving, the one arriving or the meta group's leader, in turn. The move
+   * must finish or be undone once the node is back. Always alone in its episode. Needs 4 or more
+   * members.
+   */
+  KILL_MID_MOVE(Category.MEMBERSHIP),
+  /**
+   * {@code cairnctl leader transfer} of a random group (a data shard or the meta group) to another
+   * of its replicas, which becomes its pinned preferred leader; leadership moves once it has caught
+   * up. Nothing to heal: the pin stays (a later drain or removal of the node moves it on).
+   */
+  TRANSFER_LEADER(Category.MEMBERSHIP);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {
@@ -86,6 +117,49 @@ public enum Fault {
   }
 
   /**
+   * Changes which nodes hold which replicas for good (not undone by healing): after its episode the
+   * run waits until no move is left and {@code cairnctl verify} passes.
+   */
+  public boolean changesShape() {
+    return this == ADD_NODE || this == REMOVE_NODE || this == REPLACE_NODE || this == KILL_MID_MOVE;
+  }
+
+  /**
+   * Never combined with another fault in one episode: its category's, and the membership faults
+   * that kill a node (with a partition on top, a shard could lose its quorum for the whole hold).
+   */
+  public boolean isAlone() {
+    return category.isAlone() || this == REPLACE_NODE || this == KILL_MID_MOVE;
+  }
+
+  /**
+   * Parses an ordered, comma-separated list of fault names (not categories), e.g. {@code
+   * add_node,add_node,remove_node}: a scripted run's episodes.
+   */
+  public static java.util.List<Fault> parseSequence(String list) {
+    java.util.List<Fault> faults = new java.util.ArrayList<>();
+    for (String raw : list.split(",")) {
+      String name = raw.strip().toUpperCase(Locale.ROOT).replace('-', '_');
+      if (name.isEmpty()) {
+        continue;
+      }
+      try {
+        faults.add(valueOf(name));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "unknown fault '"
+                + raw.strip()
+                + "' in the plan; use fault names from "
+                + EnumSet.allOf(Fault.class));
+      }
+    }
+    if (faults.isEmpty()) {
+      throw new IllegalArgumentException("no faults in the plan '" + list + "'");
+    }
+    return faults;
+  }
+
+  /**
    * Parses a comma-separated list of fault names or category names (kill, pause, partition, link,
    * restart, disk, membership) or "all", case-insensitive, e.g. {@code
    * kill,partition_isolate_leader}.
@@ -113,7 +187,7 @@ public enum Fault {
             "unknown fault '"
                 + raw.strip()
                 + "'; use all, a category (kill, pause,"
-                + " partition, link, restart, disk) or one of "
+                + " partition, link, restart, disk, membership) or one of "
                 + EnumSet.allOf(Fault.class));
       }
     }

@@ -54,6 +54,12 @@ final class FaultInjector {
   private final DiskWipe diskWipe;
   private final DiskFull diskFull;
   private final ForwardingCheck forwarding;
+  private final MembershipChanges membership;
+  // KILL_MID_MOVE kills each participant role in turn, from a role the run's first such episode
+  // picks (a soak's runs have few of them each; always starting with the same role would kill
+  // only that one).
+  private int midMoveKills;
+  private int firstMidMoveRole = -1;
 
   /**
    * @param progress where steps worth a line in the run's output go (a full disk's catch-up)
@@ -69,6 +75,7 @@ final class FaultInjector {
     this.diskWipe = new DiskWipe(lab);
     this.diskFull = new DiskFull(lab, progress);
     this.forwarding = forwarding;
+    this.membership = new MembershipChanges(lab, progress);
   }
 
   Applied apply(Fault fault, Random random) {
@@ -78,21 +85,98 @@ final class FaultInjector {
       case KILL_RANDOM -> kill(fault, randomNode(random));
       case PAUSE_LEADER -> pause(fault, leaderOrRandom(random));
       case PAUSE_RANDOM -> pause(fault, randomNode(random));
-      case PARTITION_HALVES -> partition(fault, Cut.halves(cluster.size(), random));
+      // Over the running members: spares that never ran and removed nodes have no links to cut.
+      case PARTITION_HALVES -> partition(fault, Cut.halves(memberList(), random));
       case PARTITION_ISOLATE_LEADER ->
-          partition(fault, Cut.isolate(cluster.size(), leaderOrRandom(random)));
-      case PARTITION_BRIDGE -> partition(fault, Cut.bridge(cluster.size(), random));
+          partition(fault, Cut.isolate(memberList(), leaderOrRandom(random)));
+      case PARTITION_BRIDGE -> partition(fault, Cut.bridge(memberList(), random));
       case LINK_LOSS -> loss(fault, randomNode(random), 0.2 + 0.2 * random.nextDouble());
       case LINK_SLOW -> slow(fault, randomNode(random));
       case RESTART_ALL -> restartAll(fault);
       case WIPE_FOLLOWER -> wipe(fault, random);
       case DISK_FULL -> fillDisk(fault, random);
       case DRAIN_NODE -> drain(fault, random);
+      case ADD_NODE -> addNode(fault, random);
+      case REMOVE_NODE -> removeNode(fault, random);
+      case REPLACE_NODE -> replaceNode(fault, random);
+      case KILL_MID_MOVE -> killMidMove(fault, random);
+      case TRANSFER_LEADER ->
+          membership
+              .transferLeader(random)
+              .map(said -> new Applied(fault, said, () -> {}))
+              .orElseGet(() -> Applied.skipped(fault, "no other replica to transfer to"));
     };
   }
 
+  /** The heal waits until the new node is an active member (its join committed). */
+  private Applied addNode(Fault fault, Random random) {
+    Optional<Integer> node = membership.addSpare(random);
+    if (node.isEmpty()) {
+      return Applied.skipped(fault, "no spare node left in the lab (see --spares)");
+    }
+    int n = node.get();
+    return new Applied(
+        fault,
+        "n" + n + " joins (members now " + lab.members() + ")",
+        () -> membership.awaitJoined(n));
+  }
+
+  /** Drained when applied; the heal waits until it holds nothing, removes it and stops it. */
+  private Applied removeNode(Fault fault, Random random) {
+    Optional<Integer> node = membership.removable(random);
+    if (node.isEmpty()) {
+      return Applied.skipped(fault, "only " + lab.members().size() + " members: none may go");
+    }
+    int n = node.get();
+    String said = membership.drain(n);
+    return new Applied(fault, "n" + n + ": " + said, () -> membership.finishRemoval(n));
+  }
+
+  private Applied replaceNode(Fault fault, Random random) {
+    Map<Integer, Integer> leaders = locator.leaders();
+    Optional<MembershipChanges.Replacement> done = membership.replaceDead(random);
+    if (done.isEmpty()) {
+      return Applied.skipped(fault, "no spare node left in the lab (see --spares)");
+    }
+    MembershipChanges.Replacement r = done.get();
+    logLeaderKills(fault, leaders, r.dead(), r.killedAt());
+    return new Applied(
+        fault,
+        "n" + r.dead() + leadership(leaders, r.dead()) + " killed; " + r.said(),
+        () -> membership.awaitReplaced(r.dead(), r.fresh()));
+  }
+
+  private Applied killMidMove(Fault fault, Random random) {
+    if (lab.members().size() < 4) {
+      return Applied.skipped(fault, "moving a replica needs 4 or more members");
+    }
+    MembershipChanges.MoveRole[] roles = MembershipChanges.MoveRole.values();
+    if (firstMidMoveRole < 0) {
+      firstMidMoveRole = random.nextInt(roles.length);
+    }
+    MembershipChanges.MoveRole role = roles[(firstMidMoveRole + midMoveKills) % roles.length];
+    Map<Integer, Integer> leaders = locator.leaders();
+    Optional<MembershipChanges.KilledMove> killed = membership.killMidMove(random, role);
+    if (killed.isEmpty()) {
+      return Applied.skipped(fault, "no replica move could be started");
+    }
+    midMoveKills++;
+    MembershipChanges.KilledMove k = killed.get();
+    logLeaderKills(fault, leaders, k.killed(), k.killedAt());
+    return new Applied(fault, k.description(), () -> cluster.start(k.killed()));
+  }
+
+  private void logLeaderKills(Fault fault, Map<Integer, Integer> leaders, int node, long at) {
+    leaders.forEach(
+        (shard, leader) -> {
+          if (leader == node) {
+            log.leaderKilled(new LeaderKill(shard, node, at, fault));
+          }
+        });
+  }
+
   private Applied drain(Fault fault, Random random) {
-    if (cluster.size() < 4) {
+    if (lab.members().size() < 4) {
       return Applied.skipped(fault, "draining needs 4 or more nodes (with 3 there is no room)");
     }
     int node = randomNode(random);
@@ -110,13 +194,7 @@ final class FaultInjector {
   private Applied kill(Fault fault, int node) {
     Map<Integer, Integer> leaders = locator.leaders();
     cluster.kill9(node);
-    long killedAt = System.nanoTime();
-    leaders.forEach(
-        (shard, leader) -> {
-          if (leader == node) {
-            log.leaderKilled(new LeaderKill(shard, node, killedAt, fault));
-          }
-        });
+    logLeaderKills(fault, leaders, node, System.nanoTime());
     return new Applied(fault, "n" + node + leadership(leaders, node), () -> cluster.start(node));
   }
 
@@ -157,17 +235,18 @@ final class FaultInjector {
 
   private Applied restartAll(Fault fault) {
     Map<Integer, Integer> leaders = locator.leaders();
-    for (int node = 1; node <= cluster.size(); node++) {
+    for (int node : lab.members()) {
       cluster.kill9(node);
     }
     long killedAt = System.nanoTime();
     leaders.forEach(
         (shard, leader) -> log.leaderKilled(new LeaderKill(shard, leader, killedAt, fault)));
+    List<Integer> killed = List.copyOf(lab.members());
     return new Applied(
         fault,
-        "all " + cluster.size() + " nodes",
+        "all " + killed.size() + " nodes",
         () -> {
-          for (int node = 1; node <= cluster.size(); node++) {
+          for (int node : killed) {
             cluster.start(node);
           }
         });
@@ -223,6 +302,17 @@ final class FaultInjector {
     forwarding.verify(cluster::isAlive);
   }
 
+  /**
+   * After an episode that changed the cluster's shape: {@link #awaitRecovered()}, then until no
+   * replica moves, then {@code cairnctl verify} must find every shard's replicas equal.
+   *
+   * @throws ReplicaDivergence if they differ
+   */
+  void awaitRecoveredAndVerified() {
+    awaitRecovered();
+    membership.verifyReplicas();
+  }
+
   private int leaderOrRandom(Random random) {
     List<Integer> shards = locator.shards();
     if (!shards.isEmpty()) {
@@ -250,7 +340,12 @@ final class FaultInjector {
   }
 
   private int randomNode(Random random) {
-    return 1 + random.nextInt(cluster.size());
+    List<Integer> members = memberList();
+    return members.get(random.nextInt(members.size()));
+  }
+
+  private List<Integer> memberList() {
+    return List.copyOf(lab.members());
   }
 
   private static String leadership(Map<Integer, Integer> leaders, int node) {

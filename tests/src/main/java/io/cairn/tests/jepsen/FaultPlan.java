@@ -15,7 +15,7 @@ import java.util.Set;
  * episodes as there are faults injects each at least once. With {@code combine}, every second
  * episode pairs its fault with one of the other group (network with process), when both groups are
  * enabled; the network fault is applied first. Whole-cluster restarts and disk faults (wipe, full)
- * are never combined ({@link Fault.Category#isAlone}); restarts are held short.
+ * are never combined ({@link Fault#isAlone}); restarts are held short.
  *
  * <p>Which node a fault hits is decided when it runs (the leader is whoever leads then); the random
  * choices among nodes come from the episode's {@code targetSeed}, so a replay with the same seed
@@ -66,14 +66,14 @@ public final class FaultPlan {
     Collections.shuffle(deck, random);
     List<Fault> network = deck.stream().filter(f -> f.category().isNetwork()).toList();
     List<Fault> process =
-        deck.stream().filter(f -> !f.category().isNetwork() && !f.category().isAlone()).toList();
+        deck.stream().filter(f -> !f.category().isNetwork() && !f.isAlone()).toList();
 
     List<Episode> episodes = new ArrayList<>();
     Duration used = Duration.ZERO;
     for (int n = 0; ; n++) {
       Fault first = deck.get(n % deck.size());
       List<Fault> faults = new ArrayList<>(List.of(first));
-      boolean pair = combine && n % 2 == 1 && !first.category().isAlone();
+      boolean pair = combine && n % 2 == 1 && !first.isAlone();
       if (pair) {
         List<Fault> others = first.category().isNetwork() ? process : network;
         if (!others.isEmpty()) {
@@ -95,6 +95,22 @@ public final class FaultPlan {
       episodes.add(episode);
       used = used.plus(episode.length());
     }
+  }
+
+  /**
+   * Exactly {@code faults}, one per episode in that order, each after a quiet gap of 3-6 s and held
+   * 3-6 s (a membership change's episode lasts until its change is done; see {@link Fault}).
+   */
+  public static List<Episode> scripted(long seed, List<Fault> faults) {
+    Random random = new Random(seed);
+    List<Episode> episodes = new ArrayList<>();
+    for (int n = 0; n < faults.size(); n++) {
+      Duration gap = n == 0 ? WARMUP : millis(random, 3_000, 6_000);
+      episodes.add(
+          new Episode(
+              n + 1, gap, List.of(faults.get(n)), millis(random, 3_000, 6_000), random.nextLong()));
+    }
+    return episodes;
   }
 
   private static Duration millis(Random random, int min, int max) {

@@ -5,8 +5,8 @@ import io.cairn.client.ClientConfig;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.KeyRing;
 import io.cairn.proto.NodeState;
-import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.statemachine.ShardMaps;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,6 +21,11 @@ import java.util.concurrent.TimeUnit;
  * A Cairn cluster of real node processes, one per network namespace of a {@link NetnsLab}, with the
  * network faults, partition proof and leader lookup that act on it. The composition root of a chaos
  * run and of the broken-read proof.
+ *
+ * <p>With {@code spares > 0} the lab has that many more namespaces whose nodes are not started with
+ * the cluster: {@link #join} starts one that adds itself to the running cluster, {@link #retire}
+ * stops a member for good once the cluster has removed it. The members (started and not retired)
+ * are what "the whole cluster" means to {@link #awaitWhole} and {@link #healAll}.
  *
  * <p>With {@code diskMb > 0} each node's data directory is a small ext4 filesystem of its own
  * ({@link SmallDisk}, an image file next to it), mounted before the node first starts, so a fault
@@ -46,15 +51,19 @@ public final class LabCluster implements AutoCloseable {
       int electionTimeoutMsMax,
       Map<String, String> extraConfig,
       String extraJavaOpts,
-      int diskMb) {
+      int diskMb,
+      int spares) {
     public Settings {
       extraConfig = Map.copyOf(extraConfig);
       if (diskMb < 0) {
         throw new IllegalArgumentException("diskMb must be >= 0, got " + diskMb);
       }
+      if (spares < 0) {
+        throw new IllegalArgumentException("spares must be >= 0, got " + spares);
+      }
     }
 
-    /** Without small disks. */
+    /** Without small disks or spare nodes. */
     public Settings(
         int nodes,
         int shards,
@@ -71,6 +80,7 @@ public final class LabCluster implements AutoCloseable {
           electionTimeoutMsMax,
           extraConfig,
           extraJavaOpts,
+          0,
           0);
     }
   }
@@ -89,6 +99,11 @@ public final class LabCluster implements AutoCloseable {
   private final PartitionProof proof;
   private final CairnClient control;
   private final LeaderLocator locator;
+  // Nodes that should be running: the seeds, then joined spares, less retired nodes.
+  private final java.util.NavigableSet<Integer> members =
+      new java.util.concurrent.ConcurrentSkipListSet<>();
+  // Nodes the cluster removed: they never run again.
+  private final java.util.Set<Integer> retired = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private LabCluster(
       NetnsLab lab,
@@ -110,6 +125,16 @@ public final class LabCluster implements AutoCloseable {
             cluster.size());
     this.control = control;
     this.locator = new LeaderLocator(control, Duration.ofSeconds(3));
+    for (int node = 1; node <= cluster.seeds(); node++) {
+      members.add(node);
+    }
+    // A joined node that lost its disk joins again through a member still in the cluster.
+    cluster.rejoinThrough(
+        node ->
+            members.stream()
+                .filter(m -> m != node && cluster.isAlive(m))
+                .findFirst()
+                .orElse(members.first()));
   }
 
   /** Builds the lab, starts the nodes in it and waits until every node is healthy. */
@@ -122,14 +147,16 @@ public final class LabCluster implements AutoCloseable {
       throw new IllegalStateException(
           "cannot build the network lab on this machine:\n  - " + String.join("\n  - ", problems));
     }
-    NetnsLab lab = NetnsLab.up(labScript, settings.nodes());
+    int slots = settings.nodes() + settings.spares();
+    NetnsLab lab = NetnsLab.up(labScript, slots);
     ProcessCluster cluster = null;
     Map<Integer, SmallDisk> disks = new java.util.TreeMap<>();
     Map<Integer, Map<String, String>> overrides = new java.util.concurrent.ConcurrentHashMap<>();
     try {
       ProcessCluster.Builder b =
           ProcessCluster.builder(workDir)
-              .nodes(settings.nodes())
+              .nodes(slots)
+              .seeds(settings.nodes())
               .shards(settings.shards())
               .basePort(settings.basePort())
               .hosts(lab::host)
@@ -144,7 +171,7 @@ public final class LabCluster implements AutoCloseable {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
       }
       cluster = b.build();
-      for (int node = 1; node <= settings.nodes() && settings.diskMb() > 0; node++) {
+      for (int node = 1; node <= slots && settings.diskMb() > 0; node++) {
         disks.put(node, SmallDisk.mount(cluster.dataDir(node), settings.diskMb()));
       }
       for (int node = 1; node <= settings.nodes(); node++) {
@@ -276,7 +303,10 @@ public final class LabCluster implements AutoCloseable {
     while (true) {
       java.util.Set<Integer> holders = replicaHolders();
       boolean whole = holders != null;
-      for (int node = 1; node <= cluster.size() && whole; node++) {
+      for (int node : members) {
+        if (!whole) {
+          break;
+        }
         if (!cluster.isAlive(node)) {
           throw new IllegalStateException(
               "n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
@@ -293,7 +323,7 @@ public final class LabCluster implements AutoCloseable {
         StringBuilder sb =
             new StringBuilder(
                 "cluster not whole within " + within + " (replica holders " + holders + "):");
-        for (int node = 1; node <= cluster.size(); node++) {
+        for (int node : members) {
           sb.append("\n--- n")
               .append(node)
               .append(" health: ")
@@ -364,9 +394,7 @@ public final class LabCluster implements AutoCloseable {
     while (true) {
       try {
         map = control.shardMap().get(5, TimeUnit.SECONDS);
-        boolean moving =
-            map.getShardsList().stream().anyMatch(LabCluster::moving) || moving(map.getMeta());
-        if (!moving) {
+        if (!anyMoving(map)) {
           return;
         }
       } catch (Exception e) {
@@ -386,8 +414,90 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
-  private static boolean moving(ShardInfo s) {
-    return s.hasMove() && (!s.getMove().getFrom().isEmpty() || !s.getMove().getTo().isEmpty());
+  /** Whether the map shows a move in progress in any group, the meta group included. */
+  static boolean anyMoving(ShardMap map) {
+    return map.getShardsList().stream().anyMatch(ShardMaps::moving)
+        || ShardMaps.moving(map.getMeta());
+  }
+
+  /** The nodes that should be running now (seeds and joined spares, less retired nodes). */
+  public java.util.SortedSet<Integer> members() {
+    return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(members));
+  }
+
+  public boolean isMember(int node) {
+    return members.contains(node);
+  }
+
+  /** Spares that never ran, lowest first; each can join once. */
+  public List<Integer> spares() {
+    List<Integer> spares = new ArrayList<>();
+    for (int node = cluster.seeds() + 1; node <= cluster.size(); node++) {
+      if (!retired.contains(node) && !members.contains(node)) {
+        spares.add(node);
+      }
+    }
+    return spares;
+  }
+
+  /** The client endpoints of the members, for cairnctl. */
+  public List<String> memberEndpoints() {
+    return members.stream().map(cluster::endpoint).toList();
+  }
+
+  /**
+   * Starts spare {@code node}, which adds itself to the cluster through member {@code via}; from
+   * now on it is a member. Does not wait: the join is a map change that needs the meta group.
+   */
+  public void join(int node, int via) {
+    if (!spares().contains(node)) {
+      throw new IllegalArgumentException("n" + node + " is not a spare that can join");
+    }
+    cluster.startJoining(node, via);
+    members.add(node);
+  }
+
+  /**
+   * Takes {@code node} out of the members for good and stops it if it runs (gracefully): the
+   * cluster has removed it, and a removed id can never join again.
+   */
+  public void retire(int node) {
+    members.remove(node);
+    retired.add(node);
+    cluster.stop(node);
+  }
+
+  /**
+   * Polls the shard map until {@code done} holds, at most {@code within}; returns that map.
+   *
+   * @throws LivenessViolation naming {@code what} and the last map if it never did
+   */
+  public ShardMap awaitMap(
+      java.util.function.Predicate<ShardMap> done, String what, Duration within) {
+    long deadline = System.nanoTime() + within.toNanos();
+    ShardMap map = null;
+    while (true) {
+      try {
+        map = control.shardMap().get(5, TimeUnit.SECONDS);
+        if (done.test(map)) {
+          return map;
+        }
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for " + what, e);
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LivenessViolation(
+            what
+                + " not seen within "
+                + within
+                + "; last map: "
+                + (map == null ? "none" : map.toString().replace('\n', ' ')));
+      }
+      Pacing.pause(Duration.ofMillis(300));
+    }
   }
 
   /** The harness's own client of the cluster, for operator calls. */
@@ -441,7 +551,7 @@ public final class LabCluster implements AutoCloseable {
     if (!problems.isEmpty()) {
       throw new IllegalStateException("could not clear the network faults: " + problems);
     }
-    for (int node = 1; node <= cluster.size(); node++) {
+    for (int node : members) {
       if (cluster.isAlive(node)) {
         cluster.signal(node, "CONT");
       } else {

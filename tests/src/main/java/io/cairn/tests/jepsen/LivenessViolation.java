@@ -6,7 +6,7 @@ package io.cairn.tests.jepsen;
  * disk. A finding about Cairn, like a consistency violation (the run fails with exit status 1), not
  * a broken harness.
  */
-public final class LivenessViolation extends RuntimeException {
+public class LivenessViolation extends RuntimeException {
 
   public LivenessViolation(String message) {
     super(message);

@@ -99,7 +99,11 @@ final class Nemesis implements Runnable {
     if (healFailure != null) {
       throw healFailure;
     }
-    injector.awaitRecovered();
+    if (applied.stream().anyMatch(a -> a.fault().changesShape())) {
+      injector.awaitRecoveredAndVerified();
+    } else {
+      injector.awaitRecovered();
+    }
   }
 
   /** Waits {@code d} unless stopped first; returns whether the nemesis was stopped. */

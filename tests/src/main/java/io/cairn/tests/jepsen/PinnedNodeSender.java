@@ -43,18 +43,34 @@ import java.util.function.Function;
  */
 public final class PinnedNodeSender implements OpSender {
 
-  private final ManagedChannel channel;
+  private final java.util.function.Supplier<String> host;
+  private final int port;
+  // One channel per host the sender was pointed at: normally one.
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration deadline;
   private final Map<String, Integer> shardOfKey = new ConcurrentHashMap<>();
   private final Map<Integer, Long> sessionIndexOfShard = new ConcurrentHashMap<>();
 
   public PinnedNodeSender(String host, int port, Duration deadline) {
-    this.channel = ManagedChannelBuilder.forAddress(host, port).usePlaintext().build();
+    this(() -> host, port, deadline);
+  }
+
+  /**
+   * Sends each operation to the node {@code host} names at that moment, keeping one session: for a
+   * process whose node may leave the cluster (it then moves to another, as a client of a load
+   * balancer would).
+   */
+  public PinnedNodeSender(java.util.function.Supplier<String> host, int port, Duration deadline) {
+    this.host = host;
+    this.port = port;
     this.deadline = deadline;
   }
 
   @Override
   public CompletableFuture<OpResult> send(Op op) {
+    ManagedChannel channel =
+        channels.computeIfAbsent(
+            host.get(), h -> ManagedChannelBuilder.forAddress(h, port).usePlaintext().build());
     KvGrpc.KvFutureStub stub =
         KvGrpc.newFutureStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     ByteString key = ByteString.copyFrom(op.key(), StandardCharsets.UTF_8);
@@ -141,9 +157,11 @@ public final class PinnedNodeSender implements OpSender {
 
   @Override
   public void close() {
-    channel.shutdownNow();
+    channels.values().forEach(ManagedChannel::shutdownNow);
     try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
+      for (ManagedChannel channel : channels.values()) {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

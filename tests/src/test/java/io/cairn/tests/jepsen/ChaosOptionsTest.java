@@ -39,4 +39,34 @@ class ChaosOptionsTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("disk size must be 128..");
   }
+
+  @Test
+  void aScriptedMembershipRunReplaysWithItsSparesAndPlan() {
+    ChaosOptions o =
+        ChaosRun.parse(
+            new String[] {
+              "--seed", "16", "--spares", "2", "--plan", "add_node,add_node,remove_node"
+            });
+
+    assertThat(o.spares()).isEqualTo(2);
+    assertThat(o.script()).containsExactly(Fault.ADD_NODE, Fault.ADD_NODE, Fault.REMOVE_NODE);
+    assertThat(o.faults()).containsExactlyInAnyOrder(Fault.ADD_NODE, Fault.REMOVE_NODE);
+    assertThat(o.replayCommand()).contains("--spares 2 --plan add_node,add_node,remove_node");
+    assertThat(ChaosRun.parse(new String[] {"--seed", "1"}).replayCommand())
+        .doesNotContain("--spares")
+        .doesNotContain("--plan");
+    assertThat(
+            ChaosRun.parse(
+                    new String[] {
+                      "--plan", "add_node,remove_node", "--faults", "kill", "--spares", "1"
+                    })
+                .faults())
+        .containsExactlyInAnyOrder(Fault.ADD_NODE, Fault.REMOVE_NODE);
+    assertThatThrownBy(() -> ChaosRun.parse(new String[] {"--plan", "add_node,replace_node"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("give --spares 2");
+    assertThatThrownBy(() -> ChaosRun.parse(new String[] {"--spares", "9"}))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("spares must be 0..8");
+  }
 }

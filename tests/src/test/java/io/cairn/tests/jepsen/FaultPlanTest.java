@@ -39,7 +39,7 @@ class FaultPlanTest {
   @Test
   void aLongEnoughRunInjectsEveryEnabledFault() {
     List<FaultPlan.Episode> plan =
-        FaultPlan.generate(5, Duration.ofMinutes(3), EnumSet.allOf(Fault.class), false);
+        FaultPlan.generate(5, Duration.ofMinutes(5), EnumSet.allOf(Fault.class), false);
 
     Set<Fault> used = plan.stream().flatMap(e -> e.faults().stream()).collect(Collectors.toSet());
     assertThat(used).containsExactlyInAnyOrder(Fault.values());
@@ -78,6 +78,46 @@ class FaultPlanTest {
         .filteredOn(e -> e.faults().stream().anyMatch(f -> f.category().isAlone()))
         .isNotEmpty()
         .allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+  }
+
+  @Test
+  void membershipFaultsThatKillAreAlwaysAloneAndTheOthersCombine() {
+    List<FaultPlan.Episode> plan =
+        FaultPlan.generate(
+            5, Duration.ofMinutes(10), Fault.parse("membership,partition_isolate_leader"), true);
+
+    assertThat(plan)
+        .filteredOn(e -> e.faults().stream().anyMatch(Fault::isAlone))
+        .isNotEmpty()
+        .allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+    assertThat(plan)
+        .anySatisfy(
+            e -> {
+              assertThat(e.faults()).hasSize(2).startsWith(Fault.PARTITION_ISOLATE_LEADER);
+              assertThat(e.faults().get(1).category()).isEqualTo(Fault.Category.MEMBERSHIP);
+            });
+    assertThat(Fault.REPLACE_NODE.isAlone()).isTrue();
+    assertThat(Fault.KILL_MID_MOVE.isAlone()).isTrue();
+    assertThat(Fault.DRAIN_NODE.isAlone()).isFalse();
+    assertThat(Fault.DRAIN_NODE.changesShape()).isFalse();
+    assertThat(Fault.ADD_NODE.changesShape()).isTrue();
+  }
+
+  @Test
+  void aScriptedPlanIsExactlyItsFaultsInOrder() {
+    List<Fault> script =
+        Fault.parseSequence("add_node, add-node,remove_node,REMOVE_NODE,kill_mid_move");
+
+    List<FaultPlan.Episode> plan = FaultPlan.scripted(16, script);
+
+    assertThat(plan).extracting(e -> e.faults().get(0)).containsExactlyElementsOf(script);
+    assertThat(plan).allSatisfy(e -> assertThat(e.faults()).hasSize(1));
+    assertThat(plan).extracting(FaultPlan.Episode::number).containsExactly(1, 2, 3, 4, 5);
+    assertThat(plan.get(0).gapBefore()).isEqualTo(FaultPlan.WARMUP);
+    assertThat(FaultPlan.scripted(16, script)).isEqualTo(plan);
+    assertThatThrownBy(() -> Fault.parseSequence("add_node,membership"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown fault 'membership'");
   }
 
   @Test
