@@ -3,9 +3,17 @@
 # source address on the wire and firewall rules can cut node<->node links while clients (in the
 # root namespace) still reach every node.
 #
-#   scripts/netns.sh up N     create the lab for N nodes (1..200); fails if a lab already exists
+#   scripts/netns.sh up N     create the lab for N nodes (1..200); fails if a lab in use exists
 #   scripts/netns.sh down     remove everything `up` creates; idempotent, also after a partial `up`
 #   scripts/netns.sh status   print what of the lab exists (exit 0 if a bridge is up, 1 if none)
+#   scripts/netns.sh reclaim  remove a lab whose owner has exited (exit 0); exit 1 if one is in use
+#
+# Ownership: `up` records its caller (pid and start time, so a reused pid does not count) in
+# $OWNER_FILE. Namespaces are kernel objects and outlive the processes that made them: a run killed
+# from outside (a session ending, kill -9, a timeout) leaves its lab behind, and the next run on the
+# machine must not fail for it. A lab whose owner is gone is therefore leftovers: `up` and `reclaim`
+# kill what still runs inside its namespaces (by PID) and remove it. A lab whose owner is alive
+# belongs to another run and is never touched.
 #
 # Layout (the same as io.cairn.tests.nemesis.LabLayout, which the Java NetworkLab builds):
 #
@@ -30,6 +38,7 @@ BRIDGE_ADDR="$SUBNET_PREFIX.254"
 NS_PREFIX=cairn-n
 FORWARD_TAG=cairn-netns
 MAX_NODES=200
+OWNER_FILE=/run/cairn-netns.owner
 
 die() { echo "netns.sh: $*" >&2; exit 1; }
 
@@ -51,6 +60,53 @@ lab_host_links() {
 
 bridge_exists() { ip link show "$BRIDGE" >/dev/null 2>&1; }
 
+lab_exists() { bridge_exists || [ -n "$(lab_namespaces)" ] || [ -n "$(lab_host_links)" ]; }
+
+# Field 22 of /proc/PID/stat is the process's start time (clock ticks since boot). The command
+# name (field 2) may hold spaces, so fields are counted after its closing parenthesis.
+start_time_of() { local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; echo "${stat##*) }" | awk '{print $20}'; }
+
+record_owner() {
+  local pid="$1" start
+  start=$(start_time_of "$pid") || start=unknown
+  echo "$pid $start" >"$OWNER_FILE"
+}
+
+# Prints the owner's pid and returns 0 if the process that made the lab is still running.
+owner_alive() {
+  local pid start now
+  [ -r "$OWNER_FILE" ] || return 1
+  read -r pid start <"$OWNER_FILE" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  now=$(start_time_of "$pid") || return 1
+  [ "$now" = "$start" ] || return 1
+  echo "$pid"
+}
+
+# Removes a lab whose owner is gone: first what still runs inside its namespaces, then the lab.
+remove_leftovers() {
+  local ns pid
+  echo "netns.sh: removing the leftovers of a lab whose owner has exited" >&2
+  for ns in $(lab_namespaces); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+      kill -9 "$pid" 2>/dev/null || true
+    done
+  done
+  cmd_down >/dev/null
+}
+
+# Exit 0 when no lab is left (none was there, or leftovers were removed); 1 if one is in use.
+cmd_reclaim() {
+  need_root_and_tools
+  lab_exists || return 0
+  local owner
+  if owner=$(owner_alive); then
+    echo "netns.sh: the lab is in use by pid $owner; run 'scripts/netns.sh down' only if that run is finished" >&2
+    return 1
+  fi
+  remove_leftovers
+}
+
 forward_rule=(FORWARD -i "$BRIDGE" -o "$BRIDGE" -m comment --comment "$FORWARD_TAG" -j ACCEPT)
 
 cmd_up() {
@@ -58,9 +114,7 @@ cmd_up() {
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] && [ "$n" -le "$MAX_NODES" ] \
     || die "up: node count must be 1..$MAX_NODES, got '${n}'"
   need_root_and_tools
-  if bridge_exists || [ -n "$(lab_namespaces)" ] || [ -n "$(lab_host_links)" ]; then
-    die "up: a lab (or leftovers of one) already exists; run 'scripts/netns.sh down' first"
-  fi
+  cmd_reclaim || die "up: a lab in use already exists"
   # A failure half-way leaves a partial lab: remove it so the caller sees a clean machine.
   trap 'echo "netns.sh: up failed; removing the partial lab" >&2; cmd_down >/dev/null 2>&1 || true' ERR
 
@@ -84,6 +138,8 @@ cmd_up() {
   else
     echo "netns.sh: iptables not found; relying on the FORWARD policy for bridged traffic" >&2
   fi
+  # The caller owns the lab (a ChaosRun JVM, or the shell of someone running this by hand).
+  record_owner "$PPID"
   trap - ERR
   echo "lab up: $n nodes on $BRIDGE ($BRIDGE_ADDR), namespaces ${NS_PREFIX}1..${NS_PREFIX}$n"
 }
@@ -105,6 +161,7 @@ cmd_down() {
       iptables -w 5 -D "${forward_rule[@]}"
     done
   fi
+  rm -f "$OWNER_FILE"
   echo "lab down"
 }
 
@@ -134,5 +191,6 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) die "usage: netns.sh up N | down | status" ;;
+  reclaim) cmd_reclaim ;;
+  *) die "usage: netns.sh up N | down | status | reclaim" ;;
 esac

@@ -12,8 +12,8 @@ import java.util.List;
  * scripts/netns.sh} (see its header for the layout). Clients run in the root namespace and reach
  * every node; faults act inside the node namespaces, so cutting node links never cuts the clients.
  *
- * <p>{@link #up} refuses to run when a lab already exists (another run may own it); {@link
- * #close()} removes the lab this instance created, also after a failure.
+ * <p>{@link #up} refuses to run when a lab another live run owns exists (leftovers of a dead run
+ * are removed); {@link #close()} removes the lab this instance created, also after a failure.
  */
 public final class NetnsLab implements AutoCloseable {
 
@@ -73,7 +73,7 @@ public final class NetnsLab implements AutoCloseable {
     return problems;
   }
 
-  /** Builds a lab for {@code nodes} nodes; fails if one (or leftovers of one) already exists. */
+  /** Builds a lab for {@code nodes} nodes; fails if another live run owns one. */
   public static NetnsLab up(Path script, int nodes) {
     NetnsLab lab = new NetnsLab(script, nodes);
     CommandRunner.run(SCRIPT_TIMEOUT, "bash", script.toString(), "up", Integer.toString(nodes))
