@@ -1,6 +1,7 @@
 package io.cairn.node.api;
 
 import io.cairn.node.ops.NodeMetrics;
+import io.cairn.node.ops.RequestTimers;
 import io.cairn.node.read.ShardReads;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.ShardDirectory;
@@ -27,6 +28,9 @@ import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -40,9 +44,11 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final ShardReads reads;
   private final LeaderHints leaders;
   private final RequestLimits limits;
-  private final NodeMetrics metrics;
   private final NodeClock clock;
   private final long defaultTimeoutMs;
+  private final RequestTimers putTimers;
+  private final RequestTimers deleteTimers;
+  private final Map<Consistency, RequestTimers> getTimers = new EnumMap<>(Consistency.class);
 
   public KvService(
       ShardDirectory directory,
@@ -58,14 +64,18 @@ public final class KvService extends KvGrpc.KvImplBase {
     this.reads = reads;
     this.leaders = leaders;
     this.limits = limits;
-    this.metrics = metrics;
     this.clock = clock;
     this.defaultTimeoutMs = defaultTimeoutMs;
+    this.putTimers = metrics.requests("put", "-");
+    this.deleteTimers = metrics.requests("delete", "-");
+    for (Consistency c : Consistency.values()) {
+      getTimers.put(c, metrics.requests("get", c.name().toLowerCase(Locale.ROOT)));
+    }
   }
 
   @Override
   public void put(PutRequest req, StreamObserver<PutResponse> out) {
-    Call<PutResponse> call = new Call<>("put", "-", out);
+    Call<PutResponse> call = new Call<>("put", putTimers, out);
     byte[] key = req.getKey().toByteArray();
     try {
       limits.checkKey("put", key);
@@ -93,7 +103,7 @@ public final class KvService extends KvGrpc.KvImplBase {
 
   @Override
   public void delete(DeleteRequest req, StreamObserver<DeleteResponse> out) {
-    Call<DeleteResponse> call = new Call<>("delete", "-", out);
+    Call<DeleteResponse> call = new Call<>("delete", deleteTimers, out);
     byte[] key = req.getKey().toByteArray();
     try {
       limits.checkKey("delete", key);
@@ -158,7 +168,7 @@ public final class KvService extends KvGrpc.KvImplBase {
 
   @Override
   public void get(GetRequest req, StreamObserver<GetResponse> out) {
-    Call<GetResponse> call = new Call<>("get", req.getConsistency().name().toLowerCase(), out);
+    Call<GetResponse> call = new Call<>("get", getTimers.get(req.getConsistency()), out);
     byte[] key = req.getKey().toByteArray();
     try {
       limits.checkKey("get", key);
@@ -224,15 +234,15 @@ public final class KvService extends KvGrpc.KvImplBase {
   /** One RPC in flight: its deadline, its metrics and its single completion. */
   private final class Call<R> {
     final String op;
-    final String consistency;
+    final RequestTimers timers;
     final StreamObserver<R> out;
     final Deadline deadline = Context.current().getDeadline();
     final AtomicReference<String> leader = LeaderHintInterceptor.slot();
     final long startNanos = clock.nanoTime();
 
-    Call(String op, String consistency, StreamObserver<R> out) {
+    Call(String op, RequestTimers timers, StreamObserver<R> out) {
       this.op = op;
-      this.consistency = consistency;
+      this.timers = timers;
       this.out = out;
     }
 
@@ -248,7 +258,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     void succeed(R response) {
-      metrics.request(op, consistency, "OK", clock.nanoTime() - startNanos);
+      timers.succeeded(clock.nanoTime() - startNanos);
       try {
         out.onNext(response);
         out.onCompleted();
@@ -258,8 +268,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
 
     void fail(StatusRuntimeException e) {
-      metrics.request(
-          op, consistency, e.getStatus().getCode().name(), clock.nanoTime() - startNanos);
+      timers.failed(e.getStatus().getCode().name(), clock.nanoTime() - startNanos);
       try {
         out.onError(e);
       } catch (IllegalStateException ignored) {

@@ -21,6 +21,8 @@ public final class NodeMetrics implements RequestPathObserver {
   private final DistributionSummary batchSize;
   private final Timer entryLatency;
   private final DistributionSummary readsPerRound;
+  private final Timer roundsConfirmed;
+  private final Timer roundsFailed;
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
 
   public NodeMetrics(MeterRegistry registry) {
@@ -42,20 +44,24 @@ public final class NodeMetrics implements RequestPathObserver {
             .publishPercentiles(0.5, 0.99)
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
+    this.roundsConfirmed = confirmationRounds("confirmed");
+    this.roundsFailed = confirmationRounds("failed");
   }
 
   public MeterRegistry registry() {
     return registry;
   }
 
-  public void request(String op, String consistency, String outcome, long nanos) {
-    Timer.builder("cairn.requests")
-        .description("Client requests handled by this node")
-        .tags("op", op, "consistency", consistency, "outcome", outcome)
-        .publishPercentiles(0.5, 0.99, 0.999)
-        .distributionStatisticExpiry(Duration.ofMinutes(1))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
+  /** The timers of {@code op} requests at {@code consistency}; call once per kind and keep them. */
+  public RequestTimers requests(String op, String consistency) {
+    return new RequestTimers(
+        outcome ->
+            Timer.builder("cairn.requests")
+                .description("Client requests handled by this node")
+                .tags("op", op, "consistency", consistency, "outcome", outcome)
+                .publishPercentiles(0.5, 0.99, 0.999)
+                .distributionStatisticExpiry(Duration.ofMinutes(1))
+                .register(registry));
   }
 
   @Override
@@ -71,15 +77,18 @@ public final class NodeMetrics implements RequestPathObserver {
 
   @Override
   public void confirmationRound(long nanos, int reads, boolean confirmed) {
-    Timer.builder("cairn.read.confirmation")
+    (confirmed ? roundsConfirmed : roundsFailed).record(nanos, TimeUnit.NANOSECONDS);
+    readsPerRound.record(reads);
+  }
+
+  private Timer confirmationRounds(String outcome) {
+    return Timer.builder("cairn.read.confirmation")
         .description(
             "Leadership confirmation rounds run before LINEARIZABLE reads (one per batch of reads)")
-        .tags("outcome", confirmed ? "confirmed" : "failed")
+        .tags("outcome", outcome)
         .publishPercentiles(0.5, 0.99)
         .distributionStatisticExpiry(Duration.ofMinutes(1))
-        .register(registry)
-        .record(nanos, TimeUnit.NANOSECONDS);
-    readsPerRound.record(reads);
+        .register(registry);
   }
 
   /** Registers the gauges of one local replica once; {@code source} is read at scrape time. */
