@@ -74,6 +74,11 @@ public final class MapDbKvStore implements KvStore {
     BTreeMap<byte[], byte[]> entries =
         db.treeMap("kv", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
             .counterEnable() // O(1) keyCount instead of a walk over every key
+            // Each value in a record of its own, not inside its B-tree leaf: a put then rewrites
+            // one value record instead of deserializing and rewriting a leaf of up to 32 values.
+            // Measured 2026-12-03 (100k keys, 264-byte stored values, one thread): put 10.4 -> 5.2
+            // us, get 6.2 -> 5.5 us. No file-format concern: every start builds a fresh file.
+            .valuesOutsideNodesEnable()
             .create();
     return new MapDbKvStore(file, db, entries);
   }
