@@ -178,6 +178,7 @@ final class LeaderReads {
     Context.ROOT.run(
         () ->
             PeerGrpc.newStub(channel.get())
+                .withExecutor(PeerChannels.ON_TRANSPORT_THREAD)
                 .withDeadlineAfter(confirmTimeoutMs, TimeUnit.MILLISECONDS)
                 .confirmLeadership(
                     req,

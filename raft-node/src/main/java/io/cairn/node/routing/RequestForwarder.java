@@ -84,6 +84,7 @@ public final class RequestForwarder {
     }
     KvGrpc.KvStub stub =
         KvGrpc.newStub(channel.get())
+            .withExecutor(PeerChannels.ON_TRANSPORT_THREAD)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(marker))
             .withDeadlineAfter(Math.min(timeoutMs, attemptTimeoutMsMax), TimeUnit.MILLISECONDS);
     send.accept(
