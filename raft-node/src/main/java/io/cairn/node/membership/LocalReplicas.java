@@ -55,17 +55,15 @@ public final class LocalReplicas implements Closeable {
       Set<RaftGroupId> local = host.localGroups();
       for (ShardInfo group : ShardMaps.groups(map)) {
         RaftGroupId gid = RaftHost.groupIdOf(group);
-        boolean named = ShardMaps.names(group, host.nodeId());
         try {
-          if (named && !local.contains(gid) && isMoveTarget(group)) {
-            host.createReplica(group);
-          } else if (named && host.closedAfterLeaving(gid)) {
-            // It left the group (a move away, or a move back that was cancelled) and the map wants
-            // it again: the closed copy goes, an empty one comes, and the leader catches it up.
-            host.removeReplica(group);
-            host.createReplica(group);
-          } else if (!named && local.contains(gid)) {
-            host.removeReplica(group);
+          switch (step(group, host.nodeId(), local.contains(gid), host.closedAfterLeaving(gid))) {
+            case CREATE -> host.createReplica(group);
+            case RECREATE -> {
+              host.removeReplica(group);
+              host.createReplica(group);
+            }
+            case REMOVE -> host.removeReplica(group);
+            case NOTHING -> {}
           }
         } catch (Exception e) {
           LOG.warn(
@@ -80,8 +78,41 @@ public final class LocalReplicas implements Closeable {
     }
   }
 
-  private boolean isMoveTarget(ShardInfo group) {
-    return ShardMaps.moving(group) && group.getMove().getTo().equals(host.nodeId());
+  /** What to do about this node's replica of one group. */
+  enum Step {
+    CREATE,
+    RECREATE,
+    REMOVE,
+    NOTHING
+  }
+
+  /**
+   * The step that brings {@code self}'s replica of {@code group} in line with the map.
+   *
+   * @param held this node holds a replica of the group (running or closed)
+   * @param closedAfterLeaving that replica is closed because it left its group ({@link
+   *     RaftHost#closedAfterLeaving})
+   */
+  static Step step(ShardInfo group, String self, boolean held, boolean closedAfterLeaving) {
+    boolean named = ShardMaps.names(group, self);
+    boolean moving = ShardMaps.moving(group);
+    if (named && !held && moving && group.getMove().getTo().equals(self)) {
+      return Step.CREATE;
+    }
+    // A replica that left its group while the map still shows a move away from this node left
+    // by that very move: Raft committed the change before the map finished the move. It is not
+    // wanted back, and re-creating it would give a later move back to this node a replica the
+    // next map drops again while that move's leader is already catching it up: Ratis then waits
+    // for that catch-up for ever (CI, chaos seed 15, 2026-12-03: shard 2 stuck mid-move).
+    if (named && closedAfterLeaving && !(moving && group.getMove().getFrom().equals(self))) {
+      // It left the group (a move away, or a move back that was cancelled) and the map wants
+      // it again: the closed copy goes, an empty one comes, and the leader catches it up.
+      return Step.RECREATE;
+    }
+    if (!named && held) {
+      return Step.REMOVE;
+    }
+    return Step.NOTHING;
   }
 
   @Override
