@@ -39,6 +39,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FailoverIT {
   private static final int TRIALS = Integer.getInteger("cairn.failover.trials", 20);
+
+  /**
+   * kill (default): kill -9 of the leader, restarted after the trial. stop: SIGSTOP of the leader
+   * (a process that hangs: GC pause, stalled VM), SIGCONT once a write succeeded elsewhere.
+   */
+  private static final String FAULT = System.getProperty("cairn.failover.fault", "kill");
+
   private static final int TARGET_SHARD = 1;
 
   @TempDir Path dir;
@@ -119,7 +126,11 @@ class FailoverIT {
         int leader = leaderNode(client, TARGET_SHARD);
         long killedAt = System.nanoTime();
         long killedAtWallMs = System.currentTimeMillis();
-        cluster.kill9(leader);
+        if (FAULT.equals("stop")) {
+          cluster.signal(leader, "STOP");
+        } else {
+          cluster.kill9(leader);
+        }
         Awaitility.await()
             .atMost(Duration.ofSeconds(30))
             .pollInterval(Duration.ofMillis(10))
@@ -130,7 +141,11 @@ class FailoverIT {
             LeaderChanges.firstAfter(cluster, leader, TARGET_SHARD, killedAtWallMs)
                 .map(t -> t - killedAtWallMs)
                 .orElse(-1L));
-        cluster.start(leader);
+        if (FAULT.equals("stop")) {
+          cluster.signal(leader, "CONT");
+        } else {
+          cluster.start(leader);
+        }
         cluster.awaitHealthy(Duration.ofSeconds(60));
         successes.clear();
       }
@@ -158,11 +173,17 @@ class FailoverIT {
         }
       }
       String figures =
-          "failover trials="
+          "failover fault="
+              + FAULT
+              + " trials="
               + windowsMs.size()
-              + " kill to first write: "
+              + " "
+              + FAULT
+              + " to first write: "
               + LeaderChanges.summary(windowsMs)
-              + "\n  kill to new leader (survivor's log): "
+              + "\n  "
+              + FAULT
+              + " to new leader (survivor's log): "
               + LeaderChanges.summary(electedMs.stream().filter(ms -> ms >= 0).toList())
               + "\n  new leader to first write: "
               + LeaderChanges.summary(afterElection)
