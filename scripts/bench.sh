@@ -5,7 +5,10 @@
 #
 #   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
 #
-# Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms).
+# Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms, and
+# server_cpu_ms_per_op: the CPU time of the three server processes, from /proc, over the measured
+# window divided by its operations). BENCH_WORKLOADS (default "put get") may also name
+# get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones.
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
@@ -24,19 +27,48 @@ tests_classpath() {
   echo "$(cat "$BENCH_DIR/classpath.txt"):$ROOT/tests/target/classes"
 }
 
+SERVER_PIDS=()
+CLK_TCK=$(getconf CLK_TCK)
+
+# CPU time (clock ticks, user + system: fields 14 and 15 of /proc/PID/stat) of the server processes.
+server_ticks() {
+  local pid stat total=0
+  for pid in "${SERVER_PIDS[@]}"; do
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    total=$((total + $(echo "${stat##*) }" | awk '{print $12 + $13}')))
+  done
+  echo "$total"
+}
+
 run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
   # One unrecorded run first, so the first point does not measure a cold JIT (JVMs on a small
   # machine keep compiling for tens of seconds); the same for both stores.
   "$@" --clients 16 --workload put --duration-s "${WARM_START_S:-30}" --warmup-s 0 \
     --keys 100000 --value-bytes 256 >/dev/null
-  for workload in put get; do
+  local name workload consistency c preload before after line ops
+  for name in ${BENCH_WORKLOADS:-put get}; do
+    case "$name" in
+      put | get) workload=$name consistency=linearizable ;;
+      get-eventual) workload=get consistency=eventual ;;
+      *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual)" >&2; exit 2 ;;
+    esac
     for c in $CLIENTS; do
       # Reads run over the keys the put phase wrote (PRELOAD=1 writes all 100k first: slow here).
-      local preload=""
+      preload=""
       [ "${PRELOAD:-0}" = 1 ] && [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
-      "$@" --clients "$c" --workload "$workload" --duration-s "$DURATION" --warmup-s "$WARMUP" \
-        --keys 100000 --value-bytes 256 $preload | grep '^BENCH' | sed "s/^BENCH/BENCH target=$target/"
+      # The warm-up is a run of its own, so that the CPU counted below is the window's alone (plus
+      # the load generator's JVM start, when the servers only exchange heartbeats).
+      "$@" --clients "$c" --workload "$workload" --consistency "$consistency" --duration-s "$WARMUP" \
+        --warmup-s 0 --keys 100000 --value-bytes 256 $preload >/dev/null
+      before=$(server_ticks)
+      line=$("$@" --clients "$c" --workload "$workload" --consistency "$consistency" \
+        --duration-s "$DURATION" --warmup-s 0 --keys 100000 --value-bytes 256 | grep '^BENCH')
+      after=$(server_ticks)
+      ops=$(echo "$line" | sed -n 's/.* ops=\([0-9]*\).*/\1/p')
+      echo "$line server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${ops:-0}" \
+        'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')" \
+        | sed "s/^BENCH/BENCH target=$target/"
     done
   done
 }
@@ -45,6 +77,7 @@ bench_cairn() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
   "$ROOT/scripts/cluster.sh" start 3 >/dev/null
+  SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
   run_points cairn "$ROOT/scripts/cairnctl" bench
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
 }
@@ -75,6 +108,7 @@ bench_etcd() {
     [ $SECONDS -ge $deadline ] && { echo "bench.sh: etcd did not become healthy" >&2; exit 1; }
     sleep 0.5
   done
+  SERVER_PIDS=("${ETCD_PIDS[@]}")
   # The same JVM options as cairnctl's default, so both stores face the same load generator.
   run_points etcd java ${CAIRNCTL_JAVA_OPTS:--XX:TieredStopAtLevel=1} -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
   stop_etcd

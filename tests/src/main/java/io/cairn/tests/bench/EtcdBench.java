@@ -61,6 +61,10 @@ public final class EtcdBench implements Callable<Integer> {
   @Option(names = "--preload")
   boolean preload;
 
+  /** linearizable: etcd's default Range; eventual (or session): a serializable Range. */
+  @Option(names = "--consistency", defaultValue = "linearizable")
+  ReadConsistency consistency;
+
   @Option(names = "--seed", defaultValue = "1")
   long seed;
 
@@ -81,7 +85,7 @@ public final class EtcdBench implements Callable<Integer> {
               keys,
               keyBytes,
               valueBytes,
-              ReadConsistency.LINEARIZABLE,
+              consistency,
               preload,
               seed,
               Math.min(clients, channels.size()));
