@@ -22,7 +22,7 @@ public final class NodeMetrics implements RequestPathObserver {
   private final Timer entryLatency;
   private final DistributionSummary readsPerRound;
   private final Timer roundsConfirmed;
-  private final Timer roundsFailed;
+  private volatile Timer roundsFailed; // registered on the first failure: no series until one
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
 
   public NodeMetrics(MeterRegistry registry) {
@@ -45,7 +45,6 @@ public final class NodeMetrics implements RequestPathObserver {
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
     this.roundsConfirmed = confirmationRounds("confirmed");
-    this.roundsFailed = confirmationRounds("failed");
   }
 
   public MeterRegistry registry() {
@@ -77,7 +76,14 @@ public final class NodeMetrics implements RequestPathObserver {
 
   @Override
   public void confirmationRound(long nanos, int reads, boolean confirmed) {
-    (confirmed ? roundsConfirmed : roundsFailed).record(nanos, TimeUnit.NANOSECONDS);
+    Timer t = roundsConfirmed;
+    if (!confirmed) {
+      t = roundsFailed;
+      if (t == null) {
+        t = roundsFailed = confirmationRounds("failed");
+      }
+    }
+    t.record(nanos, TimeUnit.NANOSECONDS);
     readsPerRound.record(reads);
   }
 
