@@ -253,6 +253,13 @@ bounded() {
   status=${PIPESTATUS[0]}
   set -e
   record "$label" "$status"
+  if [ "$status" != 0 ]; then
+    # CI shows only the output's last lines: carry the reason of a failed run into the summary.
+    local reason
+    reason=$(grep -E '^(verdict: (INVALID|UNKNOWN)|LIVENESS FAILURE|REPLICAS DIVERGED|HARNESS FAILURE|keys without)' "$log" \
+      | cut -c1-400 | head -3 || true)
+    [ -z "$reason" ] || summary+=("      $reason")
+  fi
 }
 
 record() {
