@@ -56,16 +56,36 @@ classpath() {
   echo "$jar:$ROOT/raft-node/target/lib/*"
 }
 
+# The Raft port takes only certificates of the cluster's own CA (docs/security.md): the CA is made
+# once in run/certs, and node I's certificate (naming 127.0.0.I) when it first needs one. Prints the
+# config lines that point node I at them; none when CAIRN_EXTRA_CONFIG opens the port on purpose.
+peer_tls_config() {
+  local i=$1 certs="$RUN/certs"
+  case "${CAIRN_EXTRA_CONFIG:-}" in *peer-tls.insecure=true*) return ;; esac
+  if [ ! -f "$certs/ca.pem" ]; then
+    "$ROOT/scripts/cairnctl" certs ca --dir "$certs" --cluster cairn-local >&2 \
+      || die "cannot create the cluster's CA in $certs"
+  fi
+  if [ ! -f "$certs/n$i.pem" ]; then
+    "$ROOT/scripts/cairnctl" certs node --dir "$certs" --id "n$i" --host "127.0.0.$i" >&2 \
+      || die "cannot issue node n$i's certificate"
+  fi
+  printf '%s\n' "peer-tls.cert-file=$certs/n$i.pem" "peer-tls.key-file=$certs/n$i.key" \
+    "peer-tls.ca-file=$certs/ca.pem"
+}
+
 # Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
-# lines given), then CAIRN_EXTRA_CONFIG.
+# lines given), its certificate, then CAIRN_EXTRA_CONFIG.
 write_node_config() {
-  local i=$1
+  local i=$1 tls
   shift
   mkdir -p "$RUN/n$i/data"
+  tls=$(peer_tls_config "$i")
   {
     printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
       "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "data.dir=$RUN/n$i/data" \
       "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
+    [ -z "$tls" ] || printf '%s\n' "$tls"
     if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
       printf '%s\n' "$CAIRN_EXTRA_CONFIG"
     fi

@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
       NodeCommand.class,
       ShardCommand.class,
       BenchCommand.class,
+      CertsCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

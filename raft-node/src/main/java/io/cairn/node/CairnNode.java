@@ -271,6 +271,16 @@ public final class CairnNode implements Closeable {
         self.raftPort(),
         self.host(),
         self.httpPort());
+    if (config.peerTls().insecure()) {
+      LOG.warn(
+          "the Raft port {}:{} is OPEN (peer-tls.insecure=true): anyone who can reach it can"
+              + " write entries, rewrite the shard map and delete replicas. Set peer-tls.cert-file,"
+              + " peer-tls.key-file and peer-tls.ca-file to require member certificates.",
+          self.host(),
+          self.raftPort());
+    } else {
+      LOG.info("the Raft port accepts only certificates signed by {}", config.peerTls().caFile());
+    }
   }
 
   /**

@@ -67,12 +67,17 @@ public record RequestLimits(int keyBytesMax, int valueBytesMax) {
     if (value == null) {
       throw new InvalidRequestException(Reason.MALFORMED, op + ": value is missing");
     }
-    if (value.length > valueBytesMax) {
+    checkValueLength(op, value.length);
+  }
+
+  /** Checks that a value of {@code length} bytes is within the limit, without copying it. */
+  public void checkValueLength(String op, int length) {
+    if (length > valueBytesMax) {
       throw new InvalidRequestException(
           Reason.VALUE_TOO_LARGE,
           op
               + ": value is "
-              + value.length
+              + length
               + " bytes; the limit is "
               + valueBytesMax
               + " ("

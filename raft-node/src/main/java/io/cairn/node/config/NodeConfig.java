@@ -27,6 +27,7 @@ public record NodeConfig(
     Catchup catchup,
     Meta meta,
     Membership membership,
+    PeerTls peerTls,
     Debug debug) {
 
   /**
@@ -176,6 +177,14 @@ public record NodeConfig(
       long downNodeTimeoutMs,
       int joinTimeoutMs,
       int existingClusterProbeMs) {}
+
+  /**
+   * Mutual TLS on the Raft port (docs/security.md): PEM files, the key unencrypted PKCS#8.
+   *
+   * @param insecure the port is left open to anyone who can reach it; only when configured so, and
+   *     then the node says so at start
+   */
+  public record PeerTls(Path certFile, Path keyFile, Path caFile, boolean insecure) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

@@ -84,6 +84,10 @@ public final class NodeConfigLoader {
     d.put("membership.down-node-timeout-ms", "1800000");
     d.put("membership.join-timeout-ms", "120000");
     d.put("membership.existing-cluster-probe-ms", "3000");
+    d.put("peer-tls.cert-file", "");
+    d.put("peer-tls.key-file", "");
+    d.put("peer-tls.ca-file", "");
+    d.put("peer-tls.insecure", "false");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -249,7 +253,46 @@ public final class NodeConfigLoader {
             v.longIn("membership.down-node-timeout-ms", 0, 365L * 24 * 3_600_000),
             v.intIn("membership.join-timeout-ms", 1_000, 3_600_000),
             v.intIn("membership.existing-cluster-probe-ms", 0, 600_000)),
+        peerTls(v),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
+  }
+
+  /**
+   * Mutual TLS on the Raft port unless {@code peer-tls.insecure=true} says otherwise: an open Raft
+   * port lets anyone who reaches it write, rewrite the shard map and delete replicas, so leaving it
+   * open must be a choice, never a forgotten setting.
+   */
+  private static NodeConfig.PeerTls peerTls(Values v) {
+    boolean insecure = v.bool("peer-tls.insecure");
+    String cert = v.optional("peer-tls.cert-file");
+    String key = v.optional("peer-tls.key-file");
+    String ca = v.optional("peer-tls.ca-file");
+    if (insecure) {
+      if (!cert.isEmpty() || !key.isEmpty() || !ca.isEmpty()) {
+        throw new ConfigException(
+            "peer-tls.insecure=true but peer-tls files are set too; remove one or the other");
+      }
+      return new NodeConfig.PeerTls(null, null, null, true);
+    }
+    if (cert.isEmpty() || key.isEmpty() || ca.isEmpty()) {
+      throw new ConfigException(
+          "the Raft port needs mutual TLS: set peer-tls.cert-file, peer-tls.key-file and"
+              + " peer-tls.ca-file ('cairnctl certs ca' and 'cairnctl certs node' make them), or"
+              + " peer-tls.insecure=true to leave the port open to anyone who can reach it");
+    }
+    return new NodeConfig.PeerTls(
+        readable("peer-tls.cert-file", cert),
+        readable("peer-tls.key-file", key),
+        readable("peer-tls.ca-file", ca),
+        false);
+  }
+
+  private static Path readable(String key, String file) {
+    Path p = Path.of(file);
+    if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+      throw new ConfigException(key + " is '" + file + "', which is not a readable file");
+    }
+    return p;
   }
 
   /** Parses {@code id@host:raftPort:clientPort:httpPort,...}. */

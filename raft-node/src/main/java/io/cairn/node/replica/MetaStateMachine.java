@@ -2,6 +2,7 @@ package io.cairn.node.replica;
 
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.internal.MetaCommand;
+import io.cairn.statemachine.MapChangeCheck;
 import io.cairn.statemachine.MetaCore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +12,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Ratis adapter for the meta group, whose whole state is the shard map. Queries return the current
  * map (empty bytes if none was installed yet).
  */
 public final class MetaStateMachine extends SnapshottingStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(MetaStateMachine.class);
   private volatile MetaCore core = new MetaCore();
   private final Consumer<ShardMap> onMapChanged;
 
@@ -44,6 +50,32 @@ public final class MetaStateMachine extends SnapshottingStateMachine {
   @Override
   protected void writeState(OutputStream out) throws IOException {
     core.writeSnapshot(out);
+  }
+
+  /**
+   * Runs on the leader only, for every entry proposed to the meta group, whoever sent it: an entry
+   * that is not a meta command, or whose map Cairn's own code could not have made (MapChangeCheck),
+   * is refused before it reaches the log.
+   */
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    try {
+      MetaCommand cmd =
+          MetaCommand.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
+      switch (cmd.getOpCase()) {
+        case INIT_IF_ABSENT -> MapChangeCheck.check(Optional.empty(), cmd.getInitIfAbsent());
+        case REPLACE -> MapChangeCheck.check(core.current(), cmd.getReplace());
+        case OP_NOT_SET -> {} // a read through the log (MapChanges.readThroughLog)
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      LOG.warn(
+          "meta group: refused an entry from client {}: {}", request.getClientId(), e.getMessage());
+      TransactionContext trx = super.startTransaction(request);
+      trx.setException(
+          new IllegalArgumentException("meta group: entry refused: " + e.getMessage()));
+      return trx;
+    }
+    return super.startTransaction(request);
   }
 
   @Override

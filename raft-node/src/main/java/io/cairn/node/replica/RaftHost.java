@@ -2,9 +2,11 @@ package io.cairn.node.replica;
 
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.proto.KeyRing;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.statemachine.RequestLimits;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,6 +71,9 @@ public final class RaftHost implements Closeable {
   // replica's state machine on its own thread, possibly after the removal call returned.
   private final Set<RaftGroupId> removedHere = ConcurrentHashMap.newKeySet();
   private volatile boolean started;
+  // The shard map's key ring, for the leaders' check that a proposed key belongs to its shard.
+  private volatile KeyRing ring;
+  private final RequestLimits limits;
 
   public RaftHost(
       NodeConfig config,
@@ -80,6 +85,7 @@ public final class RaftHost implements Closeable {
     this.config = config;
     this.failures = failures;
     this.metaGroupId = groupIdOf(initialMap.getMeta());
+    this.limits = new RequestLimits(config.limits().keyBytesMax(), config.limits().valueBytesMax());
     failures.closesExpectedWhen(this::leftItsGroup);
     learn(initialMap);
     Function<RaftGroupId, StateMachine> registry =
@@ -99,12 +105,19 @@ public final class RaftHost implements Closeable {
                     + config.dataDir()
                     + " belongs to another cluster?");
           }
-          return new ShardStateMachine(shard, config.store(), clock, failures, leaderEvents);
+          return new ShardStateMachine(
+              shard,
+              config.store(),
+              new ShardStateMachine.ProposalRules(limits, key -> ring.shardFor(key)),
+              clock,
+              failures,
+              leaderEvents);
         };
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RaftSettings.serverProperties(config))
+            .setParameters(PeerTlsParameters.of(config.peerTls()))
             .setStateMachineRegistry(registry::apply)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
@@ -112,6 +125,7 @@ public final class RaftHost implements Closeable {
 
   /** Remembers which group is which shard, so recovered and new groups get the right machine. */
   public void learn(ShardMap map) {
+    ring = KeyRing.of(map);
     for (ShardInfo s : map.getShardsList()) {
       shardOfGroup.put(groupIdOf(s), s.getShardId());
     }

@@ -6,8 +6,11 @@ import io.cairn.proto.internal.CommandBatch;
 import io.cairn.proto.internal.ReadQuery;
 import io.cairn.proto.internal.ReadResult;
 import io.cairn.statemachine.CachingKvStore;
+import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.KvStore;
 import io.cairn.statemachine.MapDbKvStore;
+import io.cairn.statemachine.ProposalCheck;
+import io.cairn.statemachine.RequestLimits;
 import io.cairn.statemachine.ShardCore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +18,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.ToIntFunction;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientRequest;
@@ -33,9 +37,16 @@ import org.slf4j.LoggerFactory;
  * file written without transactions is not trusted after a crash.
  */
 public final class ShardStateMachine extends SnapshottingStateMachine {
+  /**
+   * What a proposed entry must respect to enter this shard's log (ProposalCheck): this node's
+   * request limits, and the key ring that says which shard owns a key.
+   */
+  public record ProposalRules(RequestLimits limits, ToIntFunction<byte[]> shardOfKey) {}
+
   private static final Logger LOG = LoggerFactory.getLogger(ShardStateMachine.class);
   private final int shardId;
   private final NodeConfig.Store settings;
+  private final ProposalRules rules;
   private final NodeClock clock;
   private final LeaderEvents leaderEvents;
   private volatile ShardCore core;
@@ -44,12 +55,14 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   public ShardStateMachine(
       int shardId,
       NodeConfig.Store settings,
+      ProposalRules rules,
       NodeClock clock,
       ReplicaFailures failures,
       LeaderEvents leaderEvents) {
     super(failures);
     this.shardId = shardId;
     this.settings = settings;
+    this.rules = rules;
     this.clock = clock;
     this.leaderEvents = leaderEvents;
   }
@@ -135,11 +148,16 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
     CommandBatch batch;
     try {
       batch = CommandBatch.parseFrom(request.getMessage().getContent().asReadOnlyByteBuffer());
-    } catch (IOException e) {
+      ProposalCheck.check(batch, shardId, rules.limits(), rules.shardOfKey());
+    } catch (IOException | InvalidRequestException e) {
+      LOG.warn(
+          "shard {}: refused an entry from client {}: {}",
+          shardId,
+          request.getClientId(),
+          e.getMessage());
       TransactionContext trx = super.startTransaction(request);
       trx.setException(
-          new IllegalArgumentException(
-              "shard " + shardId + ": malformed command batch: " + e.getMessage()));
+          new IllegalArgumentException("shard " + shardId + ": entry refused: " + e.getMessage()));
       return trx;
     }
     byte[] stamped = batch.toBuilder().setProposedAtMs(clock.wallMs()).build().toByteArray();

@@ -1,6 +1,7 @@
 package io.cairn.node.routing;
 
 import io.cairn.node.config.NodeConfig;
+import io.cairn.node.replica.PeerTlsParameters;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.RaftSettings;
 import io.cairn.proto.ShardInfo;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
@@ -33,9 +35,11 @@ public final class GroupClients implements Closeable {
   private record Addressed(Set<String> peers, RaftClient client) {}
 
   private final RetryPolicy retry;
+  private final Parameters tls;
 
   public GroupClients(NodeConfig config) {
     this.properties = RaftSettings.clientProperties(config);
+    this.tls = PeerTlsParameters.of(config.peerTls());
     this.retry =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             config.meta().clientRetries(),
@@ -66,6 +70,7 @@ public final class GroupClients implements Closeable {
                       .setProperties(properties)
                       .setRaftGroup(RaftGroup.valueOf(g, RaftHost.peersOf(shard, map)))
                       .setRetryPolicy(retry)
+                      .setParameters(tls)
                       .build());
             });
     return current.client();

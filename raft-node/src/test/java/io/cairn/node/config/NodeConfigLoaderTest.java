@@ -10,12 +10,14 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NodeConfigLoaderTest {
   private static Map<String, String> minimal() {
     Map<String, String> m = new HashMap<>();
     m.put("node.id", "n1");
     m.put("data.dir", "/tmp/cairn-n1");
+    m.put("peer-tls.insecure", "true");
     m.put(
         "cluster.nodes",
         "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
@@ -45,6 +47,7 @@ class NodeConfigLoaderTest {
             "CAIRN_DATA_DIR", "/tmp/from-env",
             "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
             "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "400",
+            "CAIRN_PEER_TLS_INSECURE", "true",
             "CAIRN_ENDPOINTS", "not a node key: ignored",
             "PATH", "/usr/bin");
     NodeConfig c = NodeConfigLoader.load(null, env, Map.of("data.dir", "/tmp/from-flag"));
@@ -77,6 +80,39 @@ class NodeConfigLoaderTest {
             assertThat(p.getProperty(k)).as(k).isEqualTo(d);
           }
         });
+  }
+
+  @Test
+  void anOpenRaftPortMustBeAskedFor() {
+    Map<String, String> m = minimal();
+    m.remove("peer-tls.insecure");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("the Raft port needs mutual TLS")
+        .hasMessageContaining("peer-tls.insecure=true");
+    assertThat(NodeConfigLoader.fromMap(minimal()).peerTls().insecure()).isTrue();
+  }
+
+  @Test
+  void peerTlsNeedsAllThreeReadableFiles(@TempDir Path dir) throws IOException {
+    Map<String, String> m = minimal();
+    m.remove("peer-tls.insecure");
+    for (String f : new String[] {"n1.pem", "n1.key", "ca.pem"}) {
+      Files.writeString(dir.resolve(f), "x");
+    }
+    m.put("peer-tls.cert-file", dir.resolve("n1.pem").toString());
+    m.put("peer-tls.key-file", dir.resolve("n1.key").toString());
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("peer-tls.ca-file");
+    m.put("peer-tls.ca-file", dir.resolve("missing.pem").toString());
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("peer-tls.ca-file is")
+        .hasMessageContaining("not a readable file");
+    m.put("peer-tls.ca-file", dir.resolve("ca.pem").toString());
+    NodeConfig.PeerTls tls = NodeConfigLoader.fromMap(m).peerTls();
+    assertThat(tls.insecure()).isFalse();
+    assertThat(tls.caFile()).isEqualTo(dir.resolve("ca.pem"));
+    m.put("peer-tls.insecure", "true");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("remove one or the other");
   }
 
   @Test

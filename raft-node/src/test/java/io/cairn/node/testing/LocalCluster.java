@@ -245,6 +245,9 @@ public final class LocalCluster implements AutoCloseable {
     c.put("node.client-port", Integer.toString(ports[1]));
     c.put("node.http-port", Integer.toString(ports[2]));
     c.put("node.shutdown-grace-ms", "200");
+    // In-process tests talk plaintext; the process-level tests (ProcessCluster) run with mutual
+    // TLS.
+    c.put("peer-tls.insecure", "true");
     c.put("data.dir", root.resolve("n" + i).toString());
     c.put("cluster.id", "local");
     c.put("cluster.shards", Integer.toString(settings.shards));

@@ -1,5 +1,6 @@
 package io.cairn.tests.cluster;
 
+import io.cairn.cli.certs.CertificateAuthority;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -10,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,6 +48,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final int clientPort;
   private final int httpPort;
   private final Process[] processes;
+  private CertificateAuthority ca;
   // node -> the member it joins through (host:client-port); only nodes that are not seeds.
   private final Map<Integer, String> joinThrough = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile java.util.function.IntUnaryOperator rejoinVia;
@@ -282,7 +285,7 @@ public final class ProcessCluster implements AutoCloseable {
     }
   }
 
-  private String configFor(int node) {
+  private String configFor(int node) throws IOException {
     String nodes =
         IntStream.rangeClosed(1, seeds)
             .mapToObj(
@@ -304,9 +307,40 @@ public final class ProcessCluster implements AutoCloseable {
     }
     c.put("cluster.shards", Integer.toString(shards));
     c.putAll(extraConfig);
+    if (!"true".equals(c.get("peer-tls.insecure"))) {
+      c.putAll(memberCertificate(node));
+    }
     return c.entrySet().stream()
         .map(e -> e.getKey() + "=" + e.getValue())
         .collect(Collectors.joining("\n", "", "\n"));
+  }
+
+  /**
+   * Mutual TLS on the Raft port, as in production: one CA per cluster (in the work dir) and a
+   * certificate per node naming its address, issued when the node first starts.
+   */
+  private synchronized Map<String, String> memberCertificate(int node) throws IOException {
+    Path certs = workDir.resolve("certs");
+    if (ca == null) {
+      ca =
+          Files.exists(certs.resolve("ca.pem"))
+              ? CertificateAuthority.load(certs, Clock.systemUTC())
+              : CertificateAuthority.create("cairn-test", Duration.ofDays(30), Clock.systemUTC());
+      ca.save(certs);
+    }
+    String id = "n" + node;
+    if (!Files.exists(certs.resolve(id + ".pem"))) {
+      ca.issue(id, List.of(host(node)), Duration.ofDays(30)).save(certs, id);
+    }
+    return Map.of(
+        "peer-tls.cert-file", certs.resolve(id + ".pem").toString(),
+        "peer-tls.key-file", certs.resolve(id + ".key").toString(),
+        "peer-tls.ca-file", certs.resolve("ca.pem").toString());
+  }
+
+  /** The directory of the cluster's CA and member certificates (empty with peer-tls.insecure). */
+  public Path certificatesDir() {
+    return workDir.resolve("certs");
   }
 
   public boolean isAlive(int node) {

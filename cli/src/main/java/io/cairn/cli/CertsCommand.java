@@ -1,0 +1,175 @@
+package io.cairn.cli;
+
+import io.cairn.cli.certs.CertificateAuthority;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(
+    name = "certs",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Makes the cluster's own certificate authority and the certificates that prove a node is a"
+          + " member (node-to-node mutual TLS on the Raft port, docs/security.md).",
+      "Works on local files only; it talks to no cluster."
+    },
+    subcommands = {CertsCommand.Ca.class, CertsCommand.Node.class})
+final class CertsCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  @Command(
+      name = "ca",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Creates a CA in DIR: ca.pem (give it to every node) and ca.key (owner-only; whoever holds"
+            + " it can mint member certificates, so keep it off the nodes).",
+        "Refuses (exit 7) when DIR already holds a CA: a new CA would lock out every node whose"
+            + " certificate the old one signed."
+      })
+  static final class Ca implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "Where to write.")
+    Path dir;
+
+    @Option(
+        names = "--cluster",
+        defaultValue = "cairn",
+        paramLabel = "NAME",
+        description = "Named in the CA's subject (default ${DEFAULT-VALUE}).")
+    String cluster;
+
+    @Option(
+        names = "--days",
+        defaultValue = "3650",
+        paramLabel = "N",
+        description = "Validity in days (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    public Integer call() {
+      requirePositive(spec, days);
+      var err = spec.commandLine().getErr();
+      if (Files.exists(dir.resolve("ca.pem")) || Files.exists(dir.resolve("ca.key"))) {
+        err.println(
+            ExitCodes.prefix("certs ca")
+                + dir
+                + " already holds a CA; issue node certificates from it with 'cairnctl certs node"
+                + " --dir "
+                + dir
+                + "', or choose another directory");
+        return ExitCodes.REFUSED;
+      }
+      try {
+        CertificateAuthority.create(cluster, Duration.ofDays(days), Clock.systemUTC()).save(dir);
+      } catch (IOException | RuntimeException e) {
+        return failed(err, "certs ca", e);
+      }
+      spec.commandLine().getOut().println("created CA in " + dir + ": ca.pem, ca.key");
+      return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "node",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Issues a member certificate signed by the CA in DIR: ID.pem and ID.key (owner-only), for"
+            + " the node's peer-tls.cert-file and peer-tls.key-file. It serves and connects (TLS"
+            + " server and client use), and names every --host the node is dialled at."
+      })
+  static final class Node implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "The CA's directory (ca.pem, ca.key).")
+    Path dir;
+
+    @Option(
+        names = "--out",
+        paramLabel = "DIR",
+        description = "Where to write ID.pem and ID.key (default: the CA's directory).")
+    Path out;
+
+    @Option(names = "--id", required = true, paramLabel = "ID", description = "The node id.")
+    String id;
+
+    @Option(
+        names = "--host",
+        required = true,
+        paramLabel = "HOST",
+        description =
+            "An address the node is reached at, as in its node.host (repeatable): an IP or a DNS"
+                + " name.")
+    List<String> hosts;
+
+    @Option(
+        names = "--days",
+        defaultValue = "825",
+        paramLabel = "N",
+        description = "Validity in days (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    public Integer call() {
+      requirePositive(spec, days);
+      if (!id.matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "--id must be 1-64 letters, digits, '.', '_' or '-' (it names the files), got '"
+                + OneLine.of(id)
+                + "'");
+      }
+      var err = spec.commandLine().getErr();
+      Path target = out == null ? dir : out;
+      try {
+        CertificateAuthority ca = CertificateAuthority.load(dir, Clock.systemUTC());
+        ca.issue(id, hosts, Duration.ofDays(days)).save(target, id);
+      } catch (IOException | RuntimeException e) {
+        return failed(err, "certs node", e);
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "issued "
+                  + id
+                  + " for "
+                  + hosts
+                  + ": "
+                  + target.resolve(id + ".pem")
+                  + ", "
+                  + target.resolve(id + ".key"));
+      return ExitCodes.OK;
+    }
+  }
+
+  private static void requirePositive(CommandSpec spec, int days) {
+    if (days < 1 || days > 36_500) {
+      throw new ParameterException(
+          spec.commandLine(), "--days must be between 1 and 36500, got " + days);
+    }
+  }
+
+  private static int failed(java.io.PrintWriter err, String command, Exception e) {
+    err.println(ExitCodes.prefix(command) + OneLine.of(String.valueOf(e.getMessage())));
+    return ExitCodes.OTHER;
+  }
+}

@@ -1,0 +1,73 @@
+package io.cairn.cli.certs;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.util.io.pem.PemObject;
+
+/**
+ * PEM files as TLS stacks read them: certificates as {@code CERTIFICATE}, private keys as
+ * unencrypted PKCS#8 {@code PRIVATE KEY} (what Netty, and so gRPC and Ratis, accept). Private keys
+ * are written owner-only, and every file through a temporary file and a rename so a crash never
+ * leaves half a key.
+ */
+final class PemFiles {
+  private PemFiles() {}
+
+  static void writeCertificate(Path file, X509Certificate certificate) throws IOException {
+    write(file, pem(certificate), "rw-r--r--");
+  }
+
+  static void writePrivateKey(Path file, PrivateKey key) throws IOException {
+    PemObject pkcs8 = new JcaPKCS8Generator(key, null).generate();
+    write(file, pem(pkcs8), "rw-------");
+  }
+
+  static X509Certificate readCertificate(Path file) throws IOException {
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(Files.readAllBytes(file)));
+    } catch (CertificateException e) {
+      throw new IOException(file + " holds no X.509 certificate: " + e.getMessage(), e);
+    }
+  }
+
+  static PrivateKey readPrivateKey(Path file) throws IOException {
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
+      return CertificateAuthority.parsePrivateKey(r, file);
+    }
+  }
+
+  private static String pem(Object o) throws IOException {
+    StringWriter s = new StringWriter();
+    try (JcaPEMWriter w = new JcaPEMWriter(s)) {
+      w.writeObject(o);
+    }
+    return s.toString();
+  }
+
+  private static void write(Path file, String text, String permissions) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
+    try {
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(permissions));
+      Files.writeString(tmp, text, StandardCharsets.US_ASCII);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+}

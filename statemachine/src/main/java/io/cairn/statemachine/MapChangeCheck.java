@@ -1,0 +1,138 @@
+package io.cairn.statemachine;
+
+import io.cairn.proto.NodeInfo;
+import io.cairn.proto.NodeState;
+import io.cairn.proto.ShardInfo;
+import io.cairn.proto.ShardMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What the meta group's leader checks in a shard map proposed to its log: only maps of the shape
+ * Cairn's own code makes (MembershipEdits, ReplicaPlanner, the initial placement) get in. A map
+ * with a node's address changed, a shard or group swapped, a removed node brought back or a replica
+ * on a node the map does not list would send clients to a host of the proposer's choosing or wedge
+ * the cluster; it is refused before it reaches the log.
+ *
+ * <p>Every rule holds between any two maps of the same cluster, not only consecutive ones, so the
+ * check is sound against a held map that lags behind entries still in flight. Pure.
+ */
+public final class MapChangeCheck {
+  private MapChangeCheck() {}
+
+  /**
+   * @param held the map the group holds, if any (none: {@code next} is an initial map)
+   * @throws IllegalArgumentException naming the first rule {@code next} breaks
+   */
+  public static void check(Optional<ShardMap> held, ShardMap next) {
+    Map<String, NodeInfo> nodes = wellFormedNodes(next);
+    Set<Integer> shardIds = new HashSet<>();
+    Set<String> groupIds = new HashSet<>();
+    for (ShardInfo s : next.getShardsList()) {
+      if (s.getShardId() == ShardPlacement.META_SHARD_ID || !shardIds.add(s.getShardId())) {
+        throw refused("shard id " + s.getShardId() + " is the meta group's or used twice");
+      }
+    }
+    for (ShardInfo g : ShardMaps.groups(next)) {
+      if (g.getGroupId().isEmpty() || !groupIds.add(g.getGroupId())) {
+        throw refused("group id '" + g.getGroupId() + "' is empty or used twice");
+      }
+      Set<String> replicas = new HashSet<>();
+      for (String r : g.getReplicasList()) {
+        if (!replicas.add(r)) {
+          throw refused(what(g) + " names replica " + r + " twice");
+        }
+        requireListed(nodes, g, r);
+      }
+      if (g.hasMove()) {
+        for (String end : new String[] {g.getMove().getFrom(), g.getMove().getTo()}) {
+          if (!end.isEmpty()) {
+            requireListed(nodes, g, end);
+          }
+        }
+      }
+    }
+    if (held.isEmpty()) {
+      return;
+    }
+    ShardMap before = held.get();
+    if (!before.getClusterId().equals(next.getClusterId())) {
+      throw refused(
+          "its cluster id is '" + next.getClusterId() + "', not '" + before.getClusterId() + "'");
+    }
+    if (before.getVirtualNodesPerShard() != next.getVirtualNodesPerShard()) {
+      throw refused("it changes virtual_nodes_per_shard, which would move keys between shards");
+    }
+    if (!groupsById(before).equals(groupsById(next))) {
+      throw refused(
+          "its shards or their group ids differ from the held map's " + groupsById(before));
+    }
+    for (NodeInfo old : before.getNodesList()) {
+      NodeInfo now = nodes.get(old.getId());
+      if (now == null) {
+        throw refused("node " + old.getId() + " is missing (removed nodes stay listed as REMOVED)");
+      }
+      if (!sameAddresses(old, now)) {
+        throw refused(
+            "node " + old.getId() + "'s addresses changed; a node's addresses never change");
+      }
+      if (old.getState() == NodeState.NODE_REMOVED && now.getState() != NodeState.NODE_REMOVED) {
+        throw refused("node " + old.getId() + " was removed and cannot come back");
+      }
+    }
+  }
+
+  private static Map<String, NodeInfo> wellFormedNodes(ShardMap map) {
+    Map<String, NodeInfo> nodes = new HashMap<>();
+    for (NodeInfo n : map.getNodesList()) {
+      if (!n.getId().matches("[A-Za-z0-9_.-]{1,64}")) {
+        throw refused(
+            "a node id is empty, too long or has characters other than letters, digits, '_', '.', '-'");
+      }
+      if (nodes.put(n.getId(), n) != null) {
+        throw refused("it lists node " + n.getId() + " twice");
+      }
+      if (n.getHost().isBlank()) {
+        throw refused("node " + n.getId() + " has no host");
+      }
+      for (int port : new int[] {n.getRaftPort(), n.getClientPort(), n.getHttpPort()}) {
+        if (port < 1 || port > 65535) {
+          throw refused("node " + n.getId() + " has port " + port);
+        }
+      }
+    }
+    return nodes;
+  }
+
+  private static void requireListed(Map<String, NodeInfo> nodes, ShardInfo g, String nodeId) {
+    if (!nodes.containsKey(nodeId)) {
+      throw refused(what(g) + " names node " + nodeId + ", which the map does not list");
+    }
+  }
+
+  /** Shard id (the meta group's too) to group id. */
+  private static Map<Integer, String> groupsById(ShardMap map) {
+    Map<Integer, String> out = new HashMap<>();
+    out.put(ShardPlacement.META_SHARD_ID, map.getMeta().getGroupId());
+    map.getShardsList().forEach(s -> out.put(s.getShardId(), s.getGroupId()));
+    return out;
+  }
+
+  private static boolean sameAddresses(NodeInfo a, NodeInfo b) {
+    return a.getHost().equals(b.getHost())
+        && a.getRaftPort() == b.getRaftPort()
+        && a.getClientPort() == b.getClientPort()
+        && a.getHttpPort() == b.getHttpPort();
+  }
+
+  private static String what(ShardInfo g) {
+    return ShardMaps.describe(g.getShardId());
+  }
+
+  private static IllegalArgumentException refused(String why) {
+    return new IllegalArgumentException("shard map refused: " + why);
+  }
+}
