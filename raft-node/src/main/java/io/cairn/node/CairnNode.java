@@ -54,6 +54,8 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -82,6 +84,7 @@ public final class CairnNode implements Closeable {
     this.runtime = runtime;
     closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
+    ownerOnly(config.dataDir());
     MapFile mapFile = new MapFile(config.dataDir());
     ShardMap initialMap = startingMap(config, mapFile);
     directory = new ShardDirectory(initialMap);
@@ -280,6 +283,28 @@ public final class CairnNode implements Closeable {
           self.raftPort());
     } else {
       LOG.info("the Raft port accepts only certificates signed by {}", config.peerTls().caFile());
+    }
+  }
+
+  /**
+   * Makes the data dir 0700. Ratis and MapDB create their files with the process's umask (often
+   * 0644); a directory only its owner may enter keeps every one of them from other local users,
+   * whatever their own mode.
+   */
+  private static void ownerOnly(Path dataDir) throws IOException {
+    try {
+      Files.setPosixFilePermissions(dataDir, PosixFilePermissions.fromString("rwx------"));
+    } catch (UnsupportedOperationException e) {
+      LOG.warn(
+          "data dir {} is on a file system without POSIX permissions; it stays as it is", dataDir);
+    } catch (IOException e) {
+      throw new IOException(
+          "cannot make data dir "
+              + dataDir
+              + " owner-only (0700): "
+              + e.getMessage()
+              + "; run the node as the directory's owner",
+          e);
     }
   }
 
