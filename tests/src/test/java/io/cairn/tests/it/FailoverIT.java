@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,14 @@ class FailoverIT {
   private static final int TARGET_SHARD = 1;
 
   @TempDir Path dir;
+
+  private static String logTails(ProcessCluster cluster) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 1; i <= 3; i++) {
+      sb.append("\n--- node ").append(i).append(" log tail:\n").append(cluster.tail(i, 60));
+    }
+    return sb.toString();
+  }
 
   @Test
   void writesResumeAfterLeaderKillWithNothingLostOrDoubled() throws Exception {
@@ -131,10 +140,26 @@ class FailoverIT {
         } else {
           cluster.kill9(leader);
         }
-        Awaitility.await()
-            .atMost(Duration.ofSeconds(30))
-            .pollInterval(Duration.ofMillis(10))
-            .until(() -> firstSuccessInvokedAfter(successes, killedAt) > 0);
+        try {
+          Awaitility.await()
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(10))
+              .until(() -> firstSuccessInvokedAfter(successes, killedAt) > 0);
+        } catch (ConditionTimeoutException e) {
+          // A liveness failure: say which trial and node, with every node's log, since the
+          // cluster's temporary dir is gone once the test ends (seen once in CI, 2026-12-04).
+          throw new AssertionError(
+              "trial "
+                  + trial
+                  + ": no write on shard "
+                  + TARGET_SHARD
+                  + " acknowledged within 30 s of the "
+                  + FAULT
+                  + " of its leader n"
+                  + leader
+                  + logTails(cluster),
+              e);
+        }
         long resumed = firstSuccessInvokedAfter(successes, killedAt);
         windowsMs.add((resumed - killedAt) / 1_000_000);
         electedMs.add(
