@@ -75,7 +75,7 @@ public final class MapChangeCheck {
       if (now == null) {
         throw refused("node " + old.getId() + " is missing (removed nodes stay listed as REMOVED)");
       }
-      if (!sameAddresses(old, now)) {
+      if (!MembershipEdits.sameAddresses(old, now)) {
         throw refused(
             "node " + old.getId() + "'s addresses changed; a node's addresses never change");
       }
@@ -88,20 +88,13 @@ public final class MapChangeCheck {
   private static Map<String, NodeInfo> wellFormedNodes(ShardMap map) {
     Map<String, NodeInfo> nodes = new HashMap<>();
     for (NodeInfo n : map.getNodesList()) {
-      if (!n.getId().matches("[A-Za-z0-9_.-]{1,64}")) {
-        throw refused(
-            "a node id is empty, too long or has characters other than letters, digits, '_', '.', '-'");
+      try {
+        MembershipEdits.validate(n);
+      } catch (IllegalArgumentException e) {
+        throw refused(e.getMessage());
       }
       if (nodes.put(n.getId(), n) != null) {
         throw refused("it lists node " + n.getId() + " twice");
-      }
-      if (n.getHost().isBlank()) {
-        throw refused("node " + n.getId() + " has no host");
-      }
-      for (int port : new int[] {n.getRaftPort(), n.getClientPort(), n.getHttpPort()}) {
-        if (port < 1 || port > 65535) {
-          throw refused("node " + n.getId() + " has port " + port);
-        }
       }
     }
     return nodes;
@@ -119,13 +112,6 @@ public final class MapChangeCheck {
     out.put(ShardPlacement.META_SHARD_ID, map.getMeta().getGroupId());
     map.getShardsList().forEach(s -> out.put(s.getShardId(), s.getGroupId()));
     return out;
-  }
-
-  private static boolean sameAddresses(NodeInfo a, NodeInfo b) {
-    return a.getHost().equals(b.getHost())
-        && a.getRaftPort() == b.getRaftPort()
-        && a.getClientPort() == b.getClientPort()
-        && a.getHttpPort() == b.getHttpPort();
   }
 
   private static String what(ShardInfo g) {

@@ -328,7 +328,8 @@ public final class MembershipEdits {
     return map.toBuilder().clearNodes().addAllNodes(nodes).build();
   }
 
-  private static void validate(NodeInfo node) {
+  /** A node's id, host and ports as Cairn accepts them; also MapChangeCheck's rule. */
+  static void validate(NodeInfo node) {
     if (node.getId().isBlank() || !node.getId().matches("[A-Za-z0-9_.-]+")) {
       throw new IllegalArgumentException(
           "node id '" + node.getId() + "' must be non-empty letters, digits, '_', '.' or '-'");
@@ -344,7 +345,7 @@ public final class MembershipEdits {
     }
   }
 
-  private static boolean sameAddresses(NodeInfo a, NodeInfo b) {
+  static boolean sameAddresses(NodeInfo a, NodeInfo b) {
     return a.getHost().equals(b.getHost())
         && a.getRaftPort() == b.getRaftPort()
         && a.getClientPort() == b.getClientPort()
