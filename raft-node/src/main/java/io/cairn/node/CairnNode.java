@@ -78,6 +78,7 @@ public final class CairnNode implements Closeable {
   private final ShardDirectory directory;
   private final NodeStatusReader statusReader;
   private final ReplicaFailures failures;
+  private final MetaBootstrap bootstrap;
 
   private CairnNode(NodeConfig config, NodeRuntime runtime) throws IOException {
     this.config = config;
@@ -135,7 +136,7 @@ public final class CairnNode implements Closeable {
     closeables.add(peers);
     GroupClients metaClients = new GroupClients(config);
     closeables.add(metaClients);
-    MetaBootstrap bootstrap =
+    bootstrap =
         new MetaBootstrap(
             initialMap,
             directory,
@@ -418,6 +419,13 @@ public final class CairnNode implements Closeable {
 
   public NodeStatusReader statusReader() {
     return statusReader;
+  }
+
+  /**
+   * True once the meta group confirmed a shard map to this node (until then it routes by config).
+   */
+  public boolean mapConfirmed() {
+    return bootstrap.installed();
   }
 
   @Override

@@ -130,6 +130,11 @@ class LeaderTransferTest {
       String first = replicas.get(0);
       String second = replicas.get(1);
       int other = Integer.parseInt(metaReplicas.get(0).substring(1)); // hosts the meta group
+      // Confirmed before the first transfer, so its copy stays at epoch 1 (a node that confirms
+      // later would read epoch 2 from the meta group).
+      await("n" + stale + " confirmed the first map")
+          .atMost(Duration.ofSeconds(30))
+          .until(() -> cluster.node(stale).mapConfirmed());
 
       assertThat(transfer(cluster, other, 1, second).getMapEpoch()).isEqualTo(2);
       assertThat(cluster.node(stale).directory().map().getEpoch()).isEqualTo(1);
