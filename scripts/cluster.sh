@@ -2,7 +2,11 @@
 # Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002),
 # with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
 #
-#   scripts/cluster.sh start [N]    build if needed, start N nodes (default 3), wait until healthy
+#   scripts/cluster.sh start [--tls] [N]
+#                                   build if needed, start N nodes (default 3), wait until healthy;
+#                                   --tls (when the cluster is created): the client port speaks
+#                                   mutual TLS too; 'source run/tls.env' points cairnctl at its
+#                                   certificate
 #   scripts/cluster.sh stop         graceful stop of every node (SIGTERM, then SIGKILL after 20 s)
 #   scripts/cluster.sh status       pid, liveness and /health of every node
 #   scripts/cluster.sh kill I       kill -9 node I
@@ -74,18 +78,39 @@ peer_tls_config() {
     "peer-tls.ca-file=$certs/ca.pem"
 }
 
+# With --tls (run/client-tls marks it): a CA for clients in run/client-certs, one client
+# certificate (cairnctl.pem) and run/tls.env, which points cairnctl at it. Prints the config lines
+# that turn on mutual TLS on node I's client port.
+client_tls_config() {
+  local certs="$RUN/client-certs"
+  [ -f "$RUN/client-tls" ] || return 0
+  if [ ! -f "$certs/ca.pem" ]; then
+    "$ROOT/scripts/cairnctl" certs ca --dir "$certs" --cluster cairn-local-clients >&2 \
+      || die "cannot create the client CA in $certs"
+  fi
+  if [ ! -f "$certs/cairnctl.pem" ]; then
+    "$ROOT/scripts/cairnctl" certs client --dir "$certs" --name cairnctl >&2 \
+      || die "cannot issue cairnctl's client certificate"
+  fi
+  printf '%s\n' "export CAIRN_TLS_CA=$RUN/certs/ca.pem" "export CAIRN_TLS_CERT=$certs/cairnctl.pem" \
+    "export CAIRN_TLS_KEY=$certs/cairnctl.key" > "$RUN/tls.env"
+  printf '%s\n' "client-tls.enabled=true" "client-tls.client-ca-file=$certs/ca.pem"
+}
+
 # Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
-# lines given), its certificate, then CAIRN_EXTRA_CONFIG.
+# lines given), its certificates, then CAIRN_EXTRA_CONFIG.
 write_node_config() {
-  local i=$1 tls
+  local i=$1 tls client_tls
   shift
   mkdir -p "$RUN/n$i/data"
   tls=$(peer_tls_config "$i")
+  client_tls=$(client_tls_config)
   {
     printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
       "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "data.dir=$RUN/n$i/data" \
       "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
     [ -z "$tls" ] || printf '%s\n' "$tls"
+    [ -z "$client_tls" ] || printf '%s\n' "$client_tls"
     if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
       printf '%s\n' "$CAIRN_EXTRA_CONFIG"
     fi
@@ -114,6 +139,8 @@ ctl() {
     alive "$j" && endpoints+="${endpoints:+,}127.0.0.$j:$CLIENT_PORT"
   done
   [ -n "$endpoints" ] || die "no node is running"
+  # shellcheck disable=SC1091  # written by client_tls_config
+  [ ! -f "$RUN/tls.env" ] || . "$RUN/tls.env"
   "$ROOT/scripts/cairnctl" --endpoints "$endpoints" "$@"
 }
 
@@ -171,22 +198,31 @@ stop_node() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start)
+    tls=no
+    if [ "${1:-}" = "--tls" ]; then tls=yes; shift; fi
     n="${1:-3}"
     [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 50 ] || die "start: node count must be 1..50, got '$n'"
     existing=$(node_count)
     if [ "$existing" != 0 ] && [ "$existing" != "$n" ]; then
       die "run dir $RUN holds a $existing-node cluster; 'scripts/cluster.sh wipe' first to start $n nodes"
     fi
+    if [ "$existing" != 0 ] && [ "$tls" = yes ] && [ ! -f "$RUN/client-tls" ]; then
+      die "run dir $RUN holds a cluster made without --tls; 'scripts/cluster.sh wipe' first"
+    fi
     command -v java >/dev/null || die "java not found; install a JDK 17"
     command -v curl >/dev/null || die "curl not found; install curl"
     build_if_needed
     mkdir -p "$RUN"
+    [ "$tls" = no ] || touch "$RUN/client-tls"
     echo "$n" > "$RUN/cluster.size"
     for i in $(seq 1 "$n"); do
       [ -f "$RUN/n$i/node.properties" ] || write_config "$i" "$n"
       start_node "$i"
     done
     wait_healthy "$n"
+    if [ -f "$RUN/tls.env" ]; then
+      echo "the client port speaks mutual TLS; for cairnctl: source $RUN/tls.env"
+    fi
     ;;
   stop)
     for i in $(seq 1 "$(node_count)"); do stop_node "$i"; done
@@ -252,7 +288,7 @@ case "$cmd" in
     echo "wiped $RUN"
     ;;
   *)
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -4,10 +4,12 @@ import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.CairnClient;
 import io.cairn.client.ChannelFactory;
 import io.cairn.client.ClientConfig;
+import io.cairn.client.ClientTls;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -99,6 +101,34 @@ public final class CairnCtl implements Callable<Integer> {
               + "--hex and base64 otherwise; its \"encoding\" member says which.")
   OutputFormat output;
 
+  @Option(
+      names = "--tls-ca",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      defaultValue = "${env:CAIRN_TLS_CA:-}",
+      description =
+          "Connect over TLS, trusting the cluster CA in FILE (PEM; env CAIRN_TLS_CA). For a"
+              + " cluster whose nodes set client-tls.enabled=true.")
+  String tlsCa;
+
+  @Option(
+      names = "--tls-cert",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      defaultValue = "${env:CAIRN_TLS_CERT:-}",
+      description =
+          "This client's certificate (PEM; env CAIRN_TLS_CERT), when the nodes require one"
+              + " (client-tls.client-ca-file). Needs --tls-ca and --tls-key.")
+  String tlsCert;
+
+  @Option(
+      names = "--tls-key",
+      paramLabel = "FILE",
+      scope = ScopeType.INHERIT,
+      defaultValue = "${env:CAIRN_TLS_KEY:-}",
+      description = "The private key of --tls-cert (PEM, PKCS#8; env CAIRN_TLS_KEY).")
+  String tlsKey;
+
   @Spec CommandSpec spec;
 
   private final ChannelFactory channelFactory;
@@ -173,12 +203,30 @@ public final class CairnCtl implements Callable<Integer> {
           ClientConfig.builder()
               .endpoints(endpoints)
               .requestTimeoutMs(timeoutMs)
-              .channelFactory(channelFactory)
+              .channelFactory(transport())
               .build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(caller.commandLine(), e.getMessage(), e);
     }
     return CairnClient.connect(config);
+  }
+
+  /**
+   * TLS when --tls-ca (or its variable) is given, else the transport this command was built with.
+   */
+  private ChannelFactory transport() {
+    if (tlsCa.isEmpty()) {
+      if (!tlsCert.isEmpty() || !tlsKey.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--tls-cert and --tls-key need --tls-ca (the CA that signed the nodes' certificates)");
+      }
+      return channelFactory;
+    }
+    return ChannelFactory.tls(
+        new ClientTls(
+            Path.of(tlsCa),
+            tlsCert.isEmpty() ? null : Path.of(tlsCert),
+            tlsKey.isEmpty() ? null : Path.of(tlsKey)));
   }
 
   BlockingCairnClient openBlockingClient(CommandSpec caller) {

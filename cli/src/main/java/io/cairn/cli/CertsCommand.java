@@ -18,11 +18,12 @@ import picocli.CommandLine.Spec;
     name = "certs",
     mixinStandardHelpOptions = true,
     description = {
-      "Makes the cluster's own certificate authority and the certificates that prove a node is a"
-          + " member (node-to-node mutual TLS on the Raft port, docs/security.md).",
+      "Makes certificate authorities and the certificates they sign (docs/security.md): the"
+          + " cluster CA's prove a node is a member (mutual TLS on the Raft port; the client port"
+          + " serves them too), a client CA's prove who a client is (client-tls.client-ca-file).",
       "Works on local files only; it talks to no cluster."
     },
-    subcommands = {CertsCommand.Ca.class, CertsCommand.Node.class})
+    subcommands = {CertsCommand.Ca.class, CertsCommand.Node.class, CertsCommand.Client.class})
 final class CertsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -131,13 +132,7 @@ final class CertsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       requirePositive(spec, days);
-      if (!id.matches("[A-Za-z0-9_.-]{1,64}")) {
-        throw new ParameterException(
-            spec.commandLine(),
-            "--id must be 1-64 letters, digits, '.', '_' or '-' (it names the files), got '"
-                + OneLine.of(id)
-                + "'");
-      }
+      requireFileName(spec, "--id", id);
       var err = spec.commandLine().getErr();
       Path target = out == null ? dir : out;
       try {
@@ -158,6 +153,83 @@ final class CertsCommand implements Callable<Integer> {
                   + ", "
                   + target.resolve(id + ".key"));
       return ExitCodes.OK;
+    }
+  }
+
+  @Command(
+      name = "client",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Issues a client certificate signed by the CA in DIR: NAME.pem and NAME.key (owner-only),"
+            + " for cairnctl's --tls-cert and --tls-key or the Java client's ClientTls.",
+        "Sign clients with a CA of their own (cairnctl certs ca --dir CLIENT-CA-DIR), never the"
+            + " cluster CA: the Raft port takes any certificate of the cluster CA as a member's."
+      })
+  static final class Client implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--dir",
+        required = true,
+        paramLabel = "DIR",
+        description = "The client CA's directory (ca.pem, ca.key).")
+    Path dir;
+
+    @Option(
+        names = "--out",
+        paramLabel = "DIR",
+        description = "Where to write NAME.pem and NAME.key (default: the CA's directory).")
+    Path out;
+
+    @Option(
+        names = "--name",
+        required = true,
+        paramLabel = "NAME",
+        description = "Who the client is (the certificate's common name).")
+    String name;
+
+    @Option(
+        names = "--days",
+        defaultValue = "365",
+        paramLabel = "N",
+        description = "Validity in days (default ${DEFAULT-VALUE}).")
+    int days;
+
+    @Override
+    public Integer call() {
+      requirePositive(spec, days);
+      requireFileName(spec, "--name", name);
+      var err = spec.commandLine().getErr();
+      Path target = out == null ? dir : out;
+      try {
+        CertificateAuthority ca = CertificateAuthority.load(dir, Clock.systemUTC());
+        ca.issue(name, List.of(), Duration.ofDays(days)).save(target, name);
+      } catch (IOException | RuntimeException e) {
+        return failed(err, "certs client", e);
+      }
+      spec.commandLine()
+          .getOut()
+          .println(
+              "issued client "
+                  + name
+                  + ": "
+                  + target.resolve(name + ".pem")
+                  + ", "
+                  + target.resolve(name + ".key"));
+      return ExitCodes.OK;
+    }
+  }
+
+  /** A name that becomes NAME.pem and NAME.key: nothing that could leave the directory. */
+  private static void requireFileName(CommandSpec spec, String option, String value) {
+    if (!value.matches("[A-Za-z0-9_.-]{1,64}") || value.startsWith(".")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option
+              + " must be 1-64 letters, digits, '.', '_' or '-', not starting with '.' (it names"
+              + " the files), got '"
+              + OneLine.of(value)
+              + "'");
     }
   }
 

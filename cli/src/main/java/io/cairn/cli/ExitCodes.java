@@ -63,6 +63,14 @@ final class ExitCodes {
     } else if (e instanceof UnavailableException || e instanceof DeadlineExceededException) {
       code = UNAVAILABLE;
       line = clientMessage((CairnException) e);
+      // What gRPC says when a plaintext client meets a TLS port (or the reverse); say what to try.
+      if (line.contains("Network closed for unknown reason")
+          || line.contains("NotSslRecordException")
+          || line.contains("SSLHandshakeException")) {
+        line +=
+            " (if the nodes' client port speaks TLS, pass --tls-ca, and --tls-cert and --tls-key"
+                + " when they require client certificates)";
+      }
     } else if (e instanceof CairnException ce
         && ce.code() == io.grpc.Status.Code.FAILED_PRECONDITION) {
       code = REFUSED;

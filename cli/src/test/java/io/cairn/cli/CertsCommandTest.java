@@ -64,6 +64,27 @@ class CertsCommandTest {
   }
 
   @Test
+  void issuesAClientCertificateWithoutAddresses() throws Exception {
+    Path ca = dir.resolve("clients");
+    runner.execute("certs", "ca", "--dir", ca.toString());
+    var run = runner.execute("certs", "client", "--dir", ca.toString(), "--name", "alice");
+    assertThat(run.code()).as(run.err()).isEqualTo(ExitCodes.OK);
+    assertThat(run.out()).contains("issued client alice");
+    X509Certificate alice = readCertificate(ca.resolve("alice.pem"));
+    alice.verify(CertificateAuthority.load(ca, Clock.systemUTC()).certificate().getPublicKey());
+    assertThat(alice.getSubjectX500Principal().getName()).contains("CN=alice");
+    assertThat(alice.getSubjectAlternativeNames()).isNull();
+    assertThat(
+            PosixFilePermissions.toString(Files.getPosixFilePermissions(ca.resolve("alice.key"))))
+        .isEqualTo("rw-------");
+
+    var traversal = runner.execute("certs", "client", "--dir", ca.toString(), "--name", "../x");
+    assertThat(traversal.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(traversal.err()).contains("--name must be");
+    assertThat(dir.resolve("x.pem")).doesNotExist();
+  }
+
+  @Test
   void refusesToReplaceAnExistingCa() throws Exception {
     Path ca = dir.resolve("ca");
     runner.execute("certs", "ca", "--dir", ca.toString());

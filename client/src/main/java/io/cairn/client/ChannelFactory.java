@@ -1,11 +1,12 @@
 package io.cairn.client;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
  * Opens the one channel the client keeps per node endpoint. The seam for transport choices:
- * plaintext today, TLS later (a factory that sets up the SSL context), in-process gRPC in tests.
+ * plaintext, TLS, in-process gRPC in tests.
  */
 @FunctionalInterface
 public interface ChannelFactory {
@@ -16,6 +17,18 @@ public interface ChannelFactory {
     return (endpoint, config) ->
         NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
             .usePlaintext()
+            .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .build();
+  }
+
+  /**
+   * Netty over TLS with {@code tls}'s CA and, for mutual TLS, its client certificate. The files are
+   * read once here: a client that outlives a certificate rotation reconnects with a new factory.
+   */
+  static ChannelFactory tls(ClientTls tls) {
+    ChannelCredentials credentials = tls.credentials();
+    return (endpoint, config) ->
+        NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port(), credentials)
             .maxInboundMessageSize(config.maxInboundMessageBytes())
             .build();
   }

@@ -5,6 +5,7 @@ import io.cairn.node.api.ForwardedCalls;
 import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
 import io.cairn.node.api.MalformedRequests;
+import io.cairn.node.api.MembersOnlyInterceptor;
 import io.cairn.node.api.PeerService;
 import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.catchup.StalledFollowerWatch;
@@ -35,12 +36,14 @@ import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeRuntime;
+import io.cairn.node.security.ClientPortTls;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.statemachine.RequestLimits;
 import io.cairn.statemachine.ShardPlacement;
+import io.grpc.ChannelCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -86,8 +89,11 @@ public final class CairnNode implements Closeable {
     closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
     ownerOnly(config.dataDir());
+    Optional<ClientPortTls> clientTls = ClientPortTls.start(config, runtime.scheduler());
+    clientTls.ifPresent(closeables::add);
+    ChannelCredentials toPeers = ClientPortTls.channelCredentials(clientTls);
     MapFile mapFile = new MapFile(config.dataDir());
-    ShardMap initialMap = startingMap(config, mapFile);
+    ShardMap initialMap = startingMap(config, mapFile, toPeers);
     directory = new ShardDirectory(initialMap);
     directory.onChange(
         map -> {
@@ -132,7 +138,7 @@ public final class CairnNode implements Closeable {
     directory.onChange(map -> registerReplicaGaugesQuietly(metrics, map));
     registerReplicaGauges(metrics, directory.map());
 
-    PeerChannels peers = new PeerChannels(directory);
+    PeerChannels peers = new PeerChannels(directory, toPeers);
     closeables.add(peers);
     GroupClients metaClients = new GroupClients(config);
     closeables.add(metaClients);
@@ -229,7 +235,8 @@ public final class CairnNode implements Closeable {
     // run on the transport's event loop: one thread hand-off less per request on a small machine.
     Server grpc =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.node().host(), config.node().clientPort()))
+                new InetSocketAddress(config.node().host(), config.node().clientPort()),
+                ClientPortTls.serverCredentials(clientTls))
             .directExecutor()
             .maxInboundMessageSize(inboundMax)
             .addService(
@@ -240,7 +247,15 @@ public final class CairnNode implements Closeable {
             .addService(
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
-            .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
+            .addService(
+                clientTls
+                    .map(
+                        tls ->
+                            ServerInterceptors.intercept(
+                                MalformedRequests.rejectAsInvalidArgument(
+                                    peerService.bindService()),
+                                new MembersOnlyInterceptor(tls)))
+                    .orElse(MalformedRequests.rejectAsInvalidArgument(peerService.bindService())))
             .build()
             .start();
     closeables.add(
@@ -285,6 +300,20 @@ public final class CairnNode implements Closeable {
     } else {
       LOG.info("the Raft port accepts only certificates signed by {}", config.peerTls().caFile());
     }
+    NodeConfig.ClientTls tls = config.clientTls();
+    if (!tls.enabled()) {
+      LOG.warn(
+          "the client port {}:{} is plaintext (client-tls.enabled=false): requests, values and"
+              + " client ids travel in clear, and node-to-node calls on it are not authenticated",
+          self.host(),
+          self.clientPort());
+    } else if (tls.clientCaFile() == null) {
+      LOG.info("the client port is TLS; clients need no certificate");
+    } else {
+      LOG.info(
+          "the client port is mutual TLS: clients need a certificate signed by {}",
+          tls.clientCaFile());
+    }
   }
 
   /**
@@ -315,7 +344,8 @@ public final class CairnNode implements Closeable {
    * the initial map computed from the seed nodes. The meta group's map replaces it as soon as the
    * node reaches the meta group.
    */
-  private static ShardMap startingMap(NodeConfig config, MapFile mapFile) throws IOException {
+  private static ShardMap startingMap(
+      NodeConfig config, MapFile mapFile, ChannelCredentials toPeers) throws IOException {
     NodeConfig.Cluster shape = config.cluster();
     ShardMap computed =
         shape.joins()
@@ -332,14 +362,14 @@ public final class CairnNode implements Closeable {
       return saved;
     }
     if (computed == null) {
-      ShardMap joined = ClusterJoin.join(config);
+      ShardMap joined = ClusterJoin.join(config, toPeers);
       mapFile.save(joined);
       return joined;
     }
     if (EmptyDataDir.isEmpty(config.dataDir())) {
-      Optional<ShardMap> existing = EmptyDataDir.existingCluster(config);
+      Optional<ShardMap> existing = EmptyDataDir.existingCluster(config, toPeers);
       if (existing.isPresent()) {
-        ShardMap rejoined = ClusterJoin.join(config, otherMembers(config, existing.get()));
+        ShardMap rejoined = ClusterJoin.join(config, otherMembers(config, existing.get()), toPeers);
         mapFile.save(rejoined);
         return rejoined;
       }

@@ -28,6 +28,7 @@ public record NodeConfig(
     Meta meta,
     Membership membership,
     PeerTls peerTls,
+    ClientTls clientTls,
     Debug debug) {
 
   /**
@@ -185,6 +186,17 @@ public record NodeConfig(
    *     then the node says so at start
    */
   public record PeerTls(Path certFile, Path keyFile, Path caFile, boolean insecure) {}
+
+  /**
+   * TLS on the client port (docs/security.md). The port serves the node's member certificate
+   * (peer-tls), so clients trust the cluster CA.
+   *
+   * @param clientCaFile when set, every client must present a certificate signed by it (mutual
+   *     TLS); other nodes present their member certificates instead
+   * @param reloadMs how often the certificate, key and CA files are checked for changes, which take
+   *     effect for new connections without a restart
+   */
+  public record ClientTls(boolean enabled, Path clientCaFile, int reloadMs) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

@@ -88,6 +88,9 @@ public final class NodeConfigLoader {
     d.put("peer-tls.key-file", "");
     d.put("peer-tls.ca-file", "");
     d.put("peer-tls.insecure", "false");
+    d.put("client-tls.enabled", "false");
+    d.put("client-tls.client-ca-file", "");
+    d.put("client-tls.reload-ms", "60000");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -254,6 +257,7 @@ public final class NodeConfigLoader {
             v.intIn("membership.join-timeout-ms", 1_000, 3_600_000),
             v.intIn("membership.existing-cluster-probe-ms", 0, 600_000)),
         peerTls(v),
+        clientTls(v, peerTls(v)),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
@@ -285,6 +289,35 @@ public final class NodeConfigLoader {
         readable("peer-tls.key-file", key),
         readable("peer-tls.ca-file", ca),
         false);
+  }
+
+  /**
+   * TLS on the client port, off unless configured. It serves the node's member certificate (the one
+   * of peer-tls), because nodes call each other's client ports too and check those calls against
+   * the cluster CA; so it needs peer TLS.
+   */
+  private static NodeConfig.ClientTls clientTls(Values v, NodeConfig.PeerTls peer) {
+    boolean enabled = v.bool("client-tls.enabled");
+    String clientCa = v.optional("client-tls.client-ca-file");
+    int reloadMs = v.intIn("client-tls.reload-ms", 100, 86_400_000);
+    if (!enabled) {
+      if (!clientCa.isEmpty()) {
+        throw new ConfigException(
+            "client-tls.client-ca-file is set but client-tls.enabled is not; set"
+                + " client-tls.enabled=true to ask clients for certificates");
+      }
+      return new NodeConfig.ClientTls(false, null, reloadMs);
+    }
+    if (peer.insecure()) {
+      throw new ConfigException(
+          "client-tls.enabled=true needs the peer-tls files: the client port serves the node's"
+              + " member certificate; remove peer-tls.insecure=true and set peer-tls.cert-file,"
+              + " peer-tls.key-file and peer-tls.ca-file");
+    }
+    return new NodeConfig.ClientTls(
+        true,
+        clientCa.isEmpty() ? null : readable("client-tls.client-ca-file", clientCa),
+        reloadMs);
   }
 
   private static Path readable(String key, String file) {

@@ -4,6 +4,7 @@ import io.cairn.node.config.NodeConfig;
 import io.cairn.proto.AddNodeRequest;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ShardMap;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -34,8 +35,9 @@ public final class ClusterJoin {
    * @throws IOException if the cluster refuses the node (an id or address in use, a removed id, a
    *     different cluster id) or did not answer in time; the message says which
    */
-  public static ShardMap join(NodeConfig config) throws IOException {
-    return join(config, List.of(config.cluster().join()));
+  public static ShardMap join(NodeConfig config, ChannelCredentials credentials)
+      throws IOException {
+    return join(config, List.of(config.cluster().join()), credentials);
   }
 
   /**
@@ -43,14 +45,14 @@ public final class ClusterJoin {
    * saying that its data dir is empty: replicas the map still names on it are dropped and come back
    * as new members.
    */
-  public static ShardMap join(NodeConfig config, List<String> targets) throws IOException {
+  public static ShardMap join(
+      NodeConfig config, List<String> targets, ChannelCredentials credentials) throws IOException {
     List<ManagedChannel> channels = new ArrayList<>();
     for (String t : targets) {
       int colon = t.lastIndexOf(':');
       channels.add(
           NettyChannelBuilder.forAddress(
-                  t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)))
-              .usePlaintext()
+                  t.substring(0, colon), Integer.parseInt(t.substring(colon + 1)), credentials)
               .build());
     }
     String target = String.join(", ", targets);

@@ -6,6 +6,7 @@ import io.cairn.proto.ShardMap;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadShardMapRequest;
 import io.cairn.proto.internal.ReadShardMapResponse;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -54,7 +55,8 @@ public final class EmptyDataDir {
    * The meta group's map if another seed can read it within the probe time: the cluster exists.
    * Empty when none could (all seeds are starting together: the cluster is being created).
    */
-  public static Optional<ShardMap> existingCluster(NodeConfig config) {
+  public static Optional<ShardMap> existingCluster(
+      NodeConfig config, ChannelCredentials credentials) {
     long probeMs = config.membership().existingClusterProbeMs();
     if (probeMs <= 0) {
       return Optional.empty();
@@ -63,7 +65,7 @@ public final class EmptyDataDir {
     for (NodeInfo n : config.cluster().seedNodes()) {
       if (!n.getId().equals(config.nodeId())) {
         channels.add(
-            NettyChannelBuilder.forAddress(n.getHost(), n.getClientPort()).usePlaintext().build());
+            NettyChannelBuilder.forAddress(n.getHost(), n.getClientPort(), credentials).build());
       }
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(probeMs);

@@ -1,6 +1,7 @@
 package io.cairn.node.routing;
 
 import io.cairn.proto.NodeInfo;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.Closeable;
@@ -24,10 +25,13 @@ public final class PeerChannels implements Closeable {
   public static final Executor ON_TRANSPORT_THREAD = Runnable::run;
 
   private final ShardDirectory directory;
+  private final ChannelCredentials credentials;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  public PeerChannels(ShardDirectory directory) {
+  /** {@code credentials}: plaintext, or TLS with this node's member certificate. */
+  public PeerChannels(ShardDirectory directory, ChannelCredentials credentials) {
     this.directory = directory;
+    this.credentials = credentials;
   }
 
   /** The channel to the node with {@code nodeId}, if the shard map knows that node. */
@@ -51,8 +55,7 @@ public final class PeerChannels implements Closeable {
     return channels.computeIfAbsent(
         node.getId(),
         id ->
-            NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort())
-                .usePlaintext()
+            NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort(), credentials)
                 .build());
   }
 

@@ -116,6 +116,37 @@ class NodeConfigLoaderTest {
   }
 
   @Test
+  void clientTlsIsOffByDefaultAndBuildsOnPeerTls(@TempDir Path dir) throws IOException {
+    Map<String, String> m = minimal();
+    assertThat(NodeConfigLoader.fromMap(m).clientTls().enabled()).isFalse();
+    m.put("client-tls.enabled", "true");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("client-tls.enabled=true needs the peer-tls files");
+
+    m.remove("peer-tls.insecure");
+    for (String f : new String[] {"n1.pem", "n1.key", "ca.pem", "clients.pem"}) {
+      Files.writeString(dir.resolve(f), "x");
+    }
+    m.put("peer-tls.cert-file", dir.resolve("n1.pem").toString());
+    m.put("peer-tls.key-file", dir.resolve("n1.key").toString());
+    m.put("peer-tls.ca-file", dir.resolve("ca.pem").toString());
+    NodeConfig.ClientTls serverOnly = NodeConfigLoader.fromMap(m).clientTls();
+    assertThat(serverOnly.enabled()).isTrue();
+    assertThat(serverOnly.clientCaFile()).isNull();
+
+    m.put("client-tls.client-ca-file", dir.resolve("missing.pem").toString());
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("client-tls.client-ca-file is");
+    m.put("client-tls.client-ca-file", dir.resolve("clients.pem").toString());
+    assertThat(NodeConfigLoader.fromMap(m).clientTls().clientCaFile())
+        .isEqualTo(dir.resolve("clients.pem"));
+
+    m.put("client-tls.enabled", "false");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("set client-tls.enabled=true");
+  }
+
+  @Test
   void rejectsUnknownKeys() {
     Map<String, String> m = minimal();
     m.put("cluster.shard", "4");

@@ -89,7 +89,11 @@ public final class ProcessCluster implements AutoCloseable {
     private final Map<String, String> extraConfig = new LinkedHashMap<>();
     private IntFunction<String> hosts = i -> "127.0.0." + i;
     private IntFunction<List<String>> commandPrefix = i -> List.of();
-    private String javaOpts = "-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    // -Dcairn.node.extra-java-opts adds to every node's JVM options, e.g. a log level to debug.
+    private String javaOpts =
+        ("-Xms64m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "
+                + System.getProperty("cairn.node.extra-java-opts", ""))
+            .trim();
 
     private Builder(Path workDir) {
       this.workDir = workDir;
@@ -138,6 +142,12 @@ public final class ProcessCluster implements AutoCloseable {
 
     public Builder javaOpts(String opts) {
       this.javaOpts = opts;
+      return this;
+    }
+
+    /** Appends to the nodes' JVM options, e.g. a log level a test wants to read. */
+    public Builder addJavaOpts(String opts) {
+      this.javaOpts = (javaOpts + " " + opts).trim();
       return this;
     }
 
@@ -476,6 +486,17 @@ public final class ProcessCluster implements AutoCloseable {
   }
 
   /** Last lines of a node's log, for failure messages. */
+  /** The last {@code lines} lines of node {@code node}'s log that contain {@code text}. */
+  public String tailContaining(int node, int lines, String text) {
+    try {
+      List<String> all =
+          Files.readAllLines(log(node)).stream().filter(l -> l.contains(text)).toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
   public String tail(int node, int lines) {
     try {
       List<String> all = Files.readAllLines(log(node));

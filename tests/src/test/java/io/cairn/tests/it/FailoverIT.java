@@ -6,6 +6,7 @@ import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.CairnClient;
 import io.cairn.client.ClientConfig;
 import io.cairn.client.VersionMismatchException;
+import io.cairn.node.replica.RaftHost;
 import io.cairn.proto.ShardMap;
 import io.cairn.tests.cluster.ProcessCluster;
 import java.nio.charset.StandardCharsets;
@@ -51,17 +52,44 @@ class FailoverIT {
 
   @TempDir Path dir;
 
-  private static String logTails(ProcessCluster cluster) {
+  /**
+   * Ratis' election steps, logged at INFO by the nodes of this test only: a stalled election (seen
+   * in CI, 2026-12-04) then shows who campaigned, who voted how, and why.
+   */
+  private static final String ELECTION_LOGGING =
+      "-Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.impl.LeaderElection=info"
+          + " -Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.impl.VoteContext=info"
+          + " -Dorg.slf4j.simpleLogger.log.org.apache.ratis.server.impl.FollowerState=info";
+
+  /** Every node's view of the shard, its last log lines about the shard's group, and its tail. */
+  private static String diagnosis(
+      ProcessCluster cluster, BlockingCairnClient client, ShardMap map) {
     StringBuilder sb = new StringBuilder();
+    String group = RaftHost.groupIdOf(map.getShards(TARGET_SHARD - 1)).toString();
+    try {
+      sb.append("\n--- cluster status:\n").append(client.clusterStatus());
+    } catch (RuntimeException e) {
+      sb.append("\n--- cluster status unavailable: ").append(e);
+    }
     for (int i = 1; i <= 3; i++) {
-      sb.append("\n--- node ").append(i).append(" log tail:\n").append(cluster.tail(i, 60));
+      sb.append("\n--- node ")
+          .append(i)
+          .append(" lines about ")
+          .append(group)
+          .append(":\n")
+          .append(cluster.tailContaining(i, 40, group))
+          .append("\n--- node ")
+          .append(i)
+          .append(" log tail:\n")
+          .append(cluster.tail(i, 20));
     }
     return sb.toString();
   }
 
   @Test
   void writesResumeAfterLeaderKillWithNothingLostOrDoubled() throws Exception {
-    ProcessCluster.Builder builder = ProcessCluster.builder(dir).nodes(3).shards(2);
+    ProcessCluster.Builder builder =
+        ProcessCluster.builder(dir).nodes(3).shards(2).addJavaOpts(ELECTION_LOGGING);
     // For measurements with other settings: -Dcairn.failover.config=key=value,key=value
     for (String kv : System.getProperty("cairn.failover.config", "").split(",")) {
       if (!kv.isBlank()) {
@@ -157,7 +185,7 @@ class FailoverIT {
                   + FAULT
                   + " of its leader n"
                   + leader
-                  + logTails(cluster),
+                  + diagnosis(cluster, client, map),
               e);
         }
         long resumed = firstSuccessInvokedAfter(successes, killedAt);

@@ -1,0 +1,52 @@
+package io.cairn.node.api;
+
+import io.cairn.node.security.ClientPortTls;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Lets through only calls from cluster members: the caller's TLS client certificate must be signed
+ * by the cluster CA. The node-to-node Peer service shares the client port with the public API; a
+ * client with a client-CA certificate may call the API, never the Peer service.
+ */
+public final class MembersOnlyInterceptor implements ServerInterceptor {
+  private final ClientPortTls tls;
+
+  public MembersOnlyInterceptor(ClientPortTls tls) {
+    this.tls = tls;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (!fromMember(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
+      call.close(
+          Status.PERMISSION_DENIED.withDescription(
+              "the Peer service answers cluster members only (a certificate of the cluster CA);"
+                  + " clients use the Kv and Cluster services"),
+          new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return next.startCall(call, headers);
+  }
+
+  private boolean fromMember(SSLSession session) {
+    if (session == null) {
+      return false;
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate leaf && tls.isMember(leaf);
+    } catch (SSLPeerUnverifiedException e) {
+      return false; // no client certificate
+    }
+  }
+}

@@ -1,0 +1,223 @@
+package io.cairn.node.security;
+
+import io.cairn.node.config.NodeConfig;
+import io.cairn.node.runtime.Scheduler;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.TlsServerCredentials;
+import io.grpc.util.AdvancedTlsX509KeyManager;
+import io.grpc.util.AdvancedTlsX509TrustManager;
+import io.grpc.util.AdvancedTlsX509TrustManager.Verification;
+import io.grpc.util.CertificateUtils;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transport security of the client port, both ways: what the node's gRPC server presents and
+ * accepts, and how the node dials other nodes' client ports (forwarded requests, leadership
+ * confirmations, status).
+ *
+ * <p>The port serves the node's member certificate (peer-tls). It accepts client certificates of
+ * the client CA (client-tls.client-ca-file; required when set) and of the cluster CA, which other
+ * nodes present. Node-to-node calls check the callee's certificate against the cluster CA and its
+ * address. Every file is re-read when it changes (checked every client-tls.reload-ms), so a renewed
+ * certificate or CA takes effect for new connections without a restart; a file that fails to load
+ * leaves the old material in place and is logged.
+ */
+public final class ClientPortTls implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ClientPortTls.class);
+
+  private final NodeConfig.PeerTls peer;
+  private final Path clientCaFile;
+  private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
+  private final AdvancedTlsX509TrustManager acceptedClients;
+  private final AdvancedTlsX509TrustManager dialledNodes;
+  private volatile List<X509Certificate> memberCas = List.of();
+  private List<FileStamp> loadedStamps = List.of();
+  private final Scheduler.Cancellable reloads;
+
+  private ClientPortTls(NodeConfig.PeerTls peer, NodeConfig.ClientTls client, Scheduler scheduler)
+      throws IOException, GeneralSecurityException {
+    this.peer = peer;
+    this.clientCaFile = client.clientCaFile();
+    acceptedClients =
+        AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(Verification.CERTIFICATE_ONLY_VERIFICATION)
+            .build();
+    dialledNodes =
+        AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
+            .build();
+    load();
+    reloads =
+        scheduler.repeat(
+            "client TLS reload", this::reloadIfChanged, client.reloadMs(), client.reloadMs());
+  }
+
+  /** TLS as {@code client} configures it, or {@link Optional#empty()} for a plaintext port. */
+  public static Optional<ClientPortTls> start(NodeConfig config, Scheduler scheduler)
+      throws IOException {
+    if (!config.clientTls().enabled()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new ClientPortTls(config.peerTls(), config.clientTls(), scheduler));
+    } catch (GeneralSecurityException e) {
+      throw new IOException(
+          "cannot load the client port's TLS files ("
+              + e.getMessage()
+              + "); peer-tls.cert-file and key-file must be PEM, the key unencrypted PKCS#8, as"
+              + " 'cairnctl certs node' writes them",
+          e);
+    }
+  }
+
+  /** The server side of the client port; plaintext without TLS. */
+  public static ServerCredentials serverCredentials(Optional<ClientPortTls> tls) {
+    return tls.map(ClientPortTls::serverCredentials).orElse(InsecureServerCredentials.create());
+  }
+
+  /** How this node dials other nodes' client ports; plaintext without TLS. */
+  public static ChannelCredentials channelCredentials(Optional<ClientPortTls> tls) {
+    return tls.map(ClientPortTls::channelCredentials).orElse(InsecureChannelCredentials.create());
+  }
+
+  private ServerCredentials serverCredentials() {
+    return TlsServerCredentials.newBuilder()
+        .keyManager(keys)
+        .trustManager(acceptedClients)
+        // Without a client CA, clients need no certificate, but a node's must be checked.
+        .clientAuth(
+            clientCaFile == null
+                ? TlsServerCredentials.ClientAuth.OPTIONAL
+                : TlsServerCredentials.ClientAuth.REQUIRE)
+        .build();
+  }
+
+  private ChannelCredentials channelCredentials() {
+    return TlsChannelCredentials.newBuilder().keyManager(keys).trustManager(dialledNodes).build();
+  }
+
+  /** True if {@code leaf} was signed by the cluster CA: the caller is a cluster member. */
+  public boolean isMember(X509Certificate leaf) {
+    for (X509Certificate ca : memberCas) {
+      if (leaf.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+        try {
+          leaf.verify(ca.getPublicKey());
+          return true;
+        } catch (GeneralSecurityException e) {
+          // Same name, other key: not our CA.
+        }
+      }
+    }
+    return false;
+  }
+
+  private synchronized void load() throws IOException, GeneralSecurityException {
+    List<FileStamp> stamps = stamps();
+    PrivateKey key;
+    X509Certificate[] chain;
+    List<X509Certificate> cas;
+    List<X509Certificate> clientCas = new ArrayList<>();
+    try (InputStream in = Files.newInputStream(peer.keyFile())) {
+      key = CertificateUtils.getPrivateKey(in);
+    }
+    chain = certificates(peer.certFile());
+    cas = List.of(certificates(peer.caFile()));
+    if (clientCaFile != null) {
+      clientCas.addAll(List.of(certificates(clientCaFile)));
+    }
+    clientCas.addAll(cas);
+    requireMatch(chain[0], key);
+    keys.updateIdentityCredentials(chain, key);
+    acceptedClients.updateTrustCredentials(clientCas.toArray(X509Certificate[]::new));
+    dialledNodes.updateTrustCredentials(cas.toArray(X509Certificate[]::new));
+    memberCas = cas;
+    loadedStamps = stamps;
+  }
+
+  private void reloadIfChanged() {
+    try {
+      if (stamps().equals(loadedStamps)) {
+        return;
+      }
+      load();
+      LOG.info("client port TLS files changed; new connections use them");
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      LOG.warn(
+          "client port TLS files changed but cannot be loaded ({}); still using the previous ones",
+          e.toString());
+    }
+  }
+
+  private List<FileStamp> stamps() throws IOException {
+    List<FileStamp> s = new ArrayList<>();
+    for (Path p : List.of(peer.certFile(), peer.keyFile(), peer.caFile())) {
+      s.add(FileStamp.of(p));
+    }
+    if (clientCaFile != null) {
+      s.add(FileStamp.of(clientCaFile));
+    }
+    return s;
+  }
+
+  /**
+   * The key must be the certificate's: a renewal writes the two files one after the other, and a
+   * reload between the writes must keep the old pair rather than serve a certificate it cannot use.
+   */
+  private void requireMatch(X509Certificate cert, PrivateKey key) throws GeneralSecurityException {
+    String algorithm = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+    byte[] probe = "cairn client-port key check".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance(algorithm);
+    verifier.initVerify(cert.getPublicKey());
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new GeneralSecurityException(
+          peer.keyFile() + " is not the key of the certificate in " + peer.certFile());
+    }
+  }
+
+  private static X509Certificate[] certificates(Path file)
+      throws IOException, GeneralSecurityException {
+    try (InputStream in = Files.newInputStream(file)) {
+      X509Certificate[] certs = CertificateUtils.getX509Certificates(in);
+      if (certs.length == 0) {
+        throw new GeneralSecurityException(file + " holds no PEM certificate");
+      }
+      return certs;
+    }
+  }
+
+  @Override
+  public void close() {
+    reloads.cancel();
+  }
+
+  /** What tells a changed file: its size and content hash (a copy may keep the old mtime). */
+  private record FileStamp(Path path, long size, int contentHash) {
+    static FileStamp of(Path p) throws IOException {
+      byte[] bytes = Files.readAllBytes(p);
+      return new FileStamp(p, bytes.length, Arrays.hashCode(bytes));
+    }
+  }
+}

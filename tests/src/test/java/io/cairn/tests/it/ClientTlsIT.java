@@ -1,0 +1,319 @@
+package io.cairn.tests.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.cli.CairnCtl;
+import io.cairn.cli.StdStreams;
+import io.cairn.cli.certs.CertificateAuthority;
+import io.cairn.client.BlockingCairnClient;
+import io.cairn.client.CairnClient;
+import io.cairn.client.CairnException;
+import io.cairn.client.ChannelFactory;
+import io.cairn.client.ClientConfig;
+import io.cairn.client.ClientTls;
+import io.cairn.proto.Consistency;
+import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.proto.internal.ReadShardMapRequest;
+import io.cairn.tests.cluster.ProcessCluster;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The client port with TLS on and client certificates required (issue 11, item 3), on real
+ * processes: a client with a certificate of the client CA reads and writes, every other client is
+ * turned away at the handshake, a client certificate does not open the node-to-node Peer service,
+ * cairnctl takes the same files, and a renewed node certificate is served without a restart.
+ */
+class ClientTlsIT {
+  @TempDir static Path dir;
+  static ProcessCluster cluster;
+  static Path clientCa;
+  static BlockingCairnClient alice;
+
+  @BeforeAll
+  static void start() throws IOException {
+    clientCa = dir.resolve("client-ca");
+    CertificateAuthority users =
+        CertificateAuthority.create("cairn-test-clients", Duration.ofDays(1), Clock.systemUTC());
+    users.save(clientCa);
+    users.issue("alice", List.of(), Duration.ofDays(1)).save(clientCa, "alice");
+    cluster =
+        ProcessCluster.builder(dir.resolve("cluster"))
+            .nodes(3)
+            .shards(2)
+            .config("client-tls.enabled", "true")
+            .config("client-tls.client-ca-file", clientCa.resolve("ca.pem").toString())
+            .config("client-tls.reload-ms", "200")
+            .build();
+    cluster.start(Duration.ofSeconds(90));
+    alice = new BlockingCairnClient(connect(aliceTls(), 15_000));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (alice != null) {
+      alice.close();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void aClientWithACertificateOfTheClientCaReadsAndWrites() {
+    for (int i = 0; i < 20; i++) {
+      alice.put("tls/" + i, "v" + i);
+    }
+    for (int i = 0; i < 20; i++) {
+      // LINEARIZABLE reads confirm leadership through the Peer service on the other nodes' client
+      // ports: node-to-node TLS with member certificates works too.
+      assertThat(text(alice.get(bytes("tls/" + i), Consistency.LINEARIZABLE).value()))
+          .isEqualTo("v" + i);
+      assertThat(text(alice.get(bytes("tls/" + i), Consistency.EVENTUAL).value()))
+          .isEqualTo("v" + i);
+    }
+  }
+
+  @Test
+  void plaintextANodeCertificateMissingOrForeignAreRefused() throws IOException {
+    CertificateAuthority impostor =
+        CertificateAuthority.create("impostor", Duration.ofDays(1), Clock.systemUTC());
+    Path foreign = dir.resolve("foreign");
+    impostor.save(foreign);
+    impostor.issue("alice", List.of(), Duration.ofDays(1)).save(foreign, "alice");
+    List<ChannelFactory> refused =
+        List.of(
+            ChannelFactory.plaintext(),
+            ChannelFactory.tls(ClientTls.trusting(clusterCa())),
+            ChannelFactory.tls(
+                ClientTls.mutual(
+                    clusterCa(), foreign.resolve("alice.pem"), foreign.resolve("alice.key"))));
+    for (ChannelFactory transport : refused) {
+      try (BlockingCairnClient c =
+          new BlockingCairnClient(
+              CairnClient.connect(
+                  ClientConfig.builder()
+                      .endpoints(cluster.endpoints())
+                      .requestTimeoutMs(3_000)
+                      .channelFactory(transport)
+                      .build()))) {
+        assertThatThrownBy(() -> c.put("tls/intruder", "x")).isInstanceOf(CairnException.class);
+      }
+    }
+    assertThat(alice.get(bytes("tls/intruder")).found()).isFalse();
+  }
+
+  @Test
+  void aClientCertificateDoesNotOpenThePeerService() throws IOException {
+    ManagedChannel asAlice =
+        NettyChannelBuilder.forAddress("127.0.0.1", clientPort(1), aliceTls().credentials())
+            .build();
+    CertificateAuthority clusterAuthority =
+        CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC());
+    Path auditor = dir.resolve("auditor");
+    clusterAuthority.issue("auditor", List.of(), Duration.ofDays(1)).save(auditor, "auditor");
+    ManagedChannel asMember =
+        NettyChannelBuilder.forAddress(
+                "127.0.0.1",
+                clientPort(1),
+                ClientTls.mutual(
+                        clusterCa(), auditor.resolve("auditor.pem"), auditor.resolve("auditor.key"))
+                    .credentials())
+            .build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  PeerGrpc.newBlockingStub(asAlice)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .readShardMap(ReadShardMapRequest.getDefaultInstance()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                assertThat(e.getStatus().getDescription()).contains("cluster members only");
+              });
+      // Control: a member's certificate gets an answer (the map, or a leader hint).
+      try {
+        assertThat(
+                PeerGrpc.newBlockingStub(asMember)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .readShardMap(ReadShardMapRequest.getDefaultInstance())
+                    .getHasMap())
+            .isTrue();
+      } catch (StatusRuntimeException e) {
+        assertThat(e.getStatus().getCode()).isNotEqualTo(Status.Code.PERMISSION_DENIED);
+      }
+    } finally {
+      asAlice.shutdownNow();
+      asMember.shutdownNow();
+    }
+  }
+
+  @Test
+  void cairnctlTakesTheTlsFiles() {
+    String endpoints = String.join(",", cluster.endpoints());
+    assertThat(
+            cairnctl(
+                "--endpoints",
+                endpoints,
+                "--tls-ca",
+                clusterCa().toString(),
+                "--tls-cert",
+                clientCa.resolve("alice.pem").toString(),
+                "--tls-key",
+                clientCa.resolve("alice.key").toString(),
+                "put",
+                "tls/ctl",
+                "hello"))
+        .isZero();
+    assertThat(text(alice.get(bytes("tls/ctl")).value())).isEqualTo("hello");
+    Run plaintext = cairnctlRun("--endpoints", endpoints, "--timeout-ms", "2000", "get", "tls/ctl");
+    assertThat(plaintext.code()).as("plaintext against a TLS port: unavailable").isEqualTo(4);
+    assertThat(plaintext.err()).contains("pass --tls-ca");
+    assertThat(
+            cairnctl(
+                "--endpoints",
+                endpoints,
+                "--tls-cert",
+                clientCa.resolve("alice.pem").toString(),
+                "get",
+                "tls/ctl"))
+        .as("a certificate without a CA to check the nodes against: usage error")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void aRenewedNodeCertificateIsServedWithoutARestart() throws Exception {
+    BigInteger before = servedCertificate(1).getSerialNumber();
+    CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC())
+        .issue("n1", List.of("127.0.0.1"), Duration.ofDays(2))
+        .save(cluster.certificatesDir(), "n1");
+    BigInteger renewed = serialIn(cluster.certificatesDir().resolve("n1.pem"));
+    assertThat(renewed).isNotEqualTo(before);
+    Awaitility.await("n1 serves its renewed certificate")
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> servedCertificate(1).getSerialNumber().equals(renewed));
+    // Clients, and the other nodes, still get through.
+    try (BlockingCairnClient fresh = new BlockingCairnClient(connect(aliceTls(), 15_000))) {
+      fresh.put("tls/after-renewal", "ok");
+      assertThat(text(fresh.get(bytes("tls/after-renewal"), Consistency.LINEARIZABLE).value()))
+          .isEqualTo("ok");
+    }
+  }
+
+  private static BigInteger serialIn(Path pem) throws Exception {
+    try (InputStream in = Files.newInputStream(pem)) {
+      return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
+          .getSerialNumber();
+    }
+  }
+
+  /** The certificate node {@code i}'s client port presents, read from a fresh handshake. */
+  private static X509Certificate servedCertificate(int i) throws Exception {
+    AtomicReference<X509Certificate> served = new AtomicReference<>();
+    X509TrustManager capture =
+        new X509TrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType) {
+            served.set(chain[0]);
+          }
+
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {capture}, null);
+    try (SSLSocket s =
+        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0." + i, clientPort(i))) {
+      s.setSoTimeout(5_000);
+      s.setEnabledProtocols(new String[] {"TLSv1.3"});
+      s.startHandshake();
+    } catch (IOException e) {
+      // Without a client certificate the node ends the handshake, after it showed its own.
+    }
+    assertThat(served.get()).as("the node presented a certificate").isNotNull();
+    return served.get();
+  }
+
+  private static int cairnctl(String... args) {
+    return cairnctlRun(args).code();
+  }
+
+  private record Run(int code, String err) {}
+
+  private static Run cairnctlRun(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        CairnCtl.execute(
+            CairnCtl.commandLine(
+                ChannelFactory.plaintext(),
+                new StdStreams(new ByteArrayInputStream(new byte[0]), out, err)),
+            args);
+    return new Run(code, err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static int clientPort(int node) {
+    String endpoint = cluster.endpoints().get(node - 1);
+    return Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
+  }
+
+  private static Path clusterCa() {
+    return cluster.certificatesDir().resolve("ca.pem");
+  }
+
+  private static ClientTls aliceTls() {
+    return ClientTls.mutual(
+        clusterCa(), clientCa.resolve("alice.pem"), clientCa.resolve("alice.key"));
+  }
+
+  private static CairnClient connect(ClientTls tls, long timeoutMs) {
+    return CairnClient.connect(
+        ClientConfig.builder()
+            .endpoints(cluster.endpoints())
+            .requestTimeoutMs(timeoutMs)
+            .channelFactory(ChannelFactory.tls(tls))
+            .build());
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String text(byte[] b) {
+    return new String(b, StandardCharsets.UTF_8);
+  }
+}
