@@ -55,6 +55,7 @@ import picocli.CommandLine.Spec;
       ShardCommand.class,
       BenchCommand.class,
       CertsCommand.class,
+      AtRestCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",

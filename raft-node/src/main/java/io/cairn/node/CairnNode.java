@@ -36,6 +36,7 @@ import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeRuntime;
+import io.cairn.node.security.AtRestKeys;
 import io.cairn.node.security.ClientPortTls;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.proto.ReplicaStatus;
@@ -202,6 +203,7 @@ public final class CairnNode implements Closeable {
             reads,
             leaders,
             limits,
+            AtRestKeys.load(config.atRest()),
             metrics,
             runtime.clock(),
             config.request().timeoutMsDefault());

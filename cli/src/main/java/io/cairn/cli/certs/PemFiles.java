@@ -7,8 +7,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -31,12 +29,12 @@ final class PemFiles {
   private PemFiles() {}
 
   static void writeCertificate(Path file, X509Certificate certificate) throws IOException {
-    write(file, pem(certificate), "rw-r--r--");
+    AtomicFiles.write(file, pem(certificate), "rw-r--r--");
   }
 
   static void writePrivateKey(Path file, PrivateKey key) throws IOException {
     PemObject pkcs8 = new JcaPKCS8Generator(key, null).generate();
-    write(file, pem(pkcs8), "rw-------");
+    AtomicFiles.write(file, pem(pkcs8), "rw-------");
   }
 
   static X509Certificate readCertificate(Path file) throws IOException {
@@ -71,17 +69,5 @@ final class PemFiles {
       w.writeObject(o);
     }
     return s.toString();
-  }
-
-  private static void write(Path file, String text, String permissions) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-    try {
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(permissions));
-      Files.writeString(tmp, text, StandardCharsets.US_ASCII);
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
   }
 }

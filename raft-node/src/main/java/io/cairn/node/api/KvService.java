@@ -1,5 +1,6 @@
 package io.cairn.node.api;
 
+import com.google.protobuf.ByteString;
 import io.cairn.node.ops.NodeMetrics;
 import io.cairn.node.ops.RequestTimers;
 import io.cairn.node.read.ShardReads;
@@ -7,6 +8,7 @@ import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.security.ValueCipher;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.node.write.ShardWrites.WriteOutcome;
 import io.cairn.proto.Consistency;
@@ -26,6 +28,7 @@ import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.RequestLimits;
 import io.grpc.Context;
 import io.grpc.Deadline;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.util.EnumMap;
@@ -44,6 +47,9 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final ShardReads reads;
   private final LeaderHints leaders;
   private final RequestLimits limits;
+  // Seals values where a request enters the cluster and opens them where the answer leaves it;
+  // forwarded calls carry the stored form between nodes.
+  private final ValueCipher values;
   private final NodeClock clock;
   private final long defaultTimeoutMs;
   private final RequestTimers putTimers;
@@ -56,9 +62,11 @@ public final class KvService extends KvGrpc.KvImplBase {
       ShardReads reads,
       LeaderHints leaders,
       RequestLimits limits,
+      ValueCipher values,
       NodeMetrics metrics,
       NodeClock clock,
       long defaultTimeoutMs) {
+    this.values = values;
     this.directory = directory;
     this.writes = writes;
     this.reads = reads;
@@ -77,14 +85,20 @@ public final class KvService extends KvGrpc.KvImplBase {
   public void put(PutRequest req, StreamObserver<PutResponse> out) {
     Call<PutResponse> call = new Call<>("put", putTimers, out);
     byte[] key = req.getKey().toByteArray();
+    boolean forwarded = ForwardedCalls.current();
     try {
       limits.checkKey("put", key);
-      limits.checkValue("put", req.getValue().toByteArray());
+      if (forwarded) {
+        limits.checkValueLength("put", Math.max(0, req.getValue().size() - ValueCipher.OVERHEAD));
+      } else {
+        limits.checkValue("put", req.getValue().toByteArray());
+      }
     } catch (InvalidRequestException e) {
       call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
       return;
     }
-    PutCommand.Builder put = PutCommand.newBuilder().setKey(req.getKey()).setValue(req.getValue());
+    ByteString stored = forwarded ? req.getValue() : values.seal(req.getKey(), req.getValue());
+    PutCommand.Builder put = PutCommand.newBuilder().setKey(req.getKey()).setValue(stored);
     if (req.hasExpectedVersion()) {
       put.setExpectedVersion(req.getExpectedVersion());
     }
@@ -182,6 +196,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     }
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
+    boolean forwarded = ForwardedCalls.current();
     reads
         .read(
             route,
@@ -211,7 +226,16 @@ public final class KvService extends KvGrpc.KvImplBase {
                       .setFound(r.getFound())
                       .setToken(token(route, r.getAppliedIndex()));
               if (r.getFound()) {
-                b.setValue(r.getValue()).setVersion(r.getVersion());
+                try {
+                  b.setValue(forwarded ? r.getValue() : values.open(req.getKey(), r.getValue()))
+                      .setVersion(r.getVersion());
+                } catch (ValueCipher.CorruptValueException e) {
+                  call.fail(
+                      Status.DATA_LOSS
+                          .withDescription("get: shard " + route.shardId() + ": " + e.getMessage())
+                          .asRuntimeException());
+                  return;
+                }
               }
               call.succeed(b.build());
             });

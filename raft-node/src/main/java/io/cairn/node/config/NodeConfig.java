@@ -29,6 +29,7 @@ public record NodeConfig(
     Membership membership,
     PeerTls peerTls,
     ClientTls clientTls,
+    AtRest atRest,
     Debug debug) {
 
   /**
@@ -197,6 +198,14 @@ public record NodeConfig(
    *     effect for new connections without a restart
    */
   public record ClientTls(boolean enabled, Path clientCaFile, int reloadMs) {}
+
+  /**
+   * Encryption of values at rest (docs/security.md).
+   *
+   * @param keyFile the AES-256 keys, {@code ID=BASE64} per line; null: values are stored as written
+   * @param activeKeyId the key new values are encrypted with; 0: the highest id in the file
+   */
+  public record AtRest(Path keyFile, int activeKeyId) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

@@ -91,6 +91,8 @@ public final class NodeConfigLoader {
     d.put("client-tls.enabled", "false");
     d.put("client-tls.client-ca-file", "");
     d.put("client-tls.reload-ms", "60000");
+    d.put("at-rest.key-file", "");
+    d.put("at-rest.active-key-id", "0");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -258,6 +260,7 @@ public final class NodeConfigLoader {
             v.intIn("membership.existing-cluster-probe-ms", 0, 600_000)),
         peerTls(v),
         clientTls(v, peerTls(v)),
+        atRest(v),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
@@ -318,6 +321,19 @@ public final class NodeConfigLoader {
         true,
         clientCa.isEmpty() ? null : readable("client-tls.client-ca-file", clientCa),
         reloadMs);
+  }
+
+  private static NodeConfig.AtRest atRest(Values v) {
+    String file = v.optional("at-rest.key-file");
+    int active = v.intIn("at-rest.active-key-id", 0, 255);
+    if (file.isEmpty()) {
+      if (active != 0) {
+        throw new ConfigException(
+            "at-rest.active-key-id is set but at-rest.key-file is not; set both, or neither");
+      }
+      return new NodeConfig.AtRest(null, 0);
+    }
+    return new NodeConfig.AtRest(readable("at-rest.key-file", file), active);
   }
 
   private static Path readable(String key, String file) {
