@@ -4,16 +4,22 @@ import io.cairn.proto.ReplicaMove;
 import io.cairn.proto.ShardInfo;
 import io.cairn.statemachine.ShardMaps;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * What the leader of a group does next so that the group's Raft configuration follows the shard
- * map: the voters the map wants (its replicas, with a move applied), with the first of them
- * preferred as leader (Raft priority 1, the rest 0). Pure: the caller reads the configuration,
- * asks, and carries the answer out.
+ * map: the voters the map wants (its replicas, with a move applied), the first of them preferred as
+ * leader. Pure: the caller reads the configuration, asks, and carries the answer out.
+ *
+ * <p>Leadership goes to the preferred replica by explicit hand-overs, never by Raft priorities:
+ * every voter has priority 0. Ratis lets a voter refuse a candidate of lower priority whose log is
+ * as long as its own, and a voter can hold a stale view of the configuration (seen: n3 on the
+ * configuration of index 1308 while its log, like n1's, ended at 2337 and n1 held the one of 1638).
+ * Each survivor then saw itself as the preferred replica and refused the other; the shard had no
+ * leader for good after its leader was killed (FailoverIT, 2026-12-04). With equal priorities a
+ * vote depends on the logs alone, as in Raft.
  *
  * <p>The steps of a move, each decided afresh from the map and the configuration, so a leader
  * elected in the middle of one (or after a crash) simply carries on:
@@ -42,7 +48,7 @@ public final class ConfPlan {
   /** A configuration change is under way (Ratis's joint consensus or its catch-up). */
   public record Wait(String why) implements Action {}
 
-  /** Propose the current voters with these priorities (Ratis then hands leadership over). */
+  /** Propose the current voters with these priorities (all 0: clears those older nodes set). */
   public record SetPriorities(Map<String, Integer> priorities) implements Action {}
 
   /**
@@ -53,9 +59,8 @@ public final class ConfPlan {
       List<String> voters, Map<String, Integer> priorities, List<String> added) implements Action {}
 
   /**
-   * The priorities are right but another replica should lead: ask Ratis to hand over now (it yields
-   * to a higher priority by itself only when that follower is fully caught up, which under steady
-   * writes may take long).
+   * Another replica should lead: ask Ratis to hand over (it holds new writes back until the target
+   * has caught up, then makes it campaign).
    */
   public record TransferLeadership(String to) implements Action {}
 
@@ -100,8 +105,7 @@ public final class ConfPlan {
       // for an election timeout; hand leadership to a voter that stays first.
       String successor = wanted.stream().filter(voters::containsKey).findFirst().orElse(null);
       if (successor != null) {
-        Map<String, Integer> priorities = new LinkedHashMap<>();
-        voters.keySet().forEach(v -> priorities.put(v, v.equals(successor) ? 1 : 0));
+        Map<String, Integer> priorities = prioritiesOf(List.copyOf(voters.keySet()));
         if (!priorities.equals(voters)) {
           return new SetPriorities(priorities);
         }
@@ -114,12 +118,10 @@ public final class ConfPlan {
     return new ChangeVoters(wanted, prioritiesOf(wanted), added);
   }
 
-  /** The first voter 1, the others 0. */
+  /** Every voter 0 (see the class comment). */
   static Map<String, Integer> prioritiesOf(List<String> voters) {
     Map<String, Integer> p = new HashMap<>();
-    for (int i = 0; i < voters.size(); i++) {
-      p.put(voters.get(i), i == 0 ? 1 : 0);
-    }
+    voters.forEach(v -> p.put(v, 0));
     return p;
   }
 }

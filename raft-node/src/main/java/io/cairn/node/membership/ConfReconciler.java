@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes the Raft configuration of every group this node leads follow the shard map ({@link
- * ConfPlan}): Raft priorities in the map's order, so Ratis moves leadership to the preferred
- * replica ({@link MembershipCommands}, leader transfer); and the voters of a replica move, finished
- * in the map once Raft has them. Runs when the map changes and every {@code periodMs}, so a leader
- * elected in the middle of a change carries it on.
+ * ConfPlan}): leadership handed to the map's preferred replica once it answers ({@link
+ * MembershipCommands}, leader transfer), and the voters of a replica move, finished in the map once
+ * Raft has them. Runs when the map changes and every {@code periodMs}, so a leader elected in the
+ * middle of a change carries it on.
  *
  * <p>It acts only on the meta group's current map, never on this node's copy alone: a leader
  * elected just after a change may not have polled the new map yet, and acting on the old one would
@@ -211,11 +211,9 @@ public final class ConfReconciler implements Closeable {
       return host.proposeVoters(RaftHost.groupIdOf(group), p.priorities(), map)
           .thenApply(
               v ->
-                  "Raft priorities set from map epoch "
+                  "Raft priorities made equal (map epoch "
                       + map.getEpoch()
-                      + ": "
-                      + preferred(p.priorities())
-                      + " preferred as leader");
+                      + "): leadership moves by hand-overs only");
     }
     if (action instanceof ConfPlan.TransferLeadership t) {
       lastHandOver.put(group.getShardId(), nowMs());
@@ -303,14 +301,6 @@ public final class ConfReconciler implements Closeable {
               }
             });
     return out;
-  }
-
-  private static String preferred(Map<String, Integer> priorities) {
-    return priorities.entrySet().stream()
-        .filter(e -> e.getValue() > 0)
-        .map(Map.Entry::getKey)
-        .findFirst()
-        .orElse("none");
   }
 
   @Override

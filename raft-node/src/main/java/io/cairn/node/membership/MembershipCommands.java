@@ -16,9 +16,9 @@ import java.util.function.BooleanSupplier;
  * intended shape; what follows from a change happens in the background and survives restarts:
  *
  * <ul>
- *   <li>leader transfer: the node goes first in the shard's replica list; the shard's leader gives
- *       it the highest Raft priority ({@link ConfReconciler}) and Ratis hands over once it has
- *       caught up, and after any later failover leadership comes back to it;
+ *   <li>leader transfer: the node goes first in the shard's replica list; the shard's leader hands
+ *       leadership to it once it answers ({@link ConfReconciler}; Ratis lets it catch up first),
+ *       and after any later failover leadership comes back to it;
  *   <li>replica move: the target node creates an empty replica ({@link LocalReplicas}), the shard's
  *       leader changes the Raft configuration and then finishes the move in the map ({@link
  *       ConfPlan});

@@ -2,6 +2,7 @@ package io.cairn.node.replica;
 
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.security.ValueCipher;
 import io.cairn.proto.KeyRing;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.ShardInfo;
@@ -85,7 +86,10 @@ public final class RaftHost implements Closeable {
     this.config = config;
     this.failures = failures;
     this.metaGroupId = groupIdOf(initialMap.getMeta());
-    this.limits = new RequestLimits(config.limits().keyBytesMax(), config.limits().valueBytesMax());
+    // Values reach the log in their stored form, which encryption at rest makes longer.
+    this.limits =
+        new RequestLimits(
+            config.limits().keyBytesMax(), config.limits().valueBytesMax() + ValueCipher.OVERHEAD);
     failures.closesExpectedWhen(this::leftItsGroup);
     learn(initialMap);
     Function<RaftGroupId, StateMachine> registry =
@@ -193,14 +197,13 @@ public final class RaftHost implements Closeable {
   }
 
   /**
-   * The group's peers. The first replica in placement order gets a higher priority: Ratis makes a
-   * leader yield to a caught-up follower of higher priority, which spreads leadership over the
-   * nodes as evenly as placement spreads first replicas, and brings it back after a failover.
+   * The group's peers, all of Raft priority 0: the first replica in placement order leads by
+   * hand-overs ({@code ConfReconciler}), as priorities can deadlock an election (ConfPlan).
    */
   public static List<RaftPeer> peersOf(ShardInfo s, ShardMap map) {
     List<RaftPeer> peers = new ArrayList<>();
     for (String id : s.getReplicasList()) {
-      int priority = peers.isEmpty() ? 1 : 0;
+      int priority = 0;
       NodeInfo n =
           map.getNodesList().stream()
               .filter(x -> x.getId().equals(id))
@@ -339,10 +342,10 @@ public final class RaftHost implements Closeable {
   }
 
   /**
-   * Asks Ratis to hand the leadership of {@code gid} to {@code target}, which must have the highest
-   * priority. Until it has, Ratis refuses new writes (they are retried), so a follower that never
-   * quite catches up under load gets there; completes when {@code target} leads, fails after {@code
-   * timeoutMs}.
+   * Asks Ratis to hand the leadership of {@code gid} to {@code target} (Ratis requires it to have
+   * the highest priority, which equal priorities satisfy). Until it has, Ratis refuses new writes
+   * (they are retried), so a follower that never quite catches up under load gets there; completes
+   * when {@code target} leads, fails after {@code timeoutMs}.
    */
   public CompletableFuture<Void> transferLeadership(
       RaftGroupId gid, String target, long timeoutMs) {

@@ -48,10 +48,10 @@ public final class LeaderHints {
 
   /**
    * The node to forward a request for {@code route}'s shard to: the known leader, else the replica
-   * that placement prefers as leader (it has the highest Raft priority). A learned leader that the
-   * map no longer names for the shard (its replica moved away, or its node was removed) is
-   * forgotten: it can no longer lead, and asking it would fail until some answer taught otherwise -
-   * which none would, a removed node being gone (found by the grow-and-shrink chaos run, seed 16).
+   * that placement prefers as leader (leadership is handed to it). A learned leader that the map no
+   * longer names for the shard (its replica moved away, or its node was removed) is forgotten: it
+   * can no longer lead, and asking it would fail until some answer taught otherwise - which none
+   * would, a removed node being gone (found by the grow-and-shrink chaos run, seed 16).
    */
   public String forwardTarget(ShardDirectory.Route route) {
     Optional<String> leader = leaderOf(route.groupId());
