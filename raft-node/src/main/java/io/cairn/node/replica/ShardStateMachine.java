@@ -6,6 +6,7 @@ import io.cairn.proto.internal.CommandBatch;
 import io.cairn.proto.internal.ReadQuery;
 import io.cairn.proto.internal.ReadResult;
 import io.cairn.statemachine.CachingKvStore;
+import io.cairn.statemachine.EntryClock;
 import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.KvStore;
 import io.cairn.statemachine.MapDbKvStore;
@@ -18,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -48,6 +50,8 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   private final NodeConfig.Store settings;
   private final ProposalRules rules;
   private final NodeClock clock;
+  // Leader-stamped entry time, bounded by this node's monotonic clock (EntryClock).
+  private final EntryClock entryClock = new EntryClock();
   private final LeaderEvents leaderEvents;
   private volatile ShardCore core;
   private final MarkerDigests markerDigests = new MarkerDigests();
@@ -160,7 +164,11 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
           new IllegalArgumentException("shard " + shardId + ": entry refused: " + e.getMessage()));
       return trx;
     }
-    byte[] stamped = batch.toBuilder().setProposedAtMs(clock.wallMs()).build().toByteArray();
+    byte[] stamped =
+        batch.toBuilder()
+            .setProposedAtMs(entryClock.stamp(clock.wallMs(), monoMs()))
+            .build()
+            .toByteArray();
     return TransactionContext.newBuilder()
         .setStateMachine(this)
         .setClientRequest(request)
@@ -168,10 +176,15 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
         .build();
   }
 
+  private long monoMs() {
+    return TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
+  }
+
   @Override
   protected Message applyEntry(LogEntryProto entry) throws IOException {
     ByteString data = entry.getStateMachineLogEntry().getLogData();
     CommandBatch batch = CommandBatch.parseFrom(data.asReadOnlyByteBuffer());
+    entryClock.observe(batch.getProposedAtMs(), monoMs());
     ShardCore c = core();
     byte[] result = c.apply(batch, entry.getIndex()).toByteArray();
     if (batch.getDigestMarker()) {

@@ -59,6 +59,27 @@ class LeaderTimeTest {
         .isEqualTo(first);
   }
 
+  /**
+   * Issue 11, item 2: a leader whose own clock runs hours ahead stamps its entries, but entry time
+   * may run at most twice as fast as real time (EntryClock), so the session the first leader's
+   * entries kept alive does not expire the moment leadership moves.
+   */
+  @Test
+  void aLeaderWhoseClockIsHoursAheadExpiresNoSession() {
+    LocalCluster cluster = local.cluster();
+    int leader = Leadership.moveTo(cluster, 1, 1);
+    long first = cluster.kv(leader).put(put("a", "1", CLIENT, 1)).getVersion();
+
+    int fast = Leadership.moveTo(cluster, 1, cluster.followerOf(1));
+    assertThat(fast).isNotEqualTo(1);
+    cluster.kv(fast).put(put("b", "x", ByteString.copyFromUtf8("client-two-16-by"), 1));
+
+    long retried = cluster.kv(fast).put(put("a", "1", CLIENT, 1)).getVersion();
+    assertThat(retried)
+        .as("version of a retried write (first applied at %d)", first)
+        .isEqualTo(first);
+  }
+
   @Test
   void anEntryProposedWithAFarFutureTimeIsStampedWithTheLeadersTime() throws Exception {
     LocalCluster cluster = local.cluster();
