@@ -241,6 +241,7 @@ public final class CairnNode implements Closeable {
                 ClientPortTls.serverCredentials(clientTls))
             .directExecutor()
             .maxInboundMessageSize(inboundMax)
+            .maxConcurrentCallsPerConnection(config.limits().callsPerConnectionMax())
             .addService(
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(kv.bindService()),

@@ -74,8 +74,11 @@ public record NodeConfig(
     }
   }
 
-  /** What a request may carry. */
-  public record Limits(int keyBytesMax, int valueBytesMax) {}
+  /**
+   * What a request may carry, and how many calls one client connection may have open at once (the
+   * HTTP/2 stream limit the client port announces; a well-behaved client queues the rest).
+   */
+  public record Limits(int keyBytesMax, int valueBytesMax, int callsPerConnectionMax) {}
 
   /** Ratis settings Cairn chooses; derived into Ratis properties in one place (RaftSettings). */
   public record Raft(
