@@ -131,28 +131,8 @@ final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      requirePositive(spec, days);
       requireFileName(spec, "--id", id);
-      var err = spec.commandLine().getErr();
-      Path target = out == null ? dir : out;
-      try {
-        CertificateAuthority ca = CertificateAuthority.load(dir, Clock.systemUTC());
-        ca.issue(id, hosts, Duration.ofDays(days)).save(target, id);
-      } catch (IOException | RuntimeException e) {
-        return failed(err, "certs node", e);
-      }
-      spec.commandLine()
-          .getOut()
-          .println(
-              "issued "
-                  + id
-                  + " for "
-                  + hosts
-                  + ": "
-                  + target.resolve(id + ".pem")
-                  + ", "
-                  + target.resolve(id + ".key"));
-      return ExitCodes.OK;
+      return issue(spec, "certs node", dir, out, id, hosts, days, id + " for " + hosts);
     }
   }
 
@@ -197,27 +177,39 @@ final class CertsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      requirePositive(spec, days);
       requireFileName(spec, "--name", name);
-      var err = spec.commandLine().getErr();
-      Path target = out == null ? dir : out;
-      try {
-        CertificateAuthority ca = CertificateAuthority.load(dir, Clock.systemUTC());
-        ca.issue(name, List.of(), Duration.ofDays(days)).save(target, name);
-      } catch (IOException | RuntimeException e) {
-        return failed(err, "certs client", e);
-      }
-      spec.commandLine()
-          .getOut()
-          .println(
-              "issued client "
-                  + name
-                  + ": "
-                  + target.resolve(name + ".pem")
-                  + ", "
-                  + target.resolve(name + ".key"));
-      return ExitCodes.OK;
+      return issue(spec, "certs client", dir, out, name, List.of(), days, "client " + name);
     }
+  }
+
+  /** Issues NAME.pem and NAME.key from the CA in {@code dir} into {@code out} (default: dir). */
+  private static int issue(
+      CommandSpec spec,
+      String command,
+      Path dir,
+      Path out,
+      String name,
+      List<String> hosts,
+      int days,
+      String what) {
+    requirePositive(spec, days);
+    Path target = out == null ? dir : out;
+    try {
+      CertificateAuthority ca = CertificateAuthority.load(dir, Clock.systemUTC());
+      ca.issue(name, hosts, Duration.ofDays(days)).save(target, name);
+    } catch (IOException | RuntimeException e) {
+      return failed(spec.commandLine().getErr(), command, e);
+    }
+    spec.commandLine()
+        .getOut()
+        .println(
+            "issued "
+                + what
+                + ": "
+                + target.resolve(name + ".pem")
+                + ", "
+                + target.resolve(name + ".key"));
+    return ExitCodes.OK;
   }
 
   /** A name that becomes NAME.pem and NAME.key: nothing that could leave the directory. */

@@ -19,7 +19,9 @@ import java.util.Set;
  * configuration of index 1308 while its log, like n1's, ended at 2337 and n1 held the one of 1638).
  * Each survivor then saw itself as the preferred replica and refused the other; the shard had no
  * leader for good after its leader was killed (FailoverIT, 2026-12-04). With equal priorities a
- * vote depends on the logs alone, as in Raft.
+ * vote depends on the logs alone, as in Raft. (A group starts with its preferred replica at
+ * priority 1, so that it wins the first election, RaftHost.peersOf; the first thing its leader does
+ * is make them equal. No two replicas ever each hold the higher one, so no deadlock.)
  *
  * <p>The steps of a move, each decided afresh from the map and the configuration, so a leader
  * elected in the middle of one (or after a crash) simply carries on:

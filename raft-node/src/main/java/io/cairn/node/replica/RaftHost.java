@@ -197,13 +197,17 @@ public final class RaftHost implements Closeable {
   }
 
   /**
-   * The group's peers, all of Raft priority 0: the first replica in placement order leads by
-   * hand-overs ({@code ConfReconciler}), as priorities can deadlock an election (ConfPlan).
+   * The group's first peers. The first replica in placement order gets priority 1, so that it wins
+   * the group's first election (Ratis makes a lower-priority candidate lose to a higher-priority
+   * voter with an equal log), and leadership starts where placement wants it. The leader's first
+   * configuration change makes every priority 0 for good ({@code ConfPlan}): priorities that change
+   * can deadlock an election, while this one-time start cannot, as no second replica ever gets a
+   * higher priority than another.
    */
   public static List<RaftPeer> peersOf(ShardInfo s, ShardMap map) {
     List<RaftPeer> peers = new ArrayList<>();
     for (String id : s.getReplicasList()) {
-      int priority = 0;
+      int priority = peers.isEmpty() ? 1 : 0;
       NodeInfo n =
           map.getNodesList().stream()
               .filter(x -> x.getId().equals(id))

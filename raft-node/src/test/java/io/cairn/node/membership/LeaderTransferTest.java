@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import io.cairn.node.testing.LocalCluster;
 import io.cairn.node.testing.LocalClusterExtension;
 import io.cairn.proto.ShardMap;
-import io.cairn.proto.TransferLeaderRequest;
 import io.cairn.proto.TransferLeaderResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -22,25 +21,9 @@ class LeaderTransferTest {
   @RegisterExtension
   final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(2));
 
-  /** The call as a client makes it: UNAVAILABLE (the meta group still bootstrapping) is retried. */
   private static TransferLeaderResponse transfer(
       LocalCluster cluster, int through, int shard, String node) {
-    return await("leader transfer through n" + through)
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptionsMatching(
-            e ->
-                e instanceof StatusRuntimeException sre
-                    && sre.getStatus().getCode() == Status.Code.UNAVAILABLE)
-        .until(
-            () ->
-                cluster
-                    .clusterApi(through)
-                    .transferLeader(
-                        TransferLeaderRequest.newBuilder()
-                            .setShardId(shard)
-                            .setNodeId(node)
-                            .build()),
-            r -> true);
+    return cluster.transferLeader(through, shard, node);
   }
 
   @Test

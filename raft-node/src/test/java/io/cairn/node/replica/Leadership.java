@@ -3,9 +3,6 @@ package io.cairn.node.replica;
 import static org.awaitility.Awaitility.await;
 
 import io.cairn.node.testing.LocalCluster;
-import io.cairn.proto.TransferLeaderRequest;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 
 /**
@@ -21,22 +18,7 @@ final class Leadership {
    * leader.
    */
   static int moveTo(LocalCluster cluster, int shardId, int node) {
-    await("the map names n" + node + " first for shard " + shardId)
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptionsMatching(
-            e ->
-                e instanceof StatusRuntimeException sre
-                    && sre.getStatus().getCode() == Status.Code.UNAVAILABLE)
-        .until(
-            () ->
-                cluster
-                    .clusterApi(node)
-                    .transferLeader(
-                        TransferLeaderRequest.newBuilder()
-                            .setShardId(shardId)
-                            .setNodeId("n" + node)
-                            .build()),
-            r -> true);
+    cluster.transferLeader(node, shardId, "n" + node);
     await("n" + node + " leads shard " + shardId)
         .atMost(Duration.ofSeconds(30))
         .until(() -> cluster.leaderOf(shardId) == node);

@@ -18,9 +18,13 @@ import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
+import io.cairn.proto.TransferLeaderRequest;
+import io.cairn.proto.TransferLeaderResponse;
 import io.cairn.proto.internal.PeerGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -360,6 +364,28 @@ public final class LocalCluster implements AutoCloseable {
   /** The cluster-introspection service of node {@code i} (status, routing, digests). */
   public ClusterGrpc.ClusterBlockingStub clusterApi(int i) {
     return ClusterGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /**
+   * {@code Cluster.TransferLeader} of {@code shardId} to {@code nodeId} through node {@code
+   * through}, as a client makes it: UNAVAILABLE (the meta group still bootstrapping) is retried.
+   */
+  public TransferLeaderResponse transferLeader(int through, int shardId, String nodeId) {
+    return await("leader transfer through n" + through)
+        .atMost(Duration.ofSeconds(20))
+        .ignoreExceptionsMatching(
+            e ->
+                e instanceof StatusRuntimeException sre
+                    && sre.getStatus().getCode() == Status.Code.UNAVAILABLE)
+        .until(
+            () ->
+                clusterApi(through)
+                    .transferLeader(
+                        TransferLeaderRequest.newBuilder()
+                            .setShardId(shardId)
+                            .setNodeId(nodeId)
+                            .build()),
+            r -> true);
   }
 
   /** The node-to-node service of node {@code i}, as a peer would call it. */
