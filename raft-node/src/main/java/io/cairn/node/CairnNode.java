@@ -237,7 +237,8 @@ public final class CairnNode implements Closeable {
     // run on the transport's event loop: one thread hand-off less per request on a small machine.
     Server grpc =
         NettyServerBuilder.forAddress(
-                new InetSocketAddress(config.node().host(), config.node().clientPort()),
+                new InetSocketAddress(
+                    config.node().listen().clientHost(), config.node().clientPort()),
                 ClientPortTls.serverCredentials(clientTls))
             .directExecutor()
             .maxInboundMessageSize(inboundMax)
@@ -278,21 +279,22 @@ public final class CairnNode implements Closeable {
     NodeConfig.Node self = config.node();
     HttpEndpoint http =
         new HttpEndpoint(
-            self.host(),
+            self.listen().httpHost(),
             self.httpPort(),
             registry::scrape,
             () -> NodeHealth.of(statusReader.read()));
     http.start();
     closeables.add(http);
     LOG.info(
-        "node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}",
+        "node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}; advertised as {}",
         self.id(),
-        self.host(),
+        self.listen().clientHost(),
         self.clientPort(),
-        self.host(),
+        self.listen().raftHost(),
         self.raftPort(),
-        self.host(),
-        self.httpPort());
+        self.listen().httpHost(),
+        self.httpPort(),
+        self.host());
     if (config.peerTls().insecure()) {
       LOG.warn(
           "the Raft port {}:{} is OPEN (peer-tls.insecure=true): anyone who can reach it can"

@@ -33,12 +33,20 @@ public record NodeConfig(
     Debug debug) {
 
   /**
-   * This node's identity and ports; {@code host} is bound and advertised.
+   * This node's identity and ports; {@code host} is the address other nodes and clients dial (it is
+   * in the shard map), and each port binds its own listen address, by default {@code host}.
    *
    * @param shutdownGraceMs how long the gRPC server lets calls in flight finish on shutdown
+   * @param listen where each port binds
    */
   public record Node(
-      String id, String host, int raftPort, int clientPort, int httpPort, int shutdownGraceMs) {
+      String id,
+      String host,
+      int raftPort,
+      int clientPort,
+      int httpPort,
+      int shutdownGraceMs,
+      Listen listen) {
     public NodeInfo info() {
       return NodeInfo.newBuilder()
           .setId(id)
@@ -73,6 +81,12 @@ public record NodeConfig(
       return !join.isEmpty();
     }
   }
+
+  /**
+   * The addresses the ports bind (an interface's address, or 0.0.0.0 for all): e.g. the Raft port
+   * on a private network only, the client port on every interface behind NAT.
+   */
+  public record Listen(String raftHost, String clientHost, String httpHost) {}
 
   /**
    * What a request may carry, and how many calls one client connection may have open at once (the

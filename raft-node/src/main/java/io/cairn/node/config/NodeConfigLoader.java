@@ -39,6 +39,9 @@ public final class NodeConfigLoader {
     d.put("node.raft-port", "7000");
     d.put("node.client-port", "7001");
     d.put("node.http-port", "7002");
+    d.put("node.raft-listen-host", "");
+    d.put("node.client-listen-host", "");
+    d.put("node.http-listen-host", "");
     d.put("node.shutdown-grace-ms", "5000");
     d.put("data.dir", null);
     d.put("cluster.id", "cairn");
@@ -204,7 +207,11 @@ public final class NodeConfigLoader {
             v.intIn("node.raft-port", 1, 65535),
             v.intIn("node.client-port", 1, 65535),
             v.intIn("node.http-port", 1, 65535),
-            v.intIn("node.shutdown-grace-ms", 0, 600_000)),
+            v.intIn("node.shutdown-grace-ms", 0, 600_000),
+            new NodeConfig.Listen(
+                listenHost(v, "node.raft-listen-host"),
+                listenHost(v, "node.client-listen-host"),
+                listenHost(v, "node.http-listen-host"))),
         Path.of(v.text("data.dir")),
         new NodeConfig.Cluster(
             v.text("cluster.id"),
@@ -336,6 +343,12 @@ public final class NodeConfigLoader {
       return new NodeConfig.AtRest(null, 0);
     }
     return new NodeConfig.AtRest(readable("at-rest.key-file", file), active);
+  }
+
+  /** A port's bind address: as configured, else node.host (bound and advertised alike). */
+  private static String listenHost(Values v, String key) {
+    String host = v.optional(key);
+    return host.isEmpty() ? v.text("node.host") : host;
   }
 
   private static Path readable(String key, String file) {

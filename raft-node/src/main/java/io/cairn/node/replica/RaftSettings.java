@@ -24,7 +24,7 @@ public final class RaftSettings {
     // RaftHost moves removed replicas aside itself; should Ratis ever rename one, it stays on the
     // data disk rather than under /tmp (Ratis's default: another disk, emptied at boot).
     RaftServerConfigKeys.setRemovedGroupsDir(p, new File(c.dataDir().toFile(), "removed-replicas"));
-    GrpcConfigKeys.Server.setHost(p, c.node().host());
+    GrpcConfigKeys.Server.setHost(p, c.node().listen().raftHost());
     GrpcConfigKeys.Server.setPort(p, c.node().raftPort());
     GrpcConfigKeys.setMessageSizeMax(
         p, SizeInBytes.valueOf(Math.max(64 << 20, 4L * c.limits().valueBytesMax())));

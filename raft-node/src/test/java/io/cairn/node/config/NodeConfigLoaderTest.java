@@ -147,6 +147,19 @@ class NodeConfigLoaderTest {
   }
 
   @Test
+  void eachPortListensOnNodeHostUnlessToldOtherwise() {
+    Map<String, String> m = minimal();
+    NodeConfig.Listen listen = NodeConfigLoader.fromMap(m).node().listen();
+    String host = NodeConfigLoader.fromMap(m).node().host();
+    assertThat(listen).isEqualTo(new NodeConfig.Listen(host, host, host));
+    m.put("node.client-listen-host", "0.0.0.0");
+    m.put("node.raft-listen-host", "10.0.0.5");
+    assertThat(NodeConfigLoader.fromMap(m).node().listen())
+        .isEqualTo(new NodeConfig.Listen("10.0.0.5", "0.0.0.0", host));
+    assertThat(NodeConfigLoader.fromMap(m).node().info().getHost()).isEqualTo(host);
+  }
+
+  @Test
   void rejectsUnknownKeys() {
     Map<String, String> m = minimal();
     m.put("cluster.shard", "4");
