@@ -198,13 +198,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     long timeoutMs = call.timeoutMs();
     boolean forwarded = ForwardedCalls.current();
     reads
-        .read(
-            route,
-            key,
-            req.getConsistency(),
-            req.getMinIndex(),
-            timeoutMs,
-            ForwardedCalls.current())
+        .read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, forwarded)
         .whenComplete(
             (r, error) -> {
               if (error != null) {

@@ -88,14 +88,14 @@ public final class ConfPlan {
     if (!stable) {
       return new Wait("a configuration change is in progress");
     }
+    if (voters.values().stream().anyMatch(p -> p != 0)) {
+      // A new group's first priorities, or an older node's: made equal before anything else.
+      return new SetPriorities(prioritiesOf(List.copyOf(voters.keySet())));
+    }
     List<String> wanted = ShardMaps.wantedVoters(group);
     if (voters.keySet().equals(Set.copyOf(wanted))) {
       if (ShardMaps.moving(group)) {
         return new FinishMove(group.getMove());
-      }
-      Map<String, Integer> priorities = prioritiesOf(wanted);
-      if (!priorities.equals(voters)) {
-        return new SetPriorities(priorities);
       }
       String preferred = wanted.get(0);
       return preferred.equals(self) || !responsive.contains(preferred)
@@ -107,10 +107,6 @@ public final class ConfPlan {
       // for an election timeout; hand leadership to a voter that stays first.
       String successor = wanted.stream().filter(voters::containsKey).findFirst().orElse(null);
       if (successor != null) {
-        Map<String, Integer> priorities = prioritiesOf(List.copyOf(voters.keySet()));
-        if (!priorities.equals(voters)) {
-          return new SetPriorities(priorities);
-        }
         return responsive.contains(successor)
             ? new TransferLeadership(successor)
             : new Wait("waiting for " + successor + " to answer before handing leadership over");
