@@ -32,7 +32,9 @@ import org.apache.ratis.protocol.exceptions.NotLeaderException;
  * short enough that a node cut off from its shard's majority lets the client go elsewhere.
  *
  * <p>Trying again is what the client would do anyway, and as safe: a write carries the same write
- * id every time, so it applies at most once.
+ * id every time (the client's, or for a write sent without one, the one {@code ShardWrites} gives
+ * it from {@code NodeWriteIds}), so it applies at most once. Without an id it would not be safe:
+ * none of the failures retried here proves the first attempt was not committed.
  */
 public final class BetweenLeaders {
   static final long RETRY_MS = 50;

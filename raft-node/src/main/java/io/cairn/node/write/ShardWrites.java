@@ -13,6 +13,7 @@ import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.runtime.Scheduler;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.PutRequest;
+import io.cairn.proto.WriteId;
 import io.cairn.proto.internal.BatchResult;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandResult;
@@ -45,6 +46,7 @@ public final class ShardWrites implements Closeable {
   private final Scheduler scheduler;
   private final BetweenLeaders betweenLeaders;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
+  private final NodeWriteIds ownIds;
 
   public ShardWrites(
       NodeConfig config,
@@ -62,15 +64,31 @@ public final class ShardWrites implements Closeable {
     this.clock = clock;
     this.scheduler = scheduler;
     this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
+    this.ownIds = NodeWriteIds.forNode(config.nodeId());
   }
 
   /**
    * Writes {@code command}.
    *
+   * <p>A write that entered the cluster here without a client's write id gets one of this node's
+   * ({@link NodeWriteIds}), as this node may try it more than once.
+   *
    * @param forwarded the request was forwarded here by another node: serve it or fail it, never
    *     forward it again
    */
   public CompletableFuture<WriteOutcome> write(
+      Route route, Command command, long timeoutMs, boolean forwarded) {
+    if (forwarded || !command.getWriteId().getClientId().isEmpty()) {
+      return writeWithId(route, command, timeoutMs, forwarded);
+    }
+    WriteId own = ownIds.assign();
+    CompletableFuture<WriteOutcome> f =
+        writeWithId(route, command.toBuilder().setWriteId(own).build(), timeoutMs, false);
+    f.whenComplete((o, e) -> ownIds.release(own));
+    return f;
+  }
+
+  private CompletableFuture<WriteOutcome> writeWithId(
       Route route, Command command, long timeoutMs, boolean forwarded) {
     // A forwarded write fails fast, as the node that forwarded it holds it across the election;
     // unless this node has just been elected, and will serve it in a moment.

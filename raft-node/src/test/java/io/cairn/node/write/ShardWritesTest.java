@@ -50,6 +50,31 @@ class ShardWritesTest {
   }
 
   /**
+   * A write sent without a write id gets one of the node it entered by, so the node's own tries of
+   * it (held across an election, or again after a lost connection to the leader) apply at most
+   * once: every replica's exactly-once table holds one session per node the writes entered by, and
+   * a forwarded write keeps the session of the node that forwarded it.
+   */
+  @Test
+  void writesWithoutAWriteIdAreAppliedUnderTheSessionOfTheNodeTheyEnteredBy() {
+    LocalCluster cluster = local.cluster();
+    int leader = cluster.leaderOf(1);
+    int follower = cluster.followerOf(1);
+    for (int i = 0; i < 3; i++) {
+      assertThat(cluster.kv(follower).put(put("through-follower-" + i, "v")).getVersion())
+          .isPositive();
+    }
+    long last = cluster.kv(leader).put(put("through-leader", "v")).getVersion();
+
+    for (int node : cluster.replicasOf(1)) {
+      await("n" + node + " has applied the writes")
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> cluster.replica(node, 1).core().appliedIndex() >= last);
+      assertThat(cluster.replica(node, 1).core().sessionCount()).as("n" + node).isEqualTo(2);
+    }
+  }
+
+  /**
    * Issue 8, item 6: a node's forwarding broke for good once one forwarded write had exhausted its
    * retries (Ratis 3.3.0's ordered-async client fails its sliding window permanently; every later
    * write through that node was answered "this node is shutting down").

@@ -30,9 +30,10 @@ import java.util.function.Function;
  * leader hints; a test that must keep asking a deposed leader, or keep writing through the majority
  * side of a partition, needs this instead.
  *
- * <p>Writes carry no write id, so the cluster applies each request it receives; that is safe here
- * because nothing resends them - an unanswered write is simply INFO (a node forwards a write to its
- * shard's leader once, without retrying it either).
+ * <p>Writes carry no write id, as a raw gRPC caller's would; that is safe here because nothing here
+ * resends them - an unanswered write is simply INFO. The node they enter by may try one again while
+ * the shard changes leader, under a write id of its own, so each request still applies at most once
+ * (docs/correctness.md, finding 11, is what this sender caught when the node did not).
  *
  * <p>One sender is one client session, as {@code CairnClient} keeps it: per shard, the largest
  * index any answer showed (its {@code token}), sent as {@code min_index} with every SESSION get of
