@@ -247,7 +247,7 @@ public final class CairnNode implements Closeable {
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
                     hints,
-                    new ForwardedCalls()))
+                    new ForwardedCalls(clientTls)))
             .addService(
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))

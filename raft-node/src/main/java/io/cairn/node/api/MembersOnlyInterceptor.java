@@ -27,7 +27,7 @@ public final class MembersOnlyInterceptor implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (!fromMember(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION))) {
+    if (!fromMember(tls, call)) {
       call.close(
           Status.PERMISSION_DENIED.withDescription(
               "the Peer service answers cluster members only (a certificate of the cluster CA);"
@@ -38,7 +38,9 @@ public final class MembersOnlyInterceptor implements ServerInterceptor {
     return next.startCall(call, headers);
   }
 
-  private boolean fromMember(SSLSession session) {
+  /** Whether {@code call} came over TLS with a client certificate of the cluster CA. */
+  static boolean fromMember(ClientPortTls tls, ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
       return false;
     }

@@ -3,6 +3,7 @@ package io.cairn.tests.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import io.cairn.cli.CairnCtl;
 import io.cairn.cli.StdStreams;
 import io.cairn.cli.certs.CertificateAuthority;
@@ -13,13 +14,18 @@ import io.cairn.client.ChannelFactory;
 import io.cairn.client.ClientConfig;
 import io.cairn.client.ClientTls;
 import io.cairn.proto.Consistency;
+import io.cairn.proto.KvGrpc;
+import io.cairn.proto.PutRequest;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadShardMapRequest;
 import io.cairn.tests.cluster.ProcessCluster;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -173,6 +179,50 @@ class ClientTlsIT {
     } finally {
       asAlice.shutdownNow();
       asMember.shutdownNow();
+    }
+  }
+
+  /**
+   * A forwarded call's value is taken in its stored form, so a client that could mark its own call
+   * forwarded could skip what the entry node does for it (sealing values at rest, for one).
+   */
+  @Test
+  void onlyMembersMayMarkACallForwarded() {
+    ManagedChannel asAlice =
+        NettyChannelBuilder.forAddress("127.0.0.1", clientPort(1), aliceTls().credentials())
+            .build();
+    Metadata forwarded = new Metadata();
+    forwarded.put(WireHeaders.FORWARDED, "1");
+    KvGrpc.KvBlockingStub kv =
+        KvGrpc.newBlockingStub(asAlice).withDeadlineAfter(10, TimeUnit.SECONDS);
+    try {
+      assertThatThrownBy(
+              () ->
+                  kv.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                      .put(
+                          PutRequest.newBuilder()
+                              .setKey(ByteString.copyFromUtf8("tls/forged-forward"))
+                              .setValue(ByteString.copyFromUtf8("x"))
+                              .build()))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+                assertThat(e.getStatus().getDescription()).contains("cluster members");
+              });
+      assertThat(alice.get(bytes("tls/forged-forward"), Consistency.LINEARIZABLE).found())
+          .isFalse();
+      // Control: the same call without the header is served.
+      assertThat(
+              kv.put(
+                      PutRequest.newBuilder()
+                          .setKey(ByteString.copyFromUtf8("tls/plain-call"))
+                          .setValue(ByteString.copyFromUtf8("y"))
+                          .build())
+                  .getVersion())
+          .isPositive();
+    } finally {
+      asAlice.shutdownNow();
     }
   }
 
