@@ -97,9 +97,11 @@ class ShardWritesTest {
 
     cluster.restart(preferred);
     cluster.restart(third);
-    await("the preferred replica leads again")
+    // The rebalancer may have made another replica preferred while nodes were down or slow to
+    // answer after their restart; what matters is that leadership has settled where the map says.
+    await("the shard's preferred replica (as the map now says) leads")
         .atMost(Duration.ofSeconds(30))
-        .until(() -> cluster.leaderOf(1) == preferred);
+        .until(() -> cluster.leaderOf(1) == cluster.replicasOf(1).get(0));
     await("writes through n" + through + " succeed again")
         .atMost(Duration.ofSeconds(10))
         .pollInterval(Duration.ofMillis(200))
