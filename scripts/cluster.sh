@@ -2,11 +2,13 @@
 # Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002),
 # with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
 #
-#   scripts/cluster.sh start [--tls] [N]
+#   scripts/cluster.sh start [--tls|--auth] [N]
 #                                   build if needed, start N nodes (default 3), wait until healthy;
 #                                   --tls (when the cluster is created): the client port speaks
 #                                   mutual TLS too; 'source run/tls.env' points cairnctl at its
-#                                   certificate
+#                                   certificate; --auth: --tls, and users and roles are enforced
+#                                   (auth.enabled); a user root is made, 'source run/auth.env' logs
+#                                   cairnctl in as root
 #   scripts/cluster.sh stop         graceful stop of every node (SIGTERM, then SIGKILL after 20 s)
 #   scripts/cluster.sh status       pid, liveness and /health of every node
 #   scripts/cluster.sh kill I       kill -9 node I
@@ -97,20 +99,47 @@ client_tls_config() {
   printf '%s\n' "client-tls.enabled=true" "client-tls.client-ca-file=$certs/ca.pem"
 }
 
+# With --auth (run/auth marks it): the token-signing key every node shares, in run/auth-keys.
+# Prints the config lines that turn auth on.
+auth_config() {
+  local keys="$RUN/auth-keys/tokens.keys"
+  [ -f "$RUN/auth" ] || return 0
+  if [ ! -f "$keys" ]; then
+    mkdir -p "$RUN/auth-keys" && chmod 700 "$RUN/auth-keys"
+    "$ROOT/scripts/cairnctl" at-rest add-key --file "$keys" >/dev/null \
+      || die "cannot create the token key in $keys"
+  fi
+  printf '%s\n' "auth.enabled=true" "auth.token-key-file=$keys"
+}
+
+# With --auth, once the cluster is up: a user root with a random password, made as a member (node
+# n1's certificate), and run/auth.env, which logs cairnctl in as root.
+make_root_user() {
+  local pw
+  [ -f "$RUN/auth" ] && [ ! -f "$RUN/auth.env" ] || return 0
+  pw=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+  printf '%s\n' "$pw" | "$ROOT/scripts/cairnctl" --endpoints "127.0.0.1:$CLIENT_PORT" \
+    --tls-ca "$RUN/certs/ca.pem" --tls-cert "$RUN/certs/n1.pem" --tls-key "$RUN/certs/n1.key" \
+    user put root --role root --password-stdin >/dev/null || die "cannot create the root user"
+  (umask 077 && printf '%s\n' "export CAIRN_USER=root" "export CAIRN_PASSWORD=$pw" > "$RUN/auth.env")
+}
+
 # Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
 # lines given), its certificates, then CAIRN_EXTRA_CONFIG.
 write_node_config() {
-  local i=$1 tls client_tls
+  local i=$1 tls client_tls auth
   shift
   mkdir -p "$RUN/n$i/data"
   tls=$(peer_tls_config "$i")
   client_tls=$(client_tls_config)
+  auth=$(auth_config)
   {
     printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
       "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "data.dir=$RUN/n$i/data" \
       "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
     [ -z "$tls" ] || printf '%s\n' "$tls"
     [ -z "$client_tls" ] || printf '%s\n' "$client_tls"
+    [ -z "$auth" ] || printf '%s\n' "$auth"
     if [ -n "${CAIRN_EXTRA_CONFIG:-}" ]; then
       printf '%s\n' "$CAIRN_EXTRA_CONFIG"
     fi
@@ -141,6 +170,8 @@ ctl() {
   [ -n "$endpoints" ] || die "no node is running"
   # shellcheck disable=SC1091  # written by client_tls_config
   [ ! -f "$RUN/tls.env" ] || . "$RUN/tls.env"
+  # shellcheck disable=SC1091  # written by make_root_user
+  [ ! -f "$RUN/auth.env" ] || . "$RUN/auth.env"
   "$ROOT/scripts/cairnctl" --endpoints "$endpoints" "$@"
 }
 
@@ -198,8 +229,9 @@ stop_node() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start)
-    tls=no
+    tls=no auth=no
     if [ "${1:-}" = "--tls" ]; then tls=yes; shift; fi
+    if [ "${1:-}" = "--auth" ]; then tls=yes auth=yes; shift; fi
     n="${1:-3}"
     [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 50 ] || die "start: node count must be 1..50, got '$n'"
     existing=$(node_count)
@@ -209,18 +241,25 @@ case "$cmd" in
     if [ "$existing" != 0 ] && [ "$tls" = yes ] && [ ! -f "$RUN/client-tls" ]; then
       die "run dir $RUN holds a cluster made without --tls; 'scripts/cluster.sh wipe' first"
     fi
+    if [ "$existing" != 0 ] && [ "$auth" = yes ] && [ ! -f "$RUN/auth" ]; then
+      die "run dir $RUN holds a cluster made without --auth; 'scripts/cluster.sh wipe' first"
+    fi
     command -v java >/dev/null || die "java not found; install a JDK 17"
     command -v curl >/dev/null || die "curl not found; install curl"
     build_if_needed
     mkdir -p "$RUN"
     [ "$tls" = no ] || touch "$RUN/client-tls"
+    [ "$auth" = no ] || touch "$RUN/auth"
     echo "$n" > "$RUN/cluster.size"
     for i in $(seq 1 "$n"); do
       [ -f "$RUN/n$i/node.properties" ] || write_config "$i" "$n"
       start_node "$i"
     done
     wait_healthy "$n"
-    if [ -f "$RUN/tls.env" ]; then
+    make_root_user
+    if [ -f "$RUN/auth.env" ]; then
+      echo "auth is on; for cairnctl as user root: source $RUN/tls.env; source $RUN/auth.env"
+    elif [ -f "$RUN/tls.env" ]; then
       echo "the client port speaks mutual TLS; for cairnctl: source $RUN/tls.env"
     fi
     ;;

@@ -56,6 +56,8 @@ import picocli.CommandLine.Spec;
       BenchCommand.class,
       CertsCommand.class,
       AtRestCommand.class,
+      UserCommand.class,
+      RoleCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes:%n",
@@ -68,7 +70,8 @@ import picocli.CommandLine.Spec;
       "5:other error (including a key or value the cluster rejects as invalid)",
       "6:replicas differ (verify: a shard's replicas hold different states at the same index)",
       "7:refused as the cluster stands (node remove: it still holds replicas; a move already in"
-          + " progress): the message says what to do first"
+          + " progress): the message says what to do first",
+      "8:not allowed: no valid user or certificate (auth on), or the user's roles do not grant it"
     })
 public final class CairnCtl implements Callable<Integer> {
   static final String DEFAULT_ENDPOINTS = "127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001";
@@ -129,6 +132,16 @@ public final class CairnCtl implements Callable<Integer> {
       defaultValue = "${env:CAIRN_TLS_KEY:-}",
       description = "The private key of --tls-cert (PEM, PKCS#8; env CAIRN_TLS_KEY).")
   String tlsKey;
+
+  @Option(
+      names = "--user",
+      paramLabel = "NAME",
+      scope = ScopeType.INHERIT,
+      defaultValue = "${env:CAIRN_USER:-}",
+      description =
+          "Call as this user (env CAIRN_USER), when the cluster has auth on: cairnctl logs in with"
+              + " the password in env CAIRN_PASSWORD, or asks for it. Needs --tls-ca.")
+  String user;
 
   @Spec CommandSpec spec;
 
@@ -217,17 +230,43 @@ public final class CairnCtl implements Callable<Integer> {
    */
   private ChannelFactory transport() {
     if (tlsCa.isEmpty()) {
+      if (!user.isEmpty()) {
+        throw new IllegalArgumentException(
+            "--user needs --tls-ca: a password and its token must not cross the network in clear");
+      }
       if (!tlsCert.isEmpty() || !tlsKey.isEmpty()) {
         throw new IllegalArgumentException(
             "--tls-cert and --tls-key need --tls-ca (the CA that signed the nodes' certificates)");
       }
       return channelFactory;
     }
-    return ChannelFactory.tls(
+    ClientTls tls =
         new ClientTls(
             Path.of(tlsCa),
             tlsCert.isEmpty() ? null : Path.of(tlsCert),
-            tlsKey.isEmpty() ? null : Path.of(tlsKey)));
+            tlsKey.isEmpty() ? null : Path.of(tlsKey));
+    if (user.isEmpty()) {
+      return ChannelFactory.tls(tls);
+    }
+    return ChannelFactory.tls(tls, user, password());
+  }
+
+  /** The password of --user: env CAIRN_PASSWORD, else asked on the terminal without echo. */
+  private String password() {
+    String fromEnv = System.getenv("CAIRN_PASSWORD");
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv;
+    }
+    java.io.Console console = System.console();
+    if (console == null) {
+      throw new IllegalArgumentException(
+          "--user needs a password: set CAIRN_PASSWORD (there is no terminal to ask on)");
+    }
+    char[] typed = console.readPassword("password for %s: ", user);
+    if (typed == null || typed.length == 0) {
+      throw new IllegalArgumentException("--user needs a password");
+    }
+    return new String(typed);
   }
 
   BlockingCairnClient openBlockingClient(CommandSpec caller) {

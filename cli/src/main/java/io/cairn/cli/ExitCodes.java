@@ -28,6 +28,9 @@ final class ExitCodes {
   /** A membership change the cluster refuses as it stands (FAILED_PRECONDITION). */
   static final int REFUSED = 7;
 
+  /** Auth: no valid caller (UNAUTHENTICATED), or the caller may not do it (PERMISSION_DENIED). */
+  static final int DENIED = 8;
+
   /**
    * The operation the client names at the start of its messages. It names what it sent: a cas and a
    * put --expect-version are both a put on the wire, and map's fetch is "routing". The user typed a
@@ -36,7 +39,7 @@ final class ExitCodes {
   private static final Pattern CLIENT_OPERATION =
       Pattern.compile(
           "^(put|get|delete|routing|status|verify|leader transfer|node add|node drain|node activate"
-              + "|node remove|shard move): ");
+              + "|node remove|shard move|user put|user delete|role put|role delete|auth list): ");
 
   private ExitCodes() {}
 
@@ -71,6 +74,11 @@ final class ExitCodes {
             " (if the nodes' client port speaks TLS, pass --tls-ca, and --tls-cert and --tls-key"
                 + " when they require client certificates)";
       }
+    } else if (e instanceof CairnException ce
+        && (ce.code() == io.grpc.Status.Code.UNAUTHENTICATED
+            || ce.code() == io.grpc.Status.Code.PERMISSION_DENIED)) {
+      code = DENIED;
+      line = clientMessage(ce) + " [" + ce.code() + "]";
     } else if (e instanceof CairnException ce
         && ce.code() == io.grpc.Status.Code.FAILED_PRECONDITION) {
       code = REFUSED;

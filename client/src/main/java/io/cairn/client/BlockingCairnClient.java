@@ -123,6 +123,27 @@ public final class BlockingCairnClient implements AutoCloseable {
     return await(client.replicaDigest(nodeId, shardId, index, waitMs));
   }
 
+  public io.cairn.proto.AuthChange putUser(
+      String name, String password, java.util.List<String> roles) {
+    return await(client.putUser(name, password, roles));
+  }
+
+  public io.cairn.proto.AuthChange deleteUser(String name) {
+    return await(client.deleteUser(name));
+  }
+
+  public io.cairn.proto.AuthChange putRole(io.cairn.proto.Role role) {
+    return await(client.putRole(role));
+  }
+
+  public io.cairn.proto.AuthChange deleteRole(String name) {
+    return await(client.deleteRole(name));
+  }
+
+  public io.cairn.proto.AuthListing listAuth() {
+    return await(client.listAuth());
+  }
+
   @Override
   public void close() {
     client.close();

@@ -2,17 +2,23 @@ package io.cairn.client;
 
 import com.google.protobuf.ByteString;
 import io.cairn.proto.AddNodeRequest;
+import io.cairn.proto.AuthChange;
+import io.cairn.proto.AuthGrpc;
+import io.cairn.proto.AuthListing;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
+import io.cairn.proto.DeleteRoleRequest;
+import io.cairn.proto.DeleteUserRequest;
 import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetReplicaDigestRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.GetResponse;
 import io.cairn.proto.GetRoutingRequest;
 import io.cairn.proto.KvGrpc;
+import io.cairn.proto.ListAuthRequest;
 import io.cairn.proto.MarkShardDigestRequest;
 import io.cairn.proto.MarkShardDigestResponse;
 import io.cairn.proto.MoveReplicaRequest;
@@ -20,8 +26,11 @@ import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeState;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
+import io.cairn.proto.PutRoleRequest;
+import io.cairn.proto.PutUserRequest;
 import io.cairn.proto.RemoveNodeRequest;
 import io.cairn.proto.ReplicaDigest;
+import io.cairn.proto.Role;
 import io.cairn.proto.Routing;
 import io.cairn.proto.SetNodeStateRequest;
 import io.cairn.proto.ShardMap;
@@ -32,6 +41,7 @@ import io.grpc.Deadline;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
@@ -415,6 +425,58 @@ public final class CairnClient implements AutoCloseable {
             .setTo(to)
             .setCancel(cancel)
             .build(),
+        0);
+  }
+
+  /**
+   * Creates user {@code name} or replaces its roles (and its password, unless {@code password} is
+   * empty). Needs the role root once auth is on. Completes with the map epoch that carries it.
+   */
+  public CompletableFuture<AuthChange> putUser(String name, String password, List<String> roles) {
+    return clusterCall(
+        "user put",
+        router::anyNode,
+        AuthGrpc.getPutUserMethod(),
+        PutUserRequest.newBuilder().setName(name).setPassword(password).addAllRoles(roles).build(),
+        0);
+  }
+
+  public CompletableFuture<AuthChange> deleteUser(String name) {
+    return clusterCall(
+        "user delete",
+        router::anyNode,
+        AuthGrpc.getDeleteUserMethod(),
+        DeleteUserRequest.newBuilder().setName(name).build(),
+        0);
+  }
+
+  /** Creates a role or replaces its permissions. */
+  public CompletableFuture<AuthChange> putRole(Role role) {
+    return clusterCall(
+        "role put",
+        router::anyNode,
+        AuthGrpc.getPutRoleMethod(),
+        PutRoleRequest.newBuilder().setRole(role).build(),
+        0);
+  }
+
+  /** Deletes a role and takes it from every user that had it. */
+  public CompletableFuture<AuthChange> deleteRole(String name) {
+    return clusterCall(
+        "role delete",
+        router::anyNode,
+        AuthGrpc.getDeleteRoleMethod(),
+        DeleteRoleRequest.newBuilder().setName(name).build(),
+        0);
+  }
+
+  /** Every user (names and roles, never passwords) and role. */
+  public CompletableFuture<AuthListing> listAuth() {
+    return clusterCall(
+        "auth list",
+        router::anyNode,
+        AuthGrpc.getListAuthMethod(),
+        ListAuthRequest.getDefaultInstance(),
         0);
   }
 

@@ -1,6 +1,7 @@
 package io.cairn.client;
 
 import io.grpc.ChannelCredentials;
+import io.grpc.CompositeChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
@@ -17,6 +18,21 @@ public interface ChannelFactory {
     return (endpoint, config) ->
         NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port())
             .usePlaintext()
+            .maxInboundMessageSize(config.maxInboundMessageBytes())
+            .build();
+  }
+
+  /**
+   * Netty over TLS as {@link #tls(ClientTls)}, every call made as {@code user}: the client logs in
+   * with {@code password} (the node's Auth service) and sends the token it gets with each call.
+   */
+  static ChannelFactory tls(ClientTls tls, String user, String password) {
+    ChannelCredentials transport = tls.credentials();
+    ChannelCredentials credentials =
+        CompositeChannelCredentials.create(
+            transport, new UserCredentials(user, password, transport));
+    return (endpoint, config) ->
+        NettyChannelBuilder.forAddress(endpoint.host(), endpoint.port(), credentials)
             .maxInboundMessageSize(config.maxInboundMessageBytes())
             .build();
   }

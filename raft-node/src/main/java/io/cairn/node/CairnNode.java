@@ -1,5 +1,7 @@
 package io.cairn.node;
 
+import io.cairn.node.api.AuthService;
+import io.cairn.node.api.Callers;
 import io.cairn.node.api.ClusterService;
 import io.cairn.node.api.ForwardedCalls;
 import io.cairn.node.api.KvService;
@@ -38,6 +40,7 @@ import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeRuntime;
 import io.cairn.node.security.AtRestKeys;
 import io.cairn.node.security.ClientPortTls;
+import io.cairn.node.security.Tokens;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardInfo;
@@ -196,6 +199,17 @@ public final class CairnNode implements Closeable {
             config, host, leaders, peers, forwarder, metrics, runtime.clock(), runtime.scheduler());
     NodeConfig.Limits sizes = config.limits();
     RequestLimits limits = new RequestLimits(sizes.keyBytesMax(), sizes.valueBytesMax());
+    Callers callers =
+        new Callers(
+            config.auth().enabled(),
+            directory,
+            clientTls,
+            Tokens.load(config.auth()),
+            runtime.clock());
+    AuthService auth =
+        new AuthService(
+            callers, Tokens.load(config.auth()), directory, mapChanges, runtime.clock());
+    closeables.add(auth);
     KvService kv =
         new KvService(
             directory,
@@ -204,6 +218,7 @@ public final class CairnNode implements Closeable {
             leaders,
             limits,
             AtRestKeys.load(config.atRest()),
+            callers,
             metrics,
             runtime.clock(),
             config.request().timeoutMsDefault());
@@ -247,10 +262,16 @@ public final class CairnNode implements Closeable {
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
                     hints,
-                    new ForwardedCalls(clientTls)))
+                    new ForwardedCalls(clientTls),
+                    callers))
             .addService(
                 ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()), hints))
+                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()),
+                    hints,
+                    callers))
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(auth.bindService()), callers))
             .addService(
                 clientTls
                     .map(
@@ -318,6 +339,14 @@ public final class CairnNode implements Closeable {
       LOG.info(
           "the client port is mutual TLS: clients need a certificate signed by {}",
           tls.clientCaFile());
+    }
+    if (!config.auth().enabled()) {
+      LOG.warn(
+          "auth is OFF (auth.enabled=false): any caller who reaches the client port may read and"
+              + " write every key and call the admin API. Create a root user (cairnctl user put),"
+              + " then set auth.enabled=true (docs/security.md, \"Users and roles\").");
+    } else {
+      LOG.info("auth is on: every call needs a user's token or certificate, or a member's");
     }
   }
 

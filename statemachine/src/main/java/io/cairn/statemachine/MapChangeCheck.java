@@ -55,6 +55,11 @@ public final class MapChangeCheck {
         }
       }
     }
+    try {
+      AuthRules.check(next.getAuth());
+    } catch (IllegalArgumentException e) {
+      throw refused("its users and roles: " + e.getMessage());
+    }
     if (held.isEmpty()) {
       return;
     }

@@ -70,14 +70,14 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void getShardMap(GetShardMapRequest req, StreamObserver<ShardMap> out) {
-    out.onNext(directory.map());
+    out.onNext(forClients(directory.map()));
     out.onCompleted();
   }
 
   @Override
   public void getRouting(GetRoutingRequest req, StreamObserver<Routing> out) {
     ShardMap map = directory.map();
-    Routing.Builder b = Routing.newBuilder().setMap(map);
+    Routing.Builder b = Routing.newBuilder().setMap(forClients(map));
     for (ShardInfo s : map.getShardsList()) {
       var gid = RaftHost.groupIdOf(s);
       leaders.leaderOf(gid).ifPresent(leader -> b.putLeaders(s.getShardId(), leader));
@@ -133,7 +133,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void addNode(AddNodeRequest req, StreamObserver<ShardMap> out) {
     Context call = Context.current();
     answer(
-        membership.addNode(req.getNode(), req.getLostData(), () -> !call.isCancelled()),
+        membership
+            .addNode(req.getNode(), req.getLostData(), () -> !call.isCancelled())
+            .thenApply(ClusterService::forClients),
         out,
         "node add",
         0);
@@ -143,7 +145,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void setNodeState(SetNodeStateRequest req, StreamObserver<ShardMap> out) {
     Context call = Context.current();
     answer(
-        membership.setNodeState(req.getNodeId(), req.getState(), () -> !call.isCancelled()),
+        membership
+            .setNodeState(req.getNodeId(), req.getState(), () -> !call.isCancelled())
+            .thenApply(ClusterService::forClients),
         out,
         "node state",
         0);
@@ -153,7 +157,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void removeNode(RemoveNodeRequest req, StreamObserver<ShardMap> out) {
     Context call = Context.current();
     answer(
-        membership.removeNode(req.getNodeId(), req.getForce(), () -> !call.isCancelled()),
+        membership
+            .removeNode(req.getNodeId(), req.getForce(), () -> !call.isCancelled())
+            .thenApply(ClusterService::forClients),
         out,
         "node remove",
         0);
@@ -163,15 +169,25 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public void moveReplica(MoveReplicaRequest req, StreamObserver<ShardMap> out) {
     Context call = Context.current();
     answer(
-        membership.moveReplica(
-            req.getShardId(),
-            req.getFrom(),
-            req.getTo(),
-            req.getCancel(),
-            () -> !call.isCancelled()),
+        membership
+            .moveReplica(
+                req.getShardId(),
+                req.getFrom(),
+                req.getTo(),
+                req.getCancel(),
+                () -> !call.isCancelled())
+            .thenApply(ClusterService::forClients),
         out,
         "shard move",
         req.getShardId());
+  }
+
+  /**
+   * The map as a caller outside the cluster may see it: without the users and roles (their password
+   * hashes are the nodes' business only). Every map this service sends goes through here.
+   */
+  static ShardMap forClients(ShardMap map) {
+    return map.hasAuth() ? map.toBuilder().clearAuth().build() : map;
   }
 
   /** Sends an operator call's result, or its failure mapped by {@link #adminFailure}. */

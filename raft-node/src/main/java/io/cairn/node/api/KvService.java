@@ -11,6 +11,7 @@ import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.security.ValueCipher;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.node.write.ShardWrites.WriteOutcome;
+import io.cairn.proto.Access;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
@@ -50,6 +51,7 @@ public final class KvService extends KvGrpc.KvImplBase {
   // Seals values where a request enters the cluster and opens them where the answer leaves it;
   // forwarded calls carry the stored form between nodes.
   private final ValueCipher values;
+  private final Callers callers;
   private final NodeClock clock;
   private final long defaultTimeoutMs;
   private final RequestTimers putTimers;
@@ -63,10 +65,12 @@ public final class KvService extends KvGrpc.KvImplBase {
       LeaderHints leaders,
       RequestLimits limits,
       ValueCipher values,
+      Callers callers,
       NodeMetrics metrics,
       NodeClock clock,
       long defaultTimeoutMs) {
     this.values = values;
+    this.callers = callers;
     this.directory = directory;
     this.writes = writes;
     this.reads = reads;
@@ -97,6 +101,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
       return;
     }
+    if (!mayAccess("put", key, Access.READ_WRITE, forwarded, call)) {
+      return;
+    }
     ByteString stored = forwarded ? req.getValue() : values.seal(req.getKey(), req.getValue());
     PutCommand.Builder put = PutCommand.newBuilder().setKey(req.getKey()).setValue(stored);
     if (req.hasExpectedVersion()) {
@@ -123,6 +130,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       limits.checkKey("delete", key);
     } catch (InvalidRequestException e) {
       call.fail(StatusMapping.fromFailure(e, "delete", 0, null, 0, false));
+      return;
+    }
+    if (!mayAccess("delete", key, Access.READ_WRITE, ForwardedCalls.current(), call)) {
       return;
     }
     DeleteCommand.Builder del = DeleteCommand.newBuilder().setKey(req.getKey());
@@ -194,9 +204,12 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.unknownConsistency("get", req.getConsistencyValue()));
       return;
     }
+    boolean forwarded = ForwardedCalls.current();
+    if (!mayAccess("get", key, Access.READ, forwarded, call)) {
+      return;
+    }
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
-    boolean forwarded = ForwardedCalls.current();
     reads
         .read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, forwarded)
         .whenComplete(
@@ -233,6 +246,33 @@ public final class KvService extends KvGrpc.KvImplBase {
               }
               call.succeed(b.build());
             });
+  }
+
+  /**
+   * Whether the caller may touch {@code key}; fails the call PERMISSION_DENIED if not. A forwarded
+   * call was checked where it entered the cluster (and only members may forward, Callers).
+   */
+  private boolean mayAccess(String op, byte[] key, Access need, boolean forwarded, Call<?> call) {
+    if (forwarded) {
+      return true;
+    }
+    Callers.Caller caller = Callers.current();
+    if (callers.mayAccess(caller, key, need)) {
+      return true;
+    }
+    call.fail(
+        Status.PERMISSION_DENIED
+            .withDescription(
+                op
+                    + ": "
+                    + caller.describe()
+                    + " may not "
+                    + (need == Access.READ ? "read" : "write")
+                    + " this key: none of its roles grants "
+                    + need
+                    + " on a prefix of it (cairnctl role put / user put)")
+            .asRuntimeException());
+    return false;
   }
 
   /**

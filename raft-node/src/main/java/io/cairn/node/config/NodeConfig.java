@@ -30,6 +30,7 @@ public record NodeConfig(
     PeerTls peerTls,
     ClientTls clientTls,
     AtRest atRest,
+    Auth auth,
     Debug debug) {
 
   /**
@@ -223,6 +224,18 @@ public record NodeConfig(
    * @param activeKeyId the key new values are encrypted with; 0: the highest id in the file
    */
   public record AtRest(Path keyFile, int activeKeyId) {}
+
+  /**
+   * Users, roles and tokens on the client port (docs/security.md, "Users and roles").
+   *
+   * @param enabled every call needs a caller (a token, a user's client certificate or a member's)
+   *     and may touch only the keys its roles grant; off: anyone who reaches the port may do
+   *     anything, and the node says so at every start
+   * @param tokenKeyFile the HMAC keys that sign tokens, {@code ID=BASE64} per line (the at-rest key
+   *     format); the same file on every node, as any node must accept a token another issued
+   * @param tokenTtlMs how long a token is accepted after it was issued
+   */
+  public record Auth(boolean enabled, Path tokenKeyFile, long tokenTtlMs) {}
 
   /**
    * @param unsafeLocalReads DEBUG ONLY: serve LINEARIZABLE reads from whichever replica believes it

@@ -97,6 +97,9 @@ public final class NodeConfigLoader {
     d.put("client-tls.reload-ms", "60000");
     d.put("at-rest.key-file", "");
     d.put("at-rest.active-key-id", "0");
+    d.put("auth.enabled", "false");
+    d.put("auth.token-key-file", "");
+    d.put("auth.token-ttl-ms", "600000");
     d.put("debug.unsafe-local-reads", "false");
     return Collections.unmodifiableMap(d);
   }
@@ -270,6 +273,7 @@ public final class NodeConfigLoader {
         peerTls(v),
         clientTls(v, peerTls(v)),
         atRest(v),
+        auth(v, clientTls(v, peerTls(v))),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
@@ -343,6 +347,32 @@ public final class NodeConfigLoader {
       return new NodeConfig.AtRest(null, 0);
     }
     return new NodeConfig.AtRest(readable("at-rest.key-file", file), active);
+  }
+
+  /**
+   * Users and roles, off unless configured. On needs TLS on the client port: tokens and passwords
+   * must not cross the network in clear, and a call marked forwarded is trusted only from a member,
+   * which only a certificate can show.
+   */
+  private static NodeConfig.Auth auth(Values v, NodeConfig.ClientTls clientTls) {
+    boolean enabled = v.bool("auth.enabled");
+    String keyFile = v.optional("auth.token-key-file");
+    long ttlMs = v.longIn("auth.token-ttl-ms", 1_000, 7L * 24 * 3_600_000);
+    if (!enabled) {
+      return new NodeConfig.Auth(
+          false, keyFile.isEmpty() ? null : readable("auth.token-key-file", keyFile), ttlMs);
+    }
+    if (!clientTls.enabled()) {
+      throw new ConfigException(
+          "auth.enabled=true needs client-tls.enabled=true: passwords and tokens must not cross"
+              + " the network in clear");
+    }
+    if (keyFile.isEmpty()) {
+      throw new ConfigException(
+          "auth.enabled=true needs auth.token-key-file, the same file on every node ('cairnctl"
+              + " at-rest add-key --file FILE' makes one)");
+    }
+    return new NodeConfig.Auth(true, readable("auth.token-key-file", keyFile), ttlMs);
   }
 
   /** A port's bind address: as configured, else node.host (bound and advertised alike). */

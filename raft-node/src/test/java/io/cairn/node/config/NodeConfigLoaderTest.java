@@ -147,6 +147,31 @@ class NodeConfigLoaderTest {
   }
 
   @Test
+  void authIsOffByDefaultAndNeedsClientTlsAndATokenKey(@TempDir Path dir) throws IOException {
+    Map<String, String> m = minimal();
+    assertThat(NodeConfigLoader.fromMap(m).auth().enabled()).isFalse();
+    m.put("auth.enabled", "true");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("auth.enabled=true needs client-tls.enabled=true");
+
+    m.remove("peer-tls.insecure");
+    for (String f : new String[] {"n1.pem", "n1.key", "ca.pem", "tokens"}) {
+      Files.writeString(dir.resolve(f), "x");
+    }
+    m.put("peer-tls.cert-file", dir.resolve("n1.pem").toString());
+    m.put("peer-tls.key-file", dir.resolve("n1.key").toString());
+    m.put("peer-tls.ca-file", dir.resolve("ca.pem").toString());
+    m.put("client-tls.enabled", "true");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("needs auth.token-key-file");
+    m.put("auth.token-key-file", dir.resolve("tokens").toString());
+    NodeConfig.Auth auth = NodeConfigLoader.fromMap(m).auth();
+    assertThat(auth.enabled()).isTrue();
+    assertThat(auth.tokenKeyFile()).isEqualTo(dir.resolve("tokens"));
+    assertThat(auth.tokenTtlMs()).isEqualTo(600_000);
+  }
+
+  @Test
   void eachPortListensOnNodeHostUnlessToldOtherwise() {
     Map<String, String> m = minimal();
     NodeConfig.Listen listen = NodeConfigLoader.fromMap(m).node().listen();

@@ -1,0 +1,285 @@
+package io.cairn.node.api;
+
+import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.security.ClientPortTls;
+import io.cairn.node.security.Tokens;
+import io.cairn.proto.Access;
+import io.cairn.proto.AuthGrpc;
+import io.cairn.proto.ClusterGrpc;
+import io.cairn.proto.ShardMap;
+import io.cairn.statemachine.AccessRules;
+import io.cairn.statemachine.Escaping;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Who is calling, for every call on the client port's public services, and whether they may.
+ *
+ * <p>With auth on, a call's caller is, in this order: a cluster member (a certificate of the
+ * cluster CA: other nodes, and operators holding a node's pair), who may do everything; a user
+ * named by the common name of a client certificate; a user named by a valid token ({@code
+ * authorization: Bearer <token>}). A call with none of these is refused UNAUTHENTICATED, except
+ * Authenticate, which is how a caller gets a token. The admin calls need root (a member, or a user
+ * with the role root); a Kv call needs its key granted ({@link #mayAccess}); the rest (the map,
+ * status, routing) any caller. With auth off every call may do everything, as before users existed.
+ *
+ * <p>Roles are looked up at every call in the node's current map, so a change to them applies at
+ * once; the index is rebuilt once per map.
+ */
+public final class Callers implements ServerInterceptor {
+  /**
+   * Who a call is from: a user (restricted to its roles), a member (named by its certificate), or
+   * anyone while auth is off.
+   */
+  public record Caller(String user, boolean unrestricted, String member) {
+    static final Caller ANYONE = new Caller("", true, "");
+    static final Caller ANONYMOUS = new Caller("", false, "");
+
+    static Caller member(String commonName) {
+      return new Caller("", true, commonName == null ? "?" : commonName);
+    }
+
+    String describe() {
+      if (!member.isEmpty()) {
+        return "member '" + Escaping.printable(member) + "'";
+      }
+      return unrestricted ? "any caller (auth off)" : "user '" + Escaping.printable(user) + "'";
+    }
+  }
+
+  private static final Logger AUDIT = LoggerFactory.getLogger("cairn.audit");
+
+  private static final Context.Key<Caller> CALLER = Context.key("cairn-caller");
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+  private static final String BEARER = "Bearer ";
+
+  private static final Set<String> ROOT_ONLY =
+      Set.of(
+          ClusterGrpc.getTransferLeaderMethod().getFullMethodName(),
+          ClusterGrpc.getAddNodeMethod().getFullMethodName(),
+          ClusterGrpc.getSetNodeStateMethod().getFullMethodName(),
+          ClusterGrpc.getRemoveNodeMethod().getFullMethodName(),
+          ClusterGrpc.getMoveReplicaMethod().getFullMethodName(),
+          ClusterGrpc.getMarkShardDigestMethod().getFullMethodName(),
+          AuthGrpc.getPutUserMethod().getFullMethodName(),
+          AuthGrpc.getDeleteUserMethod().getFullMethodName(),
+          AuthGrpc.getPutRoleMethod().getFullMethodName(),
+          AuthGrpc.getDeleteRoleMethod().getFullMethodName(),
+          AuthGrpc.getListAuthMethod().getFullMethodName());
+  private static final String AUTHENTICATE = AuthGrpc.getAuthenticateMethod().getFullMethodName();
+
+  private final boolean enabled;
+  private final ShardDirectory directory;
+  private final Optional<ClientPortTls> tls;
+  private final Optional<Tokens> tokens;
+  private final NodeClock clock;
+  private final AtomicReference<Indexed> rules = new AtomicReference<>();
+
+  private record Indexed(ShardMap map, AccessRules rules) {}
+
+  public Callers(
+      boolean enabled,
+      ShardDirectory directory,
+      Optional<ClientPortTls> tls,
+      Optional<Tokens> tokens,
+      NodeClock clock) {
+    if (enabled && (tls.isEmpty() || tokens.isEmpty())) {
+      throw new IllegalArgumentException("auth needs client TLS and a token key");
+    }
+    this.enabled = enabled;
+    this.directory = directory;
+    this.tls = tls;
+    this.tokens = tokens;
+    this.clock = clock;
+  }
+
+  public boolean enabled() {
+    return enabled;
+  }
+
+  /** The caller of the current call; read it on the calling thread. */
+  public static Caller current() {
+    Caller c = CALLER.get();
+    return c == null ? Caller.ANYONE : c;
+  }
+
+  /** The users and roles of this node's current map, indexed. */
+  public AccessRules rules() {
+    ShardMap map = directory.map();
+    Indexed held = rules.get();
+    if (held == null || held.map() != map) {
+      held = new Indexed(map, new AccessRules(map.getAuth()));
+      rules.set(held);
+    }
+    return held.rules();
+  }
+
+  /** Whether {@code caller} may read ({@code READ}) or write ({@code READ_WRITE}) {@code key}. */
+  public boolean mayAccess(Caller caller, byte[] key, Access need) {
+    if (caller.unrestricted()) {
+      return true;
+    }
+    return rules().of(caller.user()).map(g -> g.allows(key, need)).orElse(false);
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    if (!enabled) {
+      return next.startCall(call, headers);
+    }
+    String method = call.getMethodDescriptor().getFullMethodName();
+    Optional<Caller> who;
+    try {
+      who = identify(call, headers);
+    } catch (Refusal r) {
+      return refuse(call, r.status);
+    }
+    if (who.isEmpty()) {
+      if (method.equals(AUTHENTICATE)) {
+        return withCaller(Caller.ANONYMOUS, call, headers, next);
+      }
+      return refuse(
+          call,
+          Status.UNAUTHENTICATED.withDescription(
+              "this cluster requires a caller: a token from Auth.Authenticate (cairnctl --user"
+                  + " NAME), or a client certificate whose common name is a user's"));
+    }
+    Caller caller = who.get();
+    if (ROOT_ONLY.contains(method) && !isRoot(caller)) {
+      AUDIT.warn(
+          "{} refused to {}", call.getMethodDescriptor().getBareMethodName(), caller.describe());
+      return refuse(
+          call,
+          Status.PERMISSION_DENIED.withDescription(
+              caller.describe()
+                  + " may not call "
+                  + call.getMethodDescriptor().getBareMethodName()
+                  + ": it needs the role root"));
+    }
+    if (ROOT_ONLY.contains(method)) {
+      AUDIT.info(
+          "{} called by {}", call.getMethodDescriptor().getBareMethodName(), caller.describe());
+    }
+    return withCaller(caller, call, headers, next);
+  }
+
+  private boolean isRoot(Caller caller) {
+    return caller.unrestricted()
+        || rules().of(caller.user()).map(AccessRules.Grants::isRoot).orElse(false);
+  }
+
+  private Optional<Caller> identify(ServerCall<?, ?> call, Metadata headers) throws Refusal {
+    X509Certificate cert = clientCertificate(call);
+    if (cert != null && tls.get().isMember(cert)) {
+      return Optional.of(Caller.member(commonName(cert)));
+    }
+    if (cert != null) {
+      String cn = commonName(cert);
+      if (cn != null && rules().of(cn).isPresent()) {
+        return Optional.of(new Caller(cn, false, ""));
+      }
+    }
+    String authorization = headers.get(AUTHORIZATION);
+    if (authorization == null) {
+      return Optional.empty();
+    }
+    if (!authorization.startsWith(BEARER)) {
+      throw new Refusal(
+          Status.UNAUTHENTICATED, "the authorization header must be 'Bearer <token>'");
+    }
+    Optional<Tokens.Verified> token =
+        tokens.get().verify(authorization.substring(BEARER.length()), clock.wallMs());
+    if (token.isEmpty()) {
+      throw new Refusal(
+          Status.UNAUTHENTICATED,
+          "the token is expired or not valid; get a new one (Auth.Authenticate)");
+    }
+    String user = token.get().user();
+    if (rules().of(user).isEmpty()) {
+      long epoch = directory.map().getEpoch();
+      if (epoch < token.get().mapEpoch()) {
+        // Issued by a node that already knew the user: this node's map is behind, not wrong.
+        throw new Refusal(
+            Status.UNAVAILABLE,
+            "this node (map epoch "
+                + epoch
+                + ") has not yet seen user '"
+                + Escaping.printable(user)
+                + "' (epoch "
+                + token.get().mapEpoch()
+                + "); retry");
+      }
+      throw new Refusal(
+          Status.UNAUTHENTICATED,
+          "the token's user '" + Escaping.printable(user) + "' no longer exists");
+    }
+    return Optional.of(new Caller(user, false, ""));
+  }
+
+  private X509Certificate clientCertificate(ServerCall<?, ?> call) {
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session == null) {
+      return null;
+    }
+    try {
+      Certificate[] chain = session.getPeerCertificates();
+      return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    }
+  }
+
+  private static String commonName(X509Certificate cert) {
+    try {
+      for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return String.valueOf(rdn.getValue());
+        }
+      }
+    } catch (InvalidNameException e) {
+      return null;
+    }
+    return null;
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> withCaller(
+      Caller caller, ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    return Contexts.interceptCall(Context.current().withValue(CALLER, caller), call, headers, next);
+  }
+
+  private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
+    call.close(status, new Metadata());
+    return new ServerCall.Listener<>() {};
+  }
+
+  /** A credential that was offered but is not good (or not good here yet). */
+  private static final class Refusal extends Exception {
+    final Status status;
+
+    Refusal(Status code, String message) {
+      super(message, null, false, false);
+      this.status = code.withDescription(message);
+    }
+  }
+}
