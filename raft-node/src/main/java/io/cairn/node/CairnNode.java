@@ -9,6 +9,7 @@ import io.cairn.node.api.LeaderHintInterceptor;
 import io.cairn.node.api.MalformedRequests;
 import io.cairn.node.api.MembersOnlyInterceptor;
 import io.cairn.node.api.PeerService;
+import io.cairn.node.api.SessionQuota;
 import io.cairn.node.catchup.StalledFollowerNudger;
 import io.cairn.node.catchup.StalledFollowerWatch;
 import io.cairn.node.config.NodeConfig;
@@ -219,6 +220,7 @@ public final class CairnNode implements Closeable {
             limits,
             AtRestKeys.load(config.atRest()),
             callers,
+            SessionQuota.of(config.limits().sessionsPerCallerMax()),
             metrics,
             runtime.clock(),
             config.request().timeoutMsDefault());

@@ -52,6 +52,7 @@ public final class KvService extends KvGrpc.KvImplBase {
   // forwarded calls carry the stored form between nodes.
   private final ValueCipher values;
   private final Callers callers;
+  private final SessionQuota sessions;
   private final NodeClock clock;
   private final long defaultTimeoutMs;
   private final RequestTimers putTimers;
@@ -66,11 +67,13 @@ public final class KvService extends KvGrpc.KvImplBase {
       RequestLimits limits,
       ValueCipher values,
       Callers callers,
+      SessionQuota sessions,
       NodeMetrics metrics,
       NodeClock clock,
       long defaultTimeoutMs) {
     this.values = values;
     this.callers = callers;
+    this.sessions = sessions;
     this.directory = directory;
     this.writes = writes;
     this.reads = reads;
@@ -101,7 +104,8 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
       return;
     }
-    if (!mayAccess("put", key, Access.READ_WRITE, forwarded, call)) {
+    if (!mayAccess("put", key, Access.READ_WRITE, forwarded, call)
+        || !admitSession("put", req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
     ByteString stored = forwarded ? req.getValue() : values.seal(req.getKey(), req.getValue());
@@ -132,7 +136,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.fromFailure(e, "delete", 0, null, 0, false));
       return;
     }
-    if (!mayAccess("delete", key, Access.READ_WRITE, ForwardedCalls.current(), call)) {
+    boolean forwarded = ForwardedCalls.current();
+    if (!mayAccess("delete", key, Access.READ_WRITE, forwarded, call)
+        || !admitSession("delete", req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
     DeleteCommand.Builder del = DeleteCommand.newBuilder().setKey(req.getKey());
@@ -271,6 +277,33 @@ public final class KvService extends KvGrpc.KvImplBase {
                     + " this key: none of its roles grants "
                     + need
                     + " on a prefix of it (cairnctl role put / user put)")
+            .asRuntimeException());
+    return false;
+  }
+
+  /**
+   * Whether the caller may write under {@code clientId} ({@link SessionQuota}); fails the call
+   * RESOURCE_EXHAUSTED if not. Members, callers while auth is off, forwarded calls (counted where
+   * they entered) and writes without a client id are not counted.
+   */
+  private boolean admitSession(String op, ByteString clientId, boolean forwarded, Call<?> call) {
+    Callers.Caller caller = Callers.current();
+    if (forwarded || caller.unrestricted() || clientId.isEmpty()) {
+      return true;
+    }
+    if (sessions.admit(caller.user(), clientId)) {
+      return true;
+    }
+    call.fail(
+        Status.RESOURCE_EXHAUSTED
+            .withDescription(
+                op
+                    + ": "
+                    + caller.describe()
+                    + " has started "
+                    + sessions.perCallerMax()
+                    + " client sessions on this node within an hour"
+                    + " (limits.sessions-per-caller-max); reuse one client per process")
             .asRuntimeException());
     return false;
   }

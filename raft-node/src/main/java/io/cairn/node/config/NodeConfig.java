@@ -93,7 +93,12 @@ public record NodeConfig(
    * What a request may carry, and how many calls one client connection may have open at once (the
    * HTTP/2 stream limit the client port announces; a well-behaved client queues the rest).
    */
-  public record Limits(int keyBytesMax, int valueBytesMax, int callsPerConnectionMax) {}
+  /**
+   * @param sessionsPerCallerMax with auth on, how many client sessions (client ids) one caller may
+   *     start on a node within an hour; beyond it, writes with a new client id are refused
+   */
+  public record Limits(
+      int keyBytesMax, int valueBytesMax, int callsPerConnectionMax, int sessionsPerCallerMax) {}
 
   /** Ratis settings Cairn chooses; derived into Ratis properties in one place (RaftSettings). */
   public record Raft(

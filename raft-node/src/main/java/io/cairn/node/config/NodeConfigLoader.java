@@ -53,6 +53,7 @@ public final class NodeConfigLoader {
     d.put("limits.key-bytes-max", "4096");
     d.put("limits.value-bytes-max", "1048576");
     d.put("limits.calls-per-connection-max", "1024");
+    d.put("limits.sessions-per-caller-max", "1000");
     d.put("raft.election-timeout-ms-min", "300");
     d.put("raft.election-timeout-ms-max", "600");
     d.put("raft.request-timeout-ms", "3000");
@@ -226,7 +227,8 @@ public final class NodeConfigLoader {
         new NodeConfig.Limits(
             v.intIn("limits.key-bytes-max", 1, 65536),
             v.intIn("limits.value-bytes-max", 1, 16 << 20),
-            v.intIn("limits.calls-per-connection-max", 1, 1 << 20)),
+            v.intIn("limits.calls-per-connection-max", 1, 1 << 20),
+            v.intIn("limits.sessions-per-caller-max", 1, 1_000_000)),
         new NodeConfig.Raft(
             electionMin,
             electionMax,

@@ -58,6 +58,7 @@ class AuthIT {
   static ProcessCluster cluster;
   static Path clientCa;
   static BlockingCairnClient operator; // a member's certificate: unrestricted
+  static final int SESSIONS_PER_CALLER = 20;
 
   @BeforeAll
   static void start() throws IOException {
@@ -80,6 +81,7 @@ class AuthIT {
             .config("client-tls.client-ca-file", clientCa.resolve("ca.pem").toString())
             .config("auth.enabled", "true")
             .config("auth.token-key-file", tokenKeys.toString())
+            .config("limits.sessions-per-caller-max", String.valueOf(SESSIONS_PER_CALLER))
             .build();
     cluster.start(Duration.ofSeconds(90));
     CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC())
@@ -97,6 +99,7 @@ class AuthIT {
     operator.putUser("alice", "alice-secret", List.of("orders-rw", "audit-r"));
     operator.putUser("carol", "carol-secret", List.of("audit-r"));
     operator.putUser("admin", "admin-secret", List.of("root"));
+    operator.putUser("flood", "flood-secret", List.of("orders-rw"));
     operator.put("audit/seed", "s");
   }
 
@@ -251,6 +254,50 @@ class AuthIT {
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  /** A caller minting client ids could push every other client's exactly-once session out. */
+  @Test
+  void aCallerMayStartOnlySoManyClientSessionsOnANode() {
+    String token = authenticate(2, "flood", "flood-secret");
+    ManagedChannel ch = channel(2, "app");
+    try {
+      var kv =
+          KvGrpc.newBlockingStub(ch)
+              .withInterceptors(bearer(token))
+              .withDeadlineAfter(30, TimeUnit.SECONDS);
+      for (int i = 0; i < SESSIONS_PER_CALLER; i++) {
+        assertThat(kv.put(flooded(i)).getVersion()).isPositive();
+      }
+      assertCode(() -> kv.put(flooded(SESSIONS_PER_CALLER)), Status.Code.RESOURCE_EXHAUSTED);
+      assertThat(
+              kv.put(
+                      flooded(0).toBuilder()
+                          .setWriteId(flooded(0).getWriteId().toBuilder().setSequence(2))
+                          .build())
+                  .getVersion())
+          .as("a session it started goes on")
+          .isPositive();
+    } finally {
+      ch.shutdownNow();
+    }
+    assertThat(operator.get("orders/flood-" + SESSIONS_PER_CALLER).found()).isFalse();
+    try (BlockingCairnClient alice = asUser("alice", "alice-secret")) {
+      assertThat(alice.put("orders/after-flood", "x").version())
+          .as("others unaffected")
+          .isPositive();
+    }
+  }
+
+  private static PutRequest flooded(int i) {
+    return PutRequest.newBuilder()
+        .setKey(ByteString.copyFromUtf8("orders/flood-" + i))
+        .setValue(ByteString.copyFromUtf8("x"))
+        .setWriteId(
+            io.cairn.proto.WriteId.newBuilder()
+                .setClientId(ByteString.copyFromUtf8(String.format("flood-client-%04d", i)))
+                .setSequence(1))
+        .build();
   }
 
   @Test
