@@ -49,6 +49,7 @@ public final class AccessRules {
   private record Grant(byte[] prefix, boolean write) {}
 
   private final Map<String, User> users = new HashMap<>();
+  private final Map<String, String> credentialTags = new HashMap<>();
   private final Map<String, Grants> grants = new HashMap<>();
 
   public AccessRules(AuthTable table) {
@@ -56,6 +57,7 @@ public final class AccessRules {
     table.getRolesList().forEach(r -> roles.put(r.getName(), r));
     for (User u : table.getUsersList()) {
       users.put(u.getName(), u);
+      credentialTags.put(u.getName(), tagOf(u.getPasswordHash()));
       boolean root = false;
       List<Grant> ps = new ArrayList<>();
       for (String r : u.getRolesList()) {
@@ -79,6 +81,28 @@ public final class AccessRules {
   /** The stored user, for checking a password. */
   public Optional<User> user(String name) {
     return Optional.ofNullable(users.get(name));
+  }
+
+  /**
+   * A short digest of the user's stored password hash, which tokens carry: a token issued before a
+   * password change no longer matches, so changing a password ends the sessions logged in with the
+   * old one. Empty if no such user exists.
+   */
+  public Optional<String> credentialTag(String user) {
+    return Optional.ofNullable(credentialTags.get(user));
+  }
+
+  private static String tagOf(String passwordHash) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(passwordHash.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.Base64.getUrlEncoder()
+          .withoutPadding()
+          .encodeToString(java.util.Arrays.copyOf(d, 9));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   private static boolean startsWith(byte[] key, byte[] prefix) {

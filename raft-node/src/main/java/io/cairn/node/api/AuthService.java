@@ -112,8 +112,9 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
                         .withDescription("authenticate: wrong user name or password")
                         .asRuntimeException());
               } else {
-                Tokens.Issued t =
-                    tokens.get().issue(req.getUser(), directory.map().getEpoch(), clock.wallMs());
+                long epoch = directory.map().getEpoch();
+                String tag = callers.rules().credentialTag(req.getUser()).orElse("");
+                Tokens.Issued t = tokens.get().issue(req.getUser(), tag, epoch, clock.wallMs());
                 out.onNext(
                     AuthenticateResponse.newBuilder()
                         .setToken(t.token())

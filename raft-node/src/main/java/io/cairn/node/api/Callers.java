@@ -18,15 +18,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
-import javax.naming.InvalidNameException;
-import javax.naming.ldap.LdapName;
-import javax.naming.ldap.Rdn;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -190,15 +184,13 @@ public final class Callers implements ServerInterceptor {
   }
 
   private Optional<Caller> identify(ServerCall<?, ?> call, Metadata headers) throws Refusal {
-    X509Certificate cert = clientCertificate(call);
-    if (cert != null && tls.get().isMember(cert)) {
-      return Optional.of(Caller.member(commonName(cert)));
+    TlsCaller cert = TlsCaller.of(tls.get(), call);
+    if (cert.member()) {
+      return Optional.of(Caller.member(cert.commonName()));
     }
-    if (cert != null) {
-      String cn = commonName(cert);
-      if (cn != null && rules().of(cn).isPresent()) {
-        return Optional.of(new Caller(cn, false, ""));
-      }
+    String cn = cert.commonName();
+    if (cn != null && rules().of(cn).isPresent()) {
+      return Optional.of(new Caller(cn, false, ""));
     }
     String authorization = headers.get(AUTHORIZATION);
     if (authorization == null) {
@@ -208,59 +200,62 @@ public final class Callers implements ServerInterceptor {
       throw new Refusal(
           Status.UNAUTHENTICATED, "the authorization header must be 'Bearer <token>'");
     }
-    Optional<Tokens.Verified> token =
-        tokens.get().verify(authorization.substring(BEARER.length()), clock.wallMs());
+    Optional<Tokens.Verified> token = verify(call, authorization.substring(BEARER.length()));
     if (token.isEmpty()) {
       throw new Refusal(
           Status.UNAUTHENTICATED,
           "the token is expired or not valid; get a new one (Auth.Authenticate)");
     }
     String user = token.get().user();
-    if (rules().of(user).isEmpty()) {
+    Optional<String> tag = rules().credentialTag(user);
+    if (tag.isEmpty() || !tag.get().equals(token.get().credentialTag())) {
       long epoch = directory.map().getEpoch();
       if (epoch < token.get().mapEpoch()) {
-        // Issued by a node that already knew the user: this node's map is behind, not wrong.
+        // Issued by a node that knew the user as the token says: this node's map is behind.
         throw new Refusal(
             Status.UNAVAILABLE,
             "this node (map epoch "
                 + epoch
                 + ") has not yet seen user '"
                 + Escaping.printable(user)
-                + "' (epoch "
+                + "' as of epoch "
                 + token.get().mapEpoch()
-                + "); retry");
+                + "; retry");
       }
       throw new Refusal(
           Status.UNAUTHENTICATED,
-          "the token's user '" + Escaping.printable(user) + "' no longer exists");
+          tag.isEmpty()
+              ? "the token's user '" + Escaping.printable(user) + "' no longer exists"
+              : "the password of user '"
+                  + Escaping.printable(user)
+                  + "' changed after this token was issued; log in again");
     }
     return Optional.of(new Caller(user, false, ""));
   }
 
-  private X509Certificate clientCertificate(ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? leaf : null;
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-  }
+  /** A token last verified on this TLS session (a client sends the same one until it renews). */
+  private record CheckedToken(String token, Tokens.Verified verified) {}
 
-  private static String commonName(X509Certificate cert) {
-    try {
-      for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
-        if (rdn.getType().equalsIgnoreCase("CN")) {
-          return String.valueOf(rdn.getValue());
-        }
-      }
-    } catch (InvalidNameException e) {
-      return null;
+  private static final String TOKEN_KEY = "io.cairn.token";
+
+  /**
+   * Verifies {@code token}, or reuses the verification of the same token on this connection while
+   * it has not expired: one MAC per token and connection, not per call.
+   */
+  private Optional<Tokens.Verified> verify(ServerCall<?, ?> call, String token) {
+    long now = clock.wallMs();
+    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
+    if (session != null
+        && session.getValue(TOKEN_KEY) instanceof CheckedToken checked
+        && checked.token().equals(token)
+        && checked.verified().expiresAtMs() > now) {
+      return Optional.of(checked.verified());
     }
-    return null;
+    Optional<Tokens.Verified> verified = tokens.get().verify(token, now);
+    if (session != null && verified.isPresent()) {
+      session.putValue(TOKEN_KEY, new CheckedToken(token, verified.get()));
+    }
+    return verified;
   }
 
   private static <Q, R> ServerCall.Listener<Q> withCaller(

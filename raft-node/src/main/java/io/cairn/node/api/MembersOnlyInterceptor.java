@@ -1,16 +1,11 @@
 package io.cairn.node.api;
 
 import io.cairn.node.security.ClientPortTls;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
 
 /**
  * Lets through only calls from cluster members: the caller's TLS client certificate must be signed
@@ -40,15 +35,6 @@ public final class MembersOnlyInterceptor implements ServerInterceptor {
 
   /** Whether {@code call} came over TLS with a client certificate of the cluster CA. */
   static boolean fromMember(ClientPortTls tls, ServerCall<?, ?> call) {
-    SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    if (session == null) {
-      return false;
-    }
-    try {
-      Certificate[] chain = session.getPeerCertificates();
-      return chain.length > 0 && chain[0] instanceof X509Certificate leaf && tls.isMember(leaf);
-    } catch (SSLPeerUnverifiedException e) {
-      return false; // no client certificate
-    }
+    return TlsCaller.of(tls, call).member();
   }
 }

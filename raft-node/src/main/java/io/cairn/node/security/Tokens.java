@@ -18,15 +18,16 @@ import javax.crypto.spec.SecretKeySpec;
  * Bearer tokens: a user's name and an expiry, signed with HMAC-SHA256 by a key every node holds
  * (auth.token-key-file), so any node accepts a token another issued without asking anyone.
  *
- * <p>Form: {@code ct1.KEYID.BASE64URL(user).EPOCH.EXPIRES_MS.BASE64URL(nonce).BASE64URL(mac)}, the
- * MAC over everything before its dot. EPOCH is the shard-map epoch in which the issuing node knew
- * the user: a node whose map is older and does not know the user yet can tell "not yet" (retry)
- * from "deleted" (refuse). New tokens are signed with the highest key id in the file; every key in
- * it is accepted, so a key is rotated by adding a new one to every node's file, waiting a token
- * lifetime, then removing the old one. A token names a user, not its rights: the roles are looked
- * up at every call, so a change to them applies at once, and a deleted user's tokens stop working.
- * Expiry is judged by each node's wall clock, so nodes' clocks must agree to well within a token's
- * lifetime.
+ * <p>Form: {@code ct1.KEYID.BASE64URL(user).TAG.EPOCH.EXPIRES_MS.BASE64URL(nonce).BASE64URL(mac)},
+ * the MAC over everything before its dot. TAG is a digest of the user's stored password hash when
+ * the token was issued: after a password change it no longer matches, and the token is refused.
+ * EPOCH is the shard-map epoch in which the issuing node knew the user that way: a node whose map
+ * is older can tell "not yet" (retry) from "deleted or changed" (refuse). New tokens are signed
+ * with the highest key id in the file; every key in it is accepted, so a key is rotated by adding a
+ * new one to every node's file, waiting a token lifetime, then removing the old one. A token names
+ * a user, not its rights: the roles are looked up at every call, so a change to them applies at
+ * once, and a deleted user's tokens stop working. Expiry is judged by each node's wall clock, so
+ * nodes' clocks must agree to well within a token's lifetime.
  */
 public final class Tokens {
   /** A token longer than this is refused unread. */
@@ -43,8 +44,11 @@ public final class Tokens {
   /** An issued token and the wall-clock time after which it is refused. */
   public record Issued(String token, long expiresAtMs) {}
 
-  /** What a valid token says: its user, and the map epoch in which the issuer knew the user. */
-  public record Verified(String user, long mapEpoch) {}
+  /**
+   * What a valid token says: its user, the user's credential tag and the map epoch in which the
+   * issuer knew them, and when it expires.
+   */
+  public record Verified(String user, String credentialTag, long mapEpoch, long expiresAtMs) {}
 
   Tokens(TreeMap<Integer, SecretKey> keys, long ttlMs) {
     if (keys.isEmpty()) {
@@ -63,7 +67,7 @@ public final class Tokens {
     return Optional.of(new Tokens(AtRestKeys.parse(auth.tokenKeyFile()), auth.tokenTtlMs()));
   }
 
-  public Issued issue(String user, long mapEpoch, long nowMs) {
+  public Issued issue(String user, String credentialTag, long mapEpoch, long nowMs) {
     Map.Entry<Integer, SecretKey> key = keys.lastEntry();
     long expires = nowMs + ttlMs;
     byte[] nonce = new byte[12];
@@ -74,6 +78,8 @@ public final class Tokens {
             + key.getKey()
             + "."
             + B64.encodeToString(user.getBytes(StandardCharsets.UTF_8))
+            + "."
+            + credentialTag
             + "."
             + mapEpoch
             + "."
@@ -89,7 +95,7 @@ public final class Tokens {
       return Optional.empty();
     }
     String[] parts = token.split("\\.", -1);
-    if (parts.length != 7 || !parts[0].equals(VERSION)) {
+    if (parts.length != 8 || !parts[0].equals(VERSION)) {
       return Optional.empty();
     }
     try {
@@ -98,15 +104,19 @@ public final class Tokens {
         return Optional.empty();
       }
       String body = token.substring(0, token.lastIndexOf('.'));
-      if (!MessageDigest.isEqual(mac(key, body), B64D.decode(parts[6]))) {
+      if (!MessageDigest.isEqual(mac(key, body), B64D.decode(parts[7]))) {
         return Optional.empty();
       }
-      if (Long.parseLong(parts[4]) <= nowMs) {
+      long expires = Long.parseLong(parts[5]);
+      if (expires <= nowMs) {
         return Optional.empty();
       }
       return Optional.of(
           new Verified(
-              new String(B64D.decode(parts[2]), StandardCharsets.UTF_8), Long.parseLong(parts[3])));
+              new String(B64D.decode(parts[2]), StandardCharsets.UTF_8),
+              parts[3],
+              Long.parseLong(parts[4]),
+              expires));
     } catch (IllegalArgumentException e) { // a number or base64 that does not parse
       return Optional.empty();
     }

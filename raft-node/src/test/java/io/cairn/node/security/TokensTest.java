@@ -27,54 +27,54 @@ class TokensTest {
   @Test
   void aTokenNamesItsUserUntilItExpires() {
     Tokens t = tokens(7);
-    Tokens.Issued issued = t.issue("alice", 5, 1_000);
+    Tokens.Issued issued = t.issue("alice", "tag1", 5, 1_000);
 
     assertThat(issued.expiresAtMs()).isEqualTo(61_000);
-    assertThat(t.verify(issued.token(), 1_000)).contains(new Tokens.Verified("alice", 5));
-    assertThat(t.verify(issued.token(), 60_999)).contains(new Tokens.Verified("alice", 5));
+    assertThat(t.verify(issued.token(), 1_000))
+        .contains(new Tokens.Verified("alice", "tag1", 5, 61_000));
+    assertThat(t.verify(issued.token(), 60_999))
+        .contains(new Tokens.Verified("alice", "tag1", 5, 61_000));
     assertThat(t.verify(issued.token(), 61_000)).isEmpty();
   }
 
   @Test
   void aChangedTokenOrAnotherClustersIsRefused() {
     Tokens t = tokens(7);
-    String token = t.issue("alice", 5, 0).token();
+    String token = t.issue("alice", "tag1", 5, 0).token();
     String[] parts = token.split("\\.");
     String asBob =
-        String.join(
-            ".",
-            parts[0],
-            parts[1],
-            Base64.getUrlEncoder().withoutPadding().encodeToString("bob".getBytes()),
-            parts[3],
-            parts[4],
-            parts[5],
-            parts[6]);
-    String longer =
-        String.join(
-            ".", parts[0], parts[1], parts[2], parts[3], "99999999999999", parts[5], parts[6]);
-    String laterEpoch =
-        String.join(".", parts[0], parts[1], parts[2], "99", parts[4], parts[5], parts[6]);
+        replaced(
+            parts, 2, Base64.getUrlEncoder().withoutPadding().encodeToString("bob".getBytes()));
+    String otherTag = replaced(parts, 3, "tag2");
+    String laterEpoch = replaced(parts, 4, "99");
+    String longer = replaced(parts, 5, "99999999999999");
 
     assertThat(t.verify(asBob, 0)).isEmpty();
     assertThat(t.verify(longer, 0)).isEmpty();
     assertThat(t.verify(laterEpoch, 0)).isEmpty();
+    assertThat(t.verify(otherTag, 0)).isEmpty();
     assertThat(tokens(8).verify(token, 0)).as("signed with another key").isEmpty();
     for (String junk :
-        new String[] {"", "ct1", "a.b.c.d.e.f.g", "ct1.x.y.z.w.v.u", "x".repeat(600)}) {
+        new String[] {"", "ct1", "a.b.c.d.e.f.g.h", "ct1.x.y.z.w.v.u.t", "x".repeat(600)}) {
       assertThat(t.verify(junk, 0)).as(junk).isEmpty();
     }
+  }
+
+  private static String replaced(String[] parts, int i, String with) {
+    String[] copy = parts.clone();
+    copy[i] = with;
+    return String.join(".", copy);
   }
 
   @Test
   void newTokensUseTheHighestKeyAndOlderKeysStillVerify() {
     Tokens before = tokens(7);
     Tokens during = tokens(7, 9); // key 2 added to the file
-    String old = before.issue("alice", 1, 0).token();
-    String fresh = during.issue("alice", 1, 0).token();
+    String old = before.issue("alice", "tag1", 1, 0).token();
+    String fresh = during.issue("alice", "tag1", 1, 0).token();
 
     assertThat(fresh.split("\\.")[1]).isEqualTo("2");
-    assertThat(during.verify(old, 0)).contains(new Tokens.Verified("alice", 1));
+    assertThat(during.verify(old, 0)).contains(new Tokens.Verified("alice", "tag1", 1, 60_000));
     assertThat(before.verify(fresh, 0)).as("a node without key 2 yet").isEmpty();
   }
 

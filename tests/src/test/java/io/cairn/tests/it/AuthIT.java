@@ -301,6 +301,42 @@ class AuthIT {
   }
 
   @Test
+  void aPasswordChangeEndsTheTokensIssuedBeforeIt() {
+    operator.putUser("frank", "frank-old", List.of("orders-rw"));
+    String old = authenticate(1, "frank", "frank-old");
+    operator.putUser("frank", "frank-new", List.of("orders-rw"));
+    String fresh = authenticate(1, "frank", "frank-new");
+    ManagedChannel ch = channel(1, "app");
+    try {
+      PutRequest put =
+          PutRequest.newBuilder()
+              .setKey(ByteString.copyFromUtf8("orders/frank"))
+              .setValue(ByteString.copyFromUtf8("x"))
+              .build();
+      var kv = KvGrpc.newBlockingStub(ch);
+      org.awaitility.Awaitility.await("n1 refuses the token of the old password")
+          .atMost(Duration.ofSeconds(20))
+          .ignoreExceptions()
+          .untilAsserted(
+              () ->
+                  assertCode(
+                      () ->
+                          kv.withInterceptors(bearer(old))
+                              .withDeadlineAfter(10, TimeUnit.SECONDS)
+                              .put(put),
+                      Status.Code.UNAUTHENTICATED));
+      assertThat(
+              kv.withInterceptors(bearer(fresh))
+                  .withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .put(put)
+                  .getVersion())
+          .isPositive();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Test
   void cairnctlManagesUsersAndLogsInWithUser() {
     String endpoints = String.join(",", cluster.endpoints());
     String[] asOperator = {
