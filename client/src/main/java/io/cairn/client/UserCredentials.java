@@ -8,19 +8,19 @@ import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A user's name and password as gRPC call credentials: every call carries {@code authorization:
- * Bearer <token>}, the token got from the node's Auth service with the password and renewed a
- * minute before it expires. The Authenticate call itself goes out on a channel of its own, over the
- * same TLS, without a token. One token per node the client talks to (any node accepts any node's
- * token, but asking the node in question needs no other endpoint).
+ * Bearer <token>}, the token got from a node's Auth service with the password and renewed a minute
+ * before it expires. One token serves every node (any node accepts any node's token), and one login
+ * runs at a time however many calls are waiting for it: a client that starts 64 calls at once logs
+ * in once, not 64 times (each login costs the node a bcrypt check). The Authenticate call itself
+ * goes out on a channel of its own, over the same TLS, without a token.
  */
 final class UserCredentials extends CallCredentials {
   static final Metadata.Key<String> AUTHORIZATION =
@@ -31,9 +31,14 @@ final class UserCredentials extends CallCredentials {
   private final String user;
   private final String password;
   private final ChannelCredentials transport;
-  private final Map<String, Held> tokens = new ConcurrentHashMap<>();
+  // The login in progress or done; replaced when it failed or its token is due for renewal.
+  private final AtomicReference<CompletableFuture<Held>> login = new AtomicReference<>();
 
-  private record Held(String token, long expiresAtMs) {}
+  private record Held(String token, long expiresAtMs) {
+    boolean fresh() {
+      return expiresAtMs - RENEW_BEFORE_MS > System.currentTimeMillis();
+    }
+  }
 
   UserCredentials(String user, String password, ChannelCredentials transport) {
     this.user = user;
@@ -50,31 +55,55 @@ final class UserCredentials extends CallCredentials {
       applier.apply(new Metadata());
       return;
     }
-    String authority = info.getAuthority();
-    Held held = tokens.get(authority);
-    if (held != null && held.expiresAtMs() - RENEW_BEFORE_MS > System.currentTimeMillis()) {
-      applier.apply(bearer(held.token()));
-      return;
+    login(info.getAuthority(), appExecutor)
+        .whenComplete(
+            (held, e) -> {
+              if (e == null) {
+                applier.apply(bearer(held.token()));
+                return;
+              }
+              Throwable cause = e.getCause() != null ? e.getCause() : e;
+              Status s = Status.fromThrowable(cause);
+              applier.fail(
+                  Status.UNAUTHENTICATED.withDescription(
+                      "could not log in as '"
+                          + user
+                          + "': "
+                          + s.getCode()
+                          + " "
+                          + s.getDescription()));
+            });
+  }
+
+  /**
+   * The current login if it is running or holds a fresh token, else a new one at {@code authority}.
+   */
+  private CompletableFuture<Held> login(String authority, Executor executor) {
+    while (true) {
+      CompletableFuture<Held> current = login.get();
+      if (current != null && usable(current)) {
+        return current;
+      }
+      CompletableFuture<Held> next = new CompletableFuture<>();
+      if (login.compareAndSet(current, next)) {
+        executor.execute(
+            () -> {
+              try {
+                next.complete(authenticate(authority));
+              } catch (RuntimeException e) {
+                next.completeExceptionally(e);
+              }
+            });
+        return next;
+      }
     }
-    appExecutor.execute(
-        () -> {
-          try {
-            Held fresh = authenticate(authority);
-            tokens.put(authority, fresh);
-            applier.apply(bearer(fresh.token()));
-          } catch (StatusRuntimeException e) {
-            applier.fail(
-                Status.UNAUTHENTICATED.withDescription(
-                    "could not log in as '"
-                        + user
-                        + "' at "
-                        + authority
-                        + ": "
-                        + e.getStatus().getCode()
-                        + " "
-                        + e.getStatus().getDescription()));
-          }
-        });
+  }
+
+  private static boolean usable(CompletableFuture<Held> f) {
+    if (!f.isDone()) {
+      return true; // a login in progress: wait for it
+    }
+    return !f.isCompletedExceptionally() && f.join().fresh();
   }
 
   private Held authenticate(String authority) {
