@@ -57,7 +57,7 @@ public final class AccessRules {
     table.getRolesList().forEach(r -> roles.put(r.getName(), r));
     for (User u : table.getUsersList()) {
       users.put(u.getName(), u);
-      credentialTags.put(u.getName(), tagOf(u.getPasswordHash()));
+      credentialTags.put(u.getName(), credentialTagOf(u.getPasswordHash()));
       boolean root = false;
       List<Grant> ps = new ArrayList<>();
       for (String r : u.getRolesList()) {
@@ -92,7 +92,8 @@ public final class AccessRules {
     return Optional.ofNullable(credentialTags.get(user));
   }
 
-  private static String tagOf(String passwordHash) {
+  /** The credential tag of a stored password hash (see {@link #credentialTag}). */
+  public static String credentialTagOf(String passwordHash) {
     try {
       byte[] d =
           java.security.MessageDigest.getInstance("SHA-256")

@@ -18,6 +18,7 @@ import io.cairn.proto.PutRoleRequest;
 import io.cairn.proto.PutUserRequest;
 import io.cairn.proto.User;
 import io.cairn.proto.UserListing;
+import io.cairn.statemachine.AccessRules;
 import io.cairn.statemachine.AuthEdits;
 import io.cairn.statemachine.Escaping;
 import io.grpc.Context;
@@ -95,16 +96,19 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
     }
     knownUser(req.getUser())
         .thenCompose(
-            user ->
+            known ->
                 offload(
                     () ->
                         Passwords.matches(
-                            user.map(u -> u.getPasswordHash()).orElse(null), req.getPassword())))
+                                known.user().map(User::getPasswordHash).orElse(null),
+                                req.getPassword())
+                            ? known
+                            : null))
         .whenComplete(
-            (ok, e) -> {
+            (known, e) -> {
               if (e != null) {
                 out.onError(failure(e, "authenticate"));
-              } else if (!ok) {
+              } else if (known == null) {
                 AUDIT.warn(
                     "authentication failed for user '{}'", Escaping.printable(req.getUser()));
                 out.onError(
@@ -112,9 +116,11 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
                         .withDescription("authenticate: wrong user name or password")
                         .asRuntimeException());
               } else {
-                long epoch = directory.map().getEpoch();
-                String tag = callers.rules().credentialTag(req.getUser()).orElse("");
-                Tokens.Issued t = tokens.get().issue(req.getUser(), tag, epoch, clock.wallMs());
+                // The tag and epoch of the very user record the password was checked against: a
+                // password changed meanwhile must not lend its new tag to a check of the old one.
+                String tag = AccessRules.credentialTagOf(known.user().get().getPasswordHash());
+                Tokens.Issued t =
+                    tokens.get().issue(req.getUser(), tag, known.epoch(), clock.wallMs());
                 out.onNext(
                     AuthenticateResponse.newBuilder()
                         .setToken(t.token())
@@ -125,21 +131,31 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
             });
   }
 
+  /** A user as one map holds it (empty: no such user there), with that map's epoch. */
+  private record Known(Optional<User> user, long epoch) {}
+
   /**
    * The stored user; when this node's map does not have it, the map is read again from the meta
    * group first (at most once per {@link #REFRESH_MS_MIN}, as each read is a log entry), so a user
    * just created can log in at once at a node that has not polled the new map yet.
    */
-  private CompletableFuture<Optional<User>> knownUser(String name) {
-    Optional<User> local = callers.rules().user(name);
+  private CompletableFuture<Known> knownUser(String name) {
+    Callers.Snapshot local = callers.snapshot();
+    Known known = new Known(local.rules().user(name), local.epoch());
     long now = clock.nanoTime();
     long last = lastRefreshNanos.get();
-    if (local.isPresent()
+    if (known.user().isPresent()
         || now - last < TimeUnit.MILLISECONDS.toNanos(REFRESH_MS_MIN)
         || !lastRefreshNanos.compareAndSet(last, now)) {
-      return CompletableFuture.completedFuture(local);
+      return CompletableFuture.completedFuture(known);
     }
-    return changes.current().handle((map, e) -> callers.rules().user(name));
+    return changes
+        .current()
+        .handle(
+            (map, e) -> {
+              Callers.Snapshot after = callers.snapshot();
+              return new Known(after.rules().user(name), after.epoch());
+            });
   }
 
   @Override

@@ -75,12 +75,22 @@ public final class Callers implements ServerInterceptor {
           ClusterGrpc.getRemoveNodeMethod().getFullMethodName(),
           ClusterGrpc.getMoveReplicaMethod().getFullMethodName(),
           ClusterGrpc.getMarkShardDigestMethod().getFullMethodName(),
+          ClusterGrpc.getGetReplicaDigestMethod().getFullMethodName(),
           AuthGrpc.getPutUserMethod().getFullMethodName(),
           AuthGrpc.getDeleteUserMethod().getFullMethodName(),
           AuthGrpc.getPutRoleMethod().getFullMethodName(),
           AuthGrpc.getDeleteRoleMethod().getFullMethodName(),
           AuthGrpc.getListAuthMethod().getFullMethodName());
   private static final String AUTHENTICATE = AuthGrpc.getAuthenticateMethod().getFullMethodName();
+
+  /** The Auth service's calls that change or show users: guarded even while auth is off. */
+  private static final Set<String> USER_ADMIN =
+      Set.of(
+          AuthGrpc.getPutUserMethod().getFullMethodName(),
+          AuthGrpc.getDeleteUserMethod().getFullMethodName(),
+          AuthGrpc.getPutRoleMethod().getFullMethodName(),
+          AuthGrpc.getDeleteRoleMethod().getFullMethodName(),
+          AuthGrpc.getListAuthMethod().getFullMethodName());
 
   private final boolean enabled;
   private final ShardDirectory directory;
@@ -119,13 +129,25 @@ public final class Callers implements ServerInterceptor {
 
   /** The users and roles of this node's current map, indexed. */
   public AccessRules rules() {
+    return indexed().rules();
+  }
+
+  /** The users and roles of one map, with that map's epoch. */
+  record Snapshot(long epoch, AccessRules rules) {}
+
+  Snapshot snapshot() {
+    Indexed held = indexed();
+    return new Snapshot(held.map().getEpoch(), held.rules());
+  }
+
+  private Indexed indexed() {
     ShardMap map = directory.map();
     Indexed held = rules.get();
     if (held == null || held.map() != map) {
       held = new Indexed(map, new AccessRules(map.getAuth()));
       rules.set(held);
     }
-    return held.rules();
+    return held;
   }
 
   /** Whether {@code caller} may read ({@code READ}) or write ({@code READ_WRITE}) {@code key}. */
@@ -139,10 +161,12 @@ public final class Callers implements ServerInterceptor {
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(
       ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-    if (!enabled) {
-      return next.startCall(call, headers);
-    }
     String method = call.getMethodDescriptor().getFullMethodName();
+    if (!enabled) {
+      return USER_ADMIN.contains(method)
+          ? whileOff(call, headers, next)
+          : next.startCall(call, headers);
+    }
     Optional<Caller> who;
     try {
       who = identify(call, headers);
@@ -176,6 +200,35 @@ public final class Callers implements ServerInterceptor {
           "{} called by {}", call.getMethodDescriptor().getBareMethodName(), caller.describe());
     }
     return withCaller(caller, call, headers, next);
+  }
+
+  /**
+   * Users made while auth is off are the ones that hold once it is on, so even then only members
+   * may manage them, and only over TLS (a password must not cross the network in clear): anyone
+   * else could plant a root user for later.
+   */
+  private <Q, R> ServerCall.Listener<Q> whileOff(
+      ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    String op = call.getMethodDescriptor().getBareMethodName();
+    if (tls.isEmpty()) {
+      return refuse(
+          call,
+          Status.FAILED_PRECONDITION.withDescription(
+              op + ": users and roles are managed over TLS only; set client-tls.enabled=true"));
+    }
+    TlsCaller cert = TlsCaller.of(tls.get(), call);
+    if (!cert.member()) {
+      AUDIT.warn("{} refused to a non-member while auth is off", op);
+      return refuse(
+          call,
+          Status.PERMISSION_DENIED.withDescription(
+              op
+                  + ": while auth is off, only cluster members (a certificate of the cluster CA)"
+                  + " manage users and roles"));
+    }
+    AUDIT.info(
+        "{} called by member '{}'", op, Escaping.printable(String.valueOf(cert.commonName())));
+    return next.startCall(call, headers);
   }
 
   private boolean isRoot(Caller caller) {

@@ -21,6 +21,7 @@ import io.cairn.proto.KvGrpc;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
 import io.cairn.proto.SessionToken;
+import io.cairn.proto.WriteId;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandResult;
 import io.cairn.proto.internal.DeleteCommand;
@@ -53,6 +54,12 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final ValueCipher values;
   private final Callers callers;
   private final SessionQuota sessions;
+  // A user's client ids are prefixed with this (writeIdFor); one entry per user that wrote.
+  private final Map<String, ByteString> userScopes = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Longest client id taken: a client uses 16 random bytes; longer ones only cost memory. */
+  static final int CLIENT_ID_BYTES_MAX = 64;
+
   private final NodeClock clock;
   private final long defaultTimeoutMs;
   private final RequestTimers putTimers;
@@ -104,7 +111,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
       return;
     }
-    if (!mayAccess("put", key, Access.READ_WRITE, forwarded, call)
+    WriteId writeId = writeIdFor("put", req.getWriteId(), forwarded, call);
+    if (writeId == null
+        || !mayAccess("put", key, Access.READ_WRITE, forwarded, call)
         || !admitSession("put", req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
@@ -113,7 +122,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     if (req.hasExpectedVersion()) {
       put.setExpectedVersion(req.getExpectedVersion());
     }
-    Command cmd = Command.newBuilder().setPut(put).setWriteId(req.getWriteId()).build();
+    Command cmd = Command.newBuilder().setPut(put).setWriteId(writeId).build();
     write(
         call,
         key,
@@ -137,7 +146,9 @@ public final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     boolean forwarded = ForwardedCalls.current();
-    if (!mayAccess("delete", key, Access.READ_WRITE, forwarded, call)
+    WriteId writeId = writeIdFor("delete", req.getWriteId(), forwarded, call);
+    if (writeId == null
+        || !mayAccess("delete", key, Access.READ_WRITE, forwarded, call)
         || !admitSession("delete", req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
@@ -145,7 +156,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     if (req.hasExpectedVersion()) {
       del.setExpectedVersion(req.getExpectedVersion());
     }
-    Command cmd = Command.newBuilder().setDelete(del).setWriteId(req.getWriteId()).build();
+    Command cmd = Command.newBuilder().setDelete(del).setWriteId(writeId).build();
     write(
         call,
         key,
@@ -279,6 +290,49 @@ public final class KvService extends KvGrpc.KvImplBase {
                     + " on a prefix of it (cairnctl role put / user put)")
             .asRuntimeException());
     return false;
+  }
+
+  /**
+   * The write id to log: the client's, checked, and for a user's call scoped to that user (a hash
+   * of the name before the client's id), so a user who learns another's client id cannot write into
+   * that session (answering its writes with its own results, or moving its acked_below past them).
+   * Null, with the call failed INVALID_ARGUMENT, if the client id is too long to be one.
+   */
+  private WriteId writeIdFor(String op, WriteId id, boolean forwarded, Call<?> call) {
+    if (forwarded) {
+      return id; // scoped where it entered the cluster
+    }
+    ByteString clientId = id.getClientId();
+    if (clientId.size() > CLIENT_ID_BYTES_MAX) {
+      call.fail(
+          Status.INVALID_ARGUMENT
+              .withDescription(
+                  op
+                      + ": write_id.client_id is "
+                      + clientId.size()
+                      + " bytes; at most "
+                      + CLIENT_ID_BYTES_MAX
+                      + " (a client uses 16 random bytes)")
+              .asRuntimeException());
+      return null;
+    }
+    Callers.Caller caller = Callers.current();
+    if (caller.unrestricted() || clientId.isEmpty()) {
+      return id;
+    }
+    ByteString scope = userScopes.computeIfAbsent(caller.user(), KvService::scopeOf);
+    return id.toBuilder().setClientId(scope.concat(clientId)).build();
+  }
+
+  private static ByteString scopeOf(String user) {
+    try {
+      byte[] d =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(("cairn-user:" + user).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return ByteString.copyFrom(d, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
   }
 
   /**

@@ -46,16 +46,21 @@ record TlsCaller(boolean member, String commonName) {
     return member || commonName != null;
   }
 
+  /** The subject's one common name; null if it has none, or more than one (ambiguous). */
   private static String commonName(X509Certificate cert) {
+    String found = null;
     try {
       for (Rdn rdn : new LdapName(cert.getSubjectX500Principal().getName()).getRdns()) {
         if (rdn.getType().equalsIgnoreCase("CN")) {
-          return String.valueOf(rdn.getValue());
+          if (found != null) {
+            return null;
+          }
+          found = String.valueOf(rdn.getValue());
         }
       }
     } catch (InvalidNameException e) {
       return null;
     }
-    return null;
+    return found;
   }
 }

@@ -275,7 +275,7 @@ public final class NodeConfigLoader {
         peerTls(v),
         clientTls(v, peerTls(v)),
         atRest(v),
-        auth(v, clientTls(v, peerTls(v))),
+        auth(v, clientTls(v, peerTls(v)), atRest(v)),
         new NodeConfig.Debug(v.bool("debug.unsafe-local-reads")));
   }
 
@@ -356,9 +356,21 @@ public final class NodeConfigLoader {
    * must not cross the network in clear, and a call marked forwarded is trusted only from a member,
    * which only a certificate can show.
    */
-  private static NodeConfig.Auth auth(Values v, NodeConfig.ClientTls clientTls) {
+  private static NodeConfig.Auth auth(
+      Values v, NodeConfig.ClientTls clientTls, NodeConfig.AtRest atRest) {
     boolean enabled = v.bool("auth.enabled");
     String keyFile = v.optional("auth.token-key-file");
+    if (!keyFile.isEmpty()
+        && atRest.keyFile() != null
+        && atRest
+            .keyFile()
+            .toAbsolutePath()
+            .normalize()
+            .equals(Path.of(keyFile).toAbsolutePath().normalize())) {
+      throw new ConfigException(
+          "auth.token-key-file and at-rest.key-file are the same file; give tokens keys of their"
+              + " own (one key must not both sign and encrypt)");
+    }
     long ttlMs = v.longIn("auth.token-ttl-ms", 1_000, 7L * 24 * 3_600_000);
     if (!enabled) {
       return new NodeConfig.Auth(

@@ -165,6 +165,9 @@ class NodeConfigLoaderTest {
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
         .hasMessageContaining("needs auth.token-key-file");
     m.put("auth.token-key-file", dir.resolve("tokens").toString());
+    m.put("at-rest.key-file", dir.resolve("tokens").toString());
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("are the same file");
+    m.remove("at-rest.key-file");
     NodeConfig.Auth auth = NodeConfigLoader.fromMap(m).auth();
     assertThat(auth.enabled()).isTrue();
     assertThat(auth.tokenKeyFile()).isEqualTo(dir.resolve("tokens"));

@@ -125,6 +125,7 @@ class AuthIT {
       assertDenied(() -> alice.delete("audit/seed"), "PERMISSION_DENIED");
       assertDenied(() -> alice.putUser("mallory", "pw", List.of("root")), "PERMISSION_DENIED");
       assertDenied(() -> alice.transferLeader(1, "n1"), "PERMISSION_DENIED");
+      assertDenied(() -> alice.replicaDigest("n1", 1, 1, 0), "PERMISSION_DENIED");
     }
     assertThat(operator.get("audit/x").found()).isFalse();
     assertThat(operator.get("users/1").found()).isFalse();
@@ -331,6 +332,55 @@ class AuthIT {
                   .put(put)
                   .getVersion())
           .isPositive();
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /**
+   * Client ids are scoped to their user: a user who learns another's client id writes into a
+   * session of its own, never into the other's (whose cached results it would otherwise get).
+   */
+  @Test
+  void aClientIdIsTheSessionOfItsUserOnly() {
+    operator.putUser("grace", "grace-secret", List.of("orders-rw"));
+    ByteString shared = ByteString.copyFromUtf8("shared-client-id");
+    ManagedChannel ch = channel(1, "app");
+    try {
+      var asAlice =
+          KvGrpc.newBlockingStub(ch)
+              .withInterceptors(bearer(authenticate(1, "alice", "alice-secret")))
+              .withDeadlineAfter(15, TimeUnit.SECONDS);
+      var asGrace =
+          KvGrpc.newBlockingStub(ch)
+              .withInterceptors(bearer(authenticate(1, "grace", "grace-secret")))
+              .withDeadlineAfter(15, TimeUnit.SECONDS);
+      io.cairn.proto.WriteId id =
+          io.cairn.proto.WriteId.newBuilder().setClientId(shared).setSequence(1).build();
+      asAlice.put(
+          PutRequest.newBuilder()
+              .setKey(ByteString.copyFromUtf8("orders/alice-shared"))
+              .setValue(ByteString.copyFromUtf8("a"))
+              .setWriteId(id)
+              .build());
+      asGrace.put(
+          PutRequest.newBuilder()
+              .setKey(ByteString.copyFromUtf8("orders/grace-shared"))
+              .setValue(ByteString.copyFromUtf8("g"))
+              .setWriteId(id)
+              .build());
+      assertThat(operator.get("orders/grace-shared").found())
+          .as("grace's write applied, not answered with alice's result")
+          .isTrue();
+      assertCode(
+          () ->
+              asGrace.put(
+                  PutRequest.newBuilder()
+                      .setKey(ByteString.copyFromUtf8("orders/long-id"))
+                      .setValue(ByteString.copyFromUtf8("x"))
+                      .setWriteId(id.toBuilder().setClientId(ByteString.copyFrom(new byte[65])))
+                      .build()),
+          Status.Code.INVALID_ARGUMENT);
     } finally {
       ch.shutdownNow();
     }

@@ -226,6 +226,35 @@ class ClientTlsIT {
     }
   }
 
+  /**
+   * Users made while auth is off are the ones that hold once it is turned on, so only members may
+   * manage them even then.
+   */
+  @Test
+  void whileAuthIsOffOnlyMembersManageUsers() throws IOException {
+    Path operatorDir = dir.resolve("operator");
+    CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC())
+        .issue("operator", List.of(), Duration.ofDays(1))
+        .save(operatorDir, "operator");
+    try (BlockingCairnClient operator =
+        new BlockingCairnClient(
+            connect(
+                ClientTls.mutual(
+                    clusterCa(),
+                    operatorDir.resolve("operator.pem"),
+                    operatorDir.resolve("operator.key")),
+                15_000))) {
+      assertThatThrownBy(() -> alice.putUser("planted", "pw-planted", List.of("root")))
+          .isInstanceOfSatisfying(
+              CairnException.class,
+              e -> assertThat(e.code()).isEqualTo(Status.Code.PERMISSION_DENIED));
+      assertThat(operator.listAuth().getUsersList()).isEmpty();
+      operator.putUser("admin", "pw-admin", List.of("root"));
+      assertThat(operator.listAuth().getUsersList()).extracting("name").containsExactly("admin");
+      assertThat(operator.listAuth().getEnforced()).isFalse();
+    }
+  }
+
   @Test
   void cairnctlTakesTheTlsFiles() {
     String endpoints = String.join(",", cluster.endpoints());
