@@ -200,16 +200,10 @@ public final class CairnNode implements Closeable {
             config, host, leaders, peers, forwarder, metrics, runtime.clock(), runtime.scheduler());
     NodeConfig.Limits sizes = config.limits();
     RequestLimits limits = new RequestLimits(sizes.keyBytesMax(), sizes.valueBytesMax());
+    Optional<Tokens> tokens = Tokens.load(config.auth());
     Callers callers =
-        new Callers(
-            config.auth().enabled(),
-            directory,
-            clientTls,
-            Tokens.load(config.auth()),
-            runtime.clock());
-    AuthService auth =
-        new AuthService(
-            callers, Tokens.load(config.auth()), directory, mapChanges, runtime.clock());
+        new Callers(config.auth().enabled(), directory, clientTls, tokens, runtime.clock());
+    AuthService auth = new AuthService(callers, tokens, directory, mapChanges, runtime.clock());
     closeables.add(auth);
     KvService kv =
         new KvService(

@@ -94,13 +94,23 @@ public final class AccessRules {
 
   /** The credential tag of a stored password hash (see {@link #credentialTag}). */
   public static String credentialTagOf(String passwordHash) {
+    return java.util.Base64.getUrlEncoder()
+        .withoutPadding()
+        .encodeToString(java.util.Arrays.copyOf(sha256(passwordHash), 9));
+  }
+
+  /**
+   * The prefix a user's client ids get where its writes enter the cluster, so that its write
+   * sessions are its own: another user sending the same client id lands in another session.
+   */
+  public static com.google.protobuf.ByteString sessionScopeOf(String user) {
+    return com.google.protobuf.ByteString.copyFrom(sha256("cairn-user:" + user), 0, 8);
+  }
+
+  private static byte[] sha256(String text) {
     try {
-      byte[] d =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(passwordHash.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return java.util.Base64.getUrlEncoder()
-          .withoutPadding()
-          .encodeToString(java.util.Arrays.copyOf(d, 9));
+      return java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is part of every JDK", e);
     }

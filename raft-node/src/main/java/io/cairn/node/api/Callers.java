@@ -21,6 +21,8 @@ import io.grpc.Status;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,22 +69,6 @@ public final class Callers implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
 
-  private static final Set<String> ROOT_ONLY =
-      Set.of(
-          ClusterGrpc.getTransferLeaderMethod().getFullMethodName(),
-          ClusterGrpc.getAddNodeMethod().getFullMethodName(),
-          ClusterGrpc.getSetNodeStateMethod().getFullMethodName(),
-          ClusterGrpc.getRemoveNodeMethod().getFullMethodName(),
-          ClusterGrpc.getMoveReplicaMethod().getFullMethodName(),
-          ClusterGrpc.getMarkShardDigestMethod().getFullMethodName(),
-          ClusterGrpc.getGetReplicaDigestMethod().getFullMethodName(),
-          AuthGrpc.getPutUserMethod().getFullMethodName(),
-          AuthGrpc.getDeleteUserMethod().getFullMethodName(),
-          AuthGrpc.getPutRoleMethod().getFullMethodName(),
-          AuthGrpc.getDeleteRoleMethod().getFullMethodName(),
-          AuthGrpc.getListAuthMethod().getFullMethodName());
-  private static final String AUTHENTICATE = AuthGrpc.getAuthenticateMethod().getFullMethodName();
-
   /** The Auth service's calls that change or show users: guarded even while auth is off. */
   private static final Set<String> USER_ADMIN =
       Set.of(
@@ -91,6 +77,23 @@ public final class Callers implements ServerInterceptor {
           AuthGrpc.getPutRoleMethod().getFullMethodName(),
           AuthGrpc.getDeleteRoleMethod().getFullMethodName(),
           AuthGrpc.getListAuthMethod().getFullMethodName());
+
+  /** The calls only root may make: membership, verify, and the users' own. */
+  private static final Set<String> ROOT_ONLY =
+      Stream.concat(
+              Stream.of(
+                      ClusterGrpc.getTransferLeaderMethod(),
+                      ClusterGrpc.getAddNodeMethod(),
+                      ClusterGrpc.getSetNodeStateMethod(),
+                      ClusterGrpc.getRemoveNodeMethod(),
+                      ClusterGrpc.getMoveReplicaMethod(),
+                      ClusterGrpc.getMarkShardDigestMethod(),
+                      ClusterGrpc.getGetReplicaDigestMethod())
+                  .map(m -> m.getFullMethodName()),
+              USER_ADMIN.stream())
+          .collect(Collectors.toUnmodifiableSet());
+
+  private static final String AUTHENTICATE = AuthGrpc.getAuthenticateMethod().getFullMethodName();
 
   private final boolean enabled;
   private final ShardDirectory directory;
@@ -241,8 +244,9 @@ public final class Callers implements ServerInterceptor {
     if (cert.member()) {
       return Optional.of(Caller.member(cert.commonName()));
     }
+    Snapshot map = snapshot(); // the rules and the epoch they come from, of one map
     String cn = cert.commonName();
-    if (cn != null && rules().of(cn).isPresent()) {
+    if (cn != null && map.rules().of(cn).isPresent()) {
       return Optional.of(new Caller(cn, false, ""));
     }
     String authorization = headers.get(AUTHORIZATION);
@@ -260,9 +264,9 @@ public final class Callers implements ServerInterceptor {
           "the token is expired or not valid; get a new one (Auth.Authenticate)");
     }
     String user = token.get().user();
-    Optional<String> tag = rules().credentialTag(user);
+    Optional<String> tag = map.rules().credentialTag(user);
     if (tag.isEmpty() || !tag.get().equals(token.get().credentialTag())) {
-      long epoch = directory.map().getEpoch();
+      long epoch = map.epoch();
       if (epoch < token.get().mapEpoch()) {
         // Issued by a node that knew the user as the token says: this node's map is behind.
         throw new Refusal(

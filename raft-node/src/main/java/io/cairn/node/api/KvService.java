@@ -26,6 +26,7 @@ import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandResult;
 import io.cairn.proto.internal.DeleteCommand;
 import io.cairn.proto.internal.PutCommand;
+import io.cairn.statemachine.AccessRules;
 import io.cairn.statemachine.InvalidRequestException;
 import io.cairn.statemachine.RequestLimits;
 import io.grpc.Context;
@@ -44,6 +45,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * shard and turns the outcome into a response or a status (via {@link StatusMapping}).
  */
 public final class KvService extends KvGrpc.KvImplBase {
+  /** Longest client id taken: a client uses 16 random bytes; longer ones only cost memory. */
+  static final int CLIENT_ID_BYTES_MAX = 64;
+
   private final ShardDirectory directory;
   private final ShardWrites writes;
   private final ShardReads reads;
@@ -56,9 +60,6 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final SessionQuota sessions;
   // A user's client ids are prefixed with this (writeIdFor); one entry per user that wrote.
   private final Map<String, ByteString> userScopes = new java.util.concurrent.ConcurrentHashMap<>();
-
-  /** Longest client id taken: a client uses 16 random bytes; longer ones only cost memory. */
-  static final int CLIENT_ID_BYTES_MAX = 64;
 
   private final NodeClock clock;
   private final long defaultTimeoutMs;
@@ -111,10 +112,11 @@ public final class KvService extends KvGrpc.KvImplBase {
       call.fail(StatusMapping.fromFailure(e, "put", 0, null, 0, false));
       return;
     }
-    WriteId writeId = writeIdFor("put", req.getWriteId(), forwarded, call);
+    Callers.Caller caller = Callers.current();
+    WriteId writeId = writeIdFor("put", caller, req.getWriteId(), forwarded, call);
     if (writeId == null
-        || !mayAccess("put", key, Access.READ_WRITE, forwarded, call)
-        || !admitSession("put", req.getWriteId().getClientId(), forwarded, call)) {
+        || !mayAccess("put", caller, key, Access.READ_WRITE, forwarded, call)
+        || !admitSession("put", caller, req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
     ByteString stored = forwarded ? req.getValue() : values.seal(req.getKey(), req.getValue());
@@ -146,10 +148,11 @@ public final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     boolean forwarded = ForwardedCalls.current();
-    WriteId writeId = writeIdFor("delete", req.getWriteId(), forwarded, call);
+    Callers.Caller caller = Callers.current();
+    WriteId writeId = writeIdFor("delete", caller, req.getWriteId(), forwarded, call);
     if (writeId == null
-        || !mayAccess("delete", key, Access.READ_WRITE, forwarded, call)
-        || !admitSession("delete", req.getWriteId().getClientId(), forwarded, call)) {
+        || !mayAccess("delete", caller, key, Access.READ_WRITE, forwarded, call)
+        || !admitSession("delete", caller, req.getWriteId().getClientId(), forwarded, call)) {
       return;
     }
     DeleteCommand.Builder del = DeleteCommand.newBuilder().setKey(req.getKey());
@@ -222,7 +225,7 @@ public final class KvService extends KvGrpc.KvImplBase {
       return;
     }
     boolean forwarded = ForwardedCalls.current();
-    if (!mayAccess("get", key, Access.READ, forwarded, call)) {
+    if (!mayAccess("get", Callers.current(), key, Access.READ, forwarded, call)) {
       return;
     }
     Route route = directory.route(key);
@@ -269,11 +272,11 @@ public final class KvService extends KvGrpc.KvImplBase {
    * Whether the caller may touch {@code key}; fails the call PERMISSION_DENIED if not. A forwarded
    * call was checked where it entered the cluster (and only members may forward, Callers).
    */
-  private boolean mayAccess(String op, byte[] key, Access need, boolean forwarded, Call<?> call) {
+  private boolean mayAccess(
+      String op, Callers.Caller caller, byte[] key, Access need, boolean forwarded, Call<?> call) {
     if (forwarded) {
       return true;
     }
-    Callers.Caller caller = Callers.current();
     if (callers.mayAccess(caller, key, need)) {
       return true;
     }
@@ -298,7 +301,8 @@ public final class KvService extends KvGrpc.KvImplBase {
    * that session (answering its writes with its own results, or moving its acked_below past them).
    * Null, with the call failed INVALID_ARGUMENT, if the client id is too long to be one.
    */
-  private WriteId writeIdFor(String op, WriteId id, boolean forwarded, Call<?> call) {
+  private WriteId writeIdFor(
+      String op, Callers.Caller caller, WriteId id, boolean forwarded, Call<?> call) {
     if (forwarded) {
       return id; // scoped where it entered the cluster
     }
@@ -316,23 +320,11 @@ public final class KvService extends KvGrpc.KvImplBase {
               .asRuntimeException());
       return null;
     }
-    Callers.Caller caller = Callers.current();
     if (caller.unrestricted() || clientId.isEmpty()) {
       return id;
     }
-    ByteString scope = userScopes.computeIfAbsent(caller.user(), KvService::scopeOf);
+    ByteString scope = userScopes.computeIfAbsent(caller.user(), AccessRules::sessionScopeOf);
     return id.toBuilder().setClientId(scope.concat(clientId)).build();
-  }
-
-  private static ByteString scopeOf(String user) {
-    try {
-      byte[] d =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(("cairn-user:" + user).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      return ByteString.copyFrom(d, 0, 8);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is part of every JDK", e);
-    }
   }
 
   /**
@@ -340,8 +332,8 @@ public final class KvService extends KvGrpc.KvImplBase {
    * RESOURCE_EXHAUSTED if not. Members, callers while auth is off, forwarded calls (counted where
    * they entered) and writes without a client id are not counted.
    */
-  private boolean admitSession(String op, ByteString clientId, boolean forwarded, Call<?> call) {
-    Callers.Caller caller = Callers.current();
+  private boolean admitSession(
+      String op, Callers.Caller caller, ByteString clientId, boolean forwarded, Call<?> call) {
     if (forwarded || caller.unrestricted() || clientId.isEmpty()) {
       return true;
     }
