@@ -15,7 +15,8 @@
 #                                           that every node forwards writes
 #   scripts/chaos.sh --long [MINUTES]     soak: back-to-back chaos runs with all faults (or LIST),
 #        [--duration S] [--faults LIST]     alone and combined, for MINUTES (default 30), seeds
-#        [--nodes N --shards S --spares K]  (every run on that cluster shape),
+#        [--nodes N --shards S --spares K]  (every run on that cluster shape and client-port
+#        [--security plain|tls|auth]        security, by default auth),
 #                                           printed; each run injects faults for S seconds (default
 #                                           180): longer runs spend more of the soak under faults
 #   scripts/chaos.sh --seed N [OPTIONS]   replay one chaos run; OPTIONS as printed by a run's
@@ -23,7 +24,10 @@
 #                                           --nodes 3|5 --shards S --processes P --keys K
 #                                           --non-leader-processes N --disk-mb MB --spares N
 #                                           --plan FAULT,FAULT,...: spare nodes that can join, and
-#                                           an exact sequence of faults instead of a seeded one)
+#                                           an exact sequence of faults instead of a seeded one;
+#                                           --security plain|tls|auth: the client port plaintext and
+#                                           open, TLS, or mutual TLS with users, roles and tokens,
+#                                           the default and the suite's except where noted)
 #   --no-build                            use the jars and classes already built
 #
 # Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven;
@@ -61,7 +65,7 @@ while [ $# -gt 0 ]; do
       [ $# -gt 1 ] && [[ "$2" =~ ^-?[0-9]+$ ]] || die "--seed needs a number"
       REPLAY_ARGS+=(--seed "$2"); shift ;;
     --no-build) BUILD=0 ;;
-    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms|--disk-mb|--spares|--plan)
+    --duration|--faults|--nodes|--shards|--processes|--non-leader-processes|--keys|--election-ms|--disk-mb|--spares|--plan|--security)
       [ $# -gt 1 ] || die "$1 needs a value"
       REPLAY_ARGS+=("$1" "$2"); shift ;;
     --no-combine|--combine) REPLAY_ARGS+=("$1") ;;
@@ -82,7 +86,7 @@ if [ "$MODE" = long ]; then
         LONG_RUN_SECONDS="${REPLAY_ARGS[i + 1]}" ;;
       --faults) LONG_FAULTS="${REPLAY_ARGS[i + 1]}" ;;
       # The cluster's shape, the same for every run of the soak.
-      --nodes|--shards|--spares) SOAK_SHAPE+=("${REPLAY_ARGS[i]}" "${REPLAY_ARGS[i + 1]}") ;;
+      --nodes|--shards|--spares|--security) SOAK_SHAPE+=("${REPLAY_ARGS[i]}" "${REPLAY_ARGS[i + 1]}") ;;
       *) soak_args+=("${REPLAY_ARGS[i]}") ;;
     esac
   done
@@ -293,10 +297,12 @@ case "$MODE" in
     bounded 480 "$RUN_DIR/chaos-tests.log" "chaos tests (PartitionIT, StaleReadDetectionIT)" \
       "${JAVA[@]}" -cp "$CP:$launcher_jar" "$RUN_DIR/launcher/ChaosTests.java" \
       io.cairn.tests.jepsen.PartitionIT io.cairn.tests.jepsen.StaleReadDetectionIT
+    # The runs use the production configuration, mutual TLS and auth on the client port
+    # (LabSecurity), except these two: server-side TLS without users, and the explicitly open port.
     chaos_run "seed-${SUITE_SEEDS[0]}-process-faults" 240 --seed "${SUITE_SEEDS[0]}" --duration 50 \
-      --faults kill,pause,restart --no-combine
+      --faults kill,pause,restart --no-combine --security tls
     chaos_run "seed-${SUITE_SEEDS[1]}-network-faults" 240 --seed "${SUITE_SEEDS[1]}" --duration 50 \
-      --faults partition,link --no-combine
+      --faults partition,link --no-combine --security plain
     # Every fault but disk loss (soaks run that too): the list keeps seed 13's schedule as it was
     # before the disk-wipe fault existed.
     chaos_run "seed-${SUITE_SEEDS[2]}-all-combined" 260 --seed "${SUITE_SEEDS[2]}" --duration 65 \

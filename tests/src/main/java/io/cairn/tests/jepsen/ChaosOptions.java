@@ -36,6 +36,8 @@ import java.util.Set;
  *     it during the run ({@link Fault#ADD_NODE}, {@link Fault#REPLACE_NODE})
  * @param script when not empty, the run's faults in this order, one per episode ({@link
  *     FaultPlan#scripted}), instead of a seeded schedule
+ * @param security how the client port is secured and what the run's callers present there ({@link
+ *     LabSecurity}); by default {@link LabSecurity.Mode#AUTH}, the production configuration
  */
 public record ChaosOptions(
     long seed,
@@ -54,11 +56,13 @@ public record ChaosOptions(
     Path workDir,
     Path labScript,
     int spares,
-    List<Fault> script) {
+    List<Fault> script,
+    LabSecurity.Mode security) {
 
   public ChaosOptions {
     faults = Set.copyOf(faults);
     script = List.copyOf(script);
+    java.util.Objects.requireNonNull(security, "security");
     if (spares < 0 || spares > 8) {
       throw new IllegalArgumentException("spares must be 0..8, got " + spares);
     }
@@ -113,7 +117,8 @@ public record ChaosOptions(
         Path.of("tests", "target", "chaos"),
         Path.of("scripts", "netns.sh"),
         0,
-        List.of());
+        List.of(),
+        LabSecurity.Mode.AUTH);
   }
 
   public ChaosOptions withSeed(long s) {
@@ -134,7 +139,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withDuration(Duration d) {
@@ -155,7 +161,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withFaults(Set<Fault> f, boolean c) {
@@ -176,7 +183,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withTopology(int n, int s) {
@@ -197,7 +205,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withWorkload(int p, int k) {
@@ -218,7 +227,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withNonLeaderProcesses(int n) {
@@ -239,7 +249,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withDiskMb(int mb) {
@@ -260,7 +271,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   /**
@@ -288,7 +300,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spares,
-        script);
+        script,
+        security);
   }
 
   public ChaosOptions withPaths(Path work, Path labScriptPath) {
@@ -309,7 +322,8 @@ public record ChaosOptions(
         work,
         labScriptPath,
         spares,
-        script);
+        script,
+        security);
   }
 
   /**
@@ -335,7 +349,8 @@ public record ChaosOptions(
         workDir,
         labScript,
         spareNodes,
-        scripted);
+        scripted,
+        security);
   }
 
   /**
@@ -353,6 +368,28 @@ public record ChaosOptions(
             + spares
             + " spare(s); give --spares "
             + joins;
+  }
+
+  public ChaosOptions withSecurity(LabSecurity.Mode mode) {
+    return new ChaosOptions(
+        seed,
+        duration,
+        faults,
+        combine,
+        nodes,
+        shards,
+        processes,
+        nonLeaderProcesses,
+        keys,
+        diskMb,
+        electionTimeoutMsMin,
+        electionTimeoutMsMax,
+        basePort,
+        workDir,
+        labScript,
+        spares,
+        script,
+        mode);
   }
 
   /** The command line that replays this run. */
@@ -380,8 +417,7 @@ public record ChaosOptions(
             : " --plan "
                 + String.join(
                     ",",
-                    script.stream()
-                        .map(f -> f.name().toLowerCase(java.util.Locale.ROOT))
-                        .toList()));
+                    script.stream().map(f -> f.name().toLowerCase(java.util.Locale.ROOT)).toList()))
+        + (security == defaults(seed).security() ? "" : " --security " + security.flag());
   }
 }

@@ -35,7 +35,7 @@ import java.util.function.ToIntFunction;
  * java -cp ... io.cairn.tests.jepsen.ChaosRun [--seed N] [--duration SECONDS] [--faults LIST]
  *     [--no-combine] [--nodes 3|5] [--shards S] [--processes P] [--non-leader-processes N]
  *     [--keys K] [--disk-mb MB] [--spares N] [--plan FAULT,...] [--election-ms MIN:MAX]
- *     [--work-dir DIR]
+ *     [--security plain|tls|auth] [--work-dir DIR]
  *     [--lab-script scripts/netns.sh]
  * </pre>
  *
@@ -89,7 +89,8 @@ public final class ChaosRun {
               + "restart,disk|FAULT,...] [--no-combine] [--nodes 3|5] [--shards S] [--processes P]"
               + " [--non-leader-processes N] [--keys K] [--disk-mb MB] [--spares N]"
               + " [--plan FAULT,FAULT,...]"
-              + " [--election-ms MIN:MAX] [--work-dir DIR] [--lab-script PATH]");
+              + " [--election-ms MIN:MAX] [--security plain|tls|auth] [--work-dir DIR]"
+              + " [--lab-script PATH]");
       System.exit(64);
       return;
     }
@@ -125,6 +126,7 @@ public final class ChaosRun {
         }
         case "--spares" -> o = o.withMembership(Integer.parseInt(value(args, ++i)), o.script());
         case "--plan" -> o = o.withMembership(o.spares(), Fault.parseSequence(value(args, ++i)));
+        case "--security" -> o = o.withSecurity(LabSecurity.Mode.parse(value(args, ++i)));
         case "--work-dir" -> o = o.withPaths(Path.of(value(args, ++i)), o.labScript());
         case "--lab-script" -> o = o.withPaths(o.workDir(), Path.of(value(args, ++i)));
         default -> throw new IllegalArgumentException("unknown argument " + a);
@@ -170,7 +172,14 @@ public final class ChaosRun {
         WorkloadSpec.standard(options.seed())
             .withProcesses(options.processes())
             .withKeys(WorkloadSpec.keys(options.keys()));
-    out.println("chaos run seed=" + options.seed() + " in " + runDir);
+    out.println(
+        "chaos run seed="
+            + options.seed()
+            + " in "
+            + runDir
+            + " (client port: "
+            + options.security().flag()
+            + ")");
     out.flush();
     try {
       Files.createDirectories(runDir);
@@ -184,7 +193,8 @@ public final class ChaosRun {
               Map.of(),
               "",
               options.smallDisks() ? options.diskMb() : 0,
-              options.spares());
+              options.spares(),
+              options.security());
       try (LabCluster lab = LabCluster.start(options.labScript(), runDir, settings)) {
         ShardMap map = lab.shardMap(Duration.ofSeconds(60));
         spec.keys().forEach(k -> shardOfKey.put(k, LabCluster.shardOf(map, k)));
@@ -364,9 +374,8 @@ public final class ChaosRun {
         p -> {
           int pin = pinOrder.get((p - first) % pinOrder.size());
           // A process whose node left the cluster goes on through the lowest member.
-          return new PinnedNodeSender(
+          return lab.pinnedSender(
               () -> lab.lab().host(lab.isMember(pin) ? pin : lab.members().first()),
-              lab.cluster().clientPort(),
               spec.opDeadline());
         });
   }

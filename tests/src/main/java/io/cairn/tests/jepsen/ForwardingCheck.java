@@ -78,8 +78,8 @@ final class ForwardingCheck implements AutoCloseable {
     }
     Map<Integer, OpSender> senders = new TreeMap<>();
     for (int node = 1; node <= lab.cluster().size(); node++) {
-      senders.put(
-          node, new PinnedNodeSender(lab.lab().host(node), lab.cluster().clientPort(), attemptMax));
+      String host = lab.lab().host(node);
+      senders.put(node, lab.pinnedSender(() -> host, attemptMax));
     }
     return new ForwardingCheck(keys, senders, WINDOW, attemptMax, RETRY_PAUSE);
   }

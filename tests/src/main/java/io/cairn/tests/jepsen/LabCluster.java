@@ -52,9 +52,11 @@ public final class LabCluster implements AutoCloseable {
       Map<String, String> extraConfig,
       String extraJavaOpts,
       int diskMb,
-      int spares) {
+      int spares,
+      LabSecurity.Mode security) {
     public Settings {
       extraConfig = Map.copyOf(extraConfig);
+      java.util.Objects.requireNonNull(security, "security");
       if (diskMb < 0) {
         throw new IllegalArgumentException("diskMb must be >= 0, got " + diskMb);
       }
@@ -81,7 +83,8 @@ public final class LabCluster implements AutoCloseable {
           extraConfig,
           extraJavaOpts,
           0,
-          0);
+          0,
+          LabSecurity.Mode.PLAIN);
     }
   }
 
@@ -98,6 +101,7 @@ public final class LabCluster implements AutoCloseable {
   private final NetworkFaults network;
   private final PartitionProof proof;
   private final CairnClient control;
+  private final LabSecurity security;
   private final LeaderLocator locator;
   // Nodes that should be running: the seeds, then joined spares, less retired nodes.
   private final java.util.NavigableSet<Integer> members =
@@ -111,7 +115,8 @@ public final class LabCluster implements AutoCloseable {
       Map<Integer, SmallDisk> disks,
       Map<Integer, Map<String, String>> nodeOverrides,
       int raftPort,
-      CairnClient control) {
+      CairnClient control,
+      LabSecurity security) {
     this.lab = lab;
     this.cluster = cluster;
     this.disks = disks;
@@ -124,6 +129,7 @@ public final class LabCluster implements AutoCloseable {
             raftPort,
             cluster.size());
     this.control = control;
+    this.security = security;
     this.locator = new LeaderLocator(control, Duration.ofSeconds(3));
     for (int node = 1; node <= cluster.seeds(); node++) {
       members.add(node);
@@ -166,6 +172,8 @@ public final class LabCluster implements AutoCloseable {
               .config(
                   "raft.election-timeout-ms-max",
                   Integer.toString(settings.electionTimeoutMsMax()));
+      LabSecurity security = LabSecurity.prepare(settings.security(), workDir);
+      security.nodeConfig().forEach(b::config);
       settings.extraConfig().forEach(b::config);
       if (!settings.extraJavaOpts().isBlank()) {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
@@ -177,12 +185,18 @@ public final class LabCluster implements AutoCloseable {
       for (int node = 1; node <= settings.nodes(); node++) {
         cluster.start(node);
       }
+      security.issueOperator(cluster.certificatesDir());
       CairnClient control =
           CairnClient.connect(
-              clientConfig(cluster.endpoints(), new Random(0)).requestTimeoutMs(5_000).build());
+              clientConfig(cluster.endpoints(), new Random(0))
+                  .requestTimeoutMs(5_000)
+                  .channelFactory(security.operatorChannels())
+                  .build());
       LabCluster started =
-          new LabCluster(lab, cluster, Map.copyOf(disks), overrides, settings.basePort(), control);
+          new LabCluster(
+              lab, cluster, Map.copyOf(disks), overrides, settings.basePort(), control, security);
       started.awaitWhole(START_MAX);
+      security.grantWorkload(control);
       return started;
     } catch (RuntimeException e) {
       closeQuietly(cluster, disks, lab, e);
@@ -252,7 +266,24 @@ public final class LabCluster implements AutoCloseable {
   /** A new client on every node (its own session and write ids). */
   public CairnClient newClient(long requestTimeoutMs, Random random) {
     return CairnClient.connect(
-        clientConfig(cluster.endpoints(), random).requestTimeoutMs(requestTimeoutMs).build());
+        clientConfig(cluster.endpoints(), random)
+            .requestTimeoutMs(requestTimeoutMs)
+            .channelFactory(security.workloadChannels())
+            .build());
+  }
+
+  /**
+   * A sender of raw calls through the node {@code host} names at each call, with the lab's
+   * credentials for raw callers ({@link LabSecurity}).
+   */
+  public PinnedNodeSender pinnedSender(
+      java.util.function.Supplier<String> host, Duration deadline) {
+    return new PinnedNodeSender(host, cluster.clientPort(), deadline, security.pinnedCredentials());
+  }
+
+  /** The transport options cairnctl needs to act as the lab's operator. */
+  List<String> operatorCliOptions() {
+    return security.cliOptions();
   }
 
   public ProcessCluster cluster() {

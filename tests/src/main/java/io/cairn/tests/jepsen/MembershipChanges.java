@@ -66,7 +66,7 @@ final class MembershipChanges {
   MembershipChanges(LabCluster lab, Consumer<String> progress) {
     this.lab = lab;
     this.cluster = lab.cluster();
-    this.cli = new OperatorCli(lab::memberEndpoints);
+    this.cli = new OperatorCli(lab::memberEndpoints, lab.operatorCliOptions());
     this.progress = progress;
   }
 

@@ -35,20 +35,23 @@ final class OperatorCli {
   }
 
   private final Supplier<List<String>> endpoints;
+  private final List<String> transportOptions;
 
   /**
    * @param endpoints the client endpoints to pass, asked afresh for every command (the members
    *     change)
+   * @param transportOptions put before every command: the TLS options of a secured cluster
    */
-  OperatorCli(Supplier<List<String>> endpoints) {
+  OperatorCli(Supplier<List<String>> endpoints, List<String> transportOptions) {
     this.endpoints = endpoints;
+    this.transportOptions = List.copyOf(transportOptions);
   }
 
   Result run(String... command) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     StdStreams streams = new StdStreams(new ByteArrayInputStream(new byte[0]), out, err);
-    List<String> args = new ArrayList<>();
+    List<String> args = new ArrayList<>(transportOptions);
     args.add("--endpoints");
     args.add(String.join(",", endpoints.get()));
     args.addAll(List.of(command));

@@ -13,8 +13,10 @@ import io.cairn.proto.SessionToken;
 import io.cairn.tests.history.Op;
 import io.cairn.tests.history.OpResult;
 import io.cairn.tests.history.ReadConsistency;
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -49,11 +51,12 @@ public final class PinnedNodeSender implements OpSender {
   // One channel per host the sender was pointed at: normally one.
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private final Duration deadline;
+  private final ChannelCredentials credentials;
   private final Map<String, Integer> shardOfKey = new ConcurrentHashMap<>();
   private final Map<Integer, Long> sessionIndexOfShard = new ConcurrentHashMap<>();
 
   public PinnedNodeSender(String host, int port, Duration deadline) {
-    this(() -> host, port, deadline);
+    this(() -> host, port, deadline, InsecureChannelCredentials.create());
   }
 
   /**
@@ -61,17 +64,22 @@ public final class PinnedNodeSender implements OpSender {
    * process whose node may leave the cluster (it then moves to another, as a client of a load
    * balancer would).
    */
-  public PinnedNodeSender(java.util.function.Supplier<String> host, int port, Duration deadline) {
+  public PinnedNodeSender(
+      java.util.function.Supplier<String> host,
+      int port,
+      Duration deadline,
+      ChannelCredentials credentials) {
     this.host = host;
     this.port = port;
     this.deadline = deadline;
+    this.credentials = credentials;
   }
 
   @Override
   public CompletableFuture<OpResult> send(Op op) {
     ManagedChannel channel =
         channels.computeIfAbsent(
-            host.get(), h -> ManagedChannelBuilder.forAddress(h, port).usePlaintext().build());
+            host.get(), h -> Grpc.newChannelBuilderForAddress(h, port, credentials).build());
     KvGrpc.KvFutureStub stub =
         KvGrpc.newFutureStub(channel).withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
     ByteString key = ByteString.copyFrom(op.key(), StandardCharsets.UTF_8);

@@ -319,7 +319,8 @@ public final class StaleReadScenario {
   }
 
   private static PinnedNodeSender pinned(LabCluster lab, int node, Duration deadline) {
-    return new PinnedNodeSender(lab.lab().host(node), lab.cluster().clientPort(), deadline);
+    String host = lab.lab().host(node);
+    return lab.pinnedSender(() -> host, deadline);
   }
 
   private static void retarget(List<RetargetableSender> senders, int node) {

@@ -23,6 +23,20 @@ class ChaosOptionsTest {
   }
 
   @Test
+  void runsUseAuthByDefaultAndReplayAnyOtherSecurity() {
+    ChaosOptions o = ChaosRun.parse(new String[] {"--seed", "3"});
+    assertThat(o.security()).isEqualTo(LabSecurity.Mode.AUTH);
+    assertThat(o.replayCommand()).doesNotContain("--security");
+    ChaosOptions plain = ChaosRun.parse(new String[] {"--seed", "3", "--security", "plain"});
+    assertThat(plain.security()).isEqualTo(LabSecurity.Mode.PLAIN);
+    assertThat(plain.replayCommand()).endsWith(" --security plain");
+    assertThat(ChaosRun.parse(plain.replayCommand().split(" ", 2)[1].split(" ")).security())
+        .isEqualTo(LabSecurity.Mode.PLAIN);
+    assertThatThrownBy(() -> ChaosRun.parse(new String[] {"--security", "open"}))
+        .hasMessageContaining("plain, tls or auth");
+  }
+
+  @Test
   void onlyRunsThatFillDisksGetSmallDisks() {
     assertThat(ChaosRun.parse(new String[] {"--faults", "kill,partition"}).smallDisks()).isFalse();
     assertThat(ChaosRun.parse(new String[] {"--faults", "wipe_follower"}).smallDisks()).isFalse();
