@@ -8,8 +8,9 @@
 # Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms, and
 # server_cpu_ms_per_op: the CPU time of the three server processes, from /proc, over the measured
 # window divided by its operations). BENCH_WORKLOADS (default "put get") may also name
-# get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. BENCH_CAIRN_SECURITY=tls or auth
-# starts Cairn with cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users).
+# get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. Cairn's client port is open
+# (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
+# cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
@@ -77,7 +78,7 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
 bench_cairn() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
-  "$ROOT/scripts/cluster.sh" start ${BENCH_CAIRN_SECURITY:+--$BENCH_CAIRN_SECURITY} 3 >/dev/null
+  "$ROOT/scripts/cluster.sh" start "--${BENCH_CAIRN_SECURITY:-insecure}" 3 >/dev/null
   # With --tls or --auth, the load generator connects as cluster.sh's client certificate (and user).
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/tls.env" ] || . "$CAIRN_RUN_DIR/tls.env"

@@ -2,13 +2,17 @@
 # Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002),
 # with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
 #
-#   scripts/cluster.sh start [--tls|--auth] [N]
-#                                   build if needed, start N nodes (default 3), wait until healthy;
-#                                   --tls (when the cluster is created): the client port speaks
-#                                   mutual TLS too; 'source run/tls.env' points cairnctl at its
-#                                   certificate; --auth: --tls, and users and roles are enforced
-#                                   (auth.enabled); a user root is made, 'source run/auth.env' logs
-#                                   cairnctl in as root
+#   scripts/cluster.sh start [--auth|--tls|--insecure] [N]
+#                                   build if needed, start N nodes (default 3), wait until healthy.
+#                                   How the client port is secured is chosen when the cluster is
+#                                   created (later starts keep it): --auth, the default: mutual TLS
+#                                   and users and roles (auth.enabled); a user root is made with a
+#                                   random password; run/tls.env and run/auth.env hold cairnctl's
+#                                   certificate and root's login, and scripts/cairnctl uses them by
+#                                   itself. --tls: mutual TLS, no users (auth.enabled=false).
+#                                   --insecure: plaintext and open to every caller (auth.enabled=
+#                                   false; the nodes log that they are open). The Raft port always
+#                                   takes members' certificates only.
 #   scripts/cluster.sh stop         graceful stop of every node (SIGTERM, then SIGKILL after 20 s)
 #   scripts/cluster.sh status       pid, liveness and /health of every node
 #   scripts/cluster.sh kill I       kill -9 node I
@@ -80,7 +84,7 @@ peer_tls_config() {
     "peer-tls.ca-file=$certs/ca.pem"
 }
 
-# With --tls (run/client-tls marks it): a CA for clients in run/client-certs, one client
+# With --tls or --auth (run/client-tls marks it): a CA for clients in run/client-certs, one client
 # certificate (cairnctl.pem) and run/tls.env, which points cairnctl at it. Prints the config lines
 # that turn on mutual TLS on node I's client port.
 client_tls_config() {
@@ -100,10 +104,10 @@ client_tls_config() {
 }
 
 # With --auth (run/auth marks it): the token-signing key every node shares, in run/auth-keys.
-# Prints the config lines that turn auth on.
+# Prints the config lines that turn auth on, or the one that says it is off on purpose.
 auth_config() {
   local keys="$RUN/auth-keys/tokens.keys"
-  [ -f "$RUN/auth" ] || return 0
+  [ -f "$RUN/auth" ] || { echo "auth.enabled=false"; return 0; }
   if [ ! -f "$keys" ]; then
     mkdir -p "$RUN/auth-keys" && chmod 700 "$RUN/auth-keys"
     "$ROOT/scripts/cairnctl" at-rest add-key --file "$keys" >/dev/null \
@@ -229,21 +233,34 @@ stop_node() {
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start)
-    tls=no auth=no
-    if [ "${1:-}" = "--tls" ]; then tls=yes; shift; fi
-    if [ "${1:-}" = "--auth" ]; then tls=yes auth=yes; shift; fi
+    security=""
+    case "${1:-}" in --auth|--tls|--insecure) security="${1#--}"; shift ;; esac
     n="${1:-3}"
     [[ "$n" =~ ^[1-9][0-9]*$ ]] && [ "$n" -le 50 ] || die "start: node count must be 1..50, got '$n'"
     existing=$(node_count)
     if [ "$existing" != 0 ] && [ "$existing" != "$n" ]; then
       die "run dir $RUN holds a $existing-node cluster; 'scripts/cluster.sh wipe' first to start $n nodes"
     fi
-    if [ "$existing" != 0 ] && [ "$tls" = yes ] && [ ! -f "$RUN/client-tls" ]; then
-      die "run dir $RUN holds a cluster made without --tls; 'scripts/cluster.sh wipe' first"
+    if [ "$existing" != 0 ]; then
+      # A cluster keeps the security it was made with.
+      made=insecure
+      [ ! -f "$RUN/client-tls" ] || made=tls
+      [ ! -f "$RUN/auth" ] || made=auth
+      [ -z "$security" ] || [ "$security" = "$made" ] \
+        || die "run dir $RUN holds a cluster made with --$made; 'scripts/cluster.sh wipe' first for --$security"
+      security=$made
     fi
-    if [ "$existing" != 0 ] && [ "$auth" = yes ] && [ ! -f "$RUN/auth" ]; then
-      die "run dir $RUN holds a cluster made without --auth; 'scripts/cluster.sh wipe' first"
-    fi
+    case "${CAIRN_EXTRA_CONFIG:-}" in
+      *peer-tls.insecure=true*)
+        # The client port serves the member certificate: without one it can only be plaintext.
+        [ -z "$security" ] || [ "$security" = insecure ] \
+          || die "--$security needs the Raft port's certificates; CAIRN_EXTRA_CONFIG has peer-tls.insecure=true"
+        security=insecure ;;
+    esac
+    security="${security:-auth}"
+    tls=no auth=no
+    [ "$security" = insecure ] || tls=yes
+    [ "$security" != auth ] || auth=yes
     command -v java >/dev/null || die "java not found; install a JDK 17"
     command -v curl >/dev/null || die "curl not found; install curl"
     build_if_needed
@@ -258,9 +275,12 @@ case "$cmd" in
     wait_healthy "$n"
     make_root_user
     if [ -f "$RUN/auth.env" ]; then
-      echo "auth is on; for cairnctl as user root: source $RUN/tls.env; source $RUN/auth.env"
+      echo "auth is on: scripts/cairnctl logs in as user root by itself; other clients: source" \
+        "$RUN/tls.env and $RUN/auth.env (docs/security.md)"
     elif [ -f "$RUN/tls.env" ]; then
-      echo "the client port speaks mutual TLS; for cairnctl: source $RUN/tls.env"
+      echo "the client port speaks mutual TLS: scripts/cairnctl uses $RUN/tls.env by itself"
+    else
+      echo "the client port is plaintext and open to every caller (--insecure)"
     fi
     ;;
   stop)
@@ -327,7 +347,7 @@ case "$cmd" in
     echo "wiped $RUN"
     ;;
   *)
-    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -19,7 +19,7 @@ INTERVAL_S="${INTERVAL_S:-30}"
 [[ "$MINUTES" =~ ^[0-9]+$ ]] && [ "$MINUTES" -ge 1 ] || { echo "disk-bound.sh: MINUTES must be a whole number >= 1" >&2; exit 2; }
 
 "$ROOT/scripts/cluster.sh" wipe >/dev/null
-"$ROOT/scripts/cluster.sh" start 3 >/dev/null
+"$ROOT/scripts/cluster.sh" start --insecure 3 >/dev/null
 bench_pid=
 cleanup() {
   [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null || true

@@ -30,7 +30,7 @@ trap cleanup EXIT
 
 "$ROOT/scripts/cluster.sh" wipe >/dev/null
 (cd "$ROOT" && mvn -B -q -o -DskipTests package >/dev/null 2>&1 || mvn -B -q -DskipTests package >/dev/null)
-"$ROOT/scripts/cluster.sh" start 3 >/dev/null
+"$ROOT/scripts/cluster.sh" start --insecure 3 >/dev/null
 before=$(terms)
 [ -n "$before" ] || { echo "leader-stability.sh: no cairn_replica_term in /metrics" >&2; exit 1; }
 "$ROOT/scripts/cairnctl" bench --clients "$CLIENTS" --workload "${WORKLOAD:-put}" \

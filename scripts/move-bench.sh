@@ -19,7 +19,7 @@ KEYS="${KEYS:-16384}"
 VALUE_BYTES="${VALUE_BYTES:-65536}"
 rm -rf "$OUT"; mkdir -p "$OUT"
 bash scripts/cluster.sh wipe >/dev/null 2>&1 || true
-CAIRN_SHARDS=3 bash scripts/cluster.sh start 3 || exit 1
+CAIRN_SHARDS=3 bash scripts/cluster.sh start --insecure 3 || exit 1
 echo "loading $KEYS x $VALUE_BYTES bytes: $(date +%T)"
 scripts/cairnctl bench --workload put --keys "$KEYS" --value-bytes "$VALUE_BYTES" --clients 8 \
   --preload --duration-s 1 --warmup-s 0 > "$OUT/load.txt" 2>&1

@@ -19,7 +19,7 @@ echo "| shards | replicas/node | threads/node | RSS MiB/node | heap used MiB/nod
 echo "|---|---|---|---|---|---|"
 for s in "${shards[@]}"; do
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
-  CAIRN_SHARDS=$s CAIRN_START_TIMEOUT_S=300 "$ROOT/scripts/cluster.sh" start 3 >/dev/null
+  CAIRN_SHARDS=$s CAIRN_START_TIMEOUT_S=300 "$ROOT/scripts/cluster.sh" start --insecure 3 >/dev/null
   sleep "$SETTLE_S"
   pids=(); for i in 1 2 3; do pids+=("$(cat "$CAIRN_RUN_DIR/n$i/pid")"); done
   declare -A t0=()

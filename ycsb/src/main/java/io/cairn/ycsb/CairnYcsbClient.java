@@ -31,7 +31,9 @@ import site.ycsb.Status;
  *   <li>{@code cairn.endpoints}: comma-separated host:port of any nodes (default the local
  *       cluster's, 127.0.0.1:7001,127.0.0.2:7001,127.0.0.3:7001);
  *   <li>{@code cairn.read-consistency}: linearizable (default), session or eventual;
- *   <li>{@code cairn.request-timeout-ms}: per operation, retries included (default the client's).
+ *   <li>{@code cairn.request-timeout-ms}: per operation, retries included (default the client's);
+ *   <li>{@code cairn.tls-ca}, {@code cairn.tls-cert}, {@code cairn.tls-key}, {@code cairn.user},
+ *       {@code cairn.password}: TLS and a user for a secured cluster ({@link YcsbTransport}).
  * </ul>
  *
  * <p>An update that names every field of the record (YCSB's {@code fieldcount}, or
@@ -59,7 +61,8 @@ public final class CairnYcsbClient extends DB {
     this(
         p ->
             ClientConfig.builder()
-                .endpoints(p.getProperty("cairn.endpoints", DEFAULT_ENDPOINTS).split(",")));
+                .endpoints(p.getProperty("cairn.endpoints", DEFAULT_ENDPOINTS).split(","))
+                .channelFactory(YcsbTransport.from(p)));
   }
 
   /**
@@ -86,7 +89,12 @@ public final class CairnYcsbClient extends DB {
               + ")",
           e);
     }
-    ClientConfig.Builder config = configs.apply(p);
+    ClientConfig.Builder config;
+    try {
+      config = configs.apply(p);
+    } catch (IllegalArgumentException e) {
+      throw new DBException("bad property: " + e.getMessage(), e);
+    }
     if (p.containsKey("cairn.request-timeout-ms")) {
       config.requestTimeoutMs(Long.parseLong(p.getProperty("cairn.request-timeout-ms")));
     }

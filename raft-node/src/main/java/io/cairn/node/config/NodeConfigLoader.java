@@ -98,7 +98,7 @@ public final class NodeConfigLoader {
     d.put("client-tls.reload-ms", "60000");
     d.put("at-rest.key-file", "");
     d.put("at-rest.active-key-id", "0");
-    d.put("auth.enabled", "false");
+    d.put("auth.enabled", "true"); // off only when configured so
     d.put("auth.token-key-file", "");
     d.put("auth.token-ttl-ms", "600000");
     d.put("debug.unsafe-local-reads", "false");
@@ -352,9 +352,10 @@ public final class NodeConfigLoader {
   }
 
   /**
-   * Users and roles, off unless configured. On needs TLS on the client port: tokens and passwords
-   * must not cross the network in clear, and a call marked forwarded is trusted only from a member,
-   * which only a certificate can show.
+   * Users and roles, on unless {@code auth.enabled=false} is configured: an open client port must
+   * be a decision, not an omission. On needs TLS on the client port (tokens and passwords must not
+   * cross the network in clear, and a call marked forwarded is trusted only from a member, which
+   * only a certificate can show) and the token key file.
    */
   private static NodeConfig.Auth auth(
       Values v, NodeConfig.ClientTls clientTls, NodeConfig.AtRest atRest) {
@@ -376,15 +377,29 @@ public final class NodeConfigLoader {
       return new NodeConfig.Auth(
           false, keyFile.isEmpty() ? null : readable("auth.token-key-file", keyFile), ttlMs);
     }
+    // With auth.enabled left out, say that auth is the default and how to opt out.
+    String why =
+        v.isSet("auth.enabled")
+            ? "auth.enabled=true needs "
+            : "auth is on unless configured off (auth.enabled=true by default), and needs ";
+    String optOut =
+        v.isSet("auth.enabled")
+            ? ""
+            : "; or set auth.enabled=false to leave the client port open to every caller who"
+                + " can reach it";
     if (!clientTls.enabled()) {
       throw new ConfigException(
-          "auth.enabled=true needs client-tls.enabled=true: passwords and tokens must not cross"
-              + " the network in clear");
+          why
+              + "client-tls.enabled=true: passwords and tokens must not cross the network in"
+              + " clear (docs/security.md, \"Users and roles\")"
+              + optOut);
     }
     if (keyFile.isEmpty()) {
       throw new ConfigException(
-          "auth.enabled=true needs auth.token-key-file, the same file on every node ('cairnctl"
-              + " at-rest add-key --file FILE' makes one)");
+          why
+              + "auth.token-key-file, the same file on every node ('cairnctl at-rest add-key"
+              + " --file FILE' makes one)"
+              + optOut);
     }
     return new NodeConfig.Auth(true, readable("auth.token-key-file", keyFile), ttlMs);
   }
@@ -453,6 +468,11 @@ public final class NodeConfigLoader {
             "config key '" + key + "' is required (or set " + environmentVariable(key) + ")");
       }
       return value;
+    }
+
+    /** Whether the configuration names {@code key} (rather than leaving it to its default). */
+    boolean isSet(String key) {
+      return given.containsKey(key);
     }
 
     /** The value, or "" when it is not set. */

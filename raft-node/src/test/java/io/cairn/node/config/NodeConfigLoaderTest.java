@@ -18,6 +18,7 @@ class NodeConfigLoaderTest {
     m.put("node.id", "n1");
     m.put("data.dir", "/tmp/cairn-n1");
     m.put("peer-tls.insecure", "true");
+    m.put("auth.enabled", "false");
     m.put(
         "cluster.nodes",
         "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
@@ -48,6 +49,7 @@ class NodeConfigLoaderTest {
             "CAIRN_CLUSTER_NODES", minimal().get("cluster.nodes"),
             "CAIRN_RAFT_ELECTION_TIMEOUT_MS_MIN", "400",
             "CAIRN_PEER_TLS_INSECURE", "true",
+            "CAIRN_AUTH_ENABLED", "false",
             "CAIRN_ENDPOINTS", "not a node key: ignored",
             "PATH", "/usr/bin");
     NodeConfig c = NodeConfigLoader.load(null, env, Map.of("data.dir", "/tmp/from-flag"));
@@ -147,9 +149,16 @@ class NodeConfigLoaderTest {
   }
 
   @Test
-  void authIsOffByDefaultAndNeedsClientTlsAndATokenKey(@TempDir Path dir) throws IOException {
+  void authIsOnUnlessConfiguredOffAndNeedsClientTlsAndATokenKey(@TempDir Path dir)
+      throws IOException {
     Map<String, String> m = minimal();
     assertThat(NodeConfigLoader.fromMap(m).auth().enabled()).isFalse();
+    // Left out, auth is on: a config that does not set up TLS and keys is refused with the way out.
+    m.remove("auth.enabled");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("auth is on unless configured off")
+        .hasMessageContaining("client-tls.enabled=true")
+        .hasMessageContaining("or set auth.enabled=false");
     m.put("auth.enabled", "true");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
         .hasMessageContaining("auth.enabled=true needs client-tls.enabled=true");
@@ -170,6 +179,8 @@ class NodeConfigLoaderTest {
     m.remove("at-rest.key-file");
     NodeConfig.Auth auth = NodeConfigLoader.fromMap(m).auth();
     assertThat(auth.enabled()).isTrue();
+    m.remove("auth.enabled");
+    assertThat(NodeConfigLoader.fromMap(m).auth()).isEqualTo(auth);
     assertThat(auth.tokenKeyFile()).isEqualTo(dir.resolve("tokens"));
     assertThat(auth.tokenTtlMs()).isEqualTo(600_000);
   }

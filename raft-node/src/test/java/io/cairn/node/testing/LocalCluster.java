@@ -252,6 +252,7 @@ public final class LocalCluster implements AutoCloseable {
     // In-process tests talk plaintext; the process-level tests (ProcessCluster) run with mutual
     // TLS.
     c.put("peer-tls.insecure", "true");
+    c.put("auth.enabled", "false");
     c.put("data.dir", root.resolve("n" + i).toString());
     c.put("cluster.id", "local");
     c.put("cluster.shards", Integer.toString(settings.shards));

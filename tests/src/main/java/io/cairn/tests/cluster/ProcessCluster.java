@@ -316,6 +316,8 @@ public final class ProcessCluster implements AutoCloseable {
       c.put("cluster.join", joinThrough.get(node));
     }
     c.put("cluster.shards", Integer.toString(shards));
+    // Open unless a test turns auth on (AuthIT, the chaos suite): auth is on unless configured off.
+    c.put("auth.enabled", "false");
     c.putAll(extraConfig);
     if (!"true".equals(c.get("peer-tls.insecure"))) {
       c.putAll(memberCertificate(node));
