@@ -63,15 +63,7 @@ final class UserCredentials extends CallCredentials {
                 return;
               }
               Throwable cause = e.getCause() != null ? e.getCause() : e;
-              Status s = Status.fromThrowable(cause);
-              applier.fail(
-                  Status.UNAUTHENTICATED.withDescription(
-                      "could not log in as '"
-                          + user
-                          + "': "
-                          + s.getCode()
-                          + " "
-                          + s.getDescription()));
+              applier.fail(loginFailure(user, Status.fromThrowable(cause)));
             });
   }
 
@@ -118,6 +110,22 @@ final class UserCredentials extends CallCredentials {
     } finally {
       channel.shutdownNow();
     }
+  }
+
+  /**
+   * What a call fails with when its login did: UNAUTHENTICATED when the node turned the login down
+   * (a wrong password, no such user), which another try cannot change; UNAVAILABLE when the login
+   * did not get an answer (the node down or cut off, busy checking other passwords, a timeout), so
+   * the caller's retries try again, on another node if need be. The call itself was never sent.
+   */
+  static Status loginFailure(String user, Status login) {
+    String why =
+        "could not log in as '" + user + "': " + login.getCode() + " " + login.getDescription();
+    return switch (login.getCode()) {
+      case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION ->
+          Status.UNAUTHENTICATED.withDescription(why);
+      default -> Status.UNAVAILABLE.withDescription(why + "; the call was not sent");
+    };
   }
 
   private static Metadata bearer(String token) {

@@ -6,6 +6,7 @@ import io.cairn.node.api.ClusterService;
 import io.cairn.node.api.ForwardedCalls;
 import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
+import io.cairn.node.api.LoginThrottle;
 import io.cairn.node.api.MalformedRequests;
 import io.cairn.node.api.MembersOnlyInterceptor;
 import io.cairn.node.api.PeerService;
@@ -203,7 +204,9 @@ public final class CairnNode implements Closeable {
     Optional<Tokens> tokens = Tokens.load(config.auth());
     Callers callers =
         new Callers(config.auth().enabled(), directory, clientTls, tokens, runtime.clock());
-    AuthService auth = new AuthService(callers, tokens, directory, mapChanges, runtime.clock());
+    LoginThrottle logins = LoginThrottle.create();
+    AuthService auth =
+        new AuthService(callers, tokens, directory, mapChanges, logins, runtime.clock());
     closeables.add(auth);
     KvService kv =
         new KvService(
@@ -267,7 +270,7 @@ public final class CairnNode implements Closeable {
                     callers))
             .addService(
                 ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(auth.bindService()), callers))
+                    MalformedRequests.rejectAsInvalidArgument(auth.bindService()), logins, callers))
             .addService(
                 clientTls
                     .map(

@@ -57,6 +57,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
   private final Optional<Tokens> tokens;
   private final ShardDirectory directory;
   private final MapChanges changes;
+  private final LoginThrottle logins;
   private final NodeClock clock;
   private final AtomicLong lastRefreshNanos = new AtomicLong(Long.MIN_VALUE / 2);
   private final ThreadPoolExecutor hashing =
@@ -77,11 +78,13 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
       Optional<Tokens> tokens,
       ShardDirectory directory,
       MapChanges changes,
+      LoginThrottle logins,
       NodeClock clock) {
     this.callers = callers;
     this.tokens = tokens;
     this.directory = directory;
     this.changes = changes;
+    this.logins = logins;
     this.clock = clock;
   }
 
@@ -92,6 +95,19 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
           Status.FAILED_PRECONDITION
               .withDescription("auth is off on this node (auth.enabled=false): calls need no token")
               .asRuntimeException());
+      return;
+    }
+    java.net.InetAddress from = LoginThrottle.currentAddress();
+    LoginThrottle.Permit permit;
+    try {
+      permit = logins.admit(from);
+    } catch (StatusRuntimeException refused) {
+      AUDIT.warn(
+          "login as '{}' from {} refused: {}",
+          Escaping.printable(req.getUser()),
+          from == null ? "?" : from.getHostAddress(),
+          refused.getStatus().getDescription());
+      out.onError(refused);
       return;
     }
     knownUser(req.getUser())
@@ -106,11 +122,14 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
                             : null))
         .whenComplete(
             (known, e) -> {
+              permit.release(e == null && known == null);
               if (e != null) {
                 out.onError(failure(e, "authenticate"));
               } else if (known == null) {
                 AUDIT.warn(
-                    "authentication failed for user '{}'", Escaping.printable(req.getUser()));
+                    "authentication failed for user '{}' from {}",
+                    Escaping.printable(req.getUser()),
+                    from == null ? "?" : from.getHostAddress());
                 out.onError(
                     Status.UNAUTHENTICATED
                         .withDescription("authenticate: wrong user name or password")

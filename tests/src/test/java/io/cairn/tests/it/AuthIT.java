@@ -195,6 +195,51 @@ class AuthIT {
   }
 
   @Test
+  void passwordGuessingFromOneAddressIsThrottledWhileOtherAddressesLogIn() {
+    // The guesses leave from 127.0.0.9, so the other tests' logins (from 127.0.0.1) are not held
+    // up.
+    ManagedChannel guesser = channel(1, "app", "127.0.0.9");
+    try {
+      var auth = AuthGrpc.newBlockingStub(guesser);
+      int refusedAt = -1;
+      for (int i = 0; i < 30 && refusedAt < 0; i++) {
+        try {
+          auth.withDeadlineAfter(10, TimeUnit.SECONDS)
+              .authenticate(
+                  AuthenticateRequest.newBuilder()
+                      .setUser("alice")
+                      .setPassword("guess-" + i)
+                      .build());
+          throw new AssertionError("guess " + i + " logged in");
+        } catch (StatusRuntimeException e) {
+          if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            assertThat(e.getStatus().getDescription())
+                .contains("too many failed logins from 127.0.0.9");
+            refusedAt = i;
+          } else {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+          }
+        }
+      }
+      // A burst of 10 failures, then one per 2 s: the checks take far less than 2 s each here.
+      assertThat(refusedAt).isBetween(10, 12);
+      // Refused before the password is checked: the right one waits too.
+      assertCode(
+          () ->
+              auth.withDeadlineAfter(10, TimeUnit.SECONDS)
+                  .authenticate(
+                      AuthenticateRequest.newBuilder()
+                          .setUser("alice")
+                          .setPassword("alice-secret")
+                          .build()),
+          Status.Code.RESOURCE_EXHAUSTED);
+    } finally {
+      guesser.shutdownNow();
+    }
+    assertThat(authenticate(1, "alice", "alice-secret")).startsWith("ct1.");
+  }
+
+  @Test
   void aClientCertificateNamingAUserActsAsThatUser() {
     ManagedChannel ch = channel(2, "carol");
     try {
@@ -465,18 +510,34 @@ class AuthIT {
   }
 
   private static ManagedChannel channel(int node, String certName) {
+    return channel(node, certName, null);
+  }
+
+  /** A channel whose connections leave from {@code sourceAddress} (null: the system's choice). */
+  private static ManagedChannel channel(int node, String certName, String sourceAddress) {
     String endpoint = cluster.endpoints().get(node - 1);
     int port = Integer.parseInt(endpoint.substring(endpoint.lastIndexOf(':') + 1));
     String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
-    return NettyChannelBuilder.forAddress(
+    NettyChannelBuilder b =
+        NettyChannelBuilder.forAddress(
             host,
             port,
             ClientTls.mutual(
                     clusterCa(),
                     clientCa.resolve(certName + ".pem"),
                     clientCa.resolve(certName + ".key"))
-                .credentials())
-        .build();
+                .credentials());
+    if (sourceAddress != null) {
+      b.localSocketPicker(
+          new NettyChannelBuilder.LocalSocketPicker() {
+            @Override
+            public java.net.SocketAddress createSocketAddress(
+                java.net.SocketAddress remote, io.grpc.Attributes attrs) {
+              return new java.net.InetSocketAddress(sourceAddress, 0);
+            }
+          });
+    }
+    return b.build();
   }
 
   private static String authenticate(int node, String user, String password) {
