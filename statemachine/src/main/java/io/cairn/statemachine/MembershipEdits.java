@@ -328,14 +328,31 @@ public final class MembershipEdits {
     return map.toBuilder().clearNodes().addAllNodes(nodes).build();
   }
 
+  private static final java.util.regex.Pattern NODE_ID =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
+  // A DNS name (labels of letters, digits and '-'), an IPv4 address or an IPv6 literal (two colons
+  // at least, so host:port is not one): what a client and a Raft peer can dial. Nothing else may
+  // reach the map, which every node and client
+  // takes addresses from.
+  private static final java.util.regex.Pattern HOST =
+      java.util.regex.Pattern.compile(
+          "[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]{2,45}");
+
   /** A node's id, host and ports as Cairn accepts them; also MapChangeCheck's rule. */
   static void validate(NodeInfo node) {
-    if (node.getId().isBlank() || !node.getId().matches("[A-Za-z0-9_.-]+")) {
+    if (!NODE_ID.matcher(node.getId()).matches()) {
       throw new IllegalArgumentException(
-          "node id '" + node.getId() + "' must be non-empty letters, digits, '_', '.' or '-'");
+          "node id '"
+              + Escaping.printable(node.getId())
+              + "' must be 1-64 letters, digits, '_', '.' or '-'");
     }
-    if (node.getHost().isBlank()) {
-      throw new IllegalArgumentException("node '" + node.getId() + "' needs a host");
+    if (!HOST.matcher(node.getHost()).matches()) {
+      throw new IllegalArgumentException(
+          "node '"
+              + node.getId()
+              + "' has host '"
+              + Escaping.printable(node.getHost())
+              + "'; a host is a DNS name or an IP address, without a port");
     }
     for (int port : new int[] {node.getRaftPort(), node.getClientPort(), node.getHttpPort()}) {
       if (port < 1 || port > 65535) {

@@ -62,6 +62,36 @@ class MembershipEditsTest {
   }
 
   @Test
+  void onlyIdsAndHostsANodeCanHaveAreAccepted() {
+    ShardMap map = cluster(3, 3);
+    for (String id : new String[] {"a".repeat(65), "n 5", "n5\u0000", "n\u00e9", "../n5"}) {
+      assertThatThrownBy(() -> MembershipEdits.addNode(map, node(5).toBuilder().setId(id).build()))
+          .as(id)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("1-64 letters");
+    }
+    for (String host :
+        new String[] {"", " ", "host name", "10.0.0.5:7000", "a".repeat(300), "\u0000", "-x"}) {
+      assertThatThrownBy(
+              () -> MembershipEdits.addNode(map, node(5).toBuilder().setHost(host).build()))
+          .as(host)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("a host is a DNS name or an IP address");
+    }
+    for (String host : new String[] {"10.0.0.5", "db-5.example.com", "::1", "fe80::1", "h"}) {
+      assertThat(
+              MembershipEdits.addNode(map, node(5).toBuilder().setHost(host).build())
+                  .getNodesCount())
+          .as(host)
+          .isEqualTo(4);
+    }
+    assertThat(
+            MembershipEdits.addNode(map, node(5).toBuilder().setId("a".repeat(64)).build())
+                .getNodesCount())
+        .isEqualTo(4);
+  }
+
+  @Test
   void aRemovedIdCannotComeBack() {
     ShardMap map = MembershipEdits.addNode(cluster(3, 3), node(4));
     ShardMap removed = MembershipEdits.removeNode(map, "n4", false);
