@@ -134,8 +134,12 @@ public final class ShardPlacement {
     }
     Set<String> seen = new HashSet<>();
     for (NodeInfo n : nodes) {
-      if (n.getId().isEmpty()) {
-        throw new IllegalArgumentException("initial shard map: a node has an empty id");
+      // The meta group checks every later map against the same rule: a seed it would refuse must
+      // stop the cluster from starting, not wedge its first membership change.
+      try {
+        MembershipEdits.validate(n);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("initial shard map: " + e.getMessage(), e);
       }
       if (!seen.add(n.getId())) {
         throw new IllegalArgumentException(

@@ -17,12 +17,17 @@ import org.junit.jupiter.api.Test;
 class MetaCoreTest {
   private static final ShardMap EPOCH_1 =
       ShardPlacement.initialMap(
-          "prod",
-          List.of(
-              NodeInfo.newBuilder().setId("n1").build(), NodeInfo.newBuilder().setId("n2").build()),
-          4,
-          2,
-          16);
+          "prod", List.of(node("n1", "10.0.0.1"), node("n2", "10.0.0.2")), 4, 2, 16);
+
+  private static NodeInfo node(String id, String host) {
+    return NodeInfo.newBuilder()
+        .setId(id)
+        .setHost(host)
+        .setRaftPort(7000)
+        .setClientPort(7001)
+        .setHttpPort(7002)
+        .build();
+  }
 
   private static ShardMap withEpoch(long epoch) {
     return EPOCH_1.toBuilder().setEpoch(epoch).build();

@@ -177,9 +177,9 @@ class ShardPlacementTest {
   }
 
   @Test
-  void rejectsRepeatedOrEmptyNodeIds() {
+  void rejectsRepeatedOrMalformedNodes() {
     List<NodeInfo> twice = new ArrayList<>(nodes(3));
-    twice.add(NodeInfo.newBuilder().setId("n2").build());
+    twice.add(nodes(3).get(1));
     assertThatThrownBy(() -> ShardPlacement.initialMap("c", twice, 4, 3, 16))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("node id 'n2' appears more than once");
@@ -187,7 +187,12 @@ class ShardPlacementTest {
     List<NodeInfo> unnamed = List.of(NodeInfo.newBuilder().setHost("h").build());
     assertThatThrownBy(() -> ShardPlacement.initialMap("c", unnamed, 1, 1, 16))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("empty id");
+        .hasMessageContaining("node id '' must be 1-64 letters");
+
+    List<NodeInfo> badHost = List.of(nodes(1).get(0).toBuilder().setHost("a b").build());
+    assertThatThrownBy(() -> ShardPlacement.initialMap("c", badHost, 1, 1, 16))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("initial shard map: node 'n1' has host 'a b'");
   }
 
   @Test
