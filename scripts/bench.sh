@@ -11,6 +11,7 @@
 # get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. Cairn's client port is open
 # (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
 # cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
+# BENCH_CAIRN_AT_REST=1 also encrypts values at rest (a key file made under run-bench/).
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
@@ -78,7 +79,15 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
 bench_cairn() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
-  "$ROOT/scripts/cluster.sh" start "--${BENCH_CAIRN_SECURITY:-insecure}" 3 >/dev/null
+  local extra="${CAIRN_EXTRA_CONFIG:-}"
+  if [ "${BENCH_CAIRN_AT_REST:-0}" = 1 ]; then
+    mkdir -p "$BENCH_DIR/at-rest" && chmod 700 "$BENCH_DIR/at-rest"
+    rm -f "$BENCH_DIR/at-rest/values.keys"
+    "$ROOT/scripts/cairnctl" at-rest add-key --file "$BENCH_DIR/at-rest/values.keys" >/dev/null
+    extra="${extra:+$extra
+}at-rest.key-file=$BENCH_DIR/at-rest/values.keys"
+  fi
+  CAIRN_EXTRA_CONFIG="$extra" "$ROOT/scripts/cluster.sh" start "--${BENCH_CAIRN_SECURITY:-insecure}" 3 >/dev/null
   # With --tls or --auth, the load generator connects as cluster.sh's client certificate (and user).
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/tls.env" ] || . "$CAIRN_RUN_DIR/tls.env"
