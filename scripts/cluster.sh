@@ -128,6 +128,16 @@ make_root_user() {
   (umask 077 && printf '%s\n' "export CAIRN_USER=root" "export CAIRN_PASSWORD=$pw" > "$RUN/auth.env")
 }
 
+# A cluster made before auth became a node's default has configs without an auth.enabled line,
+# which a node now reads as auth on: say off, as the cluster was made.
+keep_open_configs() {
+  local f
+  for f in "$RUN"/n*/node.properties; do
+    [ -f "$f" ] || continue
+    grep -q '^auth\.enabled=' "$f" || echo "auth.enabled=false" >> "$f"
+  done
+}
+
 # Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
 # lines given), its certificates, then CAIRN_EXTRA_CONFIG.
 write_node_config() {
@@ -267,6 +277,7 @@ case "$cmd" in
     mkdir -p "$RUN"
     [ "$tls" = no ] || touch "$RUN/client-tls"
     [ "$auth" = no ] || touch "$RUN/auth"
+    [ "$auth" = yes ] || keep_open_configs
     echo "$n" > "$RUN/cluster.size"
     for i in $(seq 1 "$n"); do
       [ -f "$RUN/n$i/node.properties" ] || write_config "$i" "$n"
@@ -307,6 +318,7 @@ case "$cmd" in
   restart)
     i="${1:?restart needs a node number}"
     [ -f "$RUN/n$i/node.properties" ] || die "node n$i has no config in $RUN; start the cluster first"
+    [ -f "$RUN/auth" ] || keep_open_configs
     stop_node "$i"
     build_if_needed
     start_node "$i"

@@ -35,6 +35,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# It uses the local cluster's addresses (127.0.0.1-3, ports 7000-7002): a cluster already there
+# would be measured instead, or keep ours from starting.
+for i in 1 2 3; do
+  if curl -s -m 1 -o /dev/null "http://127.0.0.$i:7002/health"; then
+    echo "cpu-guard: something answers on 127.0.0.$i:7002 (a local cluster?); stop it first" >&2
+    exit 2
+  fi
+done
 "$ROOT/scripts/cluster.sh" start --insecure 3 >"$WORK/start.log" 2>&1 \
   || { cat "$WORK/start.log" >&2; echo "cpu-guard: the cluster did not start" >&2; exit 2; }
 PIDS=()

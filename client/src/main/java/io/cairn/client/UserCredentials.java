@@ -113,18 +113,19 @@ final class UserCredentials extends CallCredentials {
   }
 
   /**
-   * What a call fails with when its login did: UNAUTHENTICATED when the node turned the login down
-   * (a wrong password, no such user), which another try cannot change; UNAVAILABLE when the login
-   * did not get an answer (the node down or cut off, busy checking other passwords, a timeout), so
-   * the caller's retries try again, on another node if need be. The call itself was never sent.
+   * What a call fails with when its login did: UNAVAILABLE when the login got no answer it could
+   * act on (the node down or cut off, busy checking other passwords, a timeout), so the caller's
+   * retries try again, on another node if need be; UNAUTHENTICATED for everything else (a wrong
+   * password, no such user, a node that cannot log anyone in), which another try would not change.
+   * The call itself was never sent.
    */
   static Status loginFailure(String user, Status login) {
     String why =
         "could not log in as '" + user + "': " + login.getCode() + " " + login.getDescription();
     return switch (login.getCode()) {
-      case UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, FAILED_PRECONDITION ->
-          Status.UNAUTHENTICATED.withDescription(why);
-      default -> Status.UNAVAILABLE.withDescription(why + "; the call was not sent");
+      case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED ->
+          Status.UNAVAILABLE.withDescription(why + "; the call was not sent");
+      default -> Status.UNAUTHENTICATED.withDescription(why);
     };
   }
 

@@ -17,6 +17,15 @@ class UserCredentialsTest {
   }
 
   @Test
+  void aNodeThatCannotLogAnyoneInFailsTheCallForGood() {
+    for (Status login : new Status[] {Status.UNIMPLEMENTED, Status.INTERNAL, Status.UNKNOWN}) {
+      assertThat(UserCredentials.loginFailure("bob", login).getCode())
+          .as(login.toString())
+          .isEqualTo(Status.Code.UNAUTHENTICATED);
+    }
+  }
+
+  @Test
   void aLoginWithoutAnAnswerFailsTheCallAsRetryable() {
     for (Status login :
         new Status[] {

@@ -330,12 +330,14 @@ public final class MembershipEdits {
 
   private static final java.util.regex.Pattern NODE_ID =
       java.util.regex.Pattern.compile("[A-Za-z0-9_.-]{1,64}");
-  // A DNS name (labels of letters, digits, '-' and, as container networks name hosts, '_'), an IPv4
-  // address or an IPv6 literal (two colons at least, so host:port is not one): what a client and a
-  // Raft peer can dial. Nothing else may reach the map, which every node and client dials from.
+  // A DNS name (labels of letters, digits, '-' and, as container networks name hosts, '_'; a
+  // trailing dot allowed), an IPv4 address, or an IPv6 literal (two colons at least, so host:port
+  // is not one; the Raft transport does not bracket IPv6 literals yet, so a node there cannot be
+  // dialled). A loose shape check against what every node and client dials from, not a parser.
+  // Nodes a held map lists already are not checked again (MapChangeCheck).
   private static final java.util.regex.Pattern HOST =
       java.util.regex.Pattern.compile(
-          "[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?|(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]{2,45}");
+          "[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\\.?|(?=[^:]*:[^:]*:)[0-9A-Fa-f:.]{2,45}");
 
   /** A node's id, host and ports as Cairn accepts them; also MapChangeCheck's rule. */
   static void validate(NodeInfo node) {

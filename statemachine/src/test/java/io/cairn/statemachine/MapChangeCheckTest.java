@@ -65,6 +65,24 @@ class MapChangeCheckTest {
   }
 
   @Test
+  void aNodeAcceptedByOlderRulesDoesNotBlockLaterChanges() {
+    // Node ids had no length limit before 2026-12-04: such a node stays listed for good.
+    NodeInfo legacy = node("n".repeat(70), "10.0.0.8");
+    ShardMap held = HELD.toBuilder().addNodes(legacy).build();
+    ShardMap draining =
+        held.toBuilder()
+            .setEpoch(5)
+            .setNodes(1, held.getNodes(1).toBuilder().setState(NodeState.NODE_DRAINING))
+            .build();
+    assertThatCode(() -> MapChangeCheck.check(Optional.of(held), draining))
+        .doesNotThrowAnyException();
+    ShardMap anotherLikeIt =
+        draining.toBuilder().addNodes(node("m".repeat(70), "10.0.0.9")).build();
+    assertThatThrownBy(() -> MapChangeCheck.check(Optional.of(held), anotherLikeIt))
+        .hasMessageContaining("1-64 letters");
+  }
+
+  @Test
   void refusesAChangedAddress() {
     ShardMap forged =
         HELD.toBuilder().setNodes(0, HELD.getNodes(0).toBuilder().setClientPort(6666)).build();

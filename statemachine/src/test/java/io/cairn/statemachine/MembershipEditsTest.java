@@ -78,7 +78,8 @@ class MembershipEditsTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("a host is a DNS name or an IP address");
     }
-    for (String host : new String[] {"10.0.0.5", "db-5.example.com", "::1", "fe80::1", "h"}) {
+    for (String host :
+        new String[] {"10.0.0.5", "db-5.example.com", "db-5.example.com.", "cairn_1", "::1", "h"}) {
       assertThat(
               MembershipEdits.addNode(map, node(5).toBuilder().setHost(host).build())
                   .getNodesCount())

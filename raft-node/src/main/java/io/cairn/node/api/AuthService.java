@@ -100,17 +100,20 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
     java.net.InetAddress from = LoginThrottle.currentAddress();
     LoginThrottle.Permit permit;
     try {
-      permit = logins.admit(from);
+      permit = logins.admit(from); // audits its refusals itself, rate-limited
     } catch (StatusRuntimeException refused) {
-      AUDIT.warn(
-          "login as '{}' from {} refused: {}",
-          Escaping.printable(req.getUser()),
-          from == null ? "?" : from.getHostAddress(),
-          refused.getStatus().getDescription());
       out.onError(refused);
       return;
     }
-    knownUser(req.getUser())
+    CompletableFuture<Known> lookup;
+    try {
+      lookup = knownUser(req.getUser());
+    } catch (RuntimeException e) {
+      permit.release(false);
+      out.onError(failure(e, "authenticate"));
+      return;
+    }
+    lookup
         .thenCompose(
             known ->
                 offload(

@@ -113,12 +113,14 @@ public final class LabSecurity {
         clients.issue("chaos-app", List.of(), CERT_VALIDITY).save(dir, "app");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
+        // Owner-only from the start: the key is never readable by others, not even for a moment.
+        Files.createFile(
+            security.tokenKeyFile(),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(
             security.tokenKeyFile(),
             "1=" + Base64.getEncoder().encodeToString(key) + "\n",
             StandardCharsets.US_ASCII);
-        Files.setPosixFilePermissions(
-            security.tokenKeyFile(), PosixFilePermissions.fromString("rw-------"));
       } catch (IOException e) {
         throw new UncheckedIOException("cannot make the lab's client credentials in " + dir, e);
       }

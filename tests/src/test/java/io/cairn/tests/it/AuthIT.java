@@ -213,8 +213,7 @@ class AuthIT {
           throw new AssertionError("guess " + i + " logged in");
         } catch (StatusRuntimeException e) {
           if (e.getStatus().getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-            assertThat(e.getStatus().getDescription())
-                .contains("too many failed logins from 127.0.0.9");
+            assertThat(e.getStatus().getDescription()).contains("too many logins from 127.0.0.9");
             refusedAt = i;
           } else {
             assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
