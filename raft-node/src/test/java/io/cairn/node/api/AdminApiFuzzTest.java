@@ -31,9 +31,6 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -172,39 +169,8 @@ class AdminApiFuzzTest {
   }
 
   private static Status sendRaw(int node, String fullMethod, byte[] body) {
-    Channel channel = cluster.clusterApi(node).getChannel();
-    MethodDescriptor<byte[], byte[]> raw =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(fullMethod)
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build();
-    try {
-      ClientCalls.blockingUnaryCall(
-          channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body);
-      return Status.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
-    }
+    return RawCalls.call(cluster.clusterApi(node).getChannel(), fullMethod, body);
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
 
   // ---- generators --------------------------------------------------------------------------
 

@@ -9,15 +9,9 @@ import io.cairn.proto.GetRequest;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.WriteId;
-import io.grpc.CallOptions;
-import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.stub.ClientCalls;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Set;
@@ -162,39 +156,11 @@ class PublicApiFuzzTest {
   }
 
   private static Status sendRaw(int node, String method, byte[] body) {
-    Channel channel = cluster.kv(node).getChannel();
-    MethodDescriptor<byte[], byte[]> raw =
-        MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName("cairn.v1.Kv", method))
-            .setRequestMarshaller(BYTES)
-            .setResponseMarshaller(BYTES)
-            .build();
-    try {
-      ClientCalls.blockingUnaryCall(
-          channel, raw, CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), body);
-      return Status.OK;
-    } catch (StatusRuntimeException e) {
-      return e.getStatus();
-    }
+    return RawCalls.call(
+        cluster.kv(node).getChannel(),
+        MethodDescriptor.generateFullMethodName("cairn.v1.Kv", method),
+        body);
   }
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new IllegalStateException(e);
-          }
-        }
-      };
 
   @Provide
   Arbitrary<Call> calls() {
