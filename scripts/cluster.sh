@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002),
+# Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002,
+# peers 7003),
 # with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
 #
 #   scripts/cluster.sh start [--auth|--tls|--insecure] [N]
@@ -32,7 +33,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
-RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002
+RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002 PEER_PORT=7003
 JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx768m}"
 START_TIMEOUT_S="${CAIRN_START_TIMEOUT_S:-90}"
 
@@ -138,6 +139,18 @@ keep_open_configs() {
   done
 }
 
+# Configs written before nodes had a peer port (node-to-node calls, 2026-12-04) list four ports per
+# node in cluster.nodes, which nodes now refuse: give each entry the peer port. The map such a
+# cluster holds has no peer ports, so its nodes keep calling each other on the client port.
+add_peer_ports() {
+  local f
+  for f in "$RUN"/n*/node.properties; do
+    [ -f "$f" ] || continue
+    grep -q '^node\.peer-port=' "$f" || echo "node.peer-port=$PEER_PORT" >> "$f"
+    sed -i -E '/^cluster\.nodes=/{s/(@[^:,]+:[0-9]+:[0-9]+:[0-9]+)(,|$)/\1:'"$PEER_PORT"'\2/g}' "$f"
+  done
+}
+
 # Writes node I's config: its own addresses and data dir, then how it finds the cluster (the
 # lines given), its certificates, then CAIRN_EXTRA_CONFIG.
 write_node_config() {
@@ -149,7 +162,8 @@ write_node_config() {
   auth=$(auth_config)
   {
     printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
-      "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "data.dir=$RUN/n$i/data" \
+      "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "node.peer-port=$PEER_PORT" \
+      "data.dir=$RUN/n$i/data" \
       "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
     [ -z "$tls" ] || printf '%s\n' "$tls"
     [ -z "$client_tls" ] || printf '%s\n' "$client_tls"
@@ -164,7 +178,7 @@ write_node_config() {
 write_config() {
   local i=$1 n=$2 nodes="" j
   for j in $(seq 1 "$n"); do
-    nodes+="${nodes:+,}n$j@127.0.0.$j:$RAFT_PORT:$CLIENT_PORT:$HTTP_PORT"
+    nodes+="${nodes:+,}n$j@127.0.0.$j:$RAFT_PORT:$CLIENT_PORT:$HTTP_PORT:$PEER_PORT"
   done
   local rf=3; [ "$n" -lt 3 ] && rf=$n
   write_node_config "$i" "cluster.nodes=$nodes" "cluster.replication-factor=$rf"
@@ -278,6 +292,7 @@ case "$cmd" in
     [ "$tls" = no ] || touch "$RUN/client-tls"
     [ "$auth" = no ] || touch "$RUN/auth"
     [ "$auth" = yes ] || keep_open_configs
+    add_peer_ports
     echo "$n" > "$RUN/cluster.size"
     for i in $(seq 1 "$n"); do
       [ -f "$RUN/n$i/node.properties" ] || write_config "$i" "$n"
@@ -319,6 +334,7 @@ case "$cmd" in
     i="${1:?restart needs a node number}"
     [ -f "$RUN/n$i/node.properties" ] || die "node n$i has no config in $RUN; start the cluster first"
     [ -f "$RUN/auth" ] || keep_open_configs
+    add_peer_ports
     stop_node "$i"
     build_if_needed
     start_node "$i"

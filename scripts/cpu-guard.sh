@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# It uses the local cluster's addresses (127.0.0.1-3, ports 7000-7002): a cluster already there
+# It uses the local cluster's addresses (127.0.0.1-3, ports 7000-7003): a cluster already there
 # would be measured instead, or keep ours from starting.
 for i in 1 2 3; do
   if curl -s -m 1 -o /dev/null "http://127.0.0.$i:7002/health"; then

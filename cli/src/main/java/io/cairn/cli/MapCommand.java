@@ -47,9 +47,18 @@ final class MapCommand implements Callable<Integer> {
         .append("  replication factor ")
         .append(map.getReplicationFactor())
         .append("\n\n");
-    TextTable nodes = new TextTable("NODE", "HOST", "CLIENT_PORT", "RAFT_PORT", "HTTP_PORT");
+    TextTable nodes =
+        new TextTable(
+            "NODE", "HOST", "CLIENT_PORT", "RAFT_PORT", "HTTP_PORT", "PEER_PORT", "CLIENT_HOST");
     for (NodeInfo n : map.getNodesList()) {
-      nodes.row(n.getId(), n.getHost(), n.getClientPort(), n.getRaftPort(), n.getHttpPort());
+      nodes.row(
+          n.getId(),
+          n.getHost(),
+          n.getClientPort(),
+          n.getRaftPort(),
+          n.getHttpPort(),
+          n.getPeerPort() == 0 ? "-" : n.getPeerPort(),
+          n.getClientHost().isEmpty() ? "-" : n.getClientHost());
     }
     out.append(nodes.render()).append('\n');
     TextTable shards = new TextTable("SHARD", "LEADER", "REPLICAS", "GROUP");

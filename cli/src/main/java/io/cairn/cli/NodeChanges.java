@@ -39,20 +39,24 @@ final class NodeChanges {
   }
 
   /**
-   * A node's addresses from {@code HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT}, as in cluster.nodes.
+   * A node's addresses from {@code HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST]},
+   * as in cluster.nodes.
    *
    * @throws IllegalArgumentException with what is wrong
    */
   static NodeInfo parseAddress(String id, String spec) {
-    String[] parts = spec.split(":");
-    if (parts.length != 4 || parts[0].isBlank()) {
+    int slash = spec.indexOf('/');
+    String clientHost = slash < 0 ? "" : spec.substring(slash + 1);
+    String[] parts = (slash < 0 ? spec : spec.substring(0, slash)).split(":");
+    if (parts.length != 5 || parts[0].isBlank() || (slash >= 0 && clientHost.isBlank())) {
       throw new IllegalArgumentException(
           "'"
               + spec
-              + "' is not HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT (e.g. 10.0.0.4:7000:7001:7002)");
+              + "' is not HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST] (e.g."
+              + " 10.0.0.4:7000:7001:7002:7003)");
     }
-    int[] ports = new int[3];
-    for (int i = 0; i < 3; i++) {
+    int[] ports = new int[4];
+    for (int i = 0; i < 4; i++) {
       try {
         ports[i] = Integer.parseInt(parts[i + 1]);
       } catch (NumberFormatException e) {
@@ -66,6 +70,8 @@ final class NodeChanges {
         .setRaftPort(ports[0])
         .setClientPort(ports[1])
         .setHttpPort(ports[2])
+        .setPeerPort(ports[3])
+        .setClientHost(clientHost)
         .build();
   }
 
@@ -86,7 +92,7 @@ final class NodeChanges {
       name = "add",
       mixinStandardHelpOptions = true,
       description = {
-        "Adds node ID, reachable at ADDRESS (HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT), to the cluster"
+        "Adds node ID, reachable at ADDRESS (HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST]), to the cluster"
             + " as an active member, in a new map epoch. Start the node with cluster.join=<any"
             + " member's host:client-port> (or its cluster.nodes unset) before or after; the"
             + " rebalancer then moves replicas onto it. A no-op if it is there already.",
@@ -102,7 +108,7 @@ final class NodeChanges {
     @Parameters(
         index = "1",
         paramLabel = "ADDRESS",
-        description = "HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT")
+        description = "HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST]")
     String address;
 
     @picocli.CommandLine.Mixin WaitOptions wait = new WaitOptions();
@@ -255,7 +261,7 @@ final class NodeChanges {
       name = "replace",
       mixinStandardHelpOptions = true,
       description = {
-        "Replaces dead node DEAD with node NEW at ADDRESS (HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT):"
+        "Replaces dead node DEAD with node NEW at ADDRESS (HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST]):"
             + " adds NEW, then removes DEAD with --force, so the rebalancer re-creates DEAD's"
             + " replicas (NEW, holding none, takes them first). Refused while DEAD answers.",
         "This is also the way back for a node whose disk was lost: give it a new id and an empty"
@@ -274,7 +280,7 @@ final class NodeChanges {
     @Parameters(
         index = "2",
         paramLabel = "ADDRESS",
-        description = "HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT")
+        description = "HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT[/CLIENT_HOST]")
     String address;
 
     @picocli.CommandLine.Mixin WaitOptions wait = new WaitOptions();

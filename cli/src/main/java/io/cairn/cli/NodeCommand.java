@@ -2,6 +2,7 @@ package io.cairn.cli;
 
 import io.cairn.client.BlockingCairnClient;
 import io.cairn.proto.ClusterStatus;
+import io.cairn.proto.NodeAddresses;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeState;
 import io.cairn.proto.NodeStatus;
@@ -86,7 +87,7 @@ final class NodeCommand implements Callable<Integer> {
       rows.add(
           new Row(
               n.getId(),
-              n.getHost() + ":" + n.getClientPort(),
+              NodeAddresses.clientEndpoint(n),
               s != null,
               s != null || removed
                   ? null

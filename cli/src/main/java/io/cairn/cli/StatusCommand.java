@@ -3,6 +3,7 @@ package io.cairn.cli;
 import io.cairn.client.BlockingCairnClient;
 import io.cairn.client.CairnException;
 import io.cairn.proto.ClusterStatus;
+import io.cairn.proto.NodeAddresses;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
@@ -70,7 +71,7 @@ final class StatusCommand implements Callable<Integer> {
     Map<String, String> addresses = new TreeMap<>();
     try {
       for (NodeInfo n : client.shardMap().getNodesList()) {
-        addresses.put(n.getId(), n.getHost() + ":" + n.getClientPort());
+        addresses.put(n.getId(), NodeAddresses.clientEndpoint(n));
       }
     } catch (CairnException e) {
       // The status itself was answered; the addresses only help to read it.

@@ -246,7 +246,7 @@ class CairnCtlTest {
     assertThat(map.out())
         .contains("cluster " + cluster.map().getClusterId())
         .contains("epoch 1")
-        .contains("NODE  HOST  CLIENT_PORT  RAFT_PORT  HTTP_PORT")
+        .contains("NODE  HOST  CLIENT_PORT  RAFT_PORT  HTTP_PORT  PEER_PORT  CLIENT_HOST")
         .containsPattern("n2 +n2 +7001 +7000 +7002")
         .containsPattern("(?m)^SHARD +LEADER +REPLICAS +GROUP");
     for (int shard = 1; shard <= 4; shard++) {

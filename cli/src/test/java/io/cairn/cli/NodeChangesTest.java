@@ -20,10 +20,27 @@ class NodeChangesTest {
 
   @Test
   void addPrintsTheNewMember() {
-    Run r = runner.run("node", "add", "n5", "10.0.0.5:7000:7001:7002");
+    Run r = runner.run("node", "add", "n5", "10.0.0.5:7000:7001:7002:7003");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).startsWith("n5 is an active member (map epoch ");
     assertThat(cluster.map().getNodesList()).anyMatch(n -> n.getId().equals("n5"));
+  }
+
+  @Test
+  void aNodeMayNameTheHostItsClientsDial() {
+    Run r = runner.run("node", "add", "n6", "10.0.0.6:7000:7001:7002:7003/db6.example.com");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(cluster.map().getNodesList())
+        .filteredOn(n -> n.getId().equals("n6"))
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.getHost()).isEqualTo("10.0.0.6");
+              assertThat(n.getClientHost()).isEqualTo("db6.example.com");
+              assertThat(n.getPeerPort()).isEqualTo(7003);
+            });
+    assertThat(runner.run("node", "add", "n7", "10.0.0.7:7000:7001:7002:7003/").code())
+        .isEqualTo(2);
   }
 
   @Test
@@ -63,7 +80,7 @@ class NodeChangesTest {
     Run r = runner.run("node", "remove", "n2", "--force");
     assertThat(r.code()).isEqualTo(7);
     assertThat(r.err()).contains("n2 is up and answering");
-    Run replace = runner.run("node", "replace", "n2", "n9", "10.0.0.9:7000:7001:7002");
+    Run replace = runner.run("node", "replace", "n2", "n9", "10.0.0.9:7000:7001:7002:7003");
     assertThat(replace.code()).isEqualTo(7);
     assertThat(replace.err()).contains("drain it instead");
   }
@@ -77,7 +94,7 @@ class NodeChangesTest {
             "replace",
             "n4",
             "n9",
-            "10.0.0.9:7000:7001:7002",
+            "10.0.0.9:7000:7001:7002:7003",
             "--wait",
             "--wait-ms",
             "20000");

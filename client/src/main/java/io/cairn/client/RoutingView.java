@@ -1,6 +1,7 @@
 package io.cairn.client;
 
 import io.cairn.proto.KeyRing;
+import io.cairn.proto.NodeAddresses;
 import io.cairn.proto.NodeInfo;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardInfo;
@@ -40,7 +41,7 @@ final class RoutingView {
     ShardMap map = routing.getMap();
     Map<String, Endpoint> endpoints = new HashMap<>();
     for (NodeInfo n : map.getNodesList()) {
-      endpoints.put(n.getId(), new Endpoint(n.getHost(), n.getClientPort()));
+      endpoints.put(n.getId(), new Endpoint(NodeAddresses.clientHost(n), n.getClientPort()));
     }
     Map<Integer, List<String>> replicas = new HashMap<>();
     for (ShardInfo s : map.getShardsList()) {

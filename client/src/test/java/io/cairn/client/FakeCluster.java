@@ -134,6 +134,7 @@ public final class FakeCluster implements AutoCloseable {
               .setClientPort(7001)
               .setRaftPort(7000)
               .setHttpPort(7002)
+              .setPeerPort(7003)
               .build());
     }
     ShardMap.Builder m =

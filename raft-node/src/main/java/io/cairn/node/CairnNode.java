@@ -8,7 +8,7 @@ import io.cairn.node.api.KvService;
 import io.cairn.node.api.LeaderHintInterceptor;
 import io.cairn.node.api.LoginThrottle;
 import io.cairn.node.api.MalformedRequests;
-import io.cairn.node.api.MembersOnlyInterceptor;
+import io.cairn.node.api.PeerCallsOnClientPort;
 import io.cairn.node.api.PeerService;
 import io.cairn.node.api.SessionQuota;
 import io.cairn.node.catchup.StalledFollowerNudger;
@@ -41,9 +41,10 @@ import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeRuntime;
 import io.cairn.node.security.AtRestKeys;
-import io.cairn.node.security.ClientPortTls;
+import io.cairn.node.security.NodeTls;
 import io.cairn.node.security.Tokens;
 import io.cairn.node.write.ShardWrites;
+import io.cairn.proto.NodeAddresses;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
@@ -69,6 +70,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,11 +97,15 @@ public final class CairnNode implements Closeable {
     closeables.add(runtime.scheduler());
     Files.createDirectories(config.dataDir());
     ownerOnly(config.dataDir());
-    Optional<ClientPortTls> clientTls = ClientPortTls.start(config, runtime.scheduler());
-    clientTls.ifPresent(closeables::add);
-    ChannelCredentials toPeers = ClientPortTls.channelCredentials(clientTls);
+    Optional<NodeTls> nodeTls = NodeTls.start(config, runtime.scheduler());
+    nodeTls.ifPresent(closeables::add);
+    Optional<NodeTls> clientTls = config.clientTls().enabled() ? nodeTls : Optional.empty();
+    // Other nodes' peer ports, and (joining, and nodes of maps from before peer ports) client
+    // ports.
+    ChannelCredentials toPeerPorts = NodeTls.channelCredentials(nodeTls);
+    ChannelCredentials toClientPorts = NodeTls.channelCredentials(clientTls);
     MapFile mapFile = new MapFile(config.dataDir());
-    ShardMap initialMap = startingMap(config, mapFile, toPeers);
+    ShardMap initialMap = startingMap(config, mapFile, toPeerPorts, toClientPorts);
     directory = new ShardDirectory(initialMap);
     directory.onChange(
         map -> {
@@ -144,7 +150,7 @@ public final class CairnNode implements Closeable {
     directory.onChange(map -> registerReplicaGaugesQuietly(metrics, map));
     registerReplicaGauges(metrics, directory.map());
 
-    PeerChannels peers = new PeerChannels(directory, toPeers);
+    PeerChannels peers = new PeerChannels(directory, toPeerPorts, toClientPorts);
     closeables.add(peers);
     GroupClients metaClients = new GroupClients(config);
     closeables.add(metaClients);
@@ -247,13 +253,16 @@ public final class CairnNode implements Closeable {
     int inboundMax =
         Math.max(4 << 20, 2 * sizes.valueBytesMax() + 2 * sizes.keyBytesMax() + (64 << 10));
     LeaderHintInterceptor hints = new LeaderHintInterceptor();
+    // Maps from before peer ports: this node's peers then call its client port.
+    BooleanSupplier noPeerPort =
+        () -> directory.node(config.nodeId()).map(n -> n.getPeerPort() == 0).orElse(false);
     // The services never block (they hand work to Ratis and complete from its callbacks), so they
     // run on the transport's event loop: one thread hand-off less per request on a small machine.
     Server grpc =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(
                     config.node().listen().clientHost(), config.node().clientPort()),
-                ClientPortTls.serverCredentials(clientTls))
+                NodeTls.serverCredentials(clientTls))
             .directExecutor()
             .maxInboundMessageSize(inboundMax)
             .maxConcurrentCallsPerConnection(config.limits().callsPerConnectionMax())
@@ -261,7 +270,7 @@ public final class CairnNode implements Closeable {
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
                     hints,
-                    new ForwardedCalls(clientTls),
+                    ForwardedCalls.onClientPort(clientTls, noPeerPort),
                     callers))
             .addService(
                 ServerInterceptors.intercept(
@@ -272,23 +281,36 @@ public final class CairnNode implements Closeable {
                 ServerInterceptors.intercept(
                     MalformedRequests.rejectAsInvalidArgument(auth.bindService()), logins, callers))
             .addService(
-                clientTls
-                    .map(
-                        tls ->
-                            ServerInterceptors.intercept(
-                                MalformedRequests.rejectAsInvalidArgument(
-                                    peerService.bindService()),
-                                new MembersOnlyInterceptor(tls)))
-                    .orElse(MalformedRequests.rejectAsInvalidArgument(peerService.bindService())))
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(peerService.bindService()),
+                    new PeerCallsOnClientPort(clientTls, noPeerPort)))
             .build()
             .start();
-    closeables.add(
-        () -> {
-          grpc.shutdown();
-          if (!grpc.awaitTermination(config.node().shutdownGraceMs(), TimeUnit.MILLISECONDS)) {
-            grpc.shutdownNow();
-          }
-        });
+    closeables.add(() -> stop(grpc));
+    // Node-to-node calls on a port of their own, beside the Raft port and behind the same mutual
+    // TLS: only certificates of the cluster CA get through the handshake. Its callers are members,
+    // so the Callers interceptor lets them do everything, as on the client port.
+    Server peerPort =
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(config.node().listen().raftHost(), config.node().peerPort()),
+                NodeTls.peerServerCredentials(nodeTls))
+            .directExecutor()
+            .maxInboundMessageSize(inboundMax)
+            .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
+                    hints,
+                    ForwardedCalls.onPeerPort(),
+                    callers))
+            .addService(
+                ServerInterceptors.intercept(
+                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()),
+                    hints,
+                    callers))
+            .build()
+            .start();
+    closeables.add(() -> stop(peerPort));
 
     StalledFollowerWatch stalledFollowers =
         new StalledFollowerWatch(
@@ -306,30 +328,38 @@ public final class CairnNode implements Closeable {
     http.start();
     closeables.add(http);
     LOG.info(
-        "node {} serving clients on {}:{}, raft on {}:{}, http on {}:{}; advertised as {}",
+        "node {} serving clients on {}:{}, raft on {}:{}, peers on {}:{}, http on {}:{};"
+            + " advertised to nodes as {}, to clients as {}",
         self.id(),
         self.listen().clientHost(),
         self.clientPort(),
         self.listen().raftHost(),
         self.raftPort(),
+        self.listen().raftHost(),
+        self.peerPort(),
         self.listen().httpHost(),
         self.httpPort(),
-        self.host());
+        self.host(),
+        self.clientHost().isEmpty() ? self.host() : self.clientHost());
     if (config.peerTls().insecure()) {
       LOG.warn(
-          "the Raft port {}:{} is OPEN (peer-tls.insecure=true): anyone who can reach it can"
-              + " write entries, rewrite the shard map and delete replicas. Set peer-tls.cert-file,"
-              + " peer-tls.key-file and peer-tls.ca-file to require member certificates.",
+          "the Raft port {}:{} and the peer port {} are OPEN (peer-tls.insecure=true): anyone"
+              + " who can reach them can write entries, rewrite the shard map and delete replicas."
+              + " Set peer-tls.cert-file, peer-tls.key-file and peer-tls.ca-file to require member"
+              + " certificates.",
           self.host(),
-          self.raftPort());
+          self.raftPort(),
+          self.peerPort());
     } else {
-      LOG.info("the Raft port accepts only certificates signed by {}", config.peerTls().caFile());
+      LOG.info(
+          "the Raft and peer ports accept only certificates signed by {}",
+          config.peerTls().caFile());
     }
     NodeConfig.ClientTls tls = config.clientTls();
     if (!tls.enabled()) {
       LOG.warn(
           "the client port {}:{} is plaintext (client-tls.enabled=false): requests, values and"
-              + " client ids travel in clear, and node-to-node calls on it are not authenticated",
+              + " client ids travel in clear",
           self.host(),
           self.clientPort());
     } else if (tls.clientCaFile() == null) {
@@ -346,6 +376,13 @@ public final class CairnNode implements Closeable {
               + " then set auth.enabled=true (docs/security.md, \"Users and roles\").");
     } else {
       LOG.info("auth is on: every call needs a user's token or certificate, or a member's");
+    }
+  }
+
+  private void stop(Server server) throws InterruptedException {
+    server.shutdown();
+    if (!server.awaitTermination(config.node().shutdownGraceMs(), TimeUnit.MILLISECONDS)) {
+      server.shutdownNow();
     }
   }
 
@@ -378,7 +415,11 @@ public final class CairnNode implements Closeable {
    * node reaches the meta group.
    */
   private static ShardMap startingMap(
-      NodeConfig config, MapFile mapFile, ChannelCredentials toPeers) throws IOException {
+      NodeConfig config,
+      MapFile mapFile,
+      ChannelCredentials toPeerPorts,
+      ChannelCredentials toClientPorts)
+      throws IOException {
     NodeConfig.Cluster shape = config.cluster();
     ShardMap computed =
         shape.joins()
@@ -395,14 +436,15 @@ public final class CairnNode implements Closeable {
       return saved;
     }
     if (computed == null) {
-      ShardMap joined = ClusterJoin.join(config, toPeers);
+      ShardMap joined = ClusterJoin.join(config, toClientPorts);
       mapFile.save(joined);
       return joined;
     }
     if (EmptyDataDir.isEmpty(config.dataDir())) {
-      Optional<ShardMap> existing = EmptyDataDir.existingCluster(config, toPeers);
+      Optional<ShardMap> existing = EmptyDataDir.existingCluster(config, toPeerPorts);
       if (existing.isPresent()) {
-        ShardMap rejoined = ClusterJoin.join(config, otherMembers(config, existing.get()), toPeers);
+        ShardMap rejoined =
+            ClusterJoin.join(config, otherMembers(config, existing.get()), toClientPorts);
         mapFile.save(rejoined);
         return rejoined;
       }
@@ -416,7 +458,7 @@ public final class CairnNode implements Closeable {
         map.getNodesList().stream()
             .filter(n -> !n.getId().equals(config.nodeId()))
             .filter(n -> n.getState() != io.cairn.proto.NodeState.NODE_REMOVED)
-            .map(n -> n.getHost() + ":" + n.getClientPort())
+            .map(NodeAddresses::clientEndpoint)
             .toList();
     if (members.isEmpty()) {
       throw new IllegalStateException("the cluster's map lists no other member to rejoin through");

@@ -6,7 +6,9 @@ import io.cairn.proto.ReplicaMove;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The shard-map edits behind membership commands: each takes the meta group's current map and
@@ -95,6 +97,13 @@ public final class MembershipEdits {
                 + "; pick another id, or remove that node first");
       }
       return map;
+    }
+    if (wanted.getPeerPort() == 0) {
+      throw new IllegalArgumentException(
+          "node '"
+              + node.getId()
+              + "' has no peer port (node-to-node calls); give its addresses as"
+              + " HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT");
     }
     for (NodeInfo other : map.getNodesList()) {
       if (other.getState() != NodeState.NODE_REMOVED && sharesAPort(other, wanted)) {
@@ -355,11 +364,29 @@ public final class MembershipEdits {
               + Escaping.printable(node.getHost())
               + "'; a host is a DNS name or an IP address, without a port");
     }
+    if (!node.getClientHost().isEmpty() && !HOST.matcher(node.getClientHost()).matches()) {
+      throw new IllegalArgumentException(
+          "node '"
+              + node.getId()
+              + "' has client host '"
+              + Escaping.printable(node.getClientHost())
+              + "'; a host is a DNS name or an IP address, without a port");
+    }
     for (int port : new int[] {node.getRaftPort(), node.getClientPort(), node.getHttpPort()}) {
       if (port < 1 || port > 65535) {
         throw new IllegalArgumentException(
             "node '" + node.getId() + "' has port " + port + "; ports are 1-65535");
       }
+    }
+    // 0: a node of a map written before peer ports, which takes node-to-node calls on its client
+    // port. New nodes must have one (MembershipCommands, the config's cluster.nodes).
+    if (node.getPeerPort() < 0 || node.getPeerPort() > 65535) { // uint32: negative above 2^31
+      throw new IllegalArgumentException(
+          "node '"
+              + node.getId()
+              + "' has peer port "
+              + node.getPeerPort()
+              + "; ports are 1-65535");
     }
   }
 
@@ -367,17 +394,27 @@ public final class MembershipEdits {
     return a.getHost().equals(b.getHost())
         && a.getRaftPort() == b.getRaftPort()
         && a.getClientPort() == b.getClientPort()
-        && a.getHttpPort() == b.getHttpPort();
+        && a.getHttpPort() == b.getHttpPort()
+        && a.getPeerPort() == b.getPeerPort()
+        && a.getClientHost().equals(b.getClientHost());
   }
 
   private static boolean sharesAPort(NodeInfo a, NodeInfo b) {
     if (!a.getHost().equals(b.getHost())) {
       return false;
     }
-    List<Integer> ports = List.of(a.getRaftPort(), a.getClientPort(), a.getHttpPort());
-    return ports.contains(b.getRaftPort())
-        || ports.contains(b.getClientPort())
-        || ports.contains(b.getHttpPort());
+    Set<Integer> taken = ports(a);
+    return ports(b).stream().anyMatch(taken::contains);
+  }
+
+  /** The ports a node listens on (no peer port in maps written before it existed). */
+  private static Set<Integer> ports(NodeInfo n) {
+    Set<Integer> ports =
+        new HashSet<>(List.of(n.getRaftPort(), n.getClientPort(), n.getHttpPort()));
+    if (n.getPeerPort() != 0) {
+      ports.add(n.getPeerPort());
+    }
+    return ports;
   }
 
   private static String addresses(NodeInfo n) {
@@ -388,6 +425,8 @@ public final class MembershipEdits {
         + n.getClientPort()
         + ", http "
         + n.getHttpPort()
+        + (n.getPeerPort() == 0 ? "" : ", peer " + n.getPeerPort())
+        + (n.getClientHost().isEmpty() ? "" : ", clients dial " + n.getClientHost())
         + ")";
   }
 }

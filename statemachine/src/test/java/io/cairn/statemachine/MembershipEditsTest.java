@@ -19,6 +19,7 @@ class MembershipEditsTest {
         .setRaftPort(7000)
         .setClientPort(7001)
         .setHttpPort(7002)
+        .setPeerPort(7003)
         .build();
   }
 
@@ -59,6 +60,48 @@ class MembershipEditsTest {
             () -> MembershipEdits.addNode(map, node(5).toBuilder().setRaftPort(0).build()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("ports are 1-65535");
+  }
+
+  @Test
+  void aNewNodeNeedsAPeerPortOfItsOwn() {
+    ShardMap map = cluster(3, 3);
+    assertThatThrownBy(
+            () -> MembershipEdits.addNode(map, node(5).toBuilder().setPeerPort(0).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no peer port");
+    assertThatThrownBy(
+            () -> MembershipEdits.addNode(map, node(5).toBuilder().setPeerPort(70_000).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ports are 1-65535");
+    assertThatThrownBy(
+            () -> MembershipEdits.addNode(map, node(5).toBuilder().setPeerPort(-1).build()))
+        .as("uint32 above 2^31")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("ports are 1-65535");
+    NodeInfo peerOnN2sClientPort =
+        node(2).toBuilder()
+            .setId("n9")
+            .setRaftPort(8000)
+            .setClientPort(8001)
+            .setHttpPort(8002)
+            .setPeerPort(7001)
+            .build();
+    assertThatThrownBy(() -> MembershipEdits.addNode(map, peerOnN2sClientPort))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("other ports");
+    NodeInfo sharingN2sPeerPort = peerOnN2sClientPort.toBuilder().setPeerPort(7003).build();
+    assertThatThrownBy(() -> MembershipEdits.addNode(map, sharingN2sPeerPort))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("other ports");
+    assertThatThrownBy(
+            () ->
+                MembershipEdits.addNode(
+                    map, node(5).toBuilder().setClientHost("db5.example.com:7001").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("client host");
+    NodeInfo sameHostOtherPorts = peerOnN2sClientPort.toBuilder().setPeerPort(8003).build();
+    assertThat(MembershipEdits.addNode(map, sameHostOtherPorts).getNodesList())
+        .anyMatch(n -> n.getId().equals("n9") && n.getPeerPort() == 8003);
   }
 
   @Test

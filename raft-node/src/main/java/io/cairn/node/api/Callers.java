@@ -2,7 +2,7 @@ package io.cairn.node.api;
 
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.runtime.NodeClock;
-import io.cairn.node.security.ClientPortTls;
+import io.cairn.node.security.NodeTls;
 import io.cairn.node.security.Tokens;
 import io.cairn.proto.Access;
 import io.cairn.proto.AuthGrpc;
@@ -97,7 +97,7 @@ public final class Callers implements ServerInterceptor {
 
   private final boolean enabled;
   private final ShardDirectory directory;
-  private final Optional<ClientPortTls> tls;
+  private final Optional<NodeTls> tls;
   private final Optional<Tokens> tokens;
   private final NodeClock clock;
   private final AtomicReference<Indexed> rules = new AtomicReference<>();
@@ -107,7 +107,7 @@ public final class Callers implements ServerInterceptor {
   public Callers(
       boolean enabled,
       ShardDirectory directory,
-      Optional<ClientPortTls> tls,
+      Optional<NodeTls> tls,
       Optional<Tokens> tokens,
       NodeClock clock) {
     if (enabled && (tls.isEmpty() || tokens.isEmpty())) {

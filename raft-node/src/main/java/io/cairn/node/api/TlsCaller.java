@@ -1,6 +1,6 @@
 package io.cairn.node.api;
 
-import io.cairn.node.security.ClientPortTls;
+import io.cairn.node.security.NodeTls;
 import io.grpc.Grpc;
 import io.grpc.ServerCall;
 import java.security.cert.Certificate;
@@ -21,7 +21,7 @@ record TlsCaller(boolean member, String commonName) {
   private static final String SESSION_KEY = "io.cairn.caller";
   static final TlsCaller NONE = new TlsCaller(false, null);
 
-  static TlsCaller of(ClientPortTls tls, ServerCall<?, ?> call) {
+  static TlsCaller of(NodeTls tls, ServerCall<?, ?> call) {
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
     if (session == null) {
       return NONE;

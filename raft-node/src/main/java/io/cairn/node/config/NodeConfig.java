@@ -34,18 +34,22 @@ public record NodeConfig(
     Debug debug) {
 
   /**
-   * This node's identity and ports; {@code host} is the address other nodes and clients dial (it is
-   * in the shard map), and each port binds its own listen address, by default {@code host}.
+   * This node's identity and ports; {@code host} is the address other nodes dial, and clients too
+   * unless {@code clientHost} is set (both go into the shard map); each port binds its own listen
+   * address, by default {@code host}.
    *
+   * @param clientHost the address clients dial for the client port; empty: {@code host}
    * @param shutdownGraceMs how long the gRPC server lets calls in flight finish on shutdown
    * @param listen where each port binds
    */
   public record Node(
       String id,
       String host,
+      String clientHost,
       int raftPort,
       int clientPort,
       int httpPort,
+      int peerPort,
       int shutdownGraceMs,
       Listen listen) {
     public NodeInfo info() {
@@ -55,6 +59,8 @@ public record NodeConfig(
           .setRaftPort(raftPort)
           .setClientPort(clientPort)
           .setHttpPort(httpPort)
+          .setPeerPort(peerPort)
+          .setClientHost(clientHost.equals(host) ? "" : clientHost)
           .build();
     }
   }
@@ -85,7 +91,8 @@ public record NodeConfig(
 
   /**
    * The addresses the ports bind (an interface's address, or 0.0.0.0 for all): e.g. the Raft port
-   * on a private network only, the client port on every interface behind NAT.
+   * on a private network only, the client port on every interface behind NAT. The peer port binds
+   * {@code raftHost}: both carry node-to-node traffic only.
    */
   public record Listen(String raftHost, String clientHost, String httpHost) {}
 

@@ -39,6 +39,8 @@ public final class NodeConfigLoader {
     d.put("node.raft-port", "7000");
     d.put("node.client-port", "7001");
     d.put("node.http-port", "7002");
+    d.put("node.peer-port", "7003");
+    d.put("node.client-host", "");
     d.put("node.raft-listen-host", "");
     d.put("node.client-listen-host", "");
     d.put("node.http-listen-host", "");
@@ -185,6 +187,25 @@ public final class NodeConfigLoader {
               + nodeSpec
               + "; a node that is not a seed joins with cluster.join");
     }
+    String clientHost = v.optional("node.client-host");
+    if (join.isEmpty() && !clientHost.isEmpty()) {
+      String listed =
+          nodes.stream()
+              .filter(n -> n.getId().equals(nodeId))
+              .map(NodeInfo::getClientHost)
+              .findFirst()
+              .orElse("");
+      if (!listed.equals(clientHost)) {
+        throw new ConfigException(
+            "node.client-host is '"
+                + clientHost
+                + "' but this node's entry in cluster.nodes gives "
+                + (listed.isEmpty() ? "none" : "'" + listed + "'")
+                + "; the seeds' client hosts go into the shard map from cluster.nodes, so end the"
+                + " entry with /"
+                + clientHost);
+      }
+    }
     int rf = v.intIn("cluster.replication-factor", 1, 7);
     if (join.isEmpty() && rf > nodes.size()) {
       throw new ConfigException(
@@ -208,9 +229,11 @@ public final class NodeConfigLoader {
         new NodeConfig.Node(
             nodeId,
             v.text("node.host"),
+            clientHost,
             v.intIn("node.raft-port", 1, 65535),
             v.intIn("node.client-port", 1, 65535),
             v.intIn("node.http-port", 1, 65535),
+            v.intIn("node.peer-port", 1, 65535),
             v.intIn("node.shutdown-grace-ms", 0, 600_000),
             new NodeConfig.Listen(
                 listenHost(v, "node.raft-listen-host"),
@@ -418,19 +441,27 @@ public final class NodeConfigLoader {
     return p;
   }
 
-  /** Parses {@code id@host:raftPort:clientPort:httpPort,...}. */
+  /** Parses {@code id@host:raftPort:clientPort:httpPort:peerPort[/clientHost],...}. */
   static List<NodeInfo> parseNodes(String spec) {
     List<NodeInfo> nodes = new ArrayList<>();
     Set<String> ids = new HashSet<>();
     for (String item : spec.split(",")) {
       String s = item.trim();
       int at = s.indexOf('@');
-      String[] parts = at < 0 ? new String[0] : s.substring(at + 1).split(":");
-      if (at <= 0 || parts.length != 4) {
+      int slash = s.indexOf('/');
+      String clientHost = slash < 0 ? "" : s.substring(slash + 1);
+      String addresses = slash < 0 ? s : s.substring(0, slash);
+      String[] parts = at < 0 ? new String[0] : addresses.substring(at + 1).split(":");
+      if (at <= 0 || parts.length != 5 || (slash >= 0 && clientHost.isBlank())) {
         throw new ConfigException(
             "cluster.nodes entry '"
                 + s
-                + "' is malformed; expected id@host:raftPort:clientPort:httpPort");
+                + "' is malformed; expected id@host:raftPort:clientPort:httpPort:peerPort"
+                + "[/clientHost], e.g. n1@10.0.0.1:7000:7001:7002:7003 or"
+                + " n1@10.0.0.1:7000:7001:7002:7003/db1.example.com"
+                + (parts.length == 4
+                    ? " (node-to-node calls have a port of their own since 2026-12-04: add it)"
+                    : ""));
       }
       String id = s.substring(0, at);
       if (!ids.add(id)) {
@@ -444,6 +475,8 @@ public final class NodeConfigLoader {
                 .setRaftPort(Integer.parseInt(parts[1]))
                 .setClientPort(Integer.parseInt(parts[2]))
                 .setHttpPort(Integer.parseInt(parts[3]))
+                .setPeerPort(Integer.parseInt(parts[4]))
+                .setClientHost(clientHost)
                 .build());
       } catch (NumberFormatException e) {
         throw new ConfigException(

@@ -53,7 +53,8 @@ public final class EmptyDataDir {
 
   /**
    * The meta group's map if another seed can read it within the probe time: the cluster exists.
-   * Empty when none could (all seeds are starting together: the cluster is being created).
+   * Empty when none could (all seeds are starting together: the cluster is being created). Asks the
+   * seeds' peer ports, with {@code credentials} (this node's member certificate, or plaintext).
    */
   public static Optional<ShardMap> existingCluster(
       NodeConfig config, ChannelCredentials credentials) {
@@ -65,7 +66,7 @@ public final class EmptyDataDir {
     for (NodeInfo n : config.cluster().seedNodes()) {
       if (!n.getId().equals(config.nodeId())) {
         channels.add(
-            NettyChannelBuilder.forAddress(n.getHost(), n.getClientPort(), credentials).build());
+            NettyChannelBuilder.forAddress(n.getHost(), n.getPeerPort(), credentials).build());
       }
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(probeMs);

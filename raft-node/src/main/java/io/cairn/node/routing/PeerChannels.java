@@ -11,8 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
- * gRPC channels from this node to the other nodes' client ports, one per node, opened on first use:
- * for node status, leadership confirmations and forwarded reads. Thread-safe.
+ * gRPC channels from this node to the other nodes' peer ports, one per node, opened on first use:
+ * for node status, leadership confirmations and forwarded requests. A node without a peer port in
+ * the map (a map from before peer ports) is dialled at its client port instead. Thread-safe.
  */
 public final class PeerChannels implements Closeable {
   /**
@@ -25,13 +26,20 @@ public final class PeerChannels implements Closeable {
   public static final Executor ON_TRANSPORT_THREAD = Runnable::run;
 
   private final ShardDirectory directory;
-  private final ChannelCredentials credentials;
+  private final ChannelCredentials toPeerPorts;
+  private final ChannelCredentials toClientPorts;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
 
-  /** {@code credentials}: plaintext, or TLS with this node's member certificate. */
-  public PeerChannels(ShardDirectory directory, ChannelCredentials credentials) {
+  /**
+   * @param toPeerPorts how peer ports are dialled: plaintext, or TLS with this node's member
+   *     certificate
+   * @param toClientPorts how the client ports of nodes without a peer port are dialled
+   */
+  public PeerChannels(
+      ShardDirectory directory, ChannelCredentials toPeerPorts, ChannelCredentials toClientPorts) {
     this.directory = directory;
-    this.credentials = credentials;
+    this.toPeerPorts = toPeerPorts;
+    this.toClientPorts = toClientPorts;
   }
 
   /** The channel to the node with {@code nodeId}, if the shard map knows that node. */
@@ -55,8 +63,12 @@ public final class PeerChannels implements Closeable {
     return channels.computeIfAbsent(
         node.getId(),
         id ->
-            NettyChannelBuilder.forAddress(node.getHost(), node.getClientPort(), credentials)
-                .build());
+            node.getPeerPort() != 0
+                ? NettyChannelBuilder.forAddress(node.getHost(), node.getPeerPort(), toPeerPorts)
+                    .build()
+                : NettyChannelBuilder.forAddress(
+                        node.getHost(), node.getClientPort(), toClientPorts)
+                    .build());
   }
 
   @Override

@@ -214,7 +214,12 @@ class AdminApiFuzzTest {
     Arbitrary<NodeInfo> badPort =
         Arbitraries.of(0, 65_536, -1, Integer.MAX_VALUE)
             .map(p -> node("n51", "127.0.0.51", p, 7001, 7002));
-    return Arbitraries.oneOf(memberId, badId, badHost, badPort);
+    Arbitrary<NodeInfo> badPeerPort =
+        Arbitraries.of(0, 65_536, -1, Integer.MAX_VALUE)
+            .map(
+                p ->
+                    node("n52", "127.0.0.52", 7000, 7001, 7002).toBuilder().setPeerPort(p).build());
+    return Arbitraries.oneOf(memberId, badId, badHost, badPort, badPeerPort);
   }
 
   private static NodeInfo node(String id, String host, int raft, int client, int http) {
@@ -224,6 +229,7 @@ class AdminApiFuzzTest {
         .setRaftPort(raft)
         .setClientPort(client)
         .setHttpPort(http)
+        .setPeerPort(7003)
         .build();
   }
 

@@ -21,7 +21,7 @@ class NodeConfigLoaderTest {
     m.put("auth.enabled", "false");
     m.put(
         "cluster.nodes",
-        "n1@127.0.0.1:7000:7001:7002,n2@127.0.0.2:7000:7001:7002,n3@127.0.0.3:7000:7001:7002");
+        "n1@127.0.0.1:7000:7001:7002:7003,n2@127.0.0.2:7000:7001:7002:7003,n3@127.0.0.3:7000:7001:7002:7003");
     return m;
   }
 
@@ -241,12 +241,43 @@ class NodeConfigLoaderTest {
   }
 
   @Test
+  void seedsHavePeerPortsAndMayNameAClientHost() {
+    Map<String, String> m = minimal();
+    m.put("cluster.replication-factor", "1");
+    assertThat(NodeConfigLoader.fromMap(m).node().peerPort()).isEqualTo(7003);
+    assertThat(NodeConfigLoader.fromMap(m).node().info().getClientHost()).isEmpty();
+    m.put(
+        "cluster.nodes",
+        "n1@10.0.0.1:7000:7001:7002:7003/db1.example.com,n2@10.0.0.2:7000:7001:7002:7013");
+    NodeConfig c = NodeConfigLoader.fromMap(m);
+    assertThat(c.cluster().seedNodes().get(0).getClientHost()).isEqualTo("db1.example.com");
+    assertThat(c.cluster().seedNodes().get(0).getPeerPort()).isEqualTo(7003);
+    assertThat(c.cluster().seedNodes().get(1).getClientHost()).isEmpty();
+    assertThat(c.cluster().seedNodes().get(1).getPeerPort()).isEqualTo(7013);
+
+    m.put("node.client-host", "db1.example.com");
+    assertThat(NodeConfigLoader.fromMap(m).node().info().getClientHost())
+        .isEqualTo("db1.example.com");
+    m.put("node.client-host", "other.example.com");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("node.client-host is 'other.example.com'")
+        .hasMessageContaining("end the entry with /other.example.com");
+
+    m.remove("node.client-host");
+    m.put("cluster.nodes", "n1@10.0.0.1:7000:7001:7002:7003/");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("[/clientHost]");
+  }
+
+  @Test
   void rejectsMalformedNodeList() {
     Map<String, String> m = minimal();
     m.put("cluster.nodes", "n1@127.0.0.1:7000:7001");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
-        .hasMessageContaining("expected id@host:raftPort:clientPort:httpPort");
-    m.put("cluster.nodes", "n1@h:1:2:3,n1@h:4:5:6");
+        .hasMessageContaining("expected id@host:raftPort:clientPort:httpPort:peerPort");
+    m.put("cluster.nodes", "n1@127.0.0.1:7000:7001:7002");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m))
+        .hasMessageContaining("node-to-node calls have a port of their own");
+    m.put("cluster.nodes", "n1@h:1:2:3:4,n1@h:5:6:7:8");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("twice");
   }
 }

@@ -76,7 +76,7 @@ class ShardReadsTest {
     assertThatThrownBy(
             () ->
                 cluster
-                    .kv(follower)
+                    .kvOnPeerPort(follower)
                     .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarded))
                     .get(get("k", Consistency.LINEARIZABLE, 0)))
         .isInstanceOfSatisfying(
@@ -86,6 +86,25 @@ class ShardReadsTest {
               ErrorDetail d = e.getTrailers().get(WireHeaders.ERROR_DETAIL);
               assertThat(d.getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
               assertThat(d.getLeaderHint()).isEqualTo("n" + leader);
+            });
+  }
+
+  @Test
+  void theClientPortRefusesACallMarkedForwarded() {
+    LocalCluster cluster = local.cluster();
+    Metadata forwarded = new Metadata();
+    forwarded.put(WireHeaders.FORWARDED, "1");
+    assertThatThrownBy(
+            () ->
+                cluster
+                    .kv(cluster.followerOf(1))
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                    .get(get("k", Consistency.LINEARIZABLE, 0)))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+              assertThat(e.getStatus().getDescription()).contains("on the peer port");
             });
   }
 

@@ -70,6 +70,7 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, String> config = new LinkedHashMap<>();
     private IntFunction<NodeClock> clocks = i -> NodeClock.system();
     private boolean manualTime;
+    private String clientHost = "";
 
     public Builder nodes(int n) {
       this.nodes = n;
@@ -84,6 +85,15 @@ public final class LocalCluster implements AutoCloseable {
     /** Sets a config key on every node (config/node.properties.sample). */
     public Builder config(String key, String value) {
       config.put(key, value);
+      return this;
+    }
+
+    /**
+     * Every node's client port binds {@code host} and the map advertises it for clients, while the
+     * Raft and peer ports stay on 127.0.0.1 ({@code node.client-host}).
+     */
+    public Builder clientHost(String host) {
+      this.clientHost = host;
       return this;
     }
 
@@ -145,6 +155,7 @@ public final class LocalCluster implements AutoCloseable {
     Scheduler scheduler;
     volatile String haltReason;
     ManagedChannel channel;
+    ManagedChannel peerChannel;
 
     Member(int index, NodeConfig config, NodeClock clock, boolean manualTime) {
       this.index = index;
@@ -186,6 +197,10 @@ public final class LocalCluster implements AutoCloseable {
         channel.shutdownNow();
         channel = null;
       }
+      if (peerChannel != null) {
+        peerChannel.shutdownNow();
+        peerChannel = null;
+      }
       if (node != null) {
         node.close();
         node = null;
@@ -195,11 +210,23 @@ public final class LocalCluster implements AutoCloseable {
     synchronized ManagedChannel channel() {
       if (channel == null) {
         channel =
-            ManagedChannelBuilder.forAddress("127.0.0.1", config.node().clientPort())
+            ManagedChannelBuilder.forAddress(
+                    config.node().listen().clientHost(), config.node().clientPort())
                 .usePlaintext()
                 .build();
       }
       return channel;
+    }
+
+    /** To the node's peer port, where the node-to-node services are. */
+    synchronized ManagedChannel peerChannel() {
+      if (peerChannel == null) {
+        peerChannel =
+            ManagedChannelBuilder.forAddress("127.0.0.1", config.node().peerPort())
+                .usePlaintext()
+                .build();
+      }
+      return peerChannel;
     }
   }
 
@@ -220,7 +247,7 @@ public final class LocalCluster implements AutoCloseable {
     List<int[]> ports = new ArrayList<>();
     StringBuilder nodes = new StringBuilder();
     for (int i = 1; i <= b.nodes; i++) {
-      int[] p = freePorts(3);
+      int[] p = freePorts(4);
       ports.add(p);
       nodes
           .append(i == 1 ? "" : ",")
@@ -231,7 +258,10 @@ public final class LocalCluster implements AutoCloseable {
           .append(':')
           .append(p[1])
           .append(':')
-          .append(p[2]);
+          .append(p[2])
+          .append(':')
+          .append(p[3])
+          .append(b.clientHost.isEmpty() ? "" : "/" + b.clientHost);
     }
     for (int i = 1; i <= b.nodes; i++) {
       Map<String, String> c = nodeConfig(i, ports.get(i - 1));
@@ -248,6 +278,11 @@ public final class LocalCluster implements AutoCloseable {
     c.put("node.raft-port", Integer.toString(ports[0]));
     c.put("node.client-port", Integer.toString(ports[1]));
     c.put("node.http-port", Integer.toString(ports[2]));
+    c.put("node.peer-port", Integer.toString(ports[3]));
+    if (!settings.clientHost.isEmpty()) {
+      c.put("node.client-host", settings.clientHost);
+      c.put("node.client-listen-host", settings.clientHost);
+    }
     c.put("node.shutdown-grace-ms", "200");
     // In-process tests talk plaintext; the process-level tests (ProcessCluster) run with mutual
     // TLS.
@@ -276,9 +311,11 @@ public final class LocalCluster implements AutoCloseable {
    */
   public int addNode() {
     int i = members.size() + 1;
-    Map<String, String> c = nodeConfig(i, freePorts(3));
+    Map<String, String> c = nodeConfig(i, freePorts(4));
     Member via = runningMembers().findFirst().orElseThrow();
-    c.put("cluster.join", "127.0.0.1:" + via.config.node().clientPort());
+    c.put(
+        "cluster.join",
+        via.config.node().listen().clientHost() + ":" + via.config.node().clientPort());
     c.putAll(settings.config);
     Member m =
         new Member(i, NodeConfigLoader.fromMap(c), settings.clocks.apply(i), settings.manualTime);
@@ -391,7 +428,13 @@ public final class LocalCluster implements AutoCloseable {
 
   /** The node-to-node service of node {@code i}, as a peer would call it. */
   public PeerGrpc.PeerBlockingStub peerApi(int i) {
-    return PeerGrpc.newBlockingStub(member(i).channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+    return PeerGrpc.newBlockingStub(member(i).peerChannel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** The Kv service on node {@code i}'s peer port, as another node forwards to it. */
+  public KvGrpc.KvBlockingStub kvOnPeerPort(int i) {
+    return KvGrpc.newBlockingStub(member(i).peerChannel()).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
   public KvGrpc.KvStub kvAsync(int i) {

@@ -1,6 +1,9 @@
 package io.cairn.tests.cluster;
 
 import io.cairn.cli.certs.CertificateAuthority;
+import io.cairn.client.ClientTls;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -47,6 +50,7 @@ public final class ProcessCluster implements AutoCloseable {
   private final int raftPort;
   private final int clientPort;
   private final int httpPort;
+  private final int peerPort;
   private final Process[] processes;
   private CertificateAuthority ca;
   // node -> the member it joins through (host:client-port); only nodes that are not seeds.
@@ -72,6 +76,7 @@ public final class ProcessCluster implements AutoCloseable {
     this.raftPort = base;
     this.clientPort = base + 1;
     this.httpPort = base + 2;
+    this.peerPort = base + 3;
     this.processes = new Process[size + 1];
   }
 
@@ -171,9 +176,16 @@ public final class ProcessCluster implements AutoCloseable {
     return "n" + node;
   }
 
-  /** {@code HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT}, as {@code cairnctl node add} takes it. */
+  /**
+   * {@code HOST:RAFT_PORT:CLIENT_PORT:HTTP_PORT:PEER_PORT}, as {@code cairnctl node add} takes it.
+   */
   public String address(int node) {
-    return host(node) + ":" + raftPort + ":" + clientPort + ":" + httpPort;
+    return host(node) + ":" + raftPort + ":" + clientPort + ":" + httpPort + ":" + peerPort;
+  }
+
+  /** The port of the node-to-node services (the same on every node). */
+  public int peerPort() {
+    return peerPort;
   }
 
   public String host(int node) {
@@ -298,8 +310,7 @@ public final class ProcessCluster implements AutoCloseable {
   private String configFor(int node) throws IOException {
     String nodes =
         IntStream.rangeClosed(1, seeds)
-            .mapToObj(
-                j -> "n" + j + "@" + host(j) + ":" + raftPort + ":" + clientPort + ":" + httpPort)
+            .mapToObj(j -> "n" + j + "@" + address(j))
             .collect(Collectors.joining(","));
     Map<String, String> c = new LinkedHashMap<>();
     c.put("node.id", "n" + node);
@@ -307,6 +318,7 @@ public final class ProcessCluster implements AutoCloseable {
     c.put("node.raft-port", Integer.toString(raftPort));
     c.put("node.client-port", Integer.toString(clientPort));
     c.put("node.http-port", Integer.toString(httpPort));
+    c.put("node.peer-port", Integer.toString(peerPort));
     c.put("data.dir", dataDir(node).toString());
     c.put("cluster.id", "cairn-test");
     if (node <= seeds) {
@@ -348,6 +360,29 @@ public final class ProcessCluster implements AutoCloseable {
         "peer-tls.cert-file", certs.resolve(id + ".pem").toString(),
         "peer-tls.key-file", certs.resolve(id + ".key").toString(),
         "peer-tls.ca-file", certs.resolve("ca.pem").toString());
+  }
+
+  /**
+   * A channel to node {@code node}'s peer port, as another member dials it: with a member
+   * certificate of the cluster CA (plaintext when the cluster runs with peer-tls.insecure=true).
+   * The caller shuts it down.
+   */
+  public ManagedChannel memberChannel(int node) throws IOException {
+    if ("true".equals(extraConfig.get("peer-tls.insecure"))) {
+      return NettyChannelBuilder.forAddress(host(node), peerPort).usePlaintext().build();
+    }
+    Path certs = certificatesDir();
+    if (!Files.exists(certs.resolve("test-member.pem"))) {
+      CertificateAuthority.load(certs, Clock.systemUTC())
+          .issue("test-member", List.of(), Duration.ofDays(1))
+          .save(certs, "test-member");
+    }
+    ClientTls member =
+        ClientTls.mutual(
+            certs.resolve("ca.pem"),
+            certs.resolve("test-member.pem"),
+            certs.resolve("test-member.key"));
+    return NettyChannelBuilder.forAddress(host(node), peerPort, member.credentials()).build();
   }
 
   /** The directory of the cluster's CA and member certificates (empty with peer-tls.insecure). */
@@ -539,17 +574,17 @@ public final class ProcessCluster implements AutoCloseable {
   static int freeBasePort(int nodes, IntFunction<String> hosts) {
     Random random = new Random();
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + 3 * random.nextInt(4_200);
+      int base = 20_000 + 4 * random.nextInt(4_200);
       if (allFree(base, nodes, hosts)) {
         return base;
       }
     }
-    throw new IllegalStateException("no free port triple found on the node addresses");
+    throw new IllegalStateException("no four free ports in a row found on the node addresses");
   }
 
   private static boolean allFree(int base, int nodes, IntFunction<String> hosts) {
     for (int i = 1; i <= nodes; i++) {
-      for (int p = base; p < base + 3; p++) {
+      for (int p = base; p < base + 4; p++) {
         try (ServerSocket s = new ServerSocket()) {
           s.bind(new InetSocketAddress(hosts.apply(i), p));
         } catch (IOException e) {

@@ -29,7 +29,7 @@ import java.util.Set;
  *     filesystem)
  * @param electionTimeoutMsMin node config raft.election-timeout-ms-min
  * @param electionTimeoutMsMax node config raft.election-timeout-ms-max
- * @param basePort raft port; client and HTTP ports follow it (the same on every node address)
+ * @param basePort raft port; client, HTTP and peer ports follow it (the same on every node address)
  * @param workDir runs go to sub-directories {@code seed-<seed>-<time>} of it
  * @param labScript scripts/netns.sh
  * @param spares lab nodes beyond {@code nodes} that are not started with the cluster and can join

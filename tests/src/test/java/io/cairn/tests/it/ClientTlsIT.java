@@ -19,6 +19,7 @@ import io.cairn.proto.PutRequest;
 import io.cairn.proto.WireHeaders;
 import io.cairn.proto.internal.PeerGrpc;
 import io.cairn.proto.internal.ReadShardMapRequest;
+import io.cairn.proto.internal.ReadShardMapResponse;
 import io.cairn.tests.cluster.ProcessCluster;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -54,8 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The client port with TLS on and client certificates required (issue 11, item 3), on real
  * processes: a client with a certificate of the client CA reads and writes, every other client is
- * turned away at the handshake, a client certificate does not open the node-to-node Peer service,
- * cairnctl takes the same files, and a renewed node certificate is served without a restart.
+ * turned away at the handshake, the node-to-node Peer service answers members on the peer port
+ * only, cairnctl takes the same files, and a renewed node certificate is served without a restart.
  */
 class ClientTlsIT {
   @TempDir static Path dir;
@@ -98,7 +99,7 @@ class ClientTlsIT {
       alice.put("tls/" + i, "v" + i);
     }
     for (int i = 0; i < 20; i++) {
-      // LINEARIZABLE reads confirm leadership through the Peer service on the other nodes' client
+      // LINEARIZABLE reads confirm leadership through the Peer service on the other nodes' peer
       // ports: node-to-node TLS with member certificates works too.
       assertThat(text(alice.get(bytes("tls/" + i), Consistency.LINEARIZABLE).value()))
           .isEqualTo("v" + i);
@@ -136,50 +137,64 @@ class ClientTlsIT {
     assertThat(alice.get(bytes("tls/intruder")).found()).isFalse();
   }
 
+  /**
+   * The node-to-node services have a port of their own: on it, the TLS handshake admits only
+   * certificates of the cluster CA; the client port no longer serves the Peer service to anyone.
+   */
   @Test
-  void aClientCertificateDoesNotOpenThePeerService() throws IOException {
-    ManagedChannel asAlice =
-        NettyChannelBuilder.forAddress("127.0.0.1", clientPort(1), aliceTls().credentials())
-            .build();
+  void thePeerServiceAnswersMembersOnlyOnThePeerPort() throws IOException {
     CertificateAuthority clusterAuthority =
         CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC());
     Path auditor = dir.resolve("auditor");
     clusterAuthority.issue("auditor", List.of(), Duration.ofDays(1)).save(auditor, "auditor");
-    ManagedChannel asMember =
-        NettyChannelBuilder.forAddress(
-                "127.0.0.1",
-                clientPort(1),
-                ClientTls.mutual(
-                        clusterCa(), auditor.resolve("auditor.pem"), auditor.resolve("auditor.key"))
-                    .credentials())
+    ClientTls member =
+        ClientTls.mutual(
+            clusterCa(), auditor.resolve("auditor.pem"), auditor.resolve("auditor.key"));
+    ManagedChannel aliceToPeerPort =
+        NettyChannelBuilder.forAddress("127.0.0.1", cluster.peerPort(), aliceTls().credentials())
+            .build();
+    ManagedChannel plaintextToPeerPort =
+        NettyChannelBuilder.forAddress("127.0.0.1", cluster.peerPort()).usePlaintext().build();
+    ManagedChannel memberToClientPort =
+        NettyChannelBuilder.forAddress("127.0.0.1", clientPort(1), member.credentials()).build();
+    ManagedChannel memberToPeerPort =
+        NettyChannelBuilder.forAddress("127.0.0.1", cluster.peerPort(), member.credentials())
             .build();
     try {
-      assertThatThrownBy(
-              () ->
-                  PeerGrpc.newBlockingStub(asAlice)
-                      .withDeadlineAfter(10, TimeUnit.SECONDS)
-                      .readShardMap(ReadShardMapRequest.getDefaultInstance()))
+      for (ManagedChannel outsider : List.of(aliceToPeerPort, plaintextToPeerPort)) {
+        assertThatThrownBy(() -> readShardMap(outsider))
+            .as("turned away in the handshake")
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class,
+                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      }
+      assertThatThrownBy(() -> readShardMap(memberToClientPort))
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
-                assertThat(e.getStatus().getDescription()).contains("cluster members only");
+                assertThat(e.getStatus().getDescription()).contains("served on the peer port");
               });
-      // Control: a member's certificate gets an answer (the map, or a leader hint).
+      // Control: a member's certificate on the peer port gets an answer (the map, or a leader
+      // hint).
       try {
-        assertThat(
-                PeerGrpc.newBlockingStub(asMember)
-                    .withDeadlineAfter(10, TimeUnit.SECONDS)
-                    .readShardMap(ReadShardMapRequest.getDefaultInstance())
-                    .getHasMap())
-            .isTrue();
+        assertThat(readShardMap(memberToPeerPort).getHasMap()).isTrue();
       } catch (StatusRuntimeException e) {
-        assertThat(e.getStatus().getCode()).isNotEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(e.getStatus().getCode())
+            .isNotIn(Status.Code.PERMISSION_DENIED, Status.Code.UNAVAILABLE);
       }
     } finally {
-      asAlice.shutdownNow();
-      asMember.shutdownNow();
+      for (ManagedChannel c :
+          List.of(aliceToPeerPort, plaintextToPeerPort, memberToClientPort, memberToPeerPort)) {
+        c.shutdownNow();
+      }
     }
+  }
+
+  private static ReadShardMapResponse readShardMap(ManagedChannel channel) {
+    return PeerGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .readShardMap(ReadShardMapRequest.getDefaultInstance());
   }
 
   /**

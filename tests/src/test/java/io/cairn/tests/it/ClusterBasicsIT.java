@@ -185,9 +185,10 @@ class ClusterBasicsIT {
   }
 
   @Test
-  void aForwardedReadIsNeverForwardedAgain() {
-    // A read another node forwarded (header cairn-forwarded) reaches node 2 for a shard node 2
-    // does not lead: node 2 must refuse it as retryable, naming the leader, not bounce it on.
+  void aForwardedReadIsNeverForwardedAgain() throws Exception {
+    // A read another node forwarded (header cairn-forwarded, on the peer port) reaches node 2 for a
+    // shard node 2 does not lead: node 2 must refuse it as retryable, naming the leader, not bounce
+    // it on.
     ShardMap map = client.shardMap();
     int shard =
         map.getShardsList().stream()
@@ -199,20 +200,36 @@ class ClusterBasicsIT {
     client.put(key, b("v"));
     Metadata forwarded = new Metadata();
     forwarded.put(Metadata.Key.of("cairn-forwarded", Metadata.ASCII_STRING_MARSHALLER), "1");
-    var kv =
-        KvGrpc.newBlockingStub(raw)
-            .withDeadlineAfter(20, TimeUnit.SECONDS)
-            .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded));
+    ManagedChannel member = cluster.memberChannel(2);
+    try {
+      var kv =
+          KvGrpc.newBlockingStub(member)
+              .withDeadlineAfter(20, TimeUnit.SECONDS)
+              .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded));
 
-    StatusRuntimeException e =
+      StatusRuntimeException e =
+          catchThrowableOfType(
+              StatusRuntimeException.class,
+              () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
+
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
+      assertThat(detail.getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
+      assertThat(detail.getLeaderHint()).isEqualTo("n" + FailoverIT.leaderNode(client, shard));
+    } finally {
+      member.shutdownNow();
+    }
+    // The client port takes no call marked forwarded, from anyone.
+    StatusRuntimeException onClientPort =
         catchThrowableOfType(
             StatusRuntimeException.class,
-            () -> kv.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
-
-    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-    ErrorDetail detail = e.getTrailers().get(DETAIL_KEY);
-    assertThat(detail.getReason()).isEqualTo(ErrorDetail.Reason.NOT_LEADER);
-    assertThat(detail.getLeaderHint()).isEqualTo("n" + FailoverIT.leaderNode(client, shard));
+            () ->
+                KvGrpc.newBlockingStub(raw)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS)
+                    .withInterceptors(
+                        io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                    .get(GetRequest.newBuilder().setKey(ByteString.copyFrom(key)).build()));
+    assertThat(onClientPort.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     // Without the header the same node forwards the read and answers it.
     assertThat(
             KvGrpc.newBlockingStub(raw)

@@ -29,30 +29,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The transport security of the client port, both ways: what the node's gRPC server presents and
- * accepts, and how the node dials other nodes' client ports (forwarded requests, leadership
- * confirmations, status).
+ * The node's TLS material (the peer-tls files, and the client CA when the client port asks clients
+ * for certificates), and what it secures: the server sides of the peer port (node-to-node calls,
+ * members only) and of the client port, and how the node dials other nodes.
  *
- * <p>The port serves the node's member certificate (peer-tls). It accepts client certificates of
- * the client CA (client-tls.client-ca-file; required when set) and of the cluster CA, which other
- * nodes present. Node-to-node calls check the callee's certificate against the cluster CA and its
- * address. Every file is re-read when it changes (checked every client-tls.reload-ms), so a renewed
- * certificate or CA takes effect for new connections without a restart; a file that fails to load
- * leaves the old material in place and is logged.
+ * <p>Both ports serve the node's member certificate. The peer port accepts only client certificates
+ * of the cluster CA; the client port accepts those of the client CA (client-tls.client-ca-file;
+ * required when set) and of the cluster CA. Node-to-node calls check the callee's certificate
+ * against the cluster CA and its address. Every file is re-read when it changes (checked every
+ * client-tls.reload-ms), so a renewed certificate or CA takes effect for new connections without a
+ * restart; a file that fails to load leaves the old material in place and is logged. (The Raft
+ * port, which Ratis serves, reads them at start only.)
  */
-public final class ClientPortTls implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ClientPortTls.class);
+public final class NodeTls implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NodeTls.class);
 
   private final NodeConfig.PeerTls peer;
   private final Path clientCaFile;
   private final AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
   private final AdvancedTlsX509TrustManager acceptedClients;
   private final AdvancedTlsX509TrustManager dialledNodes;
+  private final AdvancedTlsX509TrustManager acceptedMembers;
   private volatile List<X509Certificate> memberCas = List.of();
   private List<FileStamp> loadedStamps = List.of();
   private final Scheduler.Cancellable reloads;
 
-  private ClientPortTls(NodeConfig.PeerTls peer, NodeConfig.ClientTls client, Scheduler scheduler)
+  private NodeTls(NodeConfig.PeerTls peer, NodeConfig.ClientTls client, Scheduler scheduler)
       throws IOException, GeneralSecurityException {
     this.peer = peer;
     this.clientCaFile = client.clientCaFile();
@@ -64,23 +66,30 @@ public final class ClientPortTls implements AutoCloseable {
         AdvancedTlsX509TrustManager.newBuilder()
             .setVerification(Verification.CERTIFICATE_AND_HOST_NAME_VERIFICATION)
             .build();
+    acceptedMembers =
+        AdvancedTlsX509TrustManager.newBuilder()
+            .setVerification(Verification.CERTIFICATE_ONLY_VERIFICATION)
+            .build();
     load();
     reloads =
         scheduler.repeat(
-            "client TLS reload", this::reloadIfChanged, client.reloadMs(), client.reloadMs());
+            "TLS file reload", this::reloadIfChanged, client.reloadMs(), client.reloadMs());
   }
 
-  /** TLS as {@code client} configures it, or {@link Optional#empty()} for a plaintext port. */
-  public static Optional<ClientPortTls> start(NodeConfig config, Scheduler scheduler)
-      throws IOException {
-    if (!config.clientTls().enabled()) {
+  /**
+   * The node's TLS, or {@link Optional#empty()} when peer-tls.insecure=true: then the Raft and peer
+   * ports are open, and the client port plaintext (the config loader allows client TLS only with
+   * the peer-tls files).
+   */
+  public static Optional<NodeTls> start(NodeConfig config, Scheduler scheduler) throws IOException {
+    if (config.peerTls().insecure()) {
       return Optional.empty();
     }
     try {
-      return Optional.of(new ClientPortTls(config.peerTls(), config.clientTls(), scheduler));
+      return Optional.of(new NodeTls(config.peerTls(), config.clientTls(), scheduler));
     } catch (GeneralSecurityException e) {
       throw new IOException(
-          "cannot load the client port's TLS files ("
+          "cannot load the node's TLS files ("
               + e.getMessage()
               + "); peer-tls.cert-file and key-file must be PEM, the key unencrypted PKCS#8, as"
               + " 'cairnctl certs node' writes them",
@@ -89,13 +98,30 @@ public final class ClientPortTls implements AutoCloseable {
   }
 
   /** The server side of the client port; plaintext without TLS. */
-  public static ServerCredentials serverCredentials(Optional<ClientPortTls> tls) {
-    return tls.map(ClientPortTls::serverCredentials).orElse(InsecureServerCredentials.create());
+  public static ServerCredentials serverCredentials(Optional<NodeTls> tls) {
+    return tls.map(NodeTls::serverCredentials).orElse(InsecureServerCredentials.create());
   }
 
-  /** How this node dials other nodes' client ports; plaintext without TLS. */
-  public static ChannelCredentials channelCredentials(Optional<ClientPortTls> tls) {
-    return tls.map(ClientPortTls::channelCredentials).orElse(InsecureChannelCredentials.create());
+  /**
+   * The server side of the peer port: mutual TLS that admits certificates of the cluster CA only,
+   * so a caller who is not a member (or an operator holding such a certificate) is turned away in
+   * the handshake; plaintext without TLS.
+   */
+  public static ServerCredentials peerServerCredentials(Optional<NodeTls> tls) {
+    return tls.map(NodeTls::peerServerCredentials).orElse(InsecureServerCredentials.create());
+  }
+
+  /** How this node dials other nodes' ports; plaintext without TLS. */
+  public static ChannelCredentials channelCredentials(Optional<NodeTls> tls) {
+    return tls.map(NodeTls::channelCredentials).orElse(InsecureChannelCredentials.create());
+  }
+
+  private ServerCredentials peerServerCredentials() {
+    return TlsServerCredentials.newBuilder()
+        .keyManager(keys)
+        .trustManager(acceptedMembers)
+        .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+        .build();
   }
 
   private ServerCredentials serverCredentials() {
@@ -148,6 +174,7 @@ public final class ClientPortTls implements AutoCloseable {
     keys.updateIdentityCredentials(chain, key);
     acceptedClients.updateTrustCredentials(clientCas.toArray(X509Certificate[]::new));
     dialledNodes.updateTrustCredentials(cas.toArray(X509Certificate[]::new));
+    acceptedMembers.updateTrustCredentials(cas.toArray(X509Certificate[]::new));
     memberCas = cas;
     loadedStamps = stamps;
   }
@@ -158,10 +185,10 @@ public final class ClientPortTls implements AutoCloseable {
         return;
       }
       load();
-      LOG.info("client port TLS files changed; new connections use them");
+      LOG.info("TLS files changed; new connections to the client and peer ports use them");
     } catch (IOException | GeneralSecurityException | RuntimeException e) {
       LOG.warn(
-          "client port TLS files changed but cannot be loaded ({}); still using the previous ones",
+          "TLS files changed but cannot be loaded ({}); still using the previous ones",
           e.toString());
     }
   }
