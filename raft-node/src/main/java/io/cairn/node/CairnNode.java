@@ -50,9 +50,12 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.statemachine.RequestLimits;
 import io.cairn.statemachine.ShardPlacement;
+import io.grpc.BindableService;
 import io.grpc.ChannelCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -132,6 +135,7 @@ public final class CairnNode implements Closeable {
     host =
         new RaftHost(
             config,
+            nodeTls,
             runtime.clock(),
             failures,
             initialMap,
@@ -152,7 +156,7 @@ public final class CairnNode implements Closeable {
 
     PeerChannels peers = new PeerChannels(directory, toPeerPorts, toClientPorts);
     closeables.add(peers);
-    GroupClients metaClients = new GroupClients(config);
+    GroupClients metaClients = new GroupClients(config, nodeTls);
     closeables.add(metaClients);
     bootstrap =
         new MetaBootstrap(
@@ -267,23 +271,10 @@ public final class CairnNode implements Closeable {
             .maxInboundMessageSize(inboundMax)
             .maxConcurrentCallsPerConnection(config.limits().callsPerConnectionMax())
             .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
-                    hints,
-                    ForwardedCalls.onClientPort(clientTls, noPeerPort),
-                    callers))
-            .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()),
-                    hints,
-                    callers))
-            .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(auth.bindService()), logins, callers))
-            .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(peerService.bindService()),
-                    new PeerCallsOnClientPort(clientTls, noPeerPort)))
+                guarded(kv, hints, ForwardedCalls.onClientPort(clientTls, noPeerPort), callers))
+            .addService(guarded(cluster, hints, callers))
+            .addService(guarded(auth, logins, callers))
+            .addService(guarded(peerService, new PeerCallsOnClientPort(clientTls, noPeerPort)))
             .build()
             .start();
     closeables.add(() -> stop(grpc));
@@ -296,18 +287,9 @@ public final class CairnNode implements Closeable {
                 NodeTls.peerServerCredentials(nodeTls))
             .directExecutor()
             .maxInboundMessageSize(inboundMax)
-            .addService(MalformedRequests.rejectAsInvalidArgument(peerService.bindService()))
-            .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(kv.bindService()),
-                    hints,
-                    ForwardedCalls.onPeerPort(),
-                    callers))
-            .addService(
-                ServerInterceptors.intercept(
-                    MalformedRequests.rejectAsInvalidArgument(cluster.bindService()),
-                    hints,
-                    callers))
+            .addService(guarded(peerService))
+            .addService(guarded(kv, hints, ForwardedCalls.onPeerPort(), callers))
+            .addService(guarded(cluster, hints, callers))
             .build()
             .start();
     closeables.add(() -> stop(peerPort));
@@ -377,6 +359,16 @@ public final class CairnNode implements Closeable {
     } else {
       LOG.info("auth is on: every call needs a user's token or certificate, or a member's");
     }
+  }
+
+  /**
+   * {@code service} behind {@code interceptors} (as in ServerInterceptors.intercept, the last one
+   * listed sees a call first), with undecodable requests answered INVALID_ARGUMENT.
+   */
+  private static ServerServiceDefinition guarded(
+      BindableService service, ServerInterceptor... interceptors) {
+    return ServerInterceptors.intercept(
+        MalformedRequests.rejectAsInvalidArgument(service.bindService()), interceptors);
   }
 
   private void stop(Server server) throws InterruptedException {

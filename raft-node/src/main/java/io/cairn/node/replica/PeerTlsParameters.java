@@ -1,6 +1,7 @@
 package io.cairn.node.replica;
 
-import io.cairn.node.config.NodeConfig;
+import io.cairn.node.security.NodeTls;
+import java.util.Optional;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
@@ -15,15 +16,17 @@ import org.apache.ratis.grpc.GrpcTlsConfig;
 public final class PeerTlsParameters {
   private PeerTlsParameters() {}
 
-  /** The parameters for {@code tls}; empty ones (plaintext) when the port is configured open. */
-  public static Parameters of(NodeConfig.PeerTls tls) {
+  /**
+   * The parameters for the node's TLS; empty ones (plaintext) when the port is configured open.
+   * Ratis gets the node's key and trust managers rather than the files, so a renewed certificate or
+   * CA is used by the next handshake without a restart, as on the client and peer ports.
+   */
+  public static Parameters of(Optional<NodeTls> tls) {
     Parameters p = new Parameters();
-    if (tls.insecure()) {
+    if (tls.isEmpty()) {
       return p;
     }
-    GrpcTlsConfig conf =
-        new GrpcTlsConfig(
-            tls.keyFile().toFile(), tls.certFile().toFile(), tls.caFile().toFile(), true);
+    GrpcTlsConfig conf = new GrpcTlsConfig(tls.get().keyManager(), tls.get().memberTrust(), true);
     GrpcConfigKeys.Server.setTlsConf(p, conf);
     GrpcConfigKeys.Client.setTlsConf(p, conf);
     GrpcConfigKeys.Admin.setTlsConf(p, conf);

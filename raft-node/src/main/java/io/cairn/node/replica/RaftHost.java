@@ -2,6 +2,7 @@ package io.cairn.node.replica;
 
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.security.NodeTls;
 import io.cairn.node.security.ValueCipher;
 import io.cairn.proto.KeyRing;
 import io.cairn.proto.NodeInfo;
@@ -78,6 +79,7 @@ public final class RaftHost implements Closeable {
 
   public RaftHost(
       NodeConfig config,
+      Optional<NodeTls> tls,
       NodeClock clock,
       ReplicaFailures failures,
       ShardMap initialMap,
@@ -121,7 +123,7 @@ public final class RaftHost implements Closeable {
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
             .setProperties(RaftSettings.serverProperties(config))
-            .setParameters(PeerTlsParameters.of(config.peerTls()))
+            .setParameters(PeerTlsParameters.of(tls))
             .setStateMachineRegistry(registry::apply)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();

@@ -4,11 +4,13 @@ import io.cairn.node.config.NodeConfig;
 import io.cairn.node.replica.PeerTlsParameters;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.RaftSettings;
+import io.cairn.node.security.NodeTls;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +39,9 @@ public final class GroupClients implements Closeable {
   private final RetryPolicy retry;
   private final Parameters tls;
 
-  public GroupClients(NodeConfig config) {
+  public GroupClients(NodeConfig config, Optional<NodeTls> tls) {
     this.properties = RaftSettings.clientProperties(config);
-    this.tls = PeerTlsParameters.of(config.peerTls());
+    this.tls = PeerTlsParameters.of(tls);
     this.retry =
         RetryPolicies.retryUpToMaximumCountWithFixedSleep(
             config.meta().clientRetries(),

@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * required when set) and of the cluster CA. Node-to-node calls check the callee's certificate
  * against the cluster CA and its address. Every file is re-read when it changes (checked every
  * client-tls.reload-ms), so a renewed certificate or CA takes effect for new connections without a
- * restart; a file that fails to load leaves the old material in place and is logged. (The Raft
- * port, which Ratis serves, reads them at start only.)
+ * restart; a file that fails to load leaves the old material in place and is logged. The Raft port,
+ * which Ratis serves, uses the same key and trust managers, so it follows the files too.
  */
 public final class NodeTls implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NodeTls.class);
@@ -114,6 +116,23 @@ public final class NodeTls implements AutoCloseable {
   /** How this node dials other nodes' ports; plaintext without TLS. */
   public static ChannelCredentials channelCredentials(Optional<NodeTls> tls) {
     return tls.map(NodeTls::channelCredentials).orElse(InsecureChannelCredentials.create());
+  }
+
+  /**
+   * The node's key pair as it is now (re-read when its files change), for the Raft port, which
+   * Ratis serves: every handshake there, both ways, presents the current certificate.
+   */
+  public KeyManager keyManager() {
+    return keys;
+  }
+
+  /**
+   * What the Raft port trusts, both ways (Ratis takes one trust manager for its server and its
+   * clients): certificates of the cluster CA as it is now; dialling, also that the callee's
+   * certificate names the address dialled (gRPC asks for that check on every client handshake).
+   */
+  public TrustManager memberTrust() {
+    return dialledNodes;
   }
 
   private ServerCredentials peerServerCredentials() {

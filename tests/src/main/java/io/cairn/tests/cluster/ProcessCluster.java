@@ -183,6 +183,11 @@ public final class ProcessCluster implements AutoCloseable {
     return host(node) + ":" + raftPort + ":" + clientPort + ":" + httpPort + ":" + peerPort;
   }
 
+  /** The Raft port (the same on every node). */
+  public int raftPort() {
+    return raftPort;
+  }
+
   /** The port of the node-to-node services (the same on every node). */
   public int peerPort() {
     return peerPort;

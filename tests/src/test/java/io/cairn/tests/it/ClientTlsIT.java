@@ -56,7 +56,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The client port with TLS on and client certificates required (issue 11, item 3), on real
  * processes: a client with a certificate of the client CA reads and writes, every other client is
  * turned away at the handshake, the node-to-node Peer service answers members on the peer port
- * only, cairnctl takes the same files, and a renewed node certificate is served without a restart.
+ * only, cairnctl takes the same files, and a renewed node certificate is served without a restart,
+ * on the client, peer and Raft ports.
  */
 class ClientTlsIT {
   @TempDir static Path dir;
@@ -305,16 +306,19 @@ class ClientTlsIT {
 
   @Test
   void aRenewedNodeCertificateIsServedWithoutARestart() throws Exception {
-    BigInteger before = servedCertificate(1).getSerialNumber();
+    BigInteger before = servedCertificate(1, clientPort(1)).getSerialNumber();
+    assertThat(servedCertificate(1, cluster.raftPort()).getSerialNumber()).isEqualTo(before);
     CertificateAuthority.load(cluster.certificatesDir(), Clock.systemUTC())
         .issue("n1", List.of("127.0.0.1"), Duration.ofDays(2))
         .save(cluster.certificatesDir(), "n1");
     BigInteger renewed = serialIn(cluster.certificatesDir().resolve("n1.pem"));
     assertThat(renewed).isNotEqualTo(before);
-    Awaitility.await("n1 serves its renewed certificate")
-        .atMost(Duration.ofSeconds(20))
-        .pollInterval(Duration.ofMillis(100))
-        .until(() -> servedCertificate(1).getSerialNumber().equals(renewed));
+    for (int port : List.of(clientPort(1), cluster.peerPort(), cluster.raftPort())) {
+      Awaitility.await("n1 serves its renewed certificate on port " + port)
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> servedCertificate(1, port).getSerialNumber().equals(renewed));
+    }
     // Clients, and the other nodes, still get through.
     try (BlockingCairnClient fresh = new BlockingCairnClient(connect(aliceTls(), 15_000))) {
       fresh.put("tls/after-renewal", "ok");
@@ -330,8 +334,8 @@ class ClientTlsIT {
     }
   }
 
-  /** The certificate node {@code i}'s client port presents, read from a fresh handshake. */
-  private static X509Certificate servedCertificate(int i) throws Exception {
+  /** The certificate node {@code i} presents on {@code port}, read from a fresh handshake. */
+  private static X509Certificate servedCertificate(int i, int port) throws Exception {
     AtomicReference<X509Certificate> served = new AtomicReference<>();
     X509TrustManager capture =
         new X509TrustManager() {
@@ -350,8 +354,7 @@ class ClientTlsIT {
         };
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(null, new TrustManager[] {capture}, null);
-    try (SSLSocket s =
-        (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0." + i, clientPort(i))) {
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0." + i, port)) {
       s.setSoTimeout(5_000);
       s.setEnabledProtocols(new String[] {"TLSv1.3"});
       s.startHandshake();
