@@ -310,6 +310,11 @@ public final class CairnClient implements AutoCloseable {
 
   // ---- cluster ----
 
+  /** The routing requests go by now (null before the first fetch); for tests and diagnostics. */
+  RoutingView routingView() {
+    return routing.view();
+  }
+
   /** Fetches the routing (shard map and known leaders) from the cluster now, and caches it. */
   public CompletableFuture<Routing> routing() {
     if (closed) {
