@@ -28,7 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Who is calling, for every call on the client port's public services, and whether they may.
+ * Who is calling, for every call to the public services (on the client port, and as forwarded on
+ * the peer port), and whether they may.
  *
  * <p>With auth on, a call's caller is, in this order: a cluster member (a certificate of the
  * cluster CA: other nodes, and operators holding a node's pair), who may do everything; a user
