@@ -448,7 +448,7 @@ public final class NodeConfigLoader {
     for (String item : spec.split(",")) {
       String s = item.trim();
       int at = s.indexOf('@');
-      int slash = s.indexOf('/');
+      int slash = at < 0 ? -1 : s.indexOf('/', at); // after the id: a '/' in an id is refused later
       String clientHost = slash < 0 ? "" : s.substring(slash + 1);
       String addresses = slash < 0 ? s : s.substring(0, slash);
       String[] parts = at < 0 ? new String[0] : addresses.substring(at + 1).split(":");

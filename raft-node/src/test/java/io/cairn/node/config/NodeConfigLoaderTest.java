@@ -266,6 +266,9 @@ class NodeConfigLoaderTest {
     m.remove("node.client-host");
     m.put("cluster.nodes", "n1@10.0.0.1:7000:7001:7002:7003/");
     assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).hasMessageContaining("[/clientHost]");
+    // A '/' before the '@' is part of the id, not a client host: a config error, not a crash.
+    m.put("cluster.nodes", "n/1@10.0.0.1:7000:7001:7002:7003");
+    assertThatThrownBy(() -> NodeConfigLoader.fromMap(m)).isInstanceOf(ConfigException.class);
   }
 
   @Test
