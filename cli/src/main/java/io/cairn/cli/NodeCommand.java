@@ -9,6 +9,9 @@ import io.cairn.proto.NodeStatus;
 import io.cairn.proto.ReplicaStatus;
 import io.cairn.proto.Routing;
 import io.cairn.proto.ShardInfo;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +45,11 @@ final class NodeCommand implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
-  /** One node as {@code node list} shows it. */
+  /**
+   * One node as {@code node list} shows it. {@code unreachedSince}: the meta group's leader has not
+   * reached the node since then (its polls decide when replicas are re-created elsewhere); null
+   * when it reaches it or did not answer either.
+   */
   record Row(
       String nodeId,
       String address,
@@ -51,7 +58,11 @@ final class NodeCommand implements Callable<Integer> {
       int replicas,
       int leaders,
       long mapEpoch,
-      String state) {}
+      String state,
+      Unreached unreachedSince) {}
+
+  /** The meta group's leader {@code reporter} has not reached the node since {@code unixMs}. */
+  record Unreached(String reporter, long unixMs) {}
 
   /** The rows, from the routing (map and leaders) and every node's status. Pure. */
   static List<Row> rows(Routing routing, ClusterStatus status) {
@@ -80,6 +91,18 @@ final class NodeCommand implements Callable<Integer> {
     }
     Map<String, NodeStatus> answered = new TreeMap<>();
     status.getNodesList().forEach(n -> answered.put(n.getNodeId(), n));
+    // Only the meta leader reports; two may for a moment as it changes: the longer view wins.
+    Map<String, Unreached> unreached = new TreeMap<>();
+    for (NodeStatus reporter : status.getNodesList()) {
+      reporter
+          .getDownSinceUnixMsMap()
+          .forEach(
+              (id, since) ->
+                  unreached.merge(
+                      id,
+                      new Unreached(reporter.getNodeId(), since),
+                      (a, b) -> a.unixMs() <= b.unixMs() ? a : b));
+    }
     List<Row> rows = new ArrayList<>();
     for (NodeInfo n : routing.getMap().getNodesList()) {
       NodeStatus s = answered.get(n.getId());
@@ -95,7 +118,8 @@ final class NodeCommand implements Callable<Integer> {
               replicas.getOrDefault(n.getId(), 0),
               leaders.getOrDefault(n.getId(), 0),
               s == null ? 0 : s.getMapEpoch(),
-              membership(n, s != null, replicas.getOrDefault(n.getId(), 0), joining)));
+              membership(n, s != null, replicas.getOrDefault(n.getId(), 0), joining),
+              removed ? null : unreached.get(n.getId())));
     }
     return rows;
   }
@@ -110,6 +134,45 @@ final class NodeCommand implements Callable<Integer> {
     };
   }
 
+  /** The lines under the table for one row: why it is down, and since when. */
+  static List<String> notes(Row r, Instant now) {
+    List<String> out = new ArrayList<>();
+    Unreached u = r.unreachedSince();
+    String since =
+        u == null
+            ? ""
+            : " since "
+                + Instant.ofEpochMilli(u.unixMs()).truncatedTo(ChronoUnit.SECONDS)
+                + " ("
+                + ago(Duration.between(Instant.ofEpochMilli(u.unixMs()), now))
+                + ", as "
+                + u.reporter()
+                + " sees it)";
+    if (r.downReason() != null) {
+      out.add(r.nodeId() + " down" + since + ": " + r.downReason());
+    } else if (u != null) {
+      out.add(
+          r.nodeId()
+              + " answers here, but the meta group's leader has not reached it"
+              + since
+              + ": if that lasts membership.down-node-timeout-ms, its replicas are re-created"
+              + " elsewhere");
+    }
+    return out;
+  }
+
+  /** A duration as an operator reads it: 45s, 12m 5s, 3h 2m. */
+  static String ago(Duration d) {
+    long s = Math.max(0, d.getSeconds());
+    if (s < 60) {
+      return s + "s ago";
+    }
+    if (s < 3600) {
+      return (s / 60) + "m " + (s % 60) + "s ago";
+    }
+    return (s / 3600) + "h " + (s % 3600 / 60) + "m ago";
+  }
+
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
@@ -117,7 +180,9 @@ final class NodeCommand implements Callable<Integer> {
         "Lists every node of the shard map: its client address, its state (up, or down with the"
             + " reason; draining, joining while it receives its first replicas, removed), how many"
             + " replicas it holds (the meta group's included), how many shards it leads, and the"
-            + " map epoch it has seen.",
+            + " map epoch it has seen. Under the table: why a node is down and since when (as the"
+            + " meta group's leader, whose polls decide when a node's replicas are re-created"
+            + " elsewhere, sees it).",
         "Exit code 0 even when a node is down (its row says so); 4 when the cluster cannot be"
             + " reached."
       })
@@ -147,6 +212,11 @@ final class NodeCommand implements Callable<Integer> {
                   if (r.downReason() != null) {
                     json.name("reason").value(r.downReason());
                   }
+                  if (r.unreachedSince() != null) {
+                    json.name("unreached_by").value(r.unreachedSince().reporter());
+                    json.name("unreached_since")
+                        .value(Instant.ofEpochMilli(r.unreachedSince().unixMs()).toString());
+                  }
                   json.name("replicas").value(r.replicas());
                   json.name("leaders").value(r.leaders());
                   if (r.up()) {
@@ -169,9 +239,7 @@ final class NodeCommand implements Callable<Integer> {
               r.replicas(),
               r.leaders(),
               r.up() ? String.valueOf(r.mapEpoch()) : "-");
-          if (r.downReason() != null) {
-            reasons.add(r.nodeId() + " down: " + r.downReason());
-          }
+          reasons.addAll(notes(r, Instant.now()));
         }
         out.print(table.render());
         reasons.forEach(out::println);

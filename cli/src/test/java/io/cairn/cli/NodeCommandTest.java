@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cairn.cli.CairnCtlRunner.Run;
 import io.cairn.client.FakeCluster;
+import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +39,39 @@ class NodeCommandTest {
     assertThat(r.out())
         .containsPattern("(?m)^n4 +n4:7001 +down +3 +1 +-$")
         .contains("n4 down: UNAVAILABLE: io exception");
+  }
+
+  @Test
+  void aDownNodeSaysSinceWhenTheMetaLeaderHasNotReachedIt() {
+    cluster.stop("n4", "UNAVAILABLE: io exception");
+    cluster.reportDownSince("n4", Instant.parse("2026-12-05T01:50:12.345Z").toEpochMilli());
+    Run r = runner.run("node", "list");
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .containsPattern("(?m)^n4 +n4:7001 +down +3 +1 +-$")
+        .containsPattern(
+            "n4 down since 2026-12-05T01:50:12Z \\([0-9hms ]+ ago, as n1 sees it\\):"
+                + " UNAVAILABLE: io exception");
+    Run json = runner.run("-o", "json", "node", "list");
+    assertThat(json.out())
+        .contains("\"unreached_by\":\"n1\",\"unreached_since\":\"2026-12-05T01:50:12.345Z\"");
+  }
+
+  @Test
+  void aNodeTheMetaLeaderCannotReachIsFlaggedThoughItAnswersHere() {
+    cluster.reportDownSince("n3", Instant.parse("2026-12-05T01:50:12Z").toEpochMilli());
+    Run r = runner.run("node", "list");
+    assertThat(r.out())
+        .containsPattern("(?m)^n3 +n3:7001 +up ")
+        .contains("n3 answers here, but the meta group's leader has not reached it since");
+  }
+
+  @Test
+  void agesReadAsAnOperatorWouldSayThem() {
+    assertThat(NodeCommand.ago(Duration.ofSeconds(45))).isEqualTo("45s ago");
+    assertThat(NodeCommand.ago(Duration.ofSeconds(12 * 60 + 5))).isEqualTo("12m 5s ago");
+    assertThat(NodeCommand.ago(Duration.ofMinutes(3 * 60 + 2))).isEqualTo("3h 2m ago");
+    assertThat(NodeCommand.ago(Duration.ofSeconds(-3))).isEqualTo("0s ago");
   }
 
   @Test

@@ -111,6 +111,8 @@ public final class FakeCluster implements AutoCloseable {
   private final Map<String, Message> writeResults = new ConcurrentHashMap<>();
   private final Map<String, Server> servers = new ConcurrentHashMap<>();
   private final Map<String, String> unreachableReasons = new ConcurrentHashMap<>();
+  // What the fake's meta leader (the first node still up) reports in its NodeStatus.
+  private final Map<String, Long> downSinceUnixMs = new ConcurrentHashMap<>();
   private final Set<String> corruptReplicas = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicInteger> routingCalls = new ConcurrentHashMap<>();
   private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -226,6 +228,14 @@ public final class FakeCluster implements AutoCloseable {
     if (s != null) {
       s.shutdownNow();
     }
+  }
+
+  /**
+   * Has the meta group's leader (here: the first node still up) report {@code nodeId} not answering
+   * its polls since {@code unixMs}, as a real meta leader does in its NodeStatus.
+   */
+  public void reportDownSince(String nodeId, long unixMs) {
+    downSinceUnixMs.put(nodeId, unixMs);
   }
 
   @Override
@@ -827,6 +837,12 @@ public final class FakeCluster implements AutoCloseable {
             .setNodeId(nodeId)
             .setMapEpoch(map.get().getEpoch())
             .setUptimeMs(61_000);
+    boolean metaLeader =
+        nodes.stream().map(NodeInfo::getId).filter(servers::containsKey).findFirst().stream()
+            .anyMatch(nodeId::equals);
+    if (metaLeader) {
+      b.putAllDownSinceUnixMs(downSinceUnixMs);
+    }
     for (ShardInfo s : map.get().getShardsList()) {
       if (s.getReplicasList().contains(nodeId)) {
         long index = shardIndex.get(s.getShardId()).get();

@@ -148,12 +148,6 @@ public final class CairnNode implements Closeable {
     // the node did not start (seen in a wiped-replica test, about one start in six).
     host.ensureLocalGroups(initialMap);
     host.start();
-    statusReader = new NodeStatusReader(host, directory, failures, runtime.clock());
-    // Replicas arrive by moves too: every map that places one here registers its gauges (once).
-    // The listener first, then the map adopted so far: none falls between the two.
-    directory.onChange(map -> registerReplicaGaugesQuietly(metrics, map));
-    registerReplicaGauges(metrics, directory.map());
-
     PeerChannels peers = new PeerChannels(directory, toPeerPorts, toClientPorts);
     closeables.add(peers);
     GroupClients metaClients = new GroupClients(config, nodeTls);
@@ -187,7 +181,7 @@ public final class CairnNode implements Closeable {
     closeables.add(
         new LocalReplicas(
             host, directory, runtime.scheduler(), membership.tickMs(), bootstrap::installed));
-    closeables.add(
+    Rebalancer rebalancer =
         new Rebalancer(
             host,
             directory,
@@ -197,7 +191,15 @@ public final class CairnNode implements Closeable {
             runtime.scheduler(),
             membership,
             config.meta().statusPeerTimeoutMs(),
-            bootstrap::installed));
+            bootstrap::installed);
+    closeables.add(rebalancer);
+    statusReader =
+        new NodeStatusReader(
+            host, directory, failures, runtime.clock(), rebalancer::nodesDownSince);
+    // Replicas arrive by moves too: every map that places one here registers its gauges (once).
+    // The listener first, then the map adopted so far: none falls between the two.
+    directory.onChange(map -> registerReplicaGaugesQuietly(metrics, map));
+    registerReplicaGauges(metrics, directory.map());
 
     LeaderHints leaders = new LeaderHints(host);
     RequestForwarder forwarder =

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Which nodes answer, as the rebalancer sees them: every poll asks each node of the map a trivial
- * question over its client port; any answer means up. "Down since" is soft state of the node that
+ * question over its peer port; any answer means up. "Down since" is soft state of the node that
  * polls (the meta group's leader): a new leader starts counting afresh, which only delays
  * re-replication, never hastens it.
  */
@@ -72,6 +72,19 @@ final class NodeLiveness {
     downSince.forEach(
         (id, since) ->
             out.put(id, now - since >= downTooLongMs ? Liveness.DOWN_TOO_LONG : Liveness.DOWN));
+    return out;
+  }
+
+  /**
+   * The nodes not answering now, each with the wall-clock time of the first failed poll (for {@code
+   * cairnctl node list}); empty unless this node polls, that is leads the meta group.
+   */
+  Map<String, Long> downSinceWallMs() {
+    long nowNanos = clock.nanoTime();
+    long nowWallMs = clock.wallMs();
+    long nowMs = TimeUnit.NANOSECONDS.toMillis(nowNanos);
+    Map<String, Long> out = new HashMap<>();
+    downSince.forEach((id, since) -> out.put(id, nowWallMs - (nowMs - since)));
     return out;
   }
 

@@ -123,6 +123,15 @@ public final class Rebalancer implements Closeable {
     return out.isEmpty() ? List.of("no visible change") : out;
   }
 
+  /**
+   * The nodes this node's polls find down, with the wall-clock time each stopped answering; empty
+   * unless this node leads the meta group (only its leader polls).
+   */
+  public synchronized Map<String, Long> nodesDownSince() {
+    // A poll answered after this node stopped leading may still record a failure: not reported.
+    return leading ? liveness.downSinceWallMs() : Map.of();
+  }
+
   @Override
   public void close() {
     timer.cancel();

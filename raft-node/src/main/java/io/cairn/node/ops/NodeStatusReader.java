@@ -13,7 +13,9 @@ import io.cairn.proto.ReplicaStatus;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 
@@ -23,14 +25,24 @@ public final class NodeStatusReader {
   private final ShardDirectory directory;
   private final ReplicaFailures failures;
   private final NodeClock clock;
+  private final Supplier<Map<String, Long>> nodesDownSince;
   private final long startedAtNanos;
 
+  /**
+   * @param nodesDownSince the nodes this node's liveness polls find down, with the wall-clock time
+   *     each stopped answering (the meta group's leader polls; empty elsewhere)
+   */
   public NodeStatusReader(
-      RaftHost host, ShardDirectory directory, ReplicaFailures failures, NodeClock clock) {
+      RaftHost host,
+      ShardDirectory directory,
+      ReplicaFailures failures,
+      NodeClock clock,
+      Supplier<Map<String, Long>> nodesDownSince) {
     this.host = host;
     this.directory = directory;
     this.failures = failures;
     this.clock = clock;
+    this.nodesDownSince = nodesDownSince;
     this.startedAtNanos = clock.nanoTime();
   }
 
@@ -48,6 +60,7 @@ public final class NodeStatusReader {
         .setMapEpoch(directory.map().getEpoch())
         .addAllReplicas(replicas)
         .setUptimeMs((clock.nanoTime() - startedAtNanos) / 1_000_000)
+        .putAllDownSinceUnixMs(nodesDownSince.get())
         .build();
   }
 

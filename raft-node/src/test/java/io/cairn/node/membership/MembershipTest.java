@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.testing.LocalCluster;
 import io.cairn.node.testing.LocalClusterExtension;
+import io.cairn.proto.GetClusterStatusRequest;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.MoveReplicaRequest;
 import io.cairn.proto.NodeState;
@@ -21,6 +22,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class MembershipTest {
   private static final Duration SETTLE = Duration.ofSeconds(90);
+  private static final GetClusterStatusRequest ALL = GetClusterStatusRequest.getDefaultInstance();
 
   @RegisterExtension
   final LocalClusterExtension local =
@@ -284,7 +287,24 @@ class MembershipTest {
     awaitJoined(cluster, n4);
     String dead = "n" + n4;
     assertThat(ShardMaps.replicasOn(cluster.map(), dead)).isPositive();
+    long stoppedAt = System.currentTimeMillis();
     cluster.stop(n4);
+    // cairnctl node list's "down since": the meta group's leader reports when its polls began to
+    // fail, in its own NodeStatus, which any node's cluster status carries.
+    long since =
+        await(dead + " reported down by the meta leader")
+            .atMost(SETTLE)
+            .until(
+                () ->
+                    retried(() -> cluster.clusterApi(1).getClusterStatus(ALL))
+                        .getNodesList()
+                        .stream()
+                        .filter(n -> n.containsDownSinceUnixMs(dead))
+                        .mapToLong(n -> n.getDownSinceUnixMsOrThrow(dead))
+                        .min(),
+                OptionalLong::isPresent)
+            .getAsLong();
+    assertThat(since).isBetween(stoppedAt - 1_000, System.currentTimeMillis());
     // The default timeout is 30 minutes; this cluster's is set to 3 s (extension below).
     await(dead + "'s replicas re-created on the others")
         .atMost(SETTLE)
