@@ -142,8 +142,11 @@ public record NodeConfig(
    * @param sessionWaitMsMax how long a SESSION read waits for the local replica to catch up before
    *     it goes to the leader
    * @param confirmTimeoutMs how long a leadership confirmation waits for a replica's answer
+   * @param confirmHedgeMs a confirmation round first asks only as many replicas as a majority needs
+   *     (the quickest lately) and the others after this long without enough answers, or at once on
+   *     a refusal; 0 asks every replica at once
    */
-  public record Read(int sessionWaitMsMax, int confirmTimeoutMs) {}
+  public record Read(int sessionWaitMsMax, int confirmTimeoutMs, int confirmHedgeMs) {}
 
   /**
    * Each replica's local store.

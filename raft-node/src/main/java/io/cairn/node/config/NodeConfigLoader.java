@@ -72,6 +72,7 @@ public final class NodeConfigLoader {
     d.put("batch.queue-bytes-max", "67108864");
     d.put("read.session-wait-ms-max", "2000");
     d.put("read.confirm-timeout-ms", "2000");
+    d.put("read.confirm-hedge-ms", "5");
     d.put("cache.shard-bytes-max", "16777216");
     d.put("store.compact-file-bytes-min", "33554432");
     d.put("store.compact-file-over-snapshot-ratio", "3");
@@ -271,7 +272,8 @@ public final class NodeConfigLoader {
             v.longIn("batch.queue-bytes-max", 1 << 10, 1L << 40)),
         new NodeConfig.Read(
             v.intIn("read.session-wait-ms-max", 0, 60_000),
-            v.intIn("read.confirm-timeout-ms", 1, 600_000)),
+            v.intIn("read.confirm-timeout-ms", 1, 600_000),
+            v.intIn("read.confirm-hedge-ms", 0, 600_000)),
         new NodeConfig.Store(
             v.longIn("cache.shard-bytes-max", 0, Integer.MAX_VALUE),
             v.longIn("store.compact-file-bytes-min", 0, Long.MAX_VALUE),

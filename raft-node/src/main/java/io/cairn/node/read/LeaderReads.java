@@ -6,6 +6,7 @@ import io.cairn.node.replica.ShardStateMachine;
 import io.cairn.node.replica.SnapshottingStateMachine;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.runtime.Scheduler;
 import io.cairn.proto.internal.ConfirmLeadershipRequest;
 import io.cairn.proto.internal.ConfirmLeadershipResponse;
 import io.cairn.proto.internal.PeerGrpc;
@@ -13,6 +14,7 @@ import io.cairn.proto.internal.ReadResult;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -39,24 +41,64 @@ final class LeaderReads {
   private final RequestPathObserver observer;
   private final NodeClock clock;
   private final Map<RaftGroupId, ConfirmationRounds<Long>> rounds = new ConcurrentHashMap<>();
+  private final LeadershipQuorum.Hedge hedge;
+
+  /**
+   * Each peer's recent confirmation latency (ns, a moving average; a failure counts as the whole
+   * timeout): a hedged round asks the quickest first.
+   */
+  private final Map<String, Long> latencyNanos = new ConcurrentHashMap<>();
 
   /** Reads waiting for the next round per group, for the metrics (reads per round). */
   private final Map<RaftGroupId, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
-  /**
-   * @param confirmTimeoutMs how long a round waits for a replica's answer
-   */
+  /** Rounds that ask every replica at once (the meta group's: its reads are few). */
   LeaderReads(
       RaftHost host,
       PeerChannels peers,
       long confirmTimeoutMs,
       RequestPathObserver observer,
       NodeClock clock) {
+    this(host, peers, confirmTimeoutMs, observer, clock, LeadershipQuorum.ASK_ALL_AT_ONCE);
+  }
+
+  /**
+   * @param confirmTimeoutMs how long a round waits for a replica's answer
+   * @param hedgeMs a round first asks as many replicas as a majority needs, the quickest lately,
+   *     and the others after {@code hedgeMs} without enough yes (0: all at once)
+   */
+  LeaderReads(
+      RaftHost host,
+      PeerChannels peers,
+      long confirmTimeoutMs,
+      RequestPathObserver observer,
+      NodeClock clock,
+      Scheduler scheduler,
+      long hedgeMs) {
+    this(
+        host,
+        peers,
+        confirmTimeoutMs,
+        observer,
+        clock,
+        hedgeMs == 0
+            ? LeadershipQuorum.ASK_ALL_AT_ONCE
+            : askTheRest -> scheduler.schedule(askTheRest, hedgeMs));
+  }
+
+  private LeaderReads(
+      RaftHost host,
+      PeerChannels peers,
+      long confirmTimeoutMs,
+      RequestPathObserver observer,
+      NodeClock clock,
+      LeadershipQuorum.Hedge hedge) {
     this.clock = clock;
     this.host = host;
     this.peers = peers;
     this.confirmTimeoutMs = confirmTimeoutMs;
     this.observer = observer;
+    this.hedge = hedge;
   }
 
   /**
@@ -145,7 +187,11 @@ final class LeaderReads {
   /** A round among {@code voters} (the leader among them or not). */
   private CompletableFuture<Long> quorum(
       RaftGroupId gid, String shard, long term, String self, List<String> voters) {
-    List<String> others = voters.stream().filter(id -> !id.equals(self)).toList();
+    List<String> others =
+        voters.stream()
+            .filter(id -> !id.equals(self))
+            .sorted(Comparator.comparingLong(id -> latencyNanos.getOrDefault(id, 0L)))
+            .toList();
     return LeadershipQuorum.run(
         shard,
         term,
@@ -155,7 +201,13 @@ final class LeaderReads {
         t ->
             host.division(gid)
                 .map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t)
-                .orElse(false));
+                .orElse(false),
+        hedge);
+  }
+
+  /** Folds one answer's latency into the peer's moving average (weight 1/4). */
+  private void sampleLatency(String peer, long nanos) {
+    latencyNanos.merge(peer, nanos, (old, sample) -> old + (sample - old) / 4);
   }
 
   private CompletableFuture<Boolean> ask(String peer, RaftGroupId gid, long term, String self) {
@@ -165,6 +217,7 @@ final class LeaderReads {
       answer.complete(false);
       return answer;
     }
+    long askedAt = clock.nanoTime();
     ConfirmLeadershipRequest req =
         ConfirmLeadershipRequest.newBuilder()
             .setGroupId(gid.getUuid().toString())
@@ -185,11 +238,13 @@ final class LeaderReads {
                     new StreamObserver<>() {
                       @Override
                       public void onNext(ConfirmLeadershipResponse r) {
+                        sampleLatency(peer, clock.nanoTime() - askedAt);
                         answer.complete(r.getConfirmed());
                       }
 
                       @Override
                       public void onError(Throwable t) {
+                        sampleLatency(peer, TimeUnit.MILLISECONDS.toNanos(confirmTimeoutMs));
                         if (Status.fromThrowable(t).getCode() == Status.Code.UNAVAILABLE) {
                           peers.reconnectSoon(peer);
                         }

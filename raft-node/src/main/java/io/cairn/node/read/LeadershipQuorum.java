@@ -6,10 +6,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongPredicate;
 
 /**
- * One leadership confirmation round: the leader of a shard in {@code term} asks every other replica
- * whether it still follows this leader in exactly that term, and the round succeeds once a majority
- * of the replicas (the leader counting itself) has said yes and the leader, checked again at the
- * end, still leads in that term.
+ * One leadership confirmation round: the leader of a shard in {@code term} asks the other replicas
+ * whether they still follow this leader in exactly that term (as many as a majority needs first,
+ * the others after a delay or a refusal: {@link Hedge}), and the round succeeds once a majority of
+ * the replicas (the leader counting itself) has said yes and the leader, checked again at the end,
+ * still leads in that term.
  *
  * <p>Why this proves a LINEARIZABLE read safe when the round started after the read arrived: a
  * write that completed before the read arrived was committed by a majority in its term. If that
@@ -33,6 +34,20 @@ final class LeadershipQuorum {
   private LeadershipQuorum() {}
 
   /**
+   * When to ask the replicas a majority does not need. A round asks only as many as it needs at
+   * first (the first in the list given), then the rest once {@code after} runs its task (a delay)
+   * or as soon as one of them refuses or fails. Which replicas are asked changes neither what a
+   * round proves nor when it may succeed: a majority saying yes, whichever it is.
+   */
+  @FunctionalInterface
+  interface Hedge {
+    void after(Runnable askTheRest);
+  }
+
+  /** Every replica asked at once. */
+  static final Hedge ASK_ALL_AT_ONCE = null;
+
+  /**
    * Runs a round among voters that include the leader. Completes with {@code term}, or fails with
    * {@link LeadershipNotConfirmedException} as soon as a majority can no longer say yes.
    *
@@ -41,7 +56,7 @@ final class LeadershipQuorum {
    */
   static CompletableFuture<Long> run(
       String shard, long term, List<String> peers, Asker asker, LongPredicate stillLeads) {
-    return run(shard, term, peers, true, asker, stillLeads);
+    return run(shard, term, peers, true, asker, stillLeads, ASK_ALL_AT_ONCE);
   }
 
   /**
@@ -56,6 +71,21 @@ final class LeadershipQuorum {
       boolean leaderVotes,
       Asker asker,
       LongPredicate stillLeads) {
+    return run(shard, term, peers, leaderVotes, asker, stillLeads, ASK_ALL_AT_ONCE);
+  }
+
+  /**
+   * As above, asking {@code peers} in their order as {@code hedge} says ({@link #ASK_ALL_AT_ONCE}:
+   * all at once).
+   */
+  static CompletableFuture<Long> run(
+      String shard,
+      long term,
+      List<String> peers,
+      boolean leaderVotes,
+      Asker asker,
+      LongPredicate stillLeads,
+      Hedge hedge) {
     int replicas = peers.size() + (leaderVotes ? 1 : 0);
     int yesNeeded = replicas / 2 + 1 - (leaderVotes ? 1 : 0); // besides the leader's own
     CompletableFuture<Long> result = new CompletableFuture<>();
@@ -68,9 +98,70 @@ final class LeadershipQuorum {
       finish(result, shard, term, stillLeads, 1, replicas);
       return result;
     }
-    AtomicInteger yes = new AtomicInteger();
-    AtomicInteger no = new AtomicInteger();
-    for (String peer : peers) {
+    Round round =
+        new Round(shard, term, peers, leaderVotes, asker, stillLeads, yesNeeded, replicas, result);
+    if (hedge == ASK_ALL_AT_ONCE || yesNeeded >= peers.size()) {
+      round.askNext(peers.size());
+    } else {
+      round.askNext(yesNeeded);
+      if (!result.isDone()) {
+        hedge.after(() -> round.askNext(peers.size()));
+      }
+    }
+    return result;
+  }
+
+  /** The questions and answers of one round. */
+  private record Round(
+      String shard,
+      long term,
+      List<String> peers,
+      boolean leaderVotes,
+      Asker asker,
+      LongPredicate stillLeads,
+      int yesNeeded,
+      int replicas,
+      CompletableFuture<Long> result,
+      AtomicInteger asked,
+      AtomicInteger yes,
+      AtomicInteger no) {
+    Round(
+        String shard,
+        long term,
+        List<String> peers,
+        boolean leaderVotes,
+        Asker asker,
+        LongPredicate stillLeads,
+        int yesNeeded,
+        int replicas,
+        CompletableFuture<Long> result) {
+      this(
+          shard,
+          term,
+          peers,
+          leaderVotes,
+          asker,
+          stillLeads,
+          yesNeeded,
+          replicas,
+          result,
+          new AtomicInteger(),
+          new AtomicInteger(),
+          new AtomicInteger());
+    }
+
+    /** Asks up to {@code count} replicas not asked yet, unless the round is over. */
+    void askNext(int count) {
+      for (int k = 0; k < count && !result.isDone(); k++) {
+        int i = asked.getAndIncrement();
+        if (i >= peers.size()) {
+          return;
+        }
+        ask(peers.get(i));
+      }
+    }
+
+    private void ask(String peer) {
       CompletableFuture<Boolean> answer;
       try {
         answer = asker.confirms(peer, term);
@@ -95,10 +186,11 @@ final class LeadershipQuorum {
                           + " of "
                           + peers.size()
                           + " other replicas did not confirm it"));
+            } else {
+              askNext(1); // in place of the one that did not confirm
             }
           });
     }
-    return result;
   }
 
   private static void finish(

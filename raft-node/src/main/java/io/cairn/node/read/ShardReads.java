@@ -56,7 +56,14 @@ public final class ShardReads {
     this.forwarder = forwarder;
     this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
     this.leaderReads =
-        new LeaderReads(host, peers, config.read().confirmTimeoutMs(), observer, clock);
+        new LeaderReads(
+            host,
+            peers,
+            config.read().confirmTimeoutMs(),
+            observer,
+            clock,
+            scheduler,
+            config.read().confirmHedgeMs());
   }
 
   /**

@@ -3,6 +3,7 @@ package io.cairn.node.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,75 @@ class LeadershipQuorumTest {
         askedTerm.put(peer, term);
         return answers.computeIfAbsent(peer, p -> new CompletableFuture<>());
       };
+
+  /** The hedge's delay, run by hand: {@link #hedgeFires()} asks the rest. */
+  private final List<Runnable> hedges = new ArrayList<>();
+
+  private final LeadershipQuorum.Hedge byHand = hedges::add;
+
+  private void hedgeFires() {
+    hedges.forEach(Runnable::run);
+    hedges.clear();
+  }
+
+  private CompletableFuture<Long> hedged(List<String> peers) {
+    return LeadershipQuorum.run("shard 1", 7, peers, true, asker, t -> true, byHand);
+  }
+
+  @Test
+  void aHedgedRoundAsksOnlyTheFirstFollowerAndSucceedsOnItsYes() throws Exception {
+    CompletableFuture<Long> round = hedged(List.of("n2", "n3"));
+    assertThat(askedTerm).containsOnlyKeys("n2");
+    answers.get("n2").complete(true);
+    assertThat(round.get()).isEqualTo(7);
+    hedgeFires();
+    assertThat(askedTerm).as("a round already decided asks nobody more").containsOnlyKeys("n2");
+  }
+
+  @Test
+  void aHedgedRoundAsksTheOthersWhenTheDelayRunsOut() throws Exception {
+    CompletableFuture<Long> round = hedged(List.of("n2", "n3"));
+    hedgeFires();
+    assertThat(askedTerm).containsOnlyKeys("n2", "n3");
+    answers.get("n3").complete(true);
+    assertThat(round.get()).as("the slow n2 is not waited for").isEqualTo(7);
+  }
+
+  @Test
+  void aRefusalAsksTheNextFollowerAtOnce() throws Exception {
+    CompletableFuture<Long> round = hedged(List.of("n2", "n3"));
+    answers.get("n2").complete(false);
+    assertThat(askedTerm).as("without waiting for the delay").containsOnlyKeys("n2", "n3");
+    assertThat(round).isNotDone();
+    answers.get("n3").complete(true);
+    assertThat(round.get()).isEqualTo(7);
+  }
+
+  @Test
+  void aHedgedRoundFailsOnlyWhenAMajorityCanNoLongerSayYes() {
+    List<String> peers = List.of("n2", "n3", "n4", "n5");
+    CompletableFuture<Long> round = hedged(peers);
+    assertThat(askedTerm).as("2 yes needed besides the leader").containsOnlyKeys("n2", "n3");
+    answers.get("n2").complete(false);
+    answers.get("n3").completeExceptionally(new RuntimeException("unavailable"));
+    assertThat(askedTerm).containsOnlyKeys("n2", "n3", "n4", "n5");
+    assertThat(round).isNotDone();
+    answers.get("n4").complete(false);
+    assertThatThrownBy(round::get)
+        .hasCauseInstanceOf(LeadershipNotConfirmedException.class)
+        .hasMessageContaining("3 of 4");
+  }
+
+  @Test
+  void aHedgedRoundNeedsAsManyYesAsAnUnhedgedOne() throws Exception {
+    List<String> peers = List.of("n2", "n3", "n4", "n5");
+    CompletableFuture<Long> round = hedged(peers);
+    answers.get("n2").complete(true);
+    assertThat(round).as("leader + 1 of 5 is no majority").isNotDone();
+    hedgeFires();
+    answers.get("n5").complete(true);
+    assertThat(round.get()).isEqualTo(7);
+  }
 
   @Test
   void oneOfTwoFollowersConfirmingIsAMajorityOfThree() throws Exception {
