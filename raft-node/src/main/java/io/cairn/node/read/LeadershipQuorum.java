@@ -62,21 +62,8 @@ final class LeadershipQuorum {
   /**
    * Runs a round among {@code peers}, plus the leader if {@code leaderVotes}: a leader being
    * removed from a group (the new voters of a joint configuration) leads without being one of them,
-   * and then a majority of {@code peers} alone must confirm it.
-   */
-  static CompletableFuture<Long> run(
-      String shard,
-      long term,
-      List<String> peers,
-      boolean leaderVotes,
-      Asker asker,
-      LongPredicate stillLeads) {
-    return run(shard, term, peers, leaderVotes, asker, stillLeads, ASK_ALL_AT_ONCE);
-  }
-
-  /**
-   * As above, asking {@code peers} in their order as {@code hedge} says ({@link #ASK_ALL_AT_ONCE}:
-   * all at once).
+   * and then a majority of {@code peers} alone must confirm it. Asks {@code peers} in their order
+   * as {@code hedge} says ({@link #ASK_ALL_AT_ONCE}: all at once).
    */
   static CompletableFuture<Long> run(
       String shard,
@@ -99,7 +86,19 @@ final class LeadershipQuorum {
       return result;
     }
     Round round =
-        new Round(shard, term, peers, leaderVotes, asker, stillLeads, yesNeeded, replicas, result);
+        new Round(
+            shard,
+            term,
+            peers,
+            leaderVotes,
+            asker,
+            stillLeads,
+            yesNeeded,
+            replicas,
+            result,
+            new AtomicInteger(), // asked
+            new AtomicInteger(), // yes
+            new AtomicInteger()); // no
     if (hedge == ASK_ALL_AT_ONCE || yesNeeded >= peers.size()) {
       round.askNext(peers.size());
     } else {
@@ -125,31 +124,6 @@ final class LeadershipQuorum {
       AtomicInteger asked,
       AtomicInteger yes,
       AtomicInteger no) {
-    Round(
-        String shard,
-        long term,
-        List<String> peers,
-        boolean leaderVotes,
-        Asker asker,
-        LongPredicate stillLeads,
-        int yesNeeded,
-        int replicas,
-        CompletableFuture<Long> result) {
-      this(
-          shard,
-          term,
-          peers,
-          leaderVotes,
-          asker,
-          stillLeads,
-          yesNeeded,
-          replicas,
-          result,
-          new AtomicInteger(),
-          new AtomicInteger(),
-          new AtomicInteger());
-    }
-
     /** Asks up to {@code count} replicas not asked yet, unless the round is over. */
     void askNext(int count) {
       for (int k = 0; k < count && !result.isDone(); k++) {

@@ -166,7 +166,8 @@ class LeadershipQuorumTest {
     // A joint configuration's new voters when the leader is the replica being removed.
     List<String> voters = List.of("n2", "n3", "n4");
     CompletableFuture<Long> round =
-        LeadershipQuorum.run("shard 1", 5, voters, false, asker, t -> true);
+        LeadershipQuorum.run(
+            "shard 1", 5, voters, false, asker, t -> true, LeadershipQuorum.ASK_ALL_AT_ONCE);
     answers.get("n2").complete(true);
     assertThat(round).as("1 of 3 is no majority").isNotDone();
     answers.get("n4").complete(true);
@@ -174,7 +175,8 @@ class LeadershipQuorumTest {
 
     answers.clear();
     CompletableFuture<Long> refused =
-        LeadershipQuorum.run("shard 1", 5, voters, false, asker, t -> true);
+        LeadershipQuorum.run(
+            "shard 1", 5, voters, false, asker, t -> true, LeadershipQuorum.ASK_ALL_AT_ONCE);
     answers.get("n2").complete(true);
     answers.get("n3").complete(false);
     answers.get("n4").complete(false);
@@ -184,7 +186,16 @@ class LeadershipQuorumTest {
   @Test
   void anEmptyVoterSetWithoutTheLeaderConfirmsNothing() {
     assertThatThrownBy(
-            () -> LeadershipQuorum.run("shard 1", 5, List.of(), false, asker, t -> true).get())
+            () ->
+                LeadershipQuorum.run(
+                        "shard 1",
+                        5,
+                        List.of(),
+                        false,
+                        asker,
+                        t -> true,
+                        LeadershipQuorum.ASK_ALL_AT_ONCE)
+                    .get())
         .hasCauseInstanceOf(LeadershipNotConfirmedException.class)
         .hasMessageContaining("no voters");
   }
