@@ -80,9 +80,8 @@ final class NodeLiveness {
    * cairnctl node list}); empty unless this node polls, that is leads the meta group.
    */
   Map<String, Long> downSinceWallMs() {
-    long nowNanos = clock.nanoTime();
+    long nowMs = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime());
     long nowWallMs = clock.wallMs();
-    long nowMs = TimeUnit.NANOSECONDS.toMillis(nowNanos);
     Map<String, Long> out = new HashMap<>();
     downSince.forEach((id, since) -> out.put(id, nowWallMs - (nowMs - since)));
     return out;

@@ -52,41 +52,11 @@ final class LeaderReads {
   /** Reads waiting for the next round per group, for the metrics (reads per round). */
   private final Map<RaftGroupId, AtomicInteger> waiting = new ConcurrentHashMap<>();
 
-  /** Rounds that ask every replica at once (the meta group's: its reads are few). */
-  LeaderReads(
-      RaftHost host,
-      PeerChannels peers,
-      long confirmTimeoutMs,
-      RequestPathObserver observer,
-      NodeClock clock) {
-    this(host, peers, confirmTimeoutMs, observer, clock, LeadershipQuorum.ASK_ALL_AT_ONCE);
-  }
-
   /**
    * @param confirmTimeoutMs how long a round waits for a replica's answer
-   * @param hedgeMs a round first asks as many replicas as a majority needs, the quickest lately,
-   *     and the others after {@code hedgeMs} without enough yes (0: all at once)
+   * @param hedge when a round asks the replicas a majority does not need ({@link #hedgedAfter})
    */
   LeaderReads(
-      RaftHost host,
-      PeerChannels peers,
-      long confirmTimeoutMs,
-      RequestPathObserver observer,
-      NodeClock clock,
-      Scheduler scheduler,
-      long hedgeMs) {
-    this(
-        host,
-        peers,
-        confirmTimeoutMs,
-        observer,
-        clock,
-        hedgeMs == 0
-            ? LeadershipQuorum.ASK_ALL_AT_ONCE
-            : askTheRest -> scheduler.schedule(askTheRest, hedgeMs));
-  }
-
-  private LeaderReads(
       RaftHost host,
       PeerChannels peers,
       long confirmTimeoutMs,
@@ -203,6 +173,16 @@ final class LeaderReads {
                 .map(d -> d.getInfo().isLeader() && d.getInfo().getCurrentTerm() == t)
                 .orElse(false),
         hedge);
+  }
+
+  /**
+   * Rounds that first ask as many replicas as a majority needs, the quickest lately, and the others
+   * after {@code hedgeMs} without enough yes (0: every replica at once).
+   */
+  static LeadershipQuorum.Hedge hedgedAfter(Scheduler scheduler, long hedgeMs) {
+    return hedgeMs == 0
+        ? LeadershipQuorum.ASK_ALL_AT_ONCE
+        : askTheRest -> scheduler.schedule(askTheRest, hedgeMs);
   }
 
   /** Folds one answer's latency into the peer's moving average (weight 1/4). */

@@ -1,5 +1,6 @@
 package io.cairn.node.read;
 
+import io.cairn.node.runtime.Scheduler;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,29 +42,35 @@ final class LeadershipQuorum {
    */
   @FunctionalInterface
   interface Hedge {
-    void after(Runnable askTheRest);
+    /** Runs {@code askTheRest} later, or now; returns what calls it off once the round is over. */
+    Scheduler.Cancellable after(Runnable askTheRest);
   }
 
   /** Every replica asked at once. */
-  static final Hedge ASK_ALL_AT_ONCE = null;
+  static final Hedge ASK_ALL_AT_ONCE =
+      askTheRest -> {
+        askTheRest.run();
+        return () -> {};
+      };
 
   /**
-   * Runs a round among voters that include the leader. Completes with {@code term}, or fails with
-   * {@link LeadershipNotConfirmedException} as soon as a majority can no longer say yes.
+   * Runs a round among voters that include the leader, asking them all at once. Completes with
+   * {@code term}, or fails with {@link LeadershipNotConfirmedException} as soon as a majority can
+   * no longer say yes.
    *
    * @param peers the other replicas of the shard (not the leader itself)
    * @param stillLeads whether the local replica still leads in the given term, asked at the end
    */
   static CompletableFuture<Long> run(
       String shard, long term, List<String> peers, Asker asker, LongPredicate stillLeads) {
-    return run(shard, term, peers, true, asker, stillLeads, ASK_ALL_AT_ONCE);
+    return new Round(shard, term, peers, true, asker, stillLeads).start(ASK_ALL_AT_ONCE);
   }
 
   /**
    * Runs a round among {@code peers}, plus the leader if {@code leaderVotes}: a leader being
    * removed from a group (the new voters of a joint configuration) leads without being one of them,
    * and then a majority of {@code peers} alone must confirm it. Asks {@code peers} in their order
-   * as {@code hedge} says ({@link #ASK_ALL_AT_ONCE}: all at once).
+   * as {@code hedge} says.
    */
   static CompletableFuture<Long> run(
       String shard,
@@ -73,59 +80,61 @@ final class LeadershipQuorum {
       Asker asker,
       LongPredicate stillLeads,
       Hedge hedge) {
-    int replicas = peers.size() + (leaderVotes ? 1 : 0);
-    int yesNeeded = replicas / 2 + 1 - (leaderVotes ? 1 : 0); // besides the leader's own
-    CompletableFuture<Long> result = new CompletableFuture<>();
-    if (replicas == 0) {
-      result.completeExceptionally(
-          new LeadershipNotConfirmedException(shard + ": no voters to confirm term " + term));
-      return result;
-    }
-    if (yesNeeded == 0) {
-      finish(result, shard, term, stillLeads, 1, replicas);
-      return result;
-    }
-    Round round =
-        new Round(
-            shard,
-            term,
-            peers,
-            leaderVotes,
-            asker,
-            stillLeads,
-            yesNeeded,
-            replicas,
-            result,
-            new AtomicInteger(), // asked
-            new AtomicInteger(), // yes
-            new AtomicInteger()); // no
-    if (hedge == ASK_ALL_AT_ONCE || yesNeeded >= peers.size()) {
-      round.askNext(peers.size());
-    } else {
-      round.askNext(yesNeeded);
-      if (!result.isDone()) {
-        hedge.after(() -> round.askNext(peers.size()));
-      }
-    }
-    return result;
+    return new Round(shard, term, peers, leaderVotes, asker, stillLeads).start(hedge);
   }
 
   /** The questions and answers of one round. */
-  private record Round(
-      String shard,
-      long term,
-      List<String> peers,
-      boolean leaderVotes,
-      Asker asker,
-      LongPredicate stillLeads,
-      int yesNeeded,
-      int replicas,
-      CompletableFuture<Long> result,
-      AtomicInteger asked,
-      AtomicInteger yes,
-      AtomicInteger no) {
+  private static final class Round {
+    private final String shard;
+    private final long term;
+    private final List<String> peers;
+    private final Asker asker;
+    private final LongPredicate stillLeads;
+    private final int replicas;
+    private final int yesNeeded; // besides the leader's own
+    private final int leaderYes; // 1 if the leader is a voter
+    private final CompletableFuture<Long> result = new CompletableFuture<>();
+    private final AtomicInteger asked = new AtomicInteger();
+    private final AtomicInteger yes = new AtomicInteger();
+    private final AtomicInteger no = new AtomicInteger();
+
+    Round(
+        String shard,
+        long term,
+        List<String> peers,
+        boolean leaderVotes,
+        Asker asker,
+        LongPredicate stillLeads) {
+      this.shard = shard;
+      this.term = term;
+      this.peers = peers;
+      this.asker = asker;
+      this.stillLeads = stillLeads;
+      this.leaderYes = leaderVotes ? 1 : 0;
+      this.replicas = peers.size() + leaderYes;
+      this.yesNeeded = replicas / 2 + 1 - leaderYes;
+    }
+
+    CompletableFuture<Long> start(Hedge hedge) {
+      if (replicas == 0) {
+        result.completeExceptionally(
+            new LeadershipNotConfirmedException(shard + ": no voters to confirm term " + term));
+        return result;
+      }
+      if (yesNeeded == 0) {
+        finish(1);
+        return result;
+      }
+      askNext(yesNeeded);
+      if (!result.isDone()) {
+        Scheduler.Cancellable rest = hedge.after(() -> askNext(peers.size()));
+        result.whenComplete((t, e) -> rest.cancel());
+      }
+      return result;
+    }
+
     /** Asks up to {@code count} replicas not asked yet, unless the round is over. */
-    void askNext(int count) {
+    private void askNext(int count) {
       for (int k = 0; k < count && !result.isDone(); k++) {
         int i = asked.getAndIncrement();
         if (i >= peers.size()) {
@@ -146,8 +155,7 @@ final class LeadershipQuorum {
           (confirmed, error) -> {
             if (error == null && Boolean.TRUE.equals(confirmed)) {
               if (yes.incrementAndGet() == yesNeeded) {
-                finish(
-                    result, shard, term, stillLeads, yesNeeded + (leaderVotes ? 1 : 0), replicas);
+                finish(yesNeeded + leaderYes);
               }
             } else if (no.incrementAndGet() == peers.size() - yesNeeded + 1) {
               result.completeExceptionally(
@@ -165,28 +173,22 @@ final class LeadershipQuorum {
             }
           });
     }
-  }
 
-  private static void finish(
-      CompletableFuture<Long> result,
-      String shard,
-      long term,
-      LongPredicate stillLeads,
-      int confirmed,
-      int replicas) {
-    if (stillLeads.test(term)) {
-      result.complete(term);
-    } else {
-      result.completeExceptionally(
-          new LeadershipNotConfirmedException(
-              shard
-                  + ": "
-                  + confirmed
-                  + " of "
-                  + replicas
-                  + " replicas confirmed term "
-                  + term
-                  + ", but this replica no longer leads in it"));
+    private void finish(int confirmed) {
+      if (stillLeads.test(term)) {
+        result.complete(term);
+      } else {
+        result.completeExceptionally(
+            new LeadershipNotConfirmedException(
+                shard
+                    + ": "
+                    + confirmed
+                    + " of "
+                    + replicas
+                    + " replicas confirmed term "
+                    + term
+                    + ", but this replica no longer leads in it"));
+      }
     }
   }
 }

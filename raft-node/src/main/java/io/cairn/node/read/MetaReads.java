@@ -28,7 +28,10 @@ public final class MetaReads {
       RequestPathObserver observer,
       NodeClock clock) {
     this.host = host;
-    this.leaderReads = new LeaderReads(host, peers, confirmTimeoutMs, observer, clock);
+    // Every replica asked at once: the meta group's reads are few.
+    this.leaderReads =
+        new LeaderReads(
+            host, peers, confirmTimeoutMs, observer, clock, LeadershipQuorum.ASK_ALL_AT_ONCE);
   }
 
   /**

@@ -62,8 +62,7 @@ public final class ShardReads {
             config.read().confirmTimeoutMs(),
             observer,
             clock,
-            scheduler,
-            config.read().confirmHedgeMs());
+            LeaderReads.hedgedAfter(scheduler, config.read().confirmHedgeMs()));
   }
 
   /**

@@ -25,7 +25,11 @@ class LeadershipQuorumTest {
   /** The hedge's delay, run by hand: {@link #hedgeFires()} asks the rest. */
   private final List<Runnable> hedges = new ArrayList<>();
 
-  private final LeadershipQuorum.Hedge byHand = hedges::add;
+  private final LeadershipQuorum.Hedge byHand =
+      askTheRest -> {
+        hedges.add(askTheRest);
+        return () -> hedges.remove(askTheRest);
+      };
 
   private void hedgeFires() {
     hedges.forEach(Runnable::run);
@@ -42,6 +46,7 @@ class LeadershipQuorumTest {
     assertThat(askedTerm).containsOnlyKeys("n2");
     answers.get("n2").complete(true);
     assertThat(round.get()).isEqualTo(7);
+    assertThat(hedges).as("the delay is called off once the round is over").isEmpty();
     hedgeFires();
     assertThat(askedTerm).as("a round already decided asks nobody more").containsOnlyKeys("n2");
   }
