@@ -98,6 +98,7 @@ public final class CairnNode implements Closeable {
     this.config = config;
     this.runtime = runtime;
     closeables.add(runtime.scheduler());
+    ListenPorts.requireFree(config.node());
     Files.createDirectories(config.dataDir());
     ownerOnly(config.dataDir());
     Optional<NodeTls> nodeTls = NodeTls.start(config, runtime.scheduler());

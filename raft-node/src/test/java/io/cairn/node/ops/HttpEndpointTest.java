@@ -2,8 +2,8 @@ package io.cairn.node.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cairn.node.testing.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,9 +21,7 @@ class HttpEndpointTest {
 
   @BeforeEach
   void start() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    port = FreePorts.takeOne();
     endpoint =
         new HttpEndpoint(
             "127.0.0.1",

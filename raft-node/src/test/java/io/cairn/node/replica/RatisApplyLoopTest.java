@@ -3,9 +3,9 @@ package io.cairn.node.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.cairn.node.testing.FreePorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,10 +79,7 @@ class RatisApplyLoopTest {
   }
 
   private static OneServer start(PoisonedStateMachine sm) throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = FreePorts.takeOne();
     Path dir = Files.createTempDirectory("ratis-apply-loop");
     RaftPeer peer = RaftPeer.newBuilder().setId("s1").setAddress("127.0.0.1:" + port).build();
     RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);

@@ -27,8 +27,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -247,7 +245,7 @@ public final class LocalCluster implements AutoCloseable {
     List<int[]> ports = new ArrayList<>();
     StringBuilder nodes = new StringBuilder();
     for (int i = 1; i <= b.nodes; i++) {
-      int[] p = freePorts(4);
+      int[] p = FreePorts.take(4);
       ports.add(p);
       nodes
           .append(i == 1 ? "" : ",")
@@ -311,7 +309,7 @@ public final class LocalCluster implements AutoCloseable {
    */
   public int addNode() {
     int i = members.size() + 1;
-    Map<String, String> c = nodeConfig(i, freePorts(4));
+    Map<String, String> c = nodeConfig(i, FreePorts.take(4));
     Member via = runningMembers().findFirst().orElseThrow();
     c.put(
         "cluster.join",
@@ -333,31 +331,6 @@ public final class LocalCluster implements AutoCloseable {
    */
   private void startAll() {
     members.parallelStream().forEach(Member::start);
-  }
-
-  private static int[] freePorts(int n) {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[n];
-      for (int i = 0; i < n; i++) {
-        ServerSocket s = new ServerSocket();
-        s.setReuseAddress(true);
-        s.bind(new InetSocketAddress("127.0.0.1", 0));
-        sockets.add(s);
-        ports[i] = s.getLocalPort();
-      }
-      return ports;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : sockets) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // a port we could not release is still free for the node to bind
-        }
-      }
-    }
   }
 
   private Member member(int i) {
