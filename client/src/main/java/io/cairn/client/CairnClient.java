@@ -59,7 +59,10 @@ import java.util.function.Function;
  * (UNAVAILABLE, ABORTED, an attempt's own DEADLINE_EXCEEDED) are retried with jittered exponential
  * backoff until {@link ClientConfig#requestTimeoutMs()} has passed since the call. Every write
  * carries a {@link WriteId} that stays the same across its retries, so the cluster applies it at
- * most once. Responses' session tokens are kept per shard and sent with SESSION reads.
+ * most once. An attempt that a leader leaves unanswered for {@link ClientConfig#leaderStallMs()} (a
+ * paused process keeps its connections open) is also sent to the shard's next leader once the
+ * cluster names one ({@link StalledLeaderHedge}). Responses' session tokens are kept per shard and
+ * sent with SESSION reads.
  *
  * <p>Results complete on gRPC or retry threads; do not block in their callbacks. Failures complete
  * the future with a {@link CairnException} subtype ({@link VersionMismatchException}, {@link
@@ -68,12 +71,16 @@ import java.util.function.Function;
  * channels.
  */
 public final class CairnClient implements AutoCloseable {
+  /** How long one node may take to send the routing, once the client has a map. */
+  private static final long ROUTING_FETCH_TIMEOUT_MS = 1_000;
+
   private final ClientConfig config;
   private final NodeChannels channels;
   private final RoutingCache routing;
   private final RequestRouter router;
   private final AttemptSender sender;
   private final Retrier retrier;
+  private final StalledLeaderHedge hedge;
   private final WriteIds writeIds;
   private final SessionTokens sessions = new SessionTokens();
   private final ScheduledExecutorService ownScheduler; // null when the config supplied one
@@ -95,7 +102,7 @@ public final class CairnClient implements AutoCloseable {
                     Target.anyNode(endpoint),
                     ClusterGrpc.getGetRoutingMethod(),
                     GetRoutingRequest.getDefaultInstance(),
-                    Deadline.after(config.attemptTimeoutMsMax(), TimeUnit.MILLISECONDS)),
+                    Deadline.after(routingFetchTimeoutMs(), TimeUnit.MILLISECONDS)),
             config.nanoTime(),
             config.routingRefreshMsMin());
     this.router = new RequestRouter(routing, config.endpoints(), config.random().nextInt(1 << 16));
@@ -108,6 +115,23 @@ public final class CairnClient implements AutoCloseable {
             config.attemptTimeoutMsMax(),
             new Backoff(config.retryBackoffMsMin(), config.retryBackoffMsMax(), config.random()),
             config.scheduler().orElse(ownScheduler));
+    this.hedge =
+        new StalledLeaderHedge(
+            routing,
+            config.scheduler().orElse(ownScheduler),
+            config.nanoTime(),
+            config.leaderStallMs());
+  }
+
+  /**
+   * How long one node may take to send the routing. Once the client has a map, one second: the
+   * answer is a small in-memory read, and a refresh stuck on a paused node would hold up every
+   * refresh behind it (they are single-flight), which is how the client learns of a new leader. The
+   * first fetch may wait for a connection and a login, so it gets the attempt timeout.
+   */
+  private long routingFetchTimeoutMs() {
+    long max = config.attemptTimeoutMsMax();
+    return this.routing.view() == null ? max : Math.min(max, ROUTING_FETCH_TIMEOUT_MS);
   }
 
   /**
@@ -235,7 +259,10 @@ public final class CairnClient implements AutoCloseable {
                   return routed(
                       op,
                       deadline,
-                      view -> sender.send(op, router.toLeader(view, key), method, req, deadline));
+                      view ->
+                          hedge.send(
+                              router.toLeader(view, key),
+                              target -> sender.send(op, target, method, req, deadline)));
                 })
             .thenApply(result);
     // whenComplete's future completes after answered(): a caller that saw this write finish
@@ -296,7 +323,12 @@ public final class CairnClient implements AutoCloseable {
                     if (sent == Consistency.SESSION) {
                       req.setMinIndex(sessions.minIndex(target.shardId()));
                     }
-                    return sender.send("get", target, KvGrpc.getGetMethod(), req.build(), deadline);
+                    GetRequest sentReq = req.build();
+                    return sent == Consistency.LINEARIZABLE
+                        ? hedge.send(
+                            target,
+                            t -> sender.send("get", t, KvGrpc.getGetMethod(), sentReq, deadline))
+                        : sender.send("get", target, KvGrpc.getGetMethod(), sentReq, deadline);
                   });
             })
         .thenApply(
@@ -309,6 +341,11 @@ public final class CairnClient implements AutoCloseable {
   }
 
   // ---- cluster ----
+
+  /** How many attempts the stalled-leader hedge is watching now; for tests. */
+  int hedgeWatching() {
+    return hedge.watching();
+  }
 
   /** The routing requests go by now (null before the first fetch); for tests and diagnostics. */
   RoutingView routingView() {

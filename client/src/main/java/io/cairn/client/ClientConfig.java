@@ -26,6 +26,7 @@ public final class ClientConfig {
   public static final long DEFAULT_RETRY_BACKOFF_MS_MAX = 1_000;
   public static final int DEFAULT_MAX_INBOUND_MESSAGE_BYTES = 8 * 1024 * 1024;
   public static final long DEFAULT_ROUTING_REFRESH_MS_MIN = 100;
+  public static final long DEFAULT_LEADER_STALL_MS = 300;
 
   private final List<Endpoint> endpoints;
   private final long requestTimeoutMs;
@@ -34,6 +35,7 @@ public final class ClientConfig {
   private final long retryBackoffMsMax;
   private final int maxInboundMessageBytes;
   private final long routingRefreshMsMin;
+  private final long leaderStallMs;
   private final LongSupplier nanoTime;
   private final Random random;
   private final ChannelFactory channelFactory;
@@ -47,6 +49,7 @@ public final class ClientConfig {
     this.retryBackoffMsMax = b.retryBackoffMsMax;
     this.maxInboundMessageBytes = b.maxInboundMessageBytes;
     this.routingRefreshMsMin = b.routingRefreshMsMin;
+    this.leaderStallMs = b.leaderStallMs;
     this.nanoTime = b.nanoTime;
     this.random = b.random != null ? b.random : new SecureRandom();
     this.channelFactory = b.channelFactory;
@@ -91,6 +94,11 @@ public final class ClientConfig {
     return routingRefreshMsMin;
   }
 
+  /** See {@link Builder#leaderStallMs}; 0 when off. */
+  public long leaderStallMs() {
+    return leaderStallMs;
+  }
+
   public LongSupplier nanoTime() {
     return nanoTime;
   }
@@ -124,6 +132,8 @@ public final class ClientConfig {
         + maxInboundMessageBytes
         + ", routingRefreshMsMin="
         + routingRefreshMsMin
+        + ", leaderStallMs="
+        + leaderStallMs
         + "}";
   }
 
@@ -136,6 +146,7 @@ public final class ClientConfig {
     private long retryBackoffMsMax = DEFAULT_RETRY_BACKOFF_MS_MAX;
     private int maxInboundMessageBytes = DEFAULT_MAX_INBOUND_MESSAGE_BYTES;
     private long routingRefreshMsMin = DEFAULT_ROUTING_REFRESH_MS_MIN;
+    private long leaderStallMs = DEFAULT_LEADER_STALL_MS;
     private LongSupplier nanoTime = System::nanoTime;
     private Random random;
     private ChannelFactory channelFactory = ChannelFactory.plaintext();
@@ -179,6 +190,17 @@ public final class ClientConfig {
 
     public Builder routingRefreshMsMin(long ms) {
       this.routingRefreshMsMin = ms;
+      return this;
+    }
+
+    /**
+     * How long a write or LINEARIZABLE read may wait for a shard's leader before the client asks
+     * the other nodes whether the shard has a new leader, and sends the same request there too (0:
+     * never). A leader that is paused (SIGSTOP, a long GC, a frozen VM) neither answers nor closes
+     * the connection, so without this the request waits for its attempt timeout.
+     */
+    public Builder leaderStallMs(long ms) {
+      this.leaderStallMs = ms;
       return this;
     }
 
@@ -227,6 +249,10 @@ public final class ClientConfig {
       }
       if (routingRefreshMsMin < 0) {
         problems.add("routingRefreshMsMin is " + routingRefreshMsMin + "; it must not be negative");
+      }
+      if (leaderStallMs < 0) {
+        problems.add(
+            "leaderStallMs is " + leaderStallMs + "; it must be 0 (off) or a number of ms");
       }
       if (!problems.isEmpty()) {
         throw new IllegalArgumentException("invalid client config: " + String.join("; ", problems));

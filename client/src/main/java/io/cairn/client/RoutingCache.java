@@ -4,6 +4,7 @@ import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.Routing;
 import io.grpc.Status;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +37,11 @@ final class RoutingCache implements RoutingFeedback {
   /** How long attempts avoid a node that could not be reached ({@link #avoid}). */
   static final long UNREACHABLE_AVOID_MS = 1_000;
 
+  /**
+   * How long routing fetches ask a node that left an attempt unanswered last ({@link #suspect}).
+   */
+  static final long SUSPECT_MS = 1_000;
+
   /** Fetches the routing from one node. */
   @FunctionalInterface
   interface RoutingSource {
@@ -49,6 +55,8 @@ final class RoutingCache implements RoutingFeedback {
   private final AtomicReference<RoutingView> view = new AtomicReference<>();
   // Node id to the time (nanoTime) until which attempts go elsewhere: it could not be reached.
   private final Map<String, Long> unreachableUntil = new ConcurrentHashMap<>();
+  // Node id to the time (nanoTime) until which refreshes ask it last: it is not answering.
+  private final Map<String, Long> suspectUntil = new ConcurrentHashMap<>();
 
   private final Object lock = new Object();
   // Guarded by lock.
@@ -125,6 +133,18 @@ final class RoutingCache implements RoutingFeedback {
     tryFrom(order, 0, result, null);
   }
 
+  /**
+   * {@code nodeId} has left an attempt unanswered for longer than it should (it may be paused):
+   * refresh soon, asking the other nodes first, since a paused node would not answer the refresh
+   * either.
+   */
+  void suspect(String nodeId) {
+    if (nodeId != null) {
+      suspectUntil.put(nodeId, nanoTime.getAsLong() + TimeUnit.MILLISECONDS.toNanos(SUSPECT_MS));
+    }
+    refreshSoon();
+  }
+
   /** How many refreshes were started (for tests and diagnostics). */
   long refreshesStarted() {
     synchronized (lock) {
@@ -160,6 +180,7 @@ final class RoutingCache implements RoutingFeedback {
   public void answered(Target target, String leaderHint) {
     if (target.nodeId() != null) {
       unreachableUntil.remove(target.nodeId());
+      suspectUntil.remove(target.nodeId());
     }
     noteLeader(target.shardId(), leaderHint);
   }
@@ -207,7 +228,8 @@ final class RoutingCache implements RoutingFeedback {
   }
 
   /**
-   * Known nodes first (the map may have grown past the seeds), then the seeds; rotated per refresh.
+   * Known nodes first (the map may have grown past the seeds), then the seeds; rotated per refresh;
+   * suspected nodes moved to the end.
    */
   private List<Endpoint> candidatesLocked() {
     Set<Endpoint> all = new LinkedHashSet<>();
@@ -220,7 +242,26 @@ final class RoutingCache implements RoutingFeedback {
     int start = Math.floorMod(rotation++, list.size());
     List<Endpoint> rotated = new ArrayList<>(list.subList(start, list.size()));
     rotated.addAll(list.subList(0, start));
+    Set<Endpoint> suspects = suspectEndpoints(current);
+    if (!suspects.isEmpty()) {
+      List<Endpoint> last = rotated.stream().filter(suspects::contains).toList();
+      rotated.removeAll(last);
+      rotated.addAll(last);
+    }
     return rotated;
+  }
+
+  private Set<Endpoint> suspectEndpoints(RoutingView current) {
+    if (suspectUntil.isEmpty() || current == null) {
+      return Set.of();
+    }
+    long now = nanoTime.getAsLong();
+    suspectUntil.values().removeIf(until -> now - until >= 0);
+    Set<Endpoint> endpoints = new HashSet<>();
+    for (String id : suspectUntil.keySet()) {
+      current.endpointOf(id).ifPresent(endpoints::add);
+    }
+    return endpoints;
   }
 
   private void tryFrom(

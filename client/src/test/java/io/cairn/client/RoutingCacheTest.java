@@ -77,6 +77,30 @@ class RoutingCacheTest {
   }
 
   @Test
+  void aSuspectedNodeIsAskedLastForAWhile() {
+    cache.refresh();
+    pending.get(0).complete(routing(1, "n1"));
+    Endpoint n1 = Endpoint.parse("a:1");
+    for (int i = 0; i < 4; i++) {
+      asked.clear();
+      clock.advanceMs(100);
+      cache.suspect("n1");
+      assertThat(asked).as("refresh %d", i).hasSize(1).doesNotContain(n1);
+      pending.get(pending.size() - 1).complete(routing(1, "n1"));
+    }
+    clock.advanceMs(RoutingCache.SUSPECT_MS);
+    List<Endpoint> firstAsked = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      asked.clear();
+      clock.advanceMs(100);
+      cache.refreshSoon();
+      firstAsked.add(asked.get(0));
+      pending.get(pending.size() - 1).complete(routing(1, "n1"));
+    }
+    assertThat(firstAsked).as("in turn again once the suspicion ran out").contains(n1);
+  }
+
+  @Test
   void aFailingEndpointIsSkippedForTheNextOne() {
     CompletableFuture<RoutingView> f = cache.refresh();
     pending.get(0).completeExceptionally(Status.UNAVAILABLE.asRuntimeException());

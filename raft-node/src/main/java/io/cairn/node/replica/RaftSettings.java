@@ -34,6 +34,13 @@ public final class RaftSettings {
     RaftServerConfigKeys.Rpc.setTimeoutMax(p, ms(c.raft().electionTimeoutMsMax()));
     RaftServerConfigKeys.Rpc.setRequestTimeout(p, ms(c.raft().requestTimeoutMs()));
     RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+    // A leader that stepped down for lack of heartbeats from a majority does not campaign for this
+    // long (Ratis: 10 s). A new group's preferred replica still has Raft priority 1, and a voter
+    // refuses candidates of lower priority than its own: a paused leader's successor paused in
+    // turn left the shard without a leader for those 10 s (docs/ratis-workarounds.md, 14). Pre-vote
+    // already keeps a node that lost touch from disrupting a healthy leader.
+    RaftServerConfigKeys.LeaderElection.setLeaderStepDownWaitTime(
+        p, ms(c.raft().electionTimeoutMsMax()));
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(
         p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
 
