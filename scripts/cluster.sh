@@ -24,17 +24,20 @@
 #                                   the cluster and stop it; its id is not used again
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
-# Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m -Xmx768m with the JVM's
+# Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m -Xmx512m with the JVM's
 # own tiered C1+C2 compilers: after a 3-minute warm-up they served as many writes/s as C1 alone and
 # 1.4x the linearizable reads at 64 clients, see docs/benchmarks.md; C2 costs CPU in the first
-# minutes only, and a server runs for weeks),
+# minutes only, and a server runs for weeks. 512 MB: the live heap was 160-185 MB with 1M keys,
+# mostly the value cache, and 768 MB only let G1 grow to its cap, 270 MB more RSS per node for
+# the same writes/s; give a node with many shards at least 200 MB + shards x
+# cache.shard-bytes-max),
 # CAIRN_EXTRA_CONFIG (extra lines appended to every node's config).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
 RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002 PEER_PORT=7003
-JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx768m}"
+JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx512m}"
 START_TIMEOUT_S="${CAIRN_START_TIMEOUT_S:-90}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
