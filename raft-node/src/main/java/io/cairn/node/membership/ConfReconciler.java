@@ -45,7 +45,6 @@ import org.slf4j.LoggerFactory;
 public final class ConfReconciler implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ConfReconciler.class);
   private static final long HAND_OVER_RETRY_MS = 10_000;
-  private static final long STEP_DOWN_RETRY_MS = 60_000;
 
   private final RaftHost host;
   private final ShardDirectory directory;
@@ -58,8 +57,8 @@ public final class ConfReconciler implements Closeable {
   // Group to the time (ms, monotonic) of its last leadership hand-over attempt: a hand-over stalls
   // writes until it completes, so a failing one is not retried at once.
   private final Map<Integer, Long> lastHandOver = new ConcurrentHashMap<>();
-  // Group to the time (ms, monotonic) this node last stepped down from it because Ratis had wedged.
-  private final Map<Integer, Long> lastStepDown = new ConcurrentHashMap<>();
+  // When this node, leading a wedged group, may step down from it again.
+  private final StepDownPacing stepDowns = new StepDownPacing();
   // Groups with a change of ours in flight: one at a time per group.
   private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean reading = new AtomicBoolean();
@@ -164,6 +163,7 @@ public final class ConfReconciler implements Closeable {
           } else if (e != null) {
             LOG.info("{}: Raft configuration not reconciled yet (retried): {}", what, e.toString());
           } else if (message != null) {
+            stepDowns.forget(group.getShardId());
             LOG.info("{}: {}", what, message);
           }
         });
@@ -180,18 +180,20 @@ public final class ConfReconciler implements Closeable {
 
   /**
    * A leader Ratis will not let change the configuration again steps down, so that the group's next
-   * leader (perhaps this replica, in a new term) carries the change on. At most once per {@link
-   * #STEP_DOWN_RETRY_MS}: should the cause outlive the term, the group must not be kept without a
-   * leader over and over.
+   * leader (perhaps this replica, in a new term) carries the change on. Paced by {@link
+   * StepDownPacing}: should the cause outlive the term, the group must not be kept without a leader
+   * over and over.
    */
   private void stepDown(ShardInfo group, WedgedLeaderException why) {
     String what = ShardMaps.describe(group.getShardId());
-    Long last = lastStepDown.get(group.getShardId());
-    if (last != null && nowMs() - last < STEP_DOWN_RETRY_MS) {
-      LOG.warn("{}: {}; stepped down recently, so not again yet", what, why.getMessage());
+    if (!stepDowns.tryStepDown(group.getShardId(), nowMs())) {
+      LOG.warn(
+          "{}: {}; stepped down recently, so not again for {} ms",
+          what,
+          why.getMessage(),
+          stepDowns.waitMs(group.getShardId(), nowMs()));
       return;
     }
-    lastStepDown.put(group.getShardId(), nowMs());
     LOG.warn(
         "{}: {}; stepping down so that a new term carries the change on", what, why.getMessage());
     host.stepDown(RaftHost.groupIdOf(group), callTimeoutMs)
@@ -199,7 +201,7 @@ public final class ConfReconciler implements Closeable {
             (v, e) -> {
               if (e != null) {
                 LOG.warn("{}: step-down failed (retried): {}", what, e.toString());
-                lastStepDown.remove(group.getShardId());
+                stepDowns.forget(group.getShardId());
               }
             });
   }

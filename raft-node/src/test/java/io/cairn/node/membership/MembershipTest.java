@@ -23,8 +23,10 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -126,6 +128,27 @@ class MembershipTest {
                         .build()));
   }
 
+  /**
+   * Waits up to {@link #SETTLE} for the cluster to get where {@code condition} says; on a timeout
+   * the failure shows the map and every replica's view of its group, so that a run that sticks once
+   * in CI says where.
+   */
+  static void settles(LocalCluster cluster, String what, Callable<Boolean> condition) {
+    try {
+      await(what).atMost(SETTLE).pollInterval(Duration.ofMillis(200)).until(condition);
+    } catch (ConditionTimeoutException e) {
+      String state;
+      try {
+        state = cluster.describe();
+      } catch (RuntimeException describing) {
+        state = "(could not describe the cluster: " + describing + ")";
+      }
+      System.out.println(what + ": not reached; the cluster:\n" + state);
+      // On one line: surefire's summary, which is what a CI report shows, keeps the first line.
+      throw new AssertionError(e.getMessage() + " || " + state.replace("\n", " | "), e);
+    }
+  }
+
   static boolean settled(ShardMap map) {
     return ShardMaps.groups(map).stream().noneMatch(ShardMaps::moving);
   }
@@ -139,32 +162,32 @@ class MembershipTest {
    * after the join the map may not name the new node yet, and then it trivially "matches".
    */
   static void awaitJoined(LocalCluster cluster, int node) {
-    await("n" + node + " is given replicas")
-        .atMost(SETTLE)
-        .until(() -> ShardMaps.replicasOn(cluster.map(), "n" + node) > 0);
+    settles(
+        cluster,
+        "n" + node + " is given replicas",
+        () -> ShardMaps.replicasOn(cluster.map(), "n" + node) > 0);
     awaitPlacementMatchesMap(cluster, 1, 2, 3, node);
   }
 
   /** Every node holds exactly the replicas the map names for it, and nothing moves. */
   static void awaitPlacementMatchesMap(LocalCluster cluster, int... nodes) {
-    await("placement settles and every node holds what the map names")
-        .atMost(SETTLE)
-        .pollInterval(Duration.ofMillis(200))
-        .until(
-            () -> {
-              ShardMap map = cluster.map();
-              if (!settled(map)) {
+    settles(
+        cluster,
+        "placement settles and every node holds what the map names",
+        () -> {
+          ShardMap map = cluster.map();
+          if (!settled(map)) {
+            return false;
+          }
+          for (int n : nodes) {
+            for (ShardInfo g : ShardMaps.groups(map)) {
+              if (ShardMaps.names(g, "n" + n) != holdsLocally(cluster, n, g)) {
                 return false;
               }
-              for (int n : nodes) {
-                for (ShardInfo g : ShardMaps.groups(map)) {
-                  if (ShardMaps.names(g, "n" + n) != holdsLocally(cluster, n, g)) {
-                    return false;
-                  }
-                }
-              }
-              return true;
-            });
+            }
+          }
+          return true;
+        });
   }
 
   static String metricsOf(LocalCluster cluster, int node) throws Exception {
@@ -185,9 +208,8 @@ class MembershipTest {
     try (Writer writer = new Writer(cluster, 100_000)) {
       await().atMost(SETTLE).until(() -> writer.acked.size() >= 50);
       int n4 = cluster.addNode();
-      await("n4 holds replicas")
-          .atMost(SETTLE)
-          .until(() -> ShardMaps.replicasOn(cluster.map(), "n" + n4) >= 2);
+      settles(
+          cluster, "n4 holds replicas", () -> ShardMaps.replicasOn(cluster.map(), "n" + n4) >= 2);
       awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
       writer.close();
       assertAllReadable(cluster, writer.acked, n4);
@@ -235,9 +257,7 @@ class MembershipTest {
                           .setNodeId("n1")
                           .setState(NodeState.NODE_DRAINING)
                           .build()));
-      await("n1 drained")
-          .atMost(SETTLE)
-          .until(() -> ShardMaps.replicasOn(cluster.map(), "n1") == 0);
+      settles(cluster, "n1 drained", () -> ShardMaps.replicasOn(cluster.map(), "n1") == 0);
       awaitPlacementMatchesMap(cluster, 1, 2, 3, n4);
       writer.close();
       assertAllReadable(cluster, writer.acked, 2);
@@ -306,9 +326,10 @@ class MembershipTest {
             .getAsLong();
     assertThat(since).isBetween(stoppedAt - 1_000, System.currentTimeMillis());
     // The default timeout is 30 minutes; this cluster's is set to 3 s (extension below).
-    await(dead + "'s replicas re-created on the others")
-        .atMost(SETTLE)
-        .until(() -> ShardMaps.replicasOn(cluster.map(), dead) == 0 && settled(cluster.map()));
+    settles(
+        cluster,
+        dead + "'s replicas re-created on the others",
+        () -> ShardMaps.replicasOn(cluster.map(), dead) == 0 && settled(cluster.map()));
     for (ShardInfo s : ShardMaps.groups(cluster.map())) {
       assertThat(s.getReplicasList()).doesNotContain(dead);
     }

@@ -21,6 +21,8 @@ import io.cairn.proto.ShardMap;
 import io.cairn.proto.TransferLeaderRequest;
 import io.cairn.proto.TransferLeaderResponse;
 import io.cairn.proto.internal.PeerGrpc;
+import io.cairn.statemachine.MembershipEdits;
+import io.cairn.statemachine.ShardMaps;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -538,6 +540,52 @@ public final class LocalCluster implements AutoCloseable {
 
   private Stream<Member> runningMembers() {
     return members.stream().filter(m -> m.node != null);
+  }
+
+  /**
+   * The map and what every running node's Raft replicas say of their group (role, term, leader,
+   * applied index, configuration): for the message of a test that timed out waiting for the cluster
+   * to settle, so that a failure seen once in CI says where it stuck.
+   */
+  public String describe() {
+    StringBuilder out = new StringBuilder();
+    ShardMap map = map();
+    out.append("map epoch ").append(map.getEpoch()).append(", nodes ");
+    map.getNodesList()
+        .forEach(n -> out.append(n.getId()).append('=').append(n.getState()).append(' '));
+    out.append('\n');
+    for (ShardInfo g : ShardMaps.groups(map)) {
+      out.append("  ").append(ShardMaps.describe(g.getShardId()));
+      out.append(": replicas ").append(g.getReplicasList());
+      if (ShardMaps.moving(g)) {
+        out.append(", moving ").append(MembershipEdits.describe(g.getMove()));
+      }
+      out.append('\n');
+    }
+    for (Member m : running()) {
+      RaftHost host = m.node.host();
+      for (RaftGroupId gid : host.localGroups()) {
+        host.division(gid)
+            .ifPresent(
+                d ->
+                    out.append("  ")
+                        .append(host.nodeId())
+                        .append(' ')
+                        .append(gid)
+                        .append(": ")
+                        .append(d.getInfo().getCurrentRole())
+                        .append(" term ")
+                        .append(d.getInfo().getCurrentTerm())
+                        .append(", leader ")
+                        .append(d.getInfo().getLeaderId())
+                        .append(", applied ")
+                        .append(d.getInfo().getLastAppliedIndex())
+                        .append(", conf ")
+                        .append(d.getRaftConf())
+                        .append('\n'));
+      }
+    }
+    return out.toString();
   }
 
   /** A shard replica on a running node, for a test that inspects or breaks it. */
