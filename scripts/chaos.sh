@@ -29,6 +29,8 @@
 #                                           open, TLS, or mutual TLS with users, roles and tokens,
 #                                           the default and the suite's except where noted)
 #   --no-build                            use the jars and classes already built
+#   CHAOS_NODE_CONFIG=k=v,k=v (environment) every node of every run also gets this config, e.g.
+#                                           read.lease-enabled=true
 #
 # Needs root (network namespaces, iptables, tc), iproute2, iptables, coreutils, java 17 and maven;
 # runs with the disk_full fault (the suite, --faults all or disk) also mkfs.ext4 (e2fsprogs),
@@ -181,6 +183,12 @@ cp -r tests/target/test-classes "$RUN_DIR/test-classes"
 CP="$RUN_DIR/classes:$RUN_DIR/test-classes:$(cat "$RUN_DIR/classpath.txt")"
 
 JAVA=(java -Xms64m -Xmx1g -XX:+UseSerialGC)
+# CHAOS_NODE_CONFIG=key=value,key=value runs every node of every run with that config too (e.g.
+# read.lease-enabled=true); the suite's own runs use the production defaults.
+if [ -n "${CHAOS_NODE_CONFIG:-}" ]; then
+  echo "every node also gets: $CHAOS_NODE_CONFIG"
+  JAVA+=("-Dcairn.lab.node-config=$CHAOS_NODE_CONFIG")
+fi
 suite_start=$SECONDS
 failures=0
 harness_failures=0

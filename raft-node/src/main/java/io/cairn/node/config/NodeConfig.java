@@ -145,8 +145,13 @@ public record NodeConfig(
    * @param confirmHedgeMs a confirmation round first asks only as many replicas as a majority needs
    *     (the quickest lately) and the others after this long without enough answers, or at once on
    *     a refusal; 0 asks every replica at once
+   * @param leaseEnabled a leader serves LINEARIZABLE reads without a round for part of an election
+   *     timeout after an empty entry it proposed committed (docs/consistency.md, "Read leases"):
+   *     faster, but correct only if the nodes' monotonic clocks run at rates within 20 % of each
+   *     other; off by default
    */
-  public record Read(int sessionWaitMsMax, int confirmTimeoutMs, int confirmHedgeMs) {}
+  public record Read(
+      int sessionWaitMsMax, int confirmTimeoutMs, int confirmHedgeMs, boolean leaseEnabled) {}
 
   /**
    * Each replica's local store.

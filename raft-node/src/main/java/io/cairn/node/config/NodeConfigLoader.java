@@ -73,6 +73,7 @@ public final class NodeConfigLoader {
     d.put("read.session-wait-ms-max", "2000");
     d.put("read.confirm-timeout-ms", "2000");
     d.put("read.confirm-hedge-ms", "5");
+    d.put("read.lease-enabled", "false"); // rests on clock rates: on only when configured so
     d.put("cache.shard-bytes-max", "16777216");
     d.put("store.compact-file-bytes-min", "33554432");
     d.put("store.compact-file-over-snapshot-ratio", "3");
@@ -273,7 +274,8 @@ public final class NodeConfigLoader {
         new NodeConfig.Read(
             v.intIn("read.session-wait-ms-max", 0, 60_000),
             v.intIn("read.confirm-timeout-ms", 1, 600_000),
-            v.intIn("read.confirm-hedge-ms", 0, 600_000)),
+            v.intIn("read.confirm-hedge-ms", 0, 600_000),
+            v.bool("read.lease-enabled")),
         new NodeConfig.Store(
             v.longIn("cache.shard-bytes-max", 0, Integer.MAX_VALUE),
             v.longIn("store.compact-file-bytes-min", 0, Long.MAX_VALUE),

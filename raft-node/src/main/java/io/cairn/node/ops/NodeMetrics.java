@@ -1,5 +1,6 @@
 package io.cairn.node.ops;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,7 @@ public final class NodeMetrics implements RequestPathObserver {
   private final DistributionSummary readsPerRound;
   private final Timer roundsConfirmed;
   private volatile Timer roundsFailed; // registered on the first failure: no series until one
+  private final Counter leaseReads;
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
 
   public NodeMetrics(MeterRegistry registry) {
@@ -45,6 +47,12 @@ public final class NodeMetrics implements RequestPathObserver {
             .distributionStatisticExpiry(Duration.ofMinutes(1))
             .register(registry);
     this.roundsConfirmed = confirmationRounds("confirmed");
+    this.leaseReads =
+        Counter.builder("cairn.read.lease")
+            .description(
+                "LINEARIZABLE reads served under the leader's read lease, without a confirmation"
+                    + " round of their own (read.lease-enabled)")
+            .register(registry);
   }
 
   public MeterRegistry registry() {
@@ -85,6 +93,11 @@ public final class NodeMetrics implements RequestPathObserver {
     }
     t.record(nanos, TimeUnit.NANOSECONDS);
     readsPerRound.record(reads);
+  }
+
+  @Override
+  public void leaseRead() {
+    leaseReads.increment();
   }
 
   private Timer confirmationRounds(String outcome) {

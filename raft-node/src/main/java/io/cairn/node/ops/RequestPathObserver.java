@@ -11,6 +11,9 @@ public interface RequestPathObserver {
   /** A leadership confirmation round ended after {@code nanos}; {@code reads} waited for it. */
   void confirmationRound(long nanos, int reads, boolean confirmed);
 
+  /** A LINEARIZABLE read served under the leader's read lease, without a round of its own. */
+  default void leaseRead() {}
+
   RequestPathObserver NONE =
       new RequestPathObserver() {
         @Override

@@ -28,10 +28,17 @@ public final class MetaReads {
       RequestPathObserver observer,
       NodeClock clock) {
     this.host = host;
-    // Every replica asked at once: the meta group's reads are few.
+    // Every replica asked at once: the meta group's reads are few, and so no lease either.
     this.leaderReads =
         new LeaderReads(
-            host, peers, confirmTimeoutMs, observer, clock, LeadershipQuorum.ASK_ALL_AT_ONCE);
+            host,
+            peers,
+            confirmTimeoutMs,
+            observer,
+            clock,
+            LeadershipQuorum.ASK_ALL_AT_ONCE,
+            false,
+            0);
   }
 
   /**

@@ -62,7 +62,9 @@ public final class ShardReads {
             config.read().confirmTimeoutMs(),
             observer,
             clock,
-            LeaderReads.hedgedAfter(scheduler, config.read().confirmHedgeMs()));
+            LeaderReads.hedgedAfter(scheduler, config.read().confirmHedgeMs()),
+            config.read().leaseEnabled(),
+            config.raft().electionTimeoutMsMin());
   }
 
   /**

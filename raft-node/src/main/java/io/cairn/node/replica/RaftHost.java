@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -72,6 +73,10 @@ public final class RaftHost implements Closeable {
   // Groups whose replica this node removed (until it creates one again): Ratis closes a removed
   // replica's state machine on its own thread, possibly after the removal call returned.
   private final Set<RaftGroupId> removedHere = ConcurrentHashMap.newKeySet();
+  // Group to the latest term in which this node asked Ratis to hand its leadership over.
+  private final Map<RaftGroupId, Long> handOverTerms = new ConcurrentHashMap<>();
+  // Group to the hand-overs asked of Ratis that it has not answered yet.
+  private final Map<RaftGroupId, AtomicInteger> handOversPending = new ConcurrentHashMap<>();
   private volatile boolean started;
   // The shard map's key ring, for the leaders' check that a proposed key belongs to its shard.
   private volatile KeyRing ring;
@@ -360,20 +365,24 @@ public final class RaftHost implements Closeable {
       return CompletableFuture.failedFuture(
           new IllegalStateException("no replica of group " + gid + " here"));
     }
+    Runnable over = noteHandOver(d);
+    CompletableFuture<Void> done;
     try {
-      return d.getRaftServer()
-          .transferLeadershipAsync(
-              new TransferLeadershipRequest(
-                  localClientId,
-                  server.getId(),
-                  gid,
-                  callIds.incrementAndGet(),
-                  RaftPeerId.valueOf(target),
-                  timeoutMs))
-          .thenAccept(RaftHost::requireSuccess);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
+      done =
+          d.getRaftServer()
+              .transferLeadershipAsync(
+                  new TransferLeadershipRequest(
+                      localClientId,
+                      server.getId(),
+                      gid,
+                      callIds.incrementAndGet(),
+                      RaftPeerId.valueOf(target),
+                      timeoutMs))
+              .thenAccept(RaftHost::requireSuccess);
+    } catch (IOException | RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
     }
+    return done.whenComplete((v, e) -> over.run());
   }
 
   /**
@@ -443,15 +452,52 @@ public final class RaftHost implements Closeable {
       return CompletableFuture.failedFuture(
           new IllegalStateException("no replica of group " + gid + " here"));
     }
+    Runnable over = noteHandOver(d);
+    CompletableFuture<Void> done;
     try {
-      return d.getRaftServer()
-          .transferLeadershipAsync(
-              new TransferLeadershipRequest(
-                  localClientId, server.getId(), gid, callIds.incrementAndGet(), null, timeoutMs))
-          .thenAccept(RaftHost::requireSuccess);
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
+      done =
+          d.getRaftServer()
+              .transferLeadershipAsync(
+                  new TransferLeadershipRequest(
+                      localClientId,
+                      server.getId(),
+                      gid,
+                      callIds.incrementAndGet(),
+                      null,
+                      timeoutMs))
+              .thenAccept(RaftHost::requireSuccess);
+    } catch (IOException | RuntimeException e) {
+      done = CompletableFuture.failedFuture(e);
     }
+    return done.whenComplete((v, e) -> over.run());
+  }
+
+  /**
+   * Records, before this replica asks Ratis to hand its leadership over, that a hand-over may run
+   * from now until the returned task runs (when Ratis has answered), and in every term up to the
+   * one then. The replica it hands over to campaigns at once, without waiting out an election
+   * timeout, which a read lease rests on (read/ReadLease); Ratis runs the request on a thread of
+   * its own, possibly after this replica lost and regained leadership in a later term.
+   */
+  private Runnable noteHandOver(RaftServer.Division d) {
+    RaftGroupId gid = d.getMemberId().getGroupId();
+    AtomicInteger pending = handOversPending.computeIfAbsent(gid, g -> new AtomicInteger());
+    pending.incrementAndGet();
+    handOverTerms.merge(gid, d.getInfo().getCurrentTerm(), Math::max);
+    return () -> {
+      handOverTerms.merge(gid, d.getInfo().getCurrentTerm(), Math::max);
+      pending.decrementAndGet();
+    };
+  }
+
+  /** Whether a hand-over of {@code gid}'s leadership may have run in {@code term} here. */
+  public boolean handOverStarted(RaftGroupId gid, long term) {
+    AtomicInteger pending = handOversPending.get(gid);
+    if (pending != null && pending.get() > 0) {
+      return true;
+    }
+    Long t = handOverTerms.get(gid);
+    return t != null && t >= term;
   }
 
   private static void requireSuccess(RaftClientReply reply) {

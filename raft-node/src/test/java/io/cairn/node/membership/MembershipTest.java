@@ -190,17 +190,6 @@ class MembershipTest {
         });
   }
 
-  static String metricsOf(LocalCluster cluster, int node) throws Exception {
-    var c = cluster.config(node).node();
-    var request =
-        java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://" + c.host() + ":" + c.httpPort() + "/metrics"))
-            .build();
-    return java.net.http.HttpClient.newHttpClient()
-        .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
-        .body();
-  }
-
   @Test
   void aJoiningNodeTakesItsShareOfReplicasWithTheirData() throws Exception {
     LocalCluster cluster = local.cluster();
@@ -216,7 +205,7 @@ class MembershipTest {
       // The replicas it got by moves show in its metrics, like those a node starts with.
       for (ShardInfo s : cluster.map().getShardsList()) {
         if (s.getReplicasList().contains("n" + n4)) {
-          assertThat(metricsOf(cluster, n4))
+          assertThat(cluster.metrics(n4))
               .containsPattern(
                   "cairn_replica_applied_index\\{[^}]*shard=\"" + s.getShardId() + "\"");
         }

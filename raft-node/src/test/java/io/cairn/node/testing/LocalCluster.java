@@ -588,6 +588,25 @@ public final class LocalCluster implements AutoCloseable {
     return out.toString();
   }
 
+  /** Node {@code i}'s metrics page (Prometheus text), as a scraper gets it. */
+  public String metrics(int i) {
+    var c = config(i).node();
+    var request =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://" + c.host() + ":" + c.httpPort() + "/metrics"))
+            .build();
+    try {
+      return java.net.http.HttpClient.newHttpClient()
+          .send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while scraping n" + i, e);
+    }
+  }
+
   /** A shard replica on a running node, for a test that inspects or breaks it. */
   public ShardStateMachine replica(int node, int shardId) {
     return node(node)

@@ -180,6 +180,14 @@ public final class ChaosRun {
             + " (client port: "
             + options.security().flag()
             + ")");
+    if (!LabCluster.nodeConfigFromProperty().isEmpty()) {
+      out.println(
+          "every node also gets "
+              + LabCluster.nodeConfigFromProperty()
+              + " (-D"
+              + LabCluster.NODE_CONFIG_PROPERTY
+              + ", CHAOS_NODE_CONFIG)");
+    }
     out.flush();
     try {
       Files.createDirectories(runDir);

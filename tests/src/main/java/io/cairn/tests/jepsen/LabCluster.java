@@ -175,6 +175,7 @@ public final class LabCluster implements AutoCloseable {
       LabSecurity security = LabSecurity.prepare(settings.security(), workDir);
       security.nodeConfig().forEach(b::config);
       settings.extraConfig().forEach(b::config);
+      nodeConfigFromProperty().forEach(b::config);
       if (!settings.extraJavaOpts().isBlank()) {
         b.javaOpts(NODE_JAVA_OPTS + " " + settings.extraJavaOpts().strip());
       }
@@ -202,6 +203,36 @@ public final class LabCluster implements AutoCloseable {
       closeQuietly(cluster, disks, lab, e);
       throw e;
     }
+  }
+
+  /** The system property through which a whole chaos suite runs with other node config. */
+  public static final String NODE_CONFIG_PROPERTY = "cairn.lab.node-config";
+
+  /**
+   * Node config from {@link #NODE_CONFIG_PROPERTY}, {@code key=value,key=value} (scripts/chaos.sh
+   * passes CHAOS_NODE_CONFIG): e.g. the suite with read leases on. Keys and values are plain
+   * tokens.
+   */
+  static Map<String, String> nodeConfigFromProperty() {
+    String raw = System.getProperty(NODE_CONFIG_PROPERTY, "").strip();
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    if (raw.isEmpty()) {
+      return out;
+    }
+    for (String pair : raw.split(",")) {
+      int eq = pair.indexOf('=');
+      String key = eq < 0 ? "" : pair.substring(0, eq).strip();
+      String value = eq < 0 ? "" : pair.substring(eq + 1).strip();
+      if (!key.matches("[A-Za-z0-9._-]+") || !value.matches("[A-Za-z0-9._-]+")) {
+        throw new IllegalArgumentException(
+            NODE_CONFIG_PROPERTY
+                + ": '"
+                + pair
+                + "' is not key=value with plain tokens (letters, digits, . - _)");
+      }
+      out.put(key, value);
+    }
+    return out;
   }
 
   /**
