@@ -64,8 +64,13 @@ import java.util.function.Function;
  * cluster names one ({@link StalledLeaderHedge}). Responses' session tokens are kept per shard and
  * sent with SESSION reads.
  *
- * <p>Results complete on gRPC or retry threads; do not block in their callbacks. Failures complete
- * the future with a {@link CairnException} subtype ({@link VersionMismatchException}, {@link
+ * <p>Results complete on the client's transport threads (the Netty event loops that read the
+ * answers) or its retry thread. Do not block in a callback attached with {@code thenApply}, {@code
+ * whenComplete} and the like: while it blocks, no answer on that connection is read, and a callback
+ * that waits for another call of this client can wait out that call's whole deadline. Hand such
+ * work to an executor of your own ({@code thenApplyAsync(fn, executor)}), or use {@link
+ * BlockingCairnClient}, whose callers wait on their own threads. Failures complete the future with
+ * a {@link CairnException} subtype ({@link VersionMismatchException}, {@link
  * InvalidRequestException}, {@link UnavailableException}, {@link DeadlineExceededException}).
  * Thread-safe; share one instance. {@link #close()} fails what is still running and closes the
  * channels.

@@ -9,6 +9,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +56,7 @@ final class UserCredentials extends CallCredentials {
       applier.apply(new Metadata());
       return;
     }
-    login(info.getAuthority(), appExecutor)
+    login(info.getAuthority())
         .whenComplete(
             (held, e) -> {
               if (e == null) {
@@ -70,7 +71,7 @@ final class UserCredentials extends CallCredentials {
   /**
    * The current login if it is running or holds a fresh token, else a new one at {@code authority}.
    */
-  private CompletableFuture<Held> login(String authority, Executor executor) {
+  private CompletableFuture<Held> login(String authority) {
     while (true) {
       CompletableFuture<Held> current = login.get();
       if (current != null && usable(current)) {
@@ -78,14 +79,7 @@ final class UserCredentials extends CallCredentials {
       }
       CompletableFuture<Held> next = new CompletableFuture<>();
       if (login.compareAndSet(current, next)) {
-        executor.execute(
-            () -> {
-              try {
-                next.complete(authenticate(authority));
-              } catch (RuntimeException e) {
-                next.completeExceptionally(e);
-              }
-            });
+        authenticate(authority, next);
         return next;
       }
     }
@@ -98,17 +92,41 @@ final class UserCredentials extends CallCredentials {
     return !f.isCompletedExceptionally() && f.join().fresh();
   }
 
-  private Held authenticate(String authority) {
-    ManagedChannel channel = NettyChannelBuilder.forTarget(authority, transport).build();
+  /**
+   * Logs in without blocking: the caller may be one of the client's transport threads (its channels
+   * run callbacks there, see {@link ChannelFactory}), and a thread waiting there for an answer that
+   * the same thread has to read would wait out the whole deadline.
+   */
+  private void authenticate(String authority, CompletableFuture<Held> result) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forTarget(authority, transport).directExecutor().build();
+    result.whenComplete((held, e) -> channel.shutdownNow());
     try {
-      AuthenticateResponse r =
-          AuthGrpc.newBlockingStub(channel)
-              .withDeadlineAfter(AUTHENTICATE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
-              .authenticate(
-                  AuthenticateRequest.newBuilder().setUser(user).setPassword(password).build());
-      return new Held(r.getToken(), r.getExpiresAtMs());
-    } finally {
-      channel.shutdownNow();
+      AuthGrpc.newStub(channel)
+          .withDeadlineAfter(AUTHENTICATE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+          .authenticate(
+              AuthenticateRequest.newBuilder().setUser(user).setPassword(password).build(),
+              new StreamObserver<>() {
+                @Override
+                public void onNext(AuthenticateResponse r) {
+                  result.complete(new Held(r.getToken(), r.getExpiresAtMs()));
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                  result.completeExceptionally(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                  result.completeExceptionally(
+                      Status.INTERNAL
+                          .withDescription("the node ended the login without an answer")
+                          .asRuntimeException());
+                }
+              });
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
     }
   }
 

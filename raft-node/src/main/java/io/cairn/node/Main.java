@@ -72,6 +72,7 @@ public final class Main implements Callable<Integer> {
               + AsyncPool.PARALLELISM_PROPERTY
               + "=4 or higher");
     }
+    NettyLeakDetection.configure();
     int code = new CommandLine(new Main()).execute(args);
     if (code != 0) {
       System.exit(code);
