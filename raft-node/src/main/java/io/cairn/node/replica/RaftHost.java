@@ -360,29 +360,7 @@ public final class RaftHost implements Closeable {
    */
   public CompletableFuture<Void> transferLeadership(
       RaftGroupId gid, String target, long timeoutMs) {
-    RaftServer.Division d = division(gid).orElse(null);
-    if (d == null) {
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("no replica of group " + gid + " here"));
-    }
-    Runnable over = noteHandOver(d);
-    CompletableFuture<Void> done;
-    try {
-      done =
-          d.getRaftServer()
-              .transferLeadershipAsync(
-                  new TransferLeadershipRequest(
-                      localClientId,
-                      server.getId(),
-                      gid,
-                      callIds.incrementAndGet(),
-                      RaftPeerId.valueOf(target),
-                      timeoutMs))
-              .thenAccept(RaftHost::requireSuccess);
-    } catch (IOException | RuntimeException e) {
-      done = CompletableFuture.failedFuture(e);
-    }
-    return done.whenComplete((v, e) -> over.run());
+    return handOver(gid, RaftPeerId.valueOf(target), timeoutMs);
   }
 
   /**
@@ -447,6 +425,14 @@ public final class RaftHost implements Closeable {
    * election. Completes once it has stepped down; fails if it does not lead.
    */
   public CompletableFuture<Void> stepDown(RaftGroupId gid, long timeoutMs) {
+    return handOver(gid, null, timeoutMs);
+  }
+
+  /**
+   * Ratis's leadership transfer, to {@code target} or, when it is null, to whoever wins the next
+   * election (a step-down), with the hand-over noted for read leases ({@link #noteHandOver}).
+   */
+  private CompletableFuture<Void> handOver(RaftGroupId gid, RaftPeerId target, long timeoutMs) {
     RaftServer.Division d = division(gid).orElse(null);
     if (d == null) {
       return CompletableFuture.failedFuture(
@@ -463,7 +449,7 @@ public final class RaftHost implements Closeable {
                       server.getId(),
                       gid,
                       callIds.incrementAndGet(),
-                      null,
+                      target,
                       timeoutMs))
               .thenAccept(RaftHost::requireSuccess);
     } catch (IOException | RuntimeException e) {

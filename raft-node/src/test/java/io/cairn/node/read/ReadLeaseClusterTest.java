@@ -98,6 +98,17 @@ class ReadLeaseClusterTest {
     return m.find() ? Double.parseDouble(m.group(1)) : 0;
   }
 
+  /** Reads "k" (which holds "v1") from the leader until one of them is served under a lease. */
+  private static void awaitLeaseReadsAbove(LocalCluster cluster, int leader, double count) {
+    await("a read served under the lease")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () -> {
+              assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
+              return leaseReads(cluster, leader) > count;
+            });
+  }
+
   private static long termOf(LocalCluster cluster, int node, RaftGroupId gid) {
     return cluster.node(node).host().division(gid).orElseThrow().getInfo().getCurrentTerm();
   }
@@ -162,25 +173,13 @@ class ReadLeaseClusterTest {
     LocalCluster cluster = local.cluster();
     int leader = cluster.leaderOf(1);
     put(cluster, leader, "k", "v1");
-    await("a read served under the lease")
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
-              return leaseReads(cluster, leader) > 0;
-            });
+    awaitLeaseReadsAbove(cluster, leader, 0);
     clocks[leader].freeze();
     clocks[leader].jump(ELECTION_TIMEOUT_MS_MIN);
     double before = leaseReads(cluster, leader);
     assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
     assertThat(leaseReads(cluster, leader)).as("a read past the lease").isEqualTo(before);
-    await("a read under the renewed lease")
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
-              return leaseReads(cluster, leader) > before;
-            });
+    awaitLeaseReadsAbove(cluster, leader, before);
   }
 
   /**
@@ -193,13 +192,7 @@ class ReadLeaseClusterTest {
     int leader = cluster.leaderOf(1);
     RaftGroupId gid = cluster.groupOf(1);
     put(cluster, leader, "k", "v1");
-    await("a read served under the lease")
-        .atMost(Duration.ofSeconds(20))
-        .until(
-            () -> {
-              assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
-              return leaseReads(cluster, leader) > 0;
-            });
+    awaitLeaseReadsAbove(cluster, leader, 0);
     // Priority 2 for the leader: unlike a new group's first configuration (its preferred replica
     // at 1) and Cairn's own (all 0), so Ratis does not take it for "no change".
     Map<String, Integer> voters = new LinkedHashMap<>();
