@@ -5,10 +5,11 @@ import io.cairn.proto.WriteId;
 import io.cairn.proto.internal.CommandResult;
 import io.cairn.proto.internal.SessionResult;
 import io.cairn.proto.internal.SnapshotSession;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -111,10 +112,11 @@ final class ClientSessions {
     return byClient.size();
   }
 
-  /** Emits every session as a snapshot record, in unsigned client-id order. */
-  void forEachForSnapshot(Consumer<SnapshotSession> sink) {
+  /** Every session as a snapshot record, in unsigned client-id order: a copy, safe to keep. */
+  List<SnapshotSession> records() {
+    List<SnapshotSession> out = new ArrayList<>(byClient.size());
     for (Session s : byClient.values()) {
-      sink.accept(
+      out.add(
           SnapshotSession.newBuilder()
               .setClientId(s.clientId)
               .setLastActiveMs(s.lastActiveMs)
@@ -122,13 +124,14 @@ final class ClientSessions {
               .addAllResults(s.results.values())
               .build());
     }
+    return out;
   }
 
   /**
    * Adds a session read from a snapshot.
    *
    * @throws IllegalArgumentException naming the broken rule if the record is not one that {@link
-   *     #forEachForSnapshot} could have written after the sessions already restored
+   *     #records} could have listed after the sessions already restored
    */
   void restore(SnapshotSession record) {
     ByteString clientId = record.getClientId();

@@ -6,8 +6,10 @@ package io.cairn.statemachine;
  * <p>Threading: writes ({@link #put}, {@link #remove}, {@link #clear}, {@link #compact}) come from
  * one thread at a time (the shard's apply thread). {@link #get}, {@link #keyCount} and {@link
  * #storageBytes} may run concurrently with them from any thread and see each single write either
- * wholly or not at all. {@link #forEachInKeyOrder} is meant for the writer thread (snapshots); run
- * concurrently with writes it may or may not see them.
+ * wholly or not at all. {@link #forEachInKeyOrder} may run on one other thread while the writer
+ * goes on (a {@link FrozenStore} relies on it): it must then yield keys in ascending order, each at
+ * most once, every key that stays in the store throughout, and never a key with a value it never
+ * held; keys written or removed meanwhile may or may not be seen.
  *
  * <p>A store is not durable state: the shard's truth is its Raft log plus snapshot, and a store is
  * rebuilt from them after a restart. After {@link #close} every other method throws {@link

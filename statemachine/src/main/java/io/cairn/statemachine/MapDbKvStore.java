@@ -26,11 +26,13 @@ import org.mapdb.Serializer;
  * #createFresh} always starts from an empty file and the shard is rebuilt from its snapshot plus
  * the Raft log.
  *
- * <p>Threading: MapDB's BTreeMap is thread-safe, so {@link #get} may run while the apply thread
- * writes. {@link #compact} takes all of MapDB's store locks itself (concurrent reads wait for it).
- * A read/write lock over the store's life keeps {@link #close} from pulling the file away under a
- * running operation: every operation holds the read side, close takes the write side. The key
- * serializer {@link Serializer#BYTE_ARRAY} orders keys by unsigned bytes.
+ * <p>Threading: MapDB's BTreeMap is thread-safe, so {@link #get} and {@link #forEachInKeyOrder} may
+ * run while the apply thread writes (a walk then yields keys in order, each at most once, and every
+ * key that stays in the store while it runs). {@link #compact} takes all of MapDB's store locks
+ * itself (concurrent reads wait for it). A read/write lock over the store's life keeps {@link
+ * #close} from pulling the file away under a running operation: every operation holds the read
+ * side, close takes the write side. The key serializer {@link Serializer#BYTE_ARRAY} orders keys by
+ * unsigned bytes.
  */
 public final class MapDbKvStore implements KvStore {
   private static final int VERSION_BYTES = Long.BYTES;
@@ -120,6 +122,11 @@ public final class MapDbKvStore implements KvStore {
           Iterator<Map.Entry<byte[], byte[]>> it = entries.entryIterator();
           while (it.hasNext()) {
             Map.Entry<byte[], byte[]> e = it.next();
+            if (e.getValue() == null) {
+              // Removed while this walk ran (MapDB empties the value's record before it drops the
+              // key from a leaf the walk had already read): the key is gone, as if not yet reached.
+              continue;
+            }
             Versioned v = decode(e.getValue());
             visitor.visit(e.getKey(), v.value(), v.version());
           }

@@ -9,6 +9,7 @@ import io.cairn.proto.internal.DeleteCommand;
 import io.cairn.proto.internal.DeleteOutcome;
 import io.cairn.proto.internal.PutCommand;
 import io.cairn.proto.internal.ReadResult;
+import io.cairn.proto.internal.SnapshotSession;
 import io.cairn.proto.internal.VersionMismatch;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,6 +17,7 @@ import java.io.OutputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 
 /**
  * The deterministic apply logic of one data shard: Raft log entries ({@link CommandBatch}) in,
@@ -57,6 +59,8 @@ public final class ShardCore {
   private volatile long appliedIndex;
   private volatile long applyingIndex;
   private volatile int sessionCount; // a copy of sessions.size() for other threads
+  // The view a snapshot is being written from, if any; only the apply thread sets it.
+  private volatile FrozenStore frozen;
 
   /** A shard at applied index 0 over {@code store}, which should be empty. */
   public ShardCore(KvStore store) {
@@ -123,6 +127,7 @@ public final class ShardCore {
     if (mismatch != null) {
       return mismatch;
     }
+    beforeChange(key);
     store.put(key, put.getValue().toByteArray(), index);
     return CommandResult.newBuilder().setPutVersion(index).build();
   }
@@ -134,10 +139,18 @@ public final class ShardCore {
     if (mismatch != null) {
       return mismatch;
     }
+    beforeChange(key);
     boolean existed = store.remove(key);
     return CommandResult.newBuilder()
         .setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
         .build();
+  }
+
+  private void beforeChange(byte[] key) {
+    FrozenStore view = frozen;
+    if (view != null) {
+      view.beforeChange(key);
+    }
   }
 
   /** A mismatch result if the key's state breaks the expectation, else null. */
@@ -199,6 +212,72 @@ public final class ShardCore {
    */
   public void writeSnapshot(OutputStream out) throws IOException {
     ShardSnapshotFormat.write(out, appliedIndex, store, sessions);
+  }
+
+  /**
+   * Freezes the shard's state as of the applied index, so that a snapshot of it can be written on
+   * another thread while entries go on being applied ({@link FrozenStore}). Runs on the apply
+   * thread and costs a copy of the session table; the store is copied only key by key, as entries
+   * change it. Close the returned snapshot when done with it: until then every change saves a copy.
+   *
+   * @throws IllegalStateException if the previous frozen snapshot is still open
+   */
+  public FrozenSnapshot freeze() {
+    if (frozen != null) {
+      throw new IllegalStateException(
+          "a frozen snapshot of this shard is still open; close it before freezing again");
+    }
+    FrozenStore view = new FrozenStore(store);
+    FrozenSnapshot snapshot = new FrozenSnapshot(appliedIndex, view, sessions.records());
+    frozen = view;
+    return snapshot;
+  }
+
+  /** The shard as {@link #freeze} found it; write it from any one thread, then close it. */
+  public final class FrozenSnapshot implements AutoCloseable {
+    private final long appliedIndex;
+    private final FrozenStore view;
+    private final List<SnapshotSession> sessionRecords;
+
+    private FrozenSnapshot(
+        long appliedIndex, FrozenStore view, List<SnapshotSession> sessionRecords) {
+      this.appliedIndex = appliedIndex;
+      this.view = view;
+      this.sessionRecords = sessionRecords;
+    }
+
+    /** The applied index the state was frozen at. */
+    public long appliedIndex() {
+      return appliedIndex;
+    }
+
+    /** Keys changed since the freeze, each saved once. */
+    public int changedKeys() {
+      return view.changedKeys();
+    }
+
+    /**
+     * Writes the frozen state in {@link #writeSnapshot}'s format (the same bytes {@link
+     * #writeSnapshot} would have written at the freeze) and flushes {@code out}.
+     */
+    public void writeTo(OutputStream out) throws IOException {
+      ShardSnapshotFormat.write(
+          out, appliedIndex, view.keyCount(), view::forEachInKeyOrder, sessionRecords);
+    }
+
+    /** Visits the frozen entries in key order, as {@link #writeTo} writes them. */
+    void forEachEntry(EntryVisitor visitor) {
+      view.forEachInKeyOrder(visitor);
+    }
+
+    /** Ends the freeze: the apply thread stops saving copies. Any thread; idempotent. */
+    @Override
+    public void close() {
+      if (frozen == view) {
+        frozen = null;
+      }
+      view.close();
+    }
   }
 
   /**

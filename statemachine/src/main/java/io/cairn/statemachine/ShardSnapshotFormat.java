@@ -16,6 +16,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
@@ -47,14 +49,30 @@ final class ShardSnapshotFormat {
   /** What a snapshot holds besides the store's entries. */
   record Restored(long appliedIndex, ClientSessions sessions) {}
 
-  /** Writes the snapshot and flushes {@code out}; does not close it. */
+  /** Writes the snapshot of a store its writer leaves alone meanwhile, and flushes {@code out}. */
   static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions)
+      throws IOException {
+    write(out, appliedIndex, store.keyCount(), store::forEachInKeyOrder, sessions.records());
+  }
+
+  /**
+   * Writes the snapshot and flushes {@code out}; does not close it.
+   *
+   * @param keyCount the number of entries {@code entries} visits
+   * @param entries visits every entry in ascending unsigned key order
+   * @param sessions the session records in ascending client-id order
+   */
+  static void write(
+      OutputStream out,
+      long appliedIndex,
+      long keyCount,
+      Consumer<EntryVisitor> entries,
+      List<SnapshotSession> sessions)
       throws IOException {
     CRC32C crc = new CRC32C();
     BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER_BYTES);
     CheckedOutputStream checked = new CheckedOutputStream(buffered, crc);
 
-    long keyCount = store.keyCount();
     SnapshotHeader.newBuilder()
         .setFormatVersion(FORMAT_VERSION)
         .setAppliedIndex(appliedIndex)
@@ -65,7 +83,7 @@ final class ShardSnapshotFormat {
 
     long[] entriesWritten = {0};
     try {
-      store.forEachInKeyOrder(
+      entries.accept(
           (key, value, version) -> {
             writeRecord(
                 checked,
@@ -76,19 +94,19 @@ final class ShardSnapshotFormat {
                     .build());
             entriesWritten[0]++;
           });
-      sessions.forEachForSnapshot(session -> writeRecord(checked, session));
+      sessions.forEach(session -> writeRecord(checked, session));
     } catch (UncheckedIOException e) {
       throw e.getCause();
     }
     if (entriesWritten[0] != keyCount) {
-      // Only possible if something wrote to the store during the snapshot, which the apply
-      // thread's ownership of the store rules out; the header would be wrong, so refuse.
+      // A store changed under a walk that was not frozen, or a frozen view that missed a change:
+      // the header would be wrong, so refuse rather than write a snapshot that restores wrong.
       throw new IllegalStateException(
-          "the store reported "
+          "the snapshot should hold "
               + keyCount
               + " keys but "
               + entriesWritten[0]
-              + " were written; was it modified during the snapshot?");
+              + " were visited; the store changed under the walk");
     }
 
     // The CRC covers the bytes up to here; the trailer itself goes past the checksum.

@@ -2,6 +2,7 @@ package io.cairn.node.api;
 
 import io.cairn.node.routing.MapChanges;
 import io.cairn.node.routing.ShardDirectory;
+import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.security.Passwords;
 import io.cairn.node.security.Tokens;
@@ -67,11 +68,7 @@ public final class AuthService extends AuthGrpc.AuthImplBase implements AutoClos
           0,
           TimeUnit.MILLISECONDS,
           new ArrayBlockingQueue<>(HASHING_QUEUE),
-          r -> {
-            Thread t = new Thread(r, "password-hashing");
-            t.setDaemon(true);
-            return t;
-          });
+          DaemonThreads.named("password-hashing"));
 
   public AuthService(
       Callers callers,

@@ -115,7 +115,8 @@ public record NodeConfig(
       int snapshotEveryEntries,
       int snapshotsRetained,
       int logSegmentBytesMax,
-      boolean logMetadataEnabled) {}
+      boolean logMetadataEnabled,
+      int snapshotChunkBytesMax) {}
 
   /**
    * @param timeoutMsDefault how long a request without a client deadline may take

@@ -63,6 +63,7 @@ public final class NodeConfigLoader {
     d.put("raft.snapshots-retained", "2");
     d.put("raft.log-segment-bytes-max", "8388608");
     d.put("raft.log-metadata-enabled", "false");
+    d.put("raft.snapshot-chunk-bytes-max", "16777216");
     d.put("request.timeout-ms-default", "9000");
     d.put("request.forward-timeout-ms-max", "4000");
     d.put("batch.commands-max", "256");
@@ -261,7 +262,8 @@ public final class NodeConfigLoader {
             v.intIn("raft.snapshot-every-entries", 16, Integer.MAX_VALUE),
             v.intIn("raft.snapshots-retained", 1, 100),
             v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30),
-            v.bool("raft.log-metadata-enabled")),
+            v.bool("raft.log-metadata-enabled"),
+            v.intIn("raft.snapshot-chunk-bytes-max", 1 << 10, 1 << 30)),
         new NodeConfig.Request(
             v.intIn("request.timeout-ms-default", 1, 600_000),
             v.intIn("request.forward-timeout-ms-max", 1, 600_000)),

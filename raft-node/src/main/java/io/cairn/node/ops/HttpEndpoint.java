@@ -2,6 +2,7 @@ package io.cairn.node.ops;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.cairn.node.runtime.DaemonThreads;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -23,13 +24,7 @@ public final class HttpEndpoint implements Closeable {
   private static final String TEXT = "text/plain; charset=utf-8";
   private final HttpServer server;
   private final ExecutorService executor =
-      Executors.newFixedThreadPool(
-          2,
-          r -> {
-            Thread t = new Thread(r, "cairn-http");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newFixedThreadPool(2, DaemonThreads.named("cairn-http"));
 
   public HttpEndpoint(String host, int port, Supplier<String> scrape, Supplier<Health> health)
       throws IOException {

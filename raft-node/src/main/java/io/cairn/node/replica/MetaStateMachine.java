@@ -28,7 +28,7 @@ public final class MetaStateMachine extends SnapshottingStateMachine {
   private final Consumer<ShardMap> onMapChanged;
 
   public MetaStateMachine(Consumer<ShardMap> onMapChanged, ReplicaFailures failures) {
-    super(failures);
+    super(failures, null); // the meta group's state is small: snapshots on the apply thread
     this.onMapChanged = onMapChanged;
   }
 

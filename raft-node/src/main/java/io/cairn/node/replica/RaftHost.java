@@ -1,6 +1,7 @@
 package io.cairn.node.replica;
 
 import io.cairn.node.config.NodeConfig;
+import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.security.NodeTls;
 import io.cairn.node.security.ValueCipher;
@@ -25,6 +26,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -81,6 +84,10 @@ public final class RaftHost implements Closeable {
   // The shard map's key ring, for the leaders' check that a proposed key belongs to its shard.
   private volatile KeyRing ring;
   private final RequestLimits limits;
+  // One thread writes every shard's snapshots beside the apply threads, one at a time: a snapshot
+  // is bound by the disk and the CPU, so two at once would only slow each other.
+  private final ExecutorService snapshotWriter =
+      Executors.newSingleThreadExecutor(DaemonThreads.named("cairn-snapshot-writer"));
 
   public RaftHost(
       NodeConfig config,
@@ -122,7 +129,8 @@ public final class RaftHost implements Closeable {
               new ShardStateMachine.ProposalRules(limits, key -> ring.shardFor(key)),
               clock,
               failures,
-              leaderEvents);
+              leaderEvents,
+              snapshotWriter);
         };
     this.server =
         RaftServer.newBuilder()
@@ -665,6 +673,10 @@ public final class RaftHost implements Closeable {
   @Override
   public void close() throws IOException {
     failures.nodeClosing();
-    server.close();
+    try {
+      server.close(); // every replica waits for its snapshot in writing as it closes
+    } finally {
+      snapshotWriter.shutdown();
+    }
   }
 }

@@ -57,6 +57,9 @@ public final class RaftSettings {
     RaftServerConfigKeys.Snapshot.setCreationGap(
         p, Math.min(1024, c.raft().snapshotEveryEntries()));
     RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, c.raft().snapshotsRetained());
+    // A replica too far behind gets the leader's snapshot in chunks of this size.
+    RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(
+        p, SizeInBytes.valueOf(c.raft().snapshotChunkBytesMax()));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(

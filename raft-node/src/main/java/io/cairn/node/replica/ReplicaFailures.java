@@ -1,5 +1,6 @@
 package io.cairn.node.replica;
 
+import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.node.runtime.FatalErrors;
 import java.io.IOError;
 import java.io.IOException;
@@ -50,12 +51,7 @@ public final class ReplicaFailures implements AutoCloseable {
   private final java.util.Set<RaftGroupId> left = ConcurrentHashMap.newKeySet();
   private static final long CLOSE_VERDICT_DELAY_MS = 2_000;
   private final ScheduledExecutorService verdicts =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "replica-close-verdicts");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("replica-close-verdicts"));
 
   public ReplicaFailures(FatalErrors fatal) {
     this.fatal = fatal;

@@ -19,6 +19,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToIntFunction;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -62,8 +63,9 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
       ProposalRules rules,
       NodeClock clock,
       ReplicaFailures failures,
-      LeaderEvents leaderEvents) {
-    super(failures);
+      LeaderEvents leaderEvents,
+      Executor snapshotWriter) {
+    super(failures, snapshotWriter);
     this.shardId = shardId;
     this.settings = settings;
     this.rules = rules;
@@ -116,6 +118,31 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
   @Override
   protected void writeState(OutputStream out) throws IOException {
     core().writeSnapshot(out);
+  }
+
+  /**
+   * Shards write their snapshots beside the apply thread: a large shard's snapshot took long enough
+   * on the apply thread to stall its writes on every replica at once (docs/benchmarks.md).
+   */
+  @Override
+  protected FrozenState freezeState() {
+    ShardCore.FrozenSnapshot frozen = core().freeze();
+    return new FrozenState() {
+      @Override
+      public void writeTo(OutputStream out) throws IOException {
+        frozen.writeTo(out);
+      }
+
+      @Override
+      public int changedKeys() {
+        return frozen.changedKeys();
+      }
+
+      @Override
+      public void close() {
+        frozen.close();
+      }
+    };
   }
 
   @Override

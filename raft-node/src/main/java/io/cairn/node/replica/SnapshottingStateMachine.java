@@ -9,8 +9,14 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
@@ -51,10 +57,46 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
   private final AppliedIndexWaiters waiters = new AppliedIndexWaiters();
   private final ReplicaFailures failures;
   private volatile RaftStorage raftStorage;
+  // Writes snapshots of a frozen state beside the apply thread; null: on the apply thread.
+  private final Executor snapshotWriter;
+  // Guarded by this: whether a snapshot may start in the background (not while pausing or closing).
+  private boolean backgroundAllowed;
+  private volatile Background background;
 
-  SnapshottingStateMachine(ReplicaFailures failures) {
+  /**
+   * @param snapshotWriter where snapshots of a {@link #freezeState frozen state} are written, or
+   *     null to write every snapshot on the apply thread
+   */
+  SnapshottingStateMachine(ReplicaFailures failures, Executor snapshotWriter) {
     this.failures = failures;
+    this.snapshotWriter = snapshotWriter;
   }
+
+  /**
+   * The state as of the last applied index, frozen so that a snapshot of it can be written on
+   * another thread while entries go on being applied.
+   */
+  protected interface FrozenState extends AutoCloseable {
+    /** Writes what {@link #writeState} would have written at the freeze. */
+    void writeTo(OutputStream out) throws IOException;
+
+    /** Keys changed since the freeze (each kept once, until the snapshot is written). */
+    int changedKeys();
+
+    /** Ends the freeze. */
+    @Override
+    void close();
+  }
+
+  /** Freezes the state for a snapshot written in the background; null: write it now instead. */
+  protected FrozenState freezeState() {
+    return null;
+  }
+
+  /** A snapshot being written in the background: where it will stand, and its outcome. */
+  private record Background(TermIndex at, long startedNanos, CompletableFuture<Written> outcome) {}
+
+  private record Written(long bytes, int changedKeys, long endedNanos) {}
 
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage)
@@ -65,10 +107,20 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     getLifeCycle().startAndTransition(this::loadLatestSnapshot);
   }
 
+  /**
+   * Ratis calls this before every chunk of a snapshot it installs from the leader, so a second call
+   * finds the replica paused already and changes nothing (a strict transition threw there and
+   * failed every install of more than one chunk).
+   */
   @Override
   public void pause() {
-    getLifeCycle().transition(LifeCycle.State.PAUSING);
-    getLifeCycle().transition(LifeCycle.State.PAUSED);
+    // A snapshot install replaces sm/ next: no snapshot may still be writing there.
+    synchronized (this) {
+      backgroundAllowed = false;
+      getLifeCycle().transitionIfValid(LifeCycle.State.PAUSING);
+    }
+    awaitBackground();
+    getLifeCycle().transitionIfValid(LifeCycle.State.PAUSED);
   }
 
   @Override
@@ -96,6 +148,10 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   private void loadLatestSnapshot() throws IOException {
+    awaitBackground();
+    synchronized (this) {
+      backgroundAllowed = true;
+    }
     SingleFileSnapshotInfo snapshot = storage.loadLatestSnapshot();
     if (snapshot == null) {
       resetState(Optional.empty());
@@ -208,22 +264,138 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
       }
       return -1;
     }
+    Background running = background;
+    if (running != null) {
+      if (!running.outcome().isDone()) {
+        return -1; // still writing; Ratis asks again after the next applied entries
+      }
+      background = null;
+      return reportBackground(running);
+    }
+    FrozenState frozen = backgroundAllowed() ? freezeState() : null;
+    if (frozen != null) {
+      startBackground(ti, frozen);
+      // Nothing to report yet: Ratis purges the log only behind a snapshot it is told about,
+      // and it is told once the file is on disk (the call after the write ended).
+      return -1;
+    }
+    long bytes = writeSnapshotFile(ti, this::writeState);
+    afterSnapshot();
+    LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, bytes);
+    return ti.getIndex();
+  }
+
+  /**
+   * Whether a snapshot may be written in the background now: not while the replica pauses for a
+   * snapshot install (it then writes on the apply thread, as it would without a writer).
+   */
+  private synchronized boolean backgroundAllowed() {
+    return snapshotWriter != null && backgroundAllowed;
+  }
+
+  /** Writes the snapshot of {@code frozen} on the snapshot writer; closes it when done. */
+  private void startBackground(TermIndex ti, FrozenState frozen) {
+    CompletableFuture<Written> outcome = new CompletableFuture<>();
+    synchronized (this) {
+      if (!backgroundAllowed) {
+        frozen.close(); // pausing or closing: the snapshot at stop comes from close's caller
+        return;
+      }
+      background = new Background(ti, System.nanoTime(), outcome);
+    }
+    try {
+      snapshotWriter.execute(
+          () -> {
+            Written written;
+            // Close the view before the outcome is out: the apply thread may freeze again as soon
+            // as it sees the outcome, and a view still open refuses that.
+            try (frozen) {
+              long bytes = writeSnapshotFile(ti, frozen::writeTo);
+              written = new Written(bytes, frozen.changedKeys(), System.nanoTime());
+            } catch (IOException | RuntimeException | Error e) {
+              outcome.completeExceptionally(e);
+              return;
+            }
+            outcome.complete(written);
+          });
+    } catch (RejectedExecutionException e) {
+      frozen.close();
+      outcome.completeExceptionally(e); // the node is closing; reported as a failed snapshot
+    }
+  }
+
+  /** Tells Ratis about a background snapshot that ended: its index, or -1 if it failed. */
+  private long reportBackground(Background done) {
+    Written w;
+    try {
+      w = done.outcome().join();
+    } catch (CompletionException | CancellationException e) {
+      // Nothing was registered, so the log stays whole; Ratis asks again after the next entries.
+      LOG.warn("{}: snapshot at {} failed; the log is kept", describe(), done.at(), e.getCause());
+      return -1;
+    }
+    afterSnapshot();
+    LOG.info(
+        "{}: took snapshot at {} ({} bytes, written in {} ms beside the apply thread, which changed"
+            + " {} keys meanwhile)",
+        describe(),
+        done.at(),
+        w.bytes(),
+        (w.endedNanos() - done.startedNanos()) / 1_000_000,
+        w.changedKeys());
+    return done.at().getIndex();
+  }
+
+  /**
+   * Waits for a snapshot writing in the background, if any, to end (it stays on disk if done).
+   * Uninterruptibly: a caller that went on while the write still runs could see sm/ change under
+   * it.
+   */
+  private void awaitBackground() {
+    Background b = background;
+    if (b == null) {
+      return;
+    }
+    try {
+      b.outcome().join();
+    } catch (CompletionException | CancellationException e) {
+      LOG.warn("{}: snapshot at {} failed", describe(), b.at(), e.getCause());
+    }
+    background = null;
+  }
+
+  /** What writes a snapshot's bytes. */
+  @FunctionalInterface
+  private interface StateWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Writes a snapshot file at {@code ti} through a temporary file, fsyncs it, renames it into place
+   * with its MD5 beside it and registers it as the latest; returns its size.
+   */
+  private long writeSnapshotFile(TermIndex ti, StateWriter writer) throws IOException {
     File target = storage.getSnapshotFile(ti.getTerm(), ti.getIndex());
     Path tmp = target.toPath().resolveSibling(target.getName() + ".tmp");
-    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
-      writeState(out);
+    // The MD5 Ratis keeps beside a snapshot, computed as the bytes go out rather than by reading
+    // the file again; it lands right after the rename, so Ratis's cleanup (which counts only
+    // snapshots with one) hardly ever sees the new file without it.
+    MessageDigest digest = MD5FileUtil.newMD5();
+    try (OutputStream out =
+        new DigestOutputStream(
+            new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16), digest)) {
+      writer.write(out);
     }
     // fsync before the rename: Ratis purges the log behind this snapshot.
     try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
       ch.force(true);
     }
     Files.move(tmp, target.toPath(), StandardCopyOption.ATOMIC_MOVE);
-    MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(target);
+    MD5Hash md5 = MD5Hash.newInstance(digest.digest());
+    MD5FileUtil.saveMD5File(target, md5);
     storage.updateLatestSnapshot(
         new SingleFileSnapshotInfo(new FileInfo(target.toPath(), md5), ti));
-    afterSnapshot();
-    LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, Files.size(target.toPath()));
-    return ti.getIndex();
+    return Files.size(target.toPath());
   }
 
   /** Bytes of this replica's Raft log segments. */
@@ -243,6 +415,12 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    // The snapshot Ratis takes as a replica stops may still be writing: let it finish, so the
+    // replica restarts from it, and only then close the state it reads.
+    synchronized (this) {
+      backgroundAllowed = false;
+    }
+    awaitBackground();
     waiters.failAll(new IOException("replica of group " + getGroupId() + " closed"));
     getLifeCycle().checkStateAndClose(() -> closeState());
     failures.closed(getGroupId(), describe());

@@ -1,6 +1,7 @@
 package io.cairn.node.routing;
 
 import io.cairn.node.replica.ReplicaNotReadyException;
+import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.internal.MetaCommand;
 import java.io.Closeable;
@@ -33,12 +34,7 @@ public final class MapChanges implements Closeable {
   private final ShardDirectory directory;
   private final GroupClients clients;
   private final ExecutorService thread =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "map-changes");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadExecutor(DaemonThreads.named("map-changes"));
 
   public MapChanges(ShardDirectory directory, GroupClients clients) {
     this.directory = directory;

@@ -4,7 +4,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,15 +17,7 @@ public final class ThreadScheduler implements Scheduler {
   private final ScheduledThreadPoolExecutor executor;
 
   public ThreadScheduler(String name, int threads) {
-    AtomicInteger n = new AtomicInteger();
-    executor =
-        new ScheduledThreadPoolExecutor(
-            threads,
-            r -> {
-              Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+    executor = new ScheduledThreadPoolExecutor(threads, DaemonThreads.numbered(name));
     // Request timeouts are mostly cancelled; keep the queue from filling with dead timers.
     executor.setRemoveOnCancelPolicy(true);
   }

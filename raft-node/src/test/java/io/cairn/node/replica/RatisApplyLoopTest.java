@@ -3,8 +3,7 @@ package io.cairn.node.replica;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.cairn.node.testing.FreePorts;
-import java.io.File;
+import io.cairn.node.testing.OneRatisServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,16 +14,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.conf.RaftProperties;
-import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
-import org.apache.ratis.protocol.RaftGroupId;
-import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.RaftServer;
-import org.apache.ratis.server.RaftServerConfigKeys;
-import org.apache.ratis.server.storage.RaftStorage;
 import org.apache.ratis.statemachine.TransactionContext;
 import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.util.TimeDuration;
@@ -79,23 +72,9 @@ class RatisApplyLoopTest {
   }
 
   private static OneServer start(PoisonedStateMachine sm) throws IOException {
-    int port = FreePorts.takeOne();
     Path dir = Files.createTempDirectory("ratis-apply-loop");
-    RaftPeer peer = RaftPeer.newBuilder().setId("s1").setAddress("127.0.0.1:" + port).build();
-    RaftGroup group = RaftGroup.valueOf(RaftGroupId.randomId(), peer);
-    RaftProperties p = new RaftProperties();
-    RaftServerConfigKeys.setStorageDir(p, List.of(new File(dir.toFile(), "raft")));
-    GrpcConfigKeys.Server.setPort(p, port);
-    RaftServer server =
-        RaftServer.newBuilder()
-            .setServerId(RaftPeerId.valueOf("s1"))
-            .setGroup(group)
-            .setProperties(p)
-            .setStateMachine(sm)
-            .setOption(RaftStorage.StartupOption.FORMAT)
-            .build();
-    server.start();
-    return new OneServer(server, group, dir);
+    OneRatisServer one = OneRatisServer.start(dir, sm, p -> {});
+    return new OneServer(one.server(), one.group(), dir);
   }
 
   /**

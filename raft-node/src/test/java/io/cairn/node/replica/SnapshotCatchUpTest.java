@@ -13,8 +13,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * SnapshottingStateMachine on a real in-process cluster: snapshots are taken, the log is purged
- * behind them, and a replica that missed the purged entries catches up from the leader's snapshot
- * (LocalClusterExtension then checks it holds the same state as the others).
+ * behind them, and a replica that missed the purged entries catches up from the leader's snapshot,
+ * sent in many chunks (LocalClusterExtension then checks it holds the same state as the others).
  */
 class SnapshotCatchUpTest {
   private static final int KEYS = 300;
@@ -26,7 +26,10 @@ class SnapshotCatchUpTest {
               b.nodes(3)
                   .shards(1)
                   .config("raft.snapshot-every-entries", "50")
-                  .config("raft.log-segment-bytes-max", "65536"));
+                  .config("raft.log-segment-bytes-max", "65536")
+                  // ~300 KB of state in 4 KB chunks: Ratis pauses the state machine before every
+                  // chunk, so this covers an install of many chunks, as a real shard's would be.
+                  .config("raft.snapshot-chunk-bytes-max", "4096"));
 
   @Test
   void aReplicaBehindThePurgedLogCatchesUpFromASnapshot() {

@@ -78,6 +78,8 @@ class SnapshotCatchUpIT {
                 .shards(1)
                 .config("raft.snapshot-every-entries", "500")
                 .config("raft.log-segment-bytes-max", "262144")
+                // ~100 KB of live data: the wiped replica's install comes in several chunks.
+                .config("raft.snapshot-chunk-bytes-max", "16384")
                 .build()
                 .start(Duration.ofSeconds(90));
         CairnClient async =
