@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * The Ratis side of a Cairn state machine: lifecycle, snapshot files and apply bookkeeping.
  * Subclasses only translate between log entries and their pure core.
  *
- * <p>Threads: Ratis calls {@link #applyTransaction}, {@link #takeSnapshot}, {@link #pause} and
- * {@link #reinitialize} from the group's single StateMachineUpdater thread, so they never overlap;
- * queries come from other threads and must only use the core's thread-safe read methods.
+ * <p>Threads: Ratis calls {@link #applyTransaction}, {@link #takeSnapshot} and {@link
+ * #reinitialize} from the group's single StateMachineUpdater thread, so they never overlap; {@link
+ * #pause} comes from the thread that receives a snapshot install, before each of its chunks.
+ * Snapshots of a frozen state are written on the snapshot writer. Queries come from other threads
+ * and must only use the core's thread-safe read methods.
  *
  * <p>Lifecycle (see shared/notes/ratis.md): BaseStateMachine never moves its LifeCycle, but the
  * server asserts the state machine is PAUSED before reinitialize() after a snapshot install, so we
