@@ -47,6 +47,8 @@ public final class ReplicaFailures implements AutoCloseable {
   private final FatalErrors fatal;
   private final Map<RaftGroupId, Failure> failed = new ConcurrentHashMap<>();
   private final AtomicBoolean nodeClosing = new AtomicBoolean();
+  // How many times this node removed each group's replica: a close verdict is about one replica.
+  private final Map<RaftGroupId, Long> removals = new ConcurrentHashMap<>();
   private volatile Predicate<RaftGroupId> leftItsGroup = gid -> false;
   private final java.util.Set<RaftGroupId> left = ConcurrentHashMap.newKeySet();
   private static final long CLOSE_VERDICT_DELAY_MS = 2_000;
@@ -92,11 +94,14 @@ public final class ReplicaFailures implements AutoCloseable {
     if (explained(gid) || verdicts.isShutdown()) {
       return;
     }
+    long removalsAtClose = removals.getOrDefault(gid, 0L);
     // Ratis tells a replica that it left its group (notifyServerShutdown) only after closing it:
     // give that word a moment to arrive before calling the close a failure.
     verdicts.schedule(
         () -> {
-          if (explained(gid)) {
+          // Removed by this node since (forget): the close was of that replica, and a replica of
+          // the same group created here afterwards (moved back within the delay) is another one.
+          if (explained(gid) || removals.getOrDefault(gid, 0L) != removalsAtClose) {
             return;
           }
           String reason =
@@ -144,8 +149,9 @@ public final class ReplicaFailures implements AutoCloseable {
     this.leftItsGroup = leftItsGroup;
   }
 
-  /** A replica that was removed from this node is no longer reported. */
+  /** A replica that was removed from this node is no longer reported, nor is its close. */
   void forget(RaftGroupId gid) {
+    removals.merge(gid, 1L, Long::sum);
     failed.remove(gid);
     left.remove(gid);
   }

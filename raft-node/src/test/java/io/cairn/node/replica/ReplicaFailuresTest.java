@@ -76,6 +76,23 @@ class ReplicaFailuresTest {
     assertThat(failures.hasLeft(leaving)).isTrue();
   }
 
+  /**
+   * MembershipTest saw this after a whole-cluster restart: the node removed a replica that had left
+   * its group, the rebalancer moved the group back within the verdict's delay, and the verdict on
+   * the old replica's close then found a group this node is a member of again.
+   */
+  @Test
+  void aReplicaRemovedAndMovedBackBeforeTheVerdictDoesNotStopTheNode() {
+    RaftGroupId moved = RaftGroupId.randomId();
+    failures.closed(moved, "meta group");
+    failures.leftGroup(moved, "meta group");
+    failures.forget(moved); // removed here; a new replica of the group is created next
+    RaftGroupId failing = RaftGroupId.randomId();
+    failures.closed(failing, "shard 4");
+    await().atMost(Duration.ofSeconds(10)).until(() -> !halts.isEmpty());
+    assertThat(halts).singleElement().asString().contains("shard 4");
+  }
+
   @Test
   void diskFailuresAreRecognisedThroughWrappers() {
     assertThat(ReplicaFailures.isDiskFailure(new UncheckedIOException(new IOException("x"))))
