@@ -300,7 +300,7 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     CompletableFuture<Written> outcome = new CompletableFuture<>();
     synchronized (this) {
       if (!backgroundAllowed) {
-        frozen.close(); // pausing or closing: the snapshot at stop comes from close's caller
+        frozen.close(); // paused or closing since the check: no snapshot this time, none lost
         return;
       }
       background = new Background(ti, System.nanoTime(), outcome);
