@@ -404,9 +404,7 @@ final class LeaderReads {
    * after {@code hedgeMs} without enough yes (0: every replica at once).
    */
   static LeadershipQuorum.Hedge hedgedAfter(Scheduler scheduler, long hedgeMs) {
-    return hedgeMs == 0
-        ? LeadershipQuorum.ASK_ALL_AT_ONCE
-        : askTheRest -> scheduler.schedule(askTheRest, hedgeMs);
+    return hedgeMs == 0 ? LeadershipQuorum.ASK_ALL_AT_ONCE : scheduler.delayLine(hedgeMs)::add;
   }
 
   /** Folds one answer's latency into the peer's moving average (weight 1/4). */

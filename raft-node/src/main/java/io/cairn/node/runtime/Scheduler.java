@@ -25,6 +25,23 @@ public interface Scheduler extends AutoCloseable {
    */
   Cancellable repeat(String name, Runnable task, long initialDelayMs, long periodMs);
 
+  /** Runs tasks that all wait the same delay; see {@link #delayLine}. */
+  @FunctionalInterface
+  interface DelayLine {
+    /** Runs {@code task} once, the line's delay from now, on a scheduler thread. */
+    Cancellable add(Runnable task);
+  }
+
+  /**
+   * A line of tasks that each run {@code delayMs} after they were added. Same as {@link #schedule}
+   * with that delay, but an implementation may take advantage of the deadlines arriving in order: a
+   * task that is added and called off many times a second (the hedge of every leadership
+   * confirmation round) then need not wake a timer thread each time.
+   */
+  default DelayLine delayLine(long delayMs) {
+    return task -> schedule(task, delayMs);
+  }
+
   /**
    * {@code future}, failed with a {@link TimeoutException} if it is not done within {@code
    * timeoutMs}. Returns the same future (like {@code CompletableFuture.orTimeout}, whose JDK-wide

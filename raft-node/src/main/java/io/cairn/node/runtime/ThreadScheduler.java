@@ -33,6 +33,19 @@ public final class ThreadScheduler implements Scheduler {
   }
 
   @Override
+  public DelayLine delayLine(long delayMs) {
+    return new FifoDelayLine(this::scheduleNanos, TimeUnit.MILLISECONDS.toNanos(delayMs));
+  }
+
+  private void scheduleNanos(Runnable task, long delayNanos) {
+    try {
+      executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException closed) {
+      // Closed: the line's remaining tasks never run, like every other task of a closed scheduler.
+    }
+  }
+
+  @Override
   public Cancellable repeat(String name, Runnable task, long initialDelayMs, long periodMs) {
     Runnable guarded =
         () -> {
