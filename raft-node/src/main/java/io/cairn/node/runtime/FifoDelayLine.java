@@ -11,12 +11,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Why: every linearizable read's confirmation round schedules its hedge and nearly always calls
  * it off a millisecond later. As a task of its own in a {@code ScheduledThreadPoolExecutor}, each
- * hedge became the queue's earliest deadline and woke a timer thread, which then slept until a
- * deadline that had been called off: two thread wake-ups per round, thousands a second (about 4 %
- * of a node's CPU under 64 clients of reads, async-profiler, 2026-12-05). Since every task here
- * waits the same delay, deadlines arrive in the order the tasks were added: a FIFO queue is sorted
- * by deadline for free, and one timer for the head is enough. While the line has tasks, the timer
- * fires about once per delay, however many tasks come and go meanwhile.
+ * hedge became the queue's earliest deadline: it took the executor's lock and woke a timer thread,
+ * thousands of times a second. Since every task here waits the same delay, deadlines arrive in the
+ * order the tasks were added: a FIFO queue is sorted by deadline for free, and one timer for the
+ * first task still wanted is enough; tasks called off meanwhile are skipped when it fires.
+ * (docs/benchmarks.md, "Hedge timers without a wake-up per round": scheduling hedges went from 2.2
+ * to 0.2 % of the nodes' CPU under 16 clients of reads.)
  *
  * <p>Thread-safe. Tasks run on the thread the given timer runs them on, one at a time, in order.
  */

@@ -24,12 +24,7 @@ public final class ThreadScheduler implements Scheduler {
 
   @Override
   public Cancellable schedule(Runnable task, long delayMs) {
-    try {
-      ScheduledFuture<?> f = executor.schedule(task, delayMs, TimeUnit.MILLISECONDS);
-      return () -> f.cancel(false);
-    } catch (RejectedExecutionException closed) {
-      return () -> {};
-    }
+    return scheduleNanos(task, TimeUnit.MILLISECONDS.toNanos(delayMs));
   }
 
   @Override
@@ -37,11 +32,12 @@ public final class ThreadScheduler implements Scheduler {
     return new FifoDelayLine(this::scheduleNanos, TimeUnit.MILLISECONDS.toNanos(delayMs));
   }
 
-  private void scheduleNanos(Runnable task, long delayNanos) {
+  private Cancellable scheduleNanos(Runnable task, long delayNanos) {
     try {
-      executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> f = executor.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
     } catch (RejectedExecutionException closed) {
-      // Closed: the line's remaining tasks never run, like every other task of a closed scheduler.
+      return () -> {};
     }
   }
 

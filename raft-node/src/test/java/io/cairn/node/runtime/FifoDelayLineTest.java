@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -16,30 +17,24 @@ import org.junit.jupiter.api.Test;
 class FifoDelayLineTest {
   /** A clock and a timer the test moves by hand. */
   private static final class Hand {
+    record Timer(long dueAt, Runnable task) {}
+
     long now;
-    final List<long[]> dueAt = new ArrayList<>();
-    final List<Runnable> timers = new ArrayList<>();
+    final List<Timer> timers = new ArrayList<>();
 
     void schedule(Runnable task, long delayNanos) {
-      dueAt.add(new long[] {now + delayNanos});
-      timers.add(task);
+      timers.add(new Timer(now + delayNanos, task));
     }
 
-    /** Moves the clock to {@code t} and fires the timers due by then, earliest first. */
+    /**
+     * Moves the clock to {@code t} and fires the timers due by then, in the order they were set.
+     */
     void advanceTo(long t) {
       now = t;
-      boolean fired = true;
-      while (fired) {
-        fired = false;
-        for (int i = 0; i < timers.size(); i++) {
-          if (dueAt.get(i)[0] <= now) {
-            Runnable r = timers.remove(i);
-            dueAt.remove(i);
-            r.run();
-            fired = true;
-            break;
-          }
-        }
+      Optional<Timer> due;
+      while ((due = timers.stream().filter(x -> x.dueAt() <= now).findFirst()).isPresent()) {
+        timers.remove(due.get());
+        due.get().task().run();
       }
     }
   }
