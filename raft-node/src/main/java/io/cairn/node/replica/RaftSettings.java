@@ -60,6 +60,10 @@ public final class RaftSettings {
     // A replica too far behind gets the leader's snapshot in chunks of this size.
     RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(
         p, SizeInBytes.valueOf(c.raft().snapshotChunkBytesMax()));
+    GrpcConfigKeys.Server.setInstallSnapshotRequestElementLimit(p, SNAPSHOT_CHUNKS_IN_FLIGHT);
+    GrpcConfigKeys.Server.setInstallSnapshotRequestTimeout(
+        p,
+        ms(snapshotChunkTimeoutMs(c.raft().requestTimeoutMs(), c.raft().snapshotChunkBytesMax())));
     RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
     RaftServerConfigKeys.Log.setPurgeGap(p, Math.min(1024, c.raft().snapshotEveryEntries()));
     RaftServerConfigKeys.Log.setSegmentSizeMax(
@@ -92,6 +96,33 @@ public final class RaftSettings {
     long heartbeatMs = electionTimeoutMsMin / 2;
     long baseMs = Math.max(1, heartbeatMs * 2 / 5);
     return "1ms,10, " + baseMs + "ms," + Integer.MAX_VALUE;
+  }
+
+  /** Snapshot chunks a leader sends ahead of the follower's replies (Ratis's default: 8). */
+  static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 2;
+
+  /**
+   * The slowest link between replicas a snapshot install is sized for: 8 MiB/s (64 Mbit/s). Slower
+   * links need a smaller {@code raft.snapshot-chunk-bytes-max}.
+   */
+  static final long SNAPSHOT_BYTES_PER_SECOND_MIN = 8L << 20;
+
+  /**
+   * How long each snapshot chunk may wait for its reply. Ratis's leader sends chunks on one stream,
+   * at most {@link #SNAPSHOT_CHUNKS_IN_FLIGHT} unanswered, and times a chunk out after this times
+   * the chunks in flight. When the follower is down, the stream's call fails at once, but the
+   * appender thread keeps waiting for a free slot until the first chunk times out, and sends the
+   * follower nothing (no heartbeat either) meanwhile. With Ratis's defaults (8 chunks, 3 s each)
+   * that wait was 24 s, and a replica restarted just after its leader began a snapshot install
+   * caught up 24 s late (SnapshotCatchUpTest, 2026-12-06). The window here is one request timeout,
+   * or longer when the chunks in flight need longer at the slowest link sized for.
+   */
+  static long snapshotChunkTimeoutMs(long requestTimeoutMs, long chunkBytesMax) {
+    long windowBytes = SNAPSHOT_CHUNKS_IN_FLIGHT * chunkBytesMax;
+    long transferMs =
+        (windowBytes * 1000 + SNAPSHOT_BYTES_PER_SECOND_MIN - 1) / SNAPSHOT_BYTES_PER_SECOND_MIN;
+    long windowMs = Math.max(requestTimeoutMs, transferMs);
+    return (windowMs + SNAPSHOT_CHUNKS_IN_FLIGHT - 1) / SNAPSHOT_CHUNKS_IN_FLIGHT;
   }
 
   /** Properties for the RaftClients a node uses to forward requests to other leaders. */

@@ -7,6 +7,7 @@ import io.cairn.node.config.NodeConfigLoader;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.api.Test;
@@ -49,5 +50,39 @@ class RaftSettingsTest {
             .isLessThan(heartbeatMs);
       }
     }
+  }
+
+  /**
+   * Ratis times a snapshot chunk out after its timeout times the chunks in flight, and a leader's
+   * appender whose follower went down waits that long before it sends the follower anything again.
+   */
+  @Test
+  void aSnapshotInstallToADeadFollowerHoldsItsAppenderForAboutOneRequestTimeout() {
+    RaftProperties p =
+        RaftSettings.serverProperties(
+            NodeConfigLoader.fromMap(
+                Map.of(
+                    "node.id", "n1",
+                    "data.dir", "/tmp/cairn-raft-settings-test",
+                    "peer-tls.insecure", "true",
+                    "auth.enabled", "false",
+                    "cluster.replication-factor", "1",
+                    "cluster.nodes", "n1@127.0.0.1:7000:7001:7002:7003")));
+    int inFlight = GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p);
+    long windowMs =
+        GrpcConfigKeys.Server.installSnapshotRequestTimeout(p).toLong(TimeUnit.MILLISECONDS)
+            * inFlight;
+    long twoChunksAt8MiBpsMs = 2 * 16_777_216L * 1000 / (8L << 20);
+    assertThat(inFlight).isEqualTo(2);
+    assertThat(windowMs).isBetween(twoChunksAt8MiBpsMs, 4_001L);
+  }
+
+  @Test
+  void theSnapshotWindowIsOneRequestTimeoutWhenChunksAreSmallAndGrowsWithLargeOnes() {
+    long small = RaftSettings.snapshotChunkTimeoutMs(3_000, 4_096);
+    assertThat(small * RaftSettings.SNAPSHOT_CHUNKS_IN_FLIGHT).isBetween(3_000L, 3_001L);
+    long large = RaftSettings.snapshotChunkTimeoutMs(3_000, 1 << 30);
+    // Two 1 GiB chunks at 8 MiB/s: 256 s.
+    assertThat(large * RaftSettings.SNAPSHOT_CHUNKS_IN_FLIGHT).isBetween(256_000L, 256_001L);
   }
 }

@@ -56,8 +56,11 @@ class SnapshotCatchUpTest {
                     > 1);
 
     cluster.restart(behind);
+    // The leader began its install while this replica was down. With Ratis's default snapshot
+    // window its appender then waited 24 s before sending anything again (RaftSettings
+    // .snapshotChunkTimeoutMs); 15 s fails that and leaves room for a slow CI machine.
     await("n" + behind + " caught up")
-        .atMost(Duration.ofSeconds(30))
+        .atMost(Duration.ofSeconds(15))
         .ignoreExceptions()
         .until(() -> cluster.replica(behind, 1).core().keyCount() == KEYS);
     assertThat(cluster.replica(behind, 1).getLatestSnapshot())
