@@ -2,8 +2,8 @@ package io.cairn.node.replica;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cairn.node.config.NodeConfig;
 import io.cairn.node.config.NodeConfigLoader;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.conf.RaftProperties;
@@ -13,20 +13,26 @@ import org.apache.ratis.server.RaftServerConfigKeys;
 import org.junit.jupiter.api.Test;
 
 class RaftSettingsTest {
-  @Test
-  void aLeaderThatSteppedDownCampaignsAgainAfterOneElectionTimeout() {
-    NodeConfig c =
-        NodeConfigLoader.fromMap(
+  /** Ratis properties of a one-node cluster's node with {@code settings} over the defaults. */
+  private static RaftProperties serverProperties(Map<String, String> settings) {
+    Map<String, String> all =
+        new HashMap<>(
             Map.of(
                 "node.id", "n1",
                 "data.dir", "/tmp/cairn-raft-settings-test",
                 "peer-tls.insecure", "true",
                 "auth.enabled", "false",
-                "raft.election-timeout-ms-min", "300",
-                "raft.election-timeout-ms-max", "600",
                 "cluster.replication-factor", "1",
                 "cluster.nodes", "n1@127.0.0.1:7000:7001:7002:7003"));
-    RaftProperties p = RaftSettings.serverProperties(c);
+    all.putAll(settings);
+    return RaftSettings.serverProperties(NodeConfigLoader.fromMap(all));
+  }
+
+  @Test
+  void aLeaderThatSteppedDownCampaignsAgainAfterOneElectionTimeout() {
+    RaftProperties p =
+        serverProperties(
+            Map.of("raft.election-timeout-ms-min", "300", "raft.election-timeout-ms-max", "600"));
     assertThat(
             RaftServerConfigKeys.LeaderElection.leaderStepDownWaitTime(p)
                 .toLong(TimeUnit.MILLISECONDS))
@@ -58,16 +64,7 @@ class RaftSettingsTest {
    */
   @Test
   void aSnapshotInstallToADeadFollowerHoldsItsAppenderForAboutOneRequestTimeout() {
-    RaftProperties p =
-        RaftSettings.serverProperties(
-            NodeConfigLoader.fromMap(
-                Map.of(
-                    "node.id", "n1",
-                    "data.dir", "/tmp/cairn-raft-settings-test",
-                    "peer-tls.insecure", "true",
-                    "auth.enabled", "false",
-                    "cluster.replication-factor", "1",
-                    "cluster.nodes", "n1@127.0.0.1:7000:7001:7002:7003")));
+    RaftProperties p = serverProperties(Map.of());
     int inFlight = GrpcConfigKeys.Server.installSnapshotRequestElementLimit(p);
     long windowMs =
         GrpcConfigKeys.Server.installSnapshotRequestTimeout(p).toLong(TimeUnit.MILLISECONDS)
