@@ -54,7 +54,7 @@ final class FrozenStore {
   /** Saves what {@code key} holds now, if it is the key's first change since the freeze. */
   void beforeChange(byte[] key) {
     if (open && !saved.containsKey(key)) {
-      Versioned now = store.get(key);
+      Versioned now = store.peek(key);
       saved.put(key.clone(), now == null ? ABSENT : now);
     }
   }

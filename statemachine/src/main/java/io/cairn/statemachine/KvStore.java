@@ -20,6 +20,15 @@ public interface KvStore extends AutoCloseable {
   /** The value and version stored under {@code key}, or null if it is absent. */
   Versioned get(byte[] key);
 
+  /**
+   * Like {@link #get}, for the shard's own bookkeeping rather than a client's read: a store with a
+   * read cache leaves it as it is, so keys no client reads do not take the place of keys clients
+   * do. Called on the writer's thread.
+   */
+  default Versioned peek(byte[] key) {
+    return get(key);
+  }
+
   /** Stores a copy of {@code value} under {@code key} with {@code version}, replacing any. */
   void put(byte[] key, byte[] value, long version);
 

@@ -53,6 +53,58 @@ class CachingKvStoreTest extends KvStoreContract {
   }
 
   @Test
+  void writesKeepCachedEntriesCurrentAndLeaveOtherKeysOut() {
+    CachingKvStore s = new CachingKvStore(new InMemoryKvStore(), 1 << 20);
+    s.put(bytes("written"), bytes("a"), 1);
+    s.remove(bytes("removed"));
+    assertThat(s.isCached(bytes("written"))).as("a key only written").isFalse();
+    assertThat(s.isCached(bytes("removed"))).as("a key only removed").isFalse();
+    assertThat(s.cachedBytes()).isZero();
+
+    assertThat(s.get(bytes("written")).value()).isEqualTo(bytes("a"));
+    assertThat(s.isCached(bytes("written"))).as("a key once read").isTrue();
+    s.put(bytes("written"), bytes("b"), 2);
+    assertThat(s.isCached(bytes("written"))).isTrue();
+    Versioned hit = s.get(bytes("written"));
+    assertThat(hit.value()).isEqualTo(bytes("b"));
+    assertThat(hit.version()).isEqualTo(2);
+
+    s.remove(bytes("written"));
+    assertThat(s.isCached(bytes("written"))).as("a cached key removed: its absence").isTrue();
+    assertThat(s.get(bytes("written"))).isNull();
+    s.put(bytes("written"), bytes("c"), 3);
+    assertThat(s.get(bytes("written")).version()).isEqualTo(3);
+  }
+
+  @Test
+  void peekingAndSavingCopiesForASnapshotLeaveTheCacheAlone() {
+    CachingKvStore s = new CachingKvStore(new InMemoryKvStore(), 1 << 20);
+    s.put(bytes("k"), bytes("a"), 1);
+    assertThat(s.peek(bytes("k")).value()).isEqualTo(bytes("a"));
+    assertThat(s.isCached(bytes("k"))).isFalse();
+
+    FrozenStore frozen = new FrozenStore(s);
+    frozen.beforeChange(bytes("k"));
+    s.put(bytes("k"), bytes("b"), 2);
+    frozen.beforeChange(bytes("absent"));
+    assertThat(s.isCached(bytes("k"))).as("a key changed during a snapshot").isFalse();
+    assertThat(s.isCached(bytes("absent"))).isFalse();
+    assertThat(frozen.changedKeys()).isEqualTo(2);
+    frozen.close();
+  }
+
+  @Test
+  void aCachedValueIsACopyTheWritersArrayCannotChange() {
+    CachingKvStore s = new CachingKvStore(new InMemoryKvStore(), 1 << 20);
+    s.put(bytes("k"), bytes("a"), 1);
+    s.get(bytes("k"));
+    byte[] value = bytes("b");
+    s.put(bytes("k"), value, 2);
+    value[0] = 'x';
+    assertThat(s.get(bytes("k")).value()).isEqualTo(bytes("b"));
+  }
+
+  @Test
   void aReaderRacingTheWriterNeverLeavesAStaleEntryBehind() throws Exception {
     // One writer (the apply thread) bumps a key's version while readers hammer it; once the
     // writer is done, every reader must see the last version: a stale fill would stick forever.
