@@ -7,7 +7,8 @@
 #
 #   scripts/leader-stability.sh [seconds] [clients]        default 600 s, 64 clients
 #
-# Environment: CAIRN_EXTRA_CONFIG (node settings to try, e.g.
+# Environment: WARMUP_S (uncounted load first, default 30), LOGS_DIR (where the nodes' logs are
+# kept, default stability-logs/), CAIRN_EXTRA_CONFIG (node settings to try, e.g.
 # $'raft.election-timeout-ms-min=300\nraft.election-timeout-ms-max=600'), CAIRN_JAVA_OPTS,
 # WORKLOAD (put, default, or get).
 set -euo pipefail
@@ -25,12 +26,27 @@ terms() {
   done | sort
 }
 
-cleanup() { "$ROOT/scripts/cluster.sh" wipe >/dev/null 2>&1 || true; }
+# The nodes' logs outlive the cluster (an election is explained there): copied to LOGS_DIR.
+LOGS_DIR="${LOGS_DIR:-$ROOT/stability-logs}"
+cleanup() {
+  mkdir -p "$LOGS_DIR"
+  for i in 1 2 3; do
+    cp "$CAIRN_RUN_DIR/n$i/node.log" "$LOGS_DIR/n$i.log" 2>/dev/null || true
+  done
+  "$ROOT/scripts/cluster.sh" wipe >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 "$ROOT/scripts/cluster.sh" wipe >/dev/null
 (cd "$ROOT" && mvn -B -q -o -DskipTests package >/dev/null 2>&1 || mvn -B -q -DskipTests package >/dev/null)
 "$ROOT/scripts/cluster.sh" start --insecure 3 >/dev/null
+# The same load first, uncounted: in its first seconds a new cluster hands a shard's leadership to
+# the replica its map prefers (one term each, logged as "leader is now"), which is placement, not
+# an election under steady load.
+if [ "${WARMUP_S:-30}" -gt 0 ]; then
+  "$ROOT/scripts/cairnctl" bench --clients "$CLIENTS" --workload "${WORKLOAD:-put}" \
+    --duration-s "${WARMUP_S:-30}" --warmup-s 0 --keys 100000 --value-bytes 256 >/dev/null
+fi
 before=$(terms)
 [ -n "$before" ] || { echo "leader-stability.sh: no cairn_replica_term in /metrics" >&2; exit 1; }
 "$ROOT/scripts/cairnctl" bench --clients "$CLIENTS" --workload "${WORKLOAD:-put}" \
