@@ -43,6 +43,7 @@ public final class RaftSettings {
         p, ms(c.raft().electionTimeoutMsMax()));
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(
         p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
+    RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, APPENDER_WAIT_MIN);
 
     // The default read option serves straight from the state machine and is not linearizable.
     // Nothing of Cairn's reads through Ratis any more (data and meta reads confirm leadership
@@ -97,6 +98,16 @@ public final class RaftSettings {
     long baseMs = Math.max(1, heartbeatMs * 2 / 5);
     return "1ms,10, " + baseMs + "ms," + Integer.MAX_VALUE;
   }
+
+  /**
+   * How long a leader's log appender waits after its last send to a follower before the next one.
+   * Ratis's default is 1 ms, and every commit makes the appender send each follower the new commit
+   * index on its own, so the next entry could find the appender asleep, for a whole millisecond:
+   * the rest of the gap is slept with {@code Thread.sleep(0, nanos)}, which Java 17 rounds up.
+   * Cairn sends one entry per shard at a time (WriteBatcher), so there is nothing for the wait to
+   * gather. Measured: docs/benchmarks.md, "The appender's millisecond, measured properly".
+   */
+  static final TimeDuration APPENDER_WAIT_MIN = TimeDuration.ZERO;
 
   /** Snapshot chunks a leader sends ahead of the follower's replies (Ratis's default: 8). */
   static final int SNAPSHOT_CHUNKS_IN_FLIGHT = 2;

@@ -59,6 +59,17 @@ class RaftSettingsTest {
   }
 
   /**
+   * A leader's appender sends the next entry as soon as it is appended: Ratis's 1 ms minimum gap
+   * after each send became a sleep of 1-2 ms per entry on Java 17 (RaftSettings.APPENDER_WAIT_MIN).
+   */
+  @Test
+  void aLeaderSendsEachEntryWithoutWaitingOutAGapAfterItsLastSend() {
+    RaftProperties p = serverProperties(Map.of());
+    assertThat(RaftServerConfigKeys.Log.Appender.waitTimeMin(p).toLong(TimeUnit.NANOSECONDS))
+        .isZero();
+  }
+
+  /**
    * Ratis times a snapshot chunk out after its timeout times the chunks in flight, and a leader's
    * appender whose follower went down waits that long before it sends the follower anything again.
    */
