@@ -60,7 +60,8 @@ class RaftSettingsTest {
 
   /**
    * A leader's appender sends the next entry as soon as it is appended: Ratis's 1 ms minimum gap
-   * after each send became a sleep of 1-2 ms per entry on Java 17 (RaftSettings.APPENDER_WAIT_MIN).
+   * after each send could hold an entry back for a whole millisecond on Java 17
+   * (RaftSettings.APPENDER_WAIT_MIN).
    */
   @Test
   void aLeaderSendsEachEntryWithoutWaitingOutAGapAfterItsLastSend() {
