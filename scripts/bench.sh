@@ -12,6 +12,9 @@
 # (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
 # cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
 # BENCH_CAIRN_AT_REST=1 also encrypts values at rest (a key file made under run-bench/).
+# The load generator is one JVM per point that warms up (WARMUP_S) before its window, with
+# BENCH_GEN_JAVA_OPTS (default -XX:+UseParallelGC: the JVM's C2 compiler and a throughput
+# collector) for both stores alike; server CPU is counted over the window alone.
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
@@ -19,6 +22,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHAT="${1:-both}"
 DURATION="${2:-20}"
 WARMUP="${WARMUP_S:-10}"   # per point; WARM_START_S (default 30) warms each store once before all points
+# Why C2 and a warm generator: with C1 only (cairnctl's default, good for one-off CLI calls) and a
+# fresh JVM per window, the generator spent about as much CPU per linearizable read as the three
+# nodes together and capped both stores' reads on 2 cores (docs/benchmarks.md, "A load generator
+# that is not the bottleneck").
+GEN_JAVA_OPTS="${BENCH_GEN_JAVA_OPTS:--XX:+UseParallelGC}"
 CLIENTS="${BENCH_CLIENTS:-1 16 64}"
 BENCH_DIR="$ROOT/run-bench"
 export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
@@ -43,6 +51,8 @@ server_ticks() {
   echo "$total"
 }
 
+WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
+
 run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
   # One unrecorded run first, so the first point does not measure a cold JIT (JVMs on a small
@@ -60,14 +70,17 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
       # Reads run over the keys the put phase wrote (PRELOAD=1 writes all 100k first: slow here).
       preload=""
       [ "${PRELOAD:-0}" = 1 ] && [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
-      # The warm-up is a run of its own, so that the CPU counted below is the window's alone (plus
-      # the load generator's JVM start, when the servers only exchange heartbeats).
-      "$@" --clients "$c" --workload "$workload" --consistency "$consistency" --duration-s "$WARMUP" \
-        --warmup-s 0 --keys 100000 --value-bytes 256 $preload >/dev/null
-      before=$(server_ticks)
-      line=$("$@" --clients "$c" --workload "$workload" --consistency "$consistency" \
-        --duration-s "$DURATION" --warmup-s 0 --keys 100000 --value-bytes 256 | grep '^BENCH')
-      after=$(server_ticks)
+      # One JVM per point: it warms up for WARMUP seconds, prints WINDOW_LINE when its measured
+      # window starts and its BENCH line when the window is over; the servers' CPU is read then.
+      before="" after="" line=""
+      while IFS= read -r out; do
+        case "$out" in
+          "$WINDOW_LINE"*) before=$(server_ticks) ;;
+          BENCH*) after=$(server_ticks) line=$out ;;
+        esac
+      done < <("$@" --clients "$c" --workload "$workload" --consistency "$consistency" \
+        --duration-s "$DURATION" --warmup-s "$WARMUP" --keys 100000 --value-bytes 256 $preload)
+      [ -n "$line" ] && [ -n "$before" ] || { echo "bench.sh: the $target point $name@$c printed no window or no BENCH line" >&2; exit 1; }
       ops=$(echo "$line" | sed -n 's/.* ops=\([0-9]*\).*/\1/p')
       echo "$line server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${ops:-0}" \
         'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')" \
@@ -94,7 +107,7 @@ bench_cairn() {
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/auth.env" ] || . "$CAIRN_RUN_DIR/auth.env"
   SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
-  run_points cairn "$ROOT/scripts/cairnctl" bench
+  CAIRNCTL_JAVA_OPTS="$GEN_JAVA_OPTS" run_points cairn "$ROOT/scripts/cairnctl" bench
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
 }
 
@@ -125,8 +138,8 @@ bench_etcd() {
     sleep 0.5
   done
   SERVER_PIDS=("${ETCD_PIDS[@]}")
-  # The same JVM options as cairnctl's default, so both stores face the same load generator.
-  run_points etcd java ${CAIRNCTL_JAVA_OPTS:--XX:TieredStopAtLevel=1} -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
+  # The same JVM options as Cairn's generator, so both stores face the same load generator.
+  run_points etcd java $GEN_JAVA_OPTS -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
   stop_etcd
 }
 

@@ -6,6 +6,7 @@ import io.cairn.cli.bench.BenchRunner;
 import io.cairn.cli.bench.KvOps;
 import io.cairn.cli.bench.ReadConsistency;
 import io.cairn.client.CairnClient;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -138,7 +139,8 @@ final class BenchCommand implements Callable<Integer> {
       for (int i = 0; i < plan.clientInstances(); i++) {
         instances.add(ctl.openClient(spec));
       }
-      BenchReport report = new BenchRunner(plan, KvOps.over(instances), System::nanoTime).run();
+      BenchReport report =
+          new BenchRunner(plan, KvOps.over(instances), System::nanoTime, this::windowStarted).run();
       if (ctl.output() == OutputFormat.JSON) {
         JsonOutput.print(spec.commandLine().getOut(), report::writeJson);
       } else {
@@ -147,6 +149,15 @@ final class BenchCommand implements Callable<Integer> {
       return report.ops() == 0 && report.errors() > 0 ? ExitCodes.UNAVAILABLE : ExitCodes.OK;
     } finally {
       instances.forEach(CairnClient::close);
+    }
+  }
+
+  /** Text output only: JSON output stays one document. scripts/bench.sh reads this line. */
+  private void windowStarted() {
+    if (ctl.output() != OutputFormat.JSON) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(BenchReport.WINDOW_STARTED);
+      out.flush();
     }
   }
 }

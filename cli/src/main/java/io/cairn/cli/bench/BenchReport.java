@@ -15,6 +15,12 @@ import org.HdrHistogram.Histogram;
  * one line for scripts ({@link #summaryLine()}) or JSON members ({@link #writeJson}).
  */
 public final class BenchReport {
+  /**
+   * Printed (text output only) when the measured window starts, after the warm-up; scripts count
+   * the servers' CPU from this line to the report.
+   */
+  public static final String WINDOW_STARTED = "window started: measuring now";
+
   private final BenchPlan plan;
   private final long reads;
   private final long writes;

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
@@ -22,16 +23,27 @@ import org.HdrHistogram.Histogram;
  * measured duration have passed on {@code nanoTime}. Workers are asynchronous (no thread each): a
  * completion issues the next request. An operation is recorded (latency into an HdrHistogram, or
  * its error kind) when it started inside the measured window.
+ *
+ * <p>{@code windowStarted} runs once, when the first request of the measured window is issued, so
+ * that a caller outside the process (scripts/bench.sh) can count the servers' CPU over the window
+ * alone while the load generator's JVM stays warm from its own warm-up.
  */
 public final class BenchRunner {
   private final BenchPlan plan;
   private final KvOps ops;
   private final LongSupplier nanoTime;
+  private final Runnable windowStarted;
+  private final AtomicBoolean windowOpen = new AtomicBoolean();
 
   public BenchRunner(BenchPlan plan, KvOps ops, LongSupplier nanoTime) {
+    this(plan, ops, nanoTime, () -> {});
+  }
+
+  public BenchRunner(BenchPlan plan, KvOps ops, LongSupplier nanoTime, Runnable windowStarted) {
     this.plan = plan;
     this.ops = ops;
     this.nanoTime = nanoTime;
+    this.windowStarted = windowStarted;
   }
 
   public BenchReport run() throws InterruptedException {
@@ -168,6 +180,9 @@ public final class BenchRunner {
       startNanos = nanoTime.getAsLong();
       if (startNanos >= measureUntil) {
         return null;
+      }
+      if (startNanos >= measureFrom && !windowOpen.get() && windowOpen.compareAndSet(false, true)) {
+        windowStarted.run();
       }
       byte[] key = plan.key(random.nextInt(plan.keys()));
       read = readRatio > 0 && random.nextDouble() < readRatio;

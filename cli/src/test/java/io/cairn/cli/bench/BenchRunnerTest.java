@@ -62,6 +62,20 @@ class BenchRunnerTest {
   }
 
   @Test
+  void theWindowListenerRunsOnceWhenTheFirstMeasuredRequestIsIssued() throws Exception {
+    List<Integer> callsBeforeWindow = new CopyOnWriteArrayList<>();
+    new BenchRunner(
+            plan(BenchPlan.Workload.PUT, 0, false, 100),
+            ops,
+            clock,
+            () -> callsBeforeWindow.add(calls.size()))
+        .run();
+    // The 5 warm-up operations (2 ms each in a 10 ms warm-up) were issued before it, none after.
+    assertThat(callsBeforeWindow).containsExactly(5);
+    assertThat(calls).hasSize(55);
+  }
+
+  @Test
   void errorsAreCountedByKindAndLeftOutOfTheLatencies() throws Exception {
     failEvery = 5;
     BenchReport r = new BenchRunner(plan(BenchPlan.Workload.PUT, 0, false, 100), ops, clock).run();

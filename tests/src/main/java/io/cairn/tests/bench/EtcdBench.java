@@ -91,7 +91,16 @@ public final class EtcdBench implements Callable<Integer> {
               preload,
               seed,
               Math.min(clients, channels.size()));
-      BenchReport report = new BenchRunner(plan, ops(channels), System::nanoTime).run();
+      BenchReport report =
+          new BenchRunner(
+                  plan,
+                  ops(channels),
+                  System::nanoTime,
+                  () -> {
+                    System.out.println(BenchReport.WINDOW_STARTED);
+                    System.out.flush();
+                  })
+              .run();
       System.out.print(report.render());
       return 0;
     } finally {
