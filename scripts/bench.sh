@@ -7,7 +7,10 @@
 #
 # Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms, and
 # server_cpu_ms_per_op: the CPU time of the three server processes, from /proc, over the measured
-# window divided by its operations). BENCH_WORKLOADS (default "put get") may also name
+# window divided by its operations; and server_switches_per_op: the context switches of all their
+# threads over the window per operation, how often a server thread gave up the CPU, mostly to wait
+# for another's hand-off. It moves far less between runs than throughput or CPU on this VM, so it
+# shows a hand-off saved where they cannot). BENCH_WORKLOADS (default "put get") may also name
 # get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. Cairn's client port is open
 # (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
 # cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
@@ -51,6 +54,16 @@ server_ticks() {
   echo "$total"
 }
 
+# Context switches, voluntary and not, of every live thread of the server processes. A thread that
+# exits during a window takes its count with it; the pools on the write path keep their threads.
+server_switches() {
+  local pid total=0
+  for pid in "${SERVER_PIDS[@]}"; do
+    total=$((total + $(cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }')))
+  done
+  echo "$total"
+}
+
 WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
@@ -59,7 +72,7 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
   # machine keep compiling for tens of seconds); the same for both stores.
   "$@" --clients 16 --workload put --duration-s "${WARM_START_S:-30}" --warmup-s 0 \
     --keys 100000 --value-bytes 256 >/dev/null
-  local name workload consistency c preload before after line ops
+  local name workload consistency c preload before after switches_before switches_after line ops
   for name in ${BENCH_WORKLOADS:-put get}; do
     case "$name" in
       put | get) workload=$name consistency=linearizable ;;
@@ -75,15 +88,17 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
       before="" after="" line=""
       while IFS= read -r out; do
         case "$out" in
-          "$WINDOW_LINE"*) before=$(server_ticks) ;;
-          BENCH*) after=$(server_ticks) line=$out ;;
+          "$WINDOW_LINE"*) before=$(server_ticks) switches_before=$(server_switches) ;;
+          BENCH*) after=$(server_ticks) switches_after=$(server_switches) line=$out ;;
         esac
       done < <("$@" --clients "$c" --workload "$workload" --consistency "$consistency" \
         --duration-s "$DURATION" --warmup-s "$WARMUP" --keys 100000 --value-bytes 256 $preload)
       [ -n "$line" ] && [ -n "$before" ] || { echo "bench.sh: the $target point $name@$c printed no window or no BENCH line" >&2; exit 1; }
       ops=$(echo "$line" | sed -n 's/.* ops=\([0-9]*\).*/\1/p')
       echo "$line server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${ops:-0}" \
-        'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')" \
+        'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }') \
+server_switches_per_op=$(awk -v s=$((switches_after - switches_before)) -v n="${ops:-0}" \
+        'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')" \
         | sed "s/^BENCH/BENCH target=$target/"
     done
   done

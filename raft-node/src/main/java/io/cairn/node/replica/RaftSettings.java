@@ -44,6 +44,12 @@ public final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(
         p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, APPENDER_WAIT_MIN);
+    // A follower appends a leader's entries on the thread that received them. Ratis's default
+    // (RATIS-2235) first hands every append to the division's server executor, one more thread
+    // hand-off per append; Ratis made it a switch after users measured the cost (RATIS-2387), and
+    // Ozone turns it off. Order is kept without it: gRPC delivers one stream's appends one at a
+    // time and each is queued to the log before the next arrives (docs/ratis-workarounds.md, 17).
+    RaftServerConfigKeys.Log.setAppendEntriesComposeEnabled(p, false);
 
     // The default read option serves straight from the state machine and is not linearizable.
     // Nothing of Cairn's reads through Ratis any more (data and meta reads confirm leadership

@@ -70,6 +70,13 @@ class RaftSettingsTest {
         .isZero();
   }
 
+  /** A follower appends on the thread that received the append, with no hand-off first. */
+  @Test
+  void aFollowerAppendsALeadersEntriesWithoutHandingThemToAnotherThread() {
+    RaftProperties p = serverProperties(Map.of());
+    assertThat(RaftServerConfigKeys.Log.appendEntriesComposeEnabled(p)).isFalse();
+  }
+
   /**
    * Ratis times a snapshot chunk out after its timeout times the chunks in flight, and a leader's
    * appender whose follower went down waits that long before it sends the follower anything again.
