@@ -54,14 +54,20 @@ server_ticks() {
   echo "$total"
 }
 
-# Context switches, voluntary and not, of every live thread of the server processes. A thread that
-# exits during a window takes its count with it; the pools on the write path keep their threads.
+# Context switches, voluntary and not, of every live thread of the server processes: one
+# "pid/tid count" line per thread. Pools start and retire threads during a window, so a window's
+# switches are summed per thread (switches_between): a thread that exits takes its count with it
+# and is left out, a thread that starts counts from zero.
 server_switches() {
-  local pid total=0
+  local pid
   for pid in "${SERVER_PIDS[@]}"; do
-    total=$((total + $(cat /proc/"$pid"/task/*/status 2>/dev/null | awk '/ctxt_switches/ { s += $2 } END { print s + 0 }')))
-  done
-  echo "$total"
+    grep -H ctxt_switches /proc/"$pid"/task/*/status 2>/dev/null || true
+  done | awk -F'[/:]' '{ s[$3 "/" $5] += $NF } END { for (t in s) print t, s[t] }'
+}
+
+switches_between() {  # $1, $2 = server_switches before and after
+  awk 'NR == FNR { before[$1] = $2; next } { total += $2 - ($1 in before ? before[$1] : 0) } END { print total + 0 }' \
+    <(echo "$1") <(echo "$2")
 }
 
 WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
@@ -97,7 +103,7 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
       ops=$(echo "$line" | sed -n 's/.* ops=\([0-9]*\).*/\1/p')
       echo "$line server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${ops:-0}" \
         'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }') \
-server_switches_per_op=$(awk -v s=$((switches_after - switches_before)) -v n="${ops:-0}" \
+server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n="${ops:-0}" \
         'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')" \
         | sed "s/^BENCH/BENCH target=$target/"
     done
