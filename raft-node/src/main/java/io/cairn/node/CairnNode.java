@@ -74,6 +74,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -494,6 +496,7 @@ public final class CairnNode implements Closeable {
       String label = s.getShardId() == 0 ? "meta" : Integer.toString(s.getShardId());
       metrics.replica(
           gid.toString(),
+          RaftGroupMemberId.valueOf(RaftPeerId.valueOf(config.nodeId()), gid).toString(),
           label,
           () -> statusReader.replica(gid).orElse(null),
           new NodeMetrics.ReplicaGauges<ReplicaStatus>(

@@ -7,8 +7,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
@@ -26,6 +28,8 @@ public final class NodeMetrics implements RequestPathObserver {
   private volatile Timer roundsFailed; // registered on the first failure: no series until one
   private final Counter leaseReads;
   private final Set<String> replicaGauges = ConcurrentHashMap.newKeySet();
+  private final List<Object> stageReadings =
+      new CopyOnWriteArrayList<>(); // Micrometer holds weakly
 
   public NodeMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -110,12 +114,19 @@ public final class NodeMetrics implements RequestPathObserver {
         .register(registry);
   }
 
-  /** Registers the gauges of one local replica once; {@code source} is read at scrape time. */
-  public <T> void replica(String group, String shard, Supplier<T> source, ReplicaGauges<T> gauges) {
+  /**
+   * Registers the gauges of one local replica once, and Ratis's timers of its write path ({@link
+   * RaftStageMeters}); {@code source} is read at scrape time, {@code member} is the replica as
+   * Ratis names it ({@code n1@group-...}).
+   */
+  public <T> void replica(
+      String group, String member, String shard, Supplier<T> source, ReplicaGauges<T> gauges) {
     if (!replicaGauges.add(group)) {
       return;
     }
     Tags tags = Tags.of("shard", shard);
+    RatisMeters.installed()
+        .ifPresent(r -> stageReadings.addAll(RaftStageMeters.register(registry, r, member, tags)));
     gauge("cairn.replica.leader", tags, source, gauges.isLeader());
     gauge("cairn.replica.failed", tags, source, gauges.isFailed());
     gauge("cairn.replica.term", tags, source, gauges.term());
