@@ -10,7 +10,10 @@
 # window divided by its operations; and server_switches_per_op: the context switches of all their
 # threads over the window per operation, how often a server thread gave up the CPU, mostly to wait
 # for another's hand-off. It moves far less between runs than throughput or CPU on this VM, so it
-# shows a hand-off saved where they cannot). BENCH_WORKLOADS (default "put get") may also name
+# shows a hand-off saved where they cannot). For Cairn, each point also gets the mean of every Raft
+# stage of its writes over the window (stage_*_ms: proposal to result, the leader's round to a
+# follower, the follower's own part, a log write and fsync, the log worker's queue; from the nodes'
+# /metrics) and its commands per log entry. BENCH_WORKLOADS (default "put get") may also name
 # get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. Cairn's client port is open
 # (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
 # cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
@@ -70,6 +73,33 @@ switches_between() {  # $1, $2 = server_switches before and after
     <(echo "$1") <(echo "$2")
 }
 
+# Cairn's Raft stage timers (docs/operations.md, "Health and metrics"), summed over the nodes and
+# their shard replicas (the meta group left out), and its batch sizes: one "series value" line each.
+cairn_stages() {
+  local i
+  for i in 1 2 3; do curl -fsS -m 2 "http://127.0.0.$i:7002/metrics" 2>/dev/null || true; done \
+    | awk '/^cairn_(raft_entry|raft_log_flush|raft_log_queue|raft_follower_append|raft_leader_append)_seconds_(sum|count)[{]/ && !/shard="meta"/ ||
+           /^cairn_batch_commands_(sum|count)[{]/ { split($1, name, "{"); total[name[1]] += $2 }
+           END { for (n in total) print n, total[n] }'
+}
+
+# The mean of each stage over a window, in ms, and the commands per log entry, from two
+# cairn_stages snapshots: where a write's time went (benchmarks.md, "where one write's millisecond
+# goes").
+stages_between() {  # $1, $2 = cairn_stages before and after
+  awk 'NR == FNR { before[$1] = $2; next } { delta[$1] = $2 - before[$1] }
+    END {
+      split("raft_entry raft_leader_append raft_follower_append raft_log_flush raft_log_queue", stage, " ")
+      for (i = 1; i <= 5; i++) {
+        n = delta["cairn_" stage[i] "_seconds_count"]; t = delta["cairn_" stage[i] "_seconds_sum"]
+        label = stage[i]; sub(/^raft_/, "", label)
+        printf " stage_%s_ms=%s", label, (n > 0 ? sprintf("%.3f", 1000 * t / n) : "n/a")
+      }
+      n = delta["cairn_batch_commands_count"]
+      printf " commands_per_entry=%s\n", (n > 0 ? sprintf("%.1f", delta["cairn_batch_commands_sum"] / n) : "n/a")
+    }' <(echo "$1") <(echo "$2")
+}
+
 WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
@@ -91,11 +121,13 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
       [ "${PRELOAD:-0}" = 1 ] && [ "$workload" = get ] && [ "$c" = "$(echo $CLIENTS | awk '{print $1}')" ] && preload="--preload"
       # One JVM per point: it warms up for WARMUP seconds, prints WINDOW_LINE when its measured
       # window starts and its BENCH line when the window is over; the servers' CPU is read then.
-      before="" after="" line=""
+      before="" after="" line="" stages=""
       while IFS= read -r out; do
         case "$out" in
-          "$WINDOW_LINE"*) before=$(server_ticks) switches_before=$(server_switches) ;;
-          BENCH*) after=$(server_ticks) switches_after=$(server_switches) line=$out ;;
+          "$WINDOW_LINE"*) before=$(server_ticks) switches_before=$(server_switches)
+            [ "$target" != cairn ] || stages_before=$(cairn_stages) ;;
+          BENCH*) after=$(server_ticks) switches_after=$(server_switches) line=$out
+            [ "$target" != cairn ] || stages=$(stages_between "$stages_before" "$(cairn_stages)") ;;
         esac
       done < <("$@" --clients "$c" --workload "$workload" --consistency "$consistency" \
         --duration-s "$DURATION" --warmup-s "$WARMUP" --keys 100000 --value-bytes 256 $preload)
@@ -104,7 +136,7 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
       echo "$line server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n="${ops:-0}" \
         'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }') \
 server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n="${ops:-0}" \
-        'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')" \
+        'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')$stages" \
         | sed "s/^BENCH/BENCH target=$target/"
     done
   done
