@@ -31,10 +31,17 @@ import org.apache.ratis.util.TimeDuration;
  * RaftStageMeters}).
  *
  * <p>Registries are counted as in Ratis's own implementation: {@link #create} of an existing one
- * returns it and counts one more holder, {@link #remove} counts one less and drops it at zero.
+ * returns it and counts one more holder, {@link #remove} counts one less and unregisters it at
+ * zero. But a registry is never replaced: Ratis goes on recording into one it unregistered (a
+ * leader that steps down unregisters its server registry, whose follower-append timer the division,
+ * now a follower, keeps using; the first of a leader's appenders to stop unregisters the registry
+ * all its appenders share), so creating it again brings back the same object, and {@link #timers}
+ * reads registered and unregistered ones alike. One small registry per group member and component
+ * that this process ever hosted.
  */
 public final class RatisMeters extends MetricRegistries {
   private final Map<MetricRegistryInfo, Held> registries = new ConcurrentHashMap<>();
+  private final Map<MetricRegistryInfo, Registry> everCreated = new ConcurrentHashMap<>();
   private final List<Consumer<RatisMetricRegistry>> onCreate = new CopyOnWriteArrayList<>();
   private final List<Consumer<RatisMetricRegistry>> onRemove = new CopyOnWriteArrayList<>();
 
@@ -51,12 +58,12 @@ public final class RatisMeters extends MetricRegistries {
    */
   public List<Timer> timers(
       String prefix, String application, String component, Predicate<String> names) {
-    for (Held h : registries.values()) {
-      MetricRegistryInfo info = h.registry.getMetricRegistryInfo();
+    for (Registry r : everCreated.values()) {
+      MetricRegistryInfo info = r.getMetricRegistryInfo();
       if (info.getPrefix().equals(prefix)
           && info.getApplicationName().equals(application)
           && info.getMetricsComponentName().equals(component)) {
-        return h.registry.timers(names);
+        return r.timers(names);
       }
     }
     return List.of();
@@ -72,7 +79,7 @@ public final class RatisMeters extends MetricRegistries {
                 h.holders++;
                 return h;
               }
-              return new Held(new Registry(k));
+              return new Held(everCreated.computeIfAbsent(k, Registry::new));
             });
     if (held.holders == 1) {
       onCreate.forEach(c -> c.accept(held.registry));
@@ -116,6 +123,7 @@ public final class RatisMeters extends MetricRegistries {
   @Override
   public void clear() {
     registries.clear();
+    everCreated.clear();
   }
 
   @Override

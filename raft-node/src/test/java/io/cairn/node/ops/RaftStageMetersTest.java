@@ -24,13 +24,7 @@ class RaftStageMetersTest {
     int leader = cluster.leaderOf(1);
     int follower = cluster.followerOf(1);
     for (int i = 0; i < 20; i++) {
-      cluster
-          .kv(leader)
-          .put(
-              PutRequest.newBuilder()
-                  .setKey(ByteString.copyFromUtf8("stage-" + i))
-                  .setValue(ByteString.copyFromUtf8("v"))
-                  .build());
+      put(cluster, leader, "stage-" + i);
     }
 
     // A follower answers the leader's append only after its own write and flush, so once the
@@ -50,6 +44,38 @@ class RaftStageMetersTest {
               assertThat(count(onFollower, "cairn_raft_follower_append_seconds_count"))
                   .isGreaterThanOrEqualTo(1);
             });
+  }
+
+  @Test
+  void aLeaderThatStepsDownGoesOnCountingTheAppendsItReceives() {
+    LocalCluster cluster = ext.cluster();
+    int former = cluster.leaderOf(1);
+    int next = cluster.followerOf(1);
+    put(cluster, former, "before-transfer");
+
+    // Stepping down unregisters the replica's Ratis server registry, but the replica, now a
+    // follower, keeps timing its appends in it (RatisMeters).
+    cluster.transferLeader(former, 1, "n" + next);
+    await().atMost(Duration.ofSeconds(20)).until(() -> cluster.leaderOf(1) != former);
+    int[] written = {0};
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .untilAsserted(
+            () -> {
+              put(cluster, cluster.leaderOf(1), "after-transfer-" + written[0]++);
+              assertThat(count(cluster.metrics(former), "cairn_raft_follower_append_seconds_count"))
+                  .isPositive();
+            });
+  }
+
+  private static void put(LocalCluster cluster, int node, String key) {
+    cluster
+        .kv(node)
+        .put(
+            PutRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8(key))
+                .setValue(ByteString.copyFromUtf8("v"))
+                .build());
   }
 
   private static long count(String page, String series) {

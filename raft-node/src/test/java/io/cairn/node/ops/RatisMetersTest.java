@@ -73,8 +73,27 @@ class RatisMetersTest {
     assertThat(meters.remove(LOG_WORKER)).isTrue();
     assertThat(meters.get(LOG_WORKER)).isEmpty();
     assertThat(removed).containsExactly(LOG_WORKER);
+  }
 
-    assertThat(meters.create(LOG_WORKER)).isNotSameAs(first);
+  @Test
+  void anUnregisteredRegistryIsStillReadAndComesBackWhenCreatedAgain() {
+    // Ratis keeps recording into a registry it unregistered, e.g. a former leader's follower
+    // appends into its server registry: the exported counts must not stop or start over.
+    RatisMeters meters = new RatisMeters();
+    RatisMetricRegistry first = meters.create(LOG_WORKER);
+    meters.remove(LOG_WORKER);
+
+    first.timer("flushTime").time().stop();
+    assertThat(meters.timers("n1@group-000000000001", "ratis", "log_worker", "flushTime"::equals))
+        .singleElement()
+        .satisfies(t -> assertThat(t.count()).isEqualTo(1));
+
+    RatisMetricRegistry again = meters.create(LOG_WORKER);
+    assertThat(again).isSameAs(first);
+    again.timer("flushTime").time().stop();
+    assertThat(meters.timers("n1@group-000000000001", "ratis", "log_worker", "flushTime"::equals))
+        .singleElement()
+        .satisfies(t -> assertThat(t.count()).isEqualTo(2));
   }
 
   @Test
