@@ -71,6 +71,7 @@ public final class RatisMeters extends MetricRegistries {
 
   @Override
   public RatisMetricRegistry create(MetricRegistryInfo info) {
+    boolean[] registered = new boolean[1]; // decided inside compute: a second create may race
     Held held =
         registries.compute(
             info,
@@ -79,9 +80,10 @@ public final class RatisMeters extends MetricRegistries {
                 h.holders++;
                 return h;
               }
+              registered[0] = true;
               return new Held(everCreated.computeIfAbsent(k, Registry::new));
             });
-    if (held.holders == 1) {
+    if (registered[0]) {
       onCreate.forEach(c -> c.accept(held.registry));
     }
     return held.registry;
