@@ -74,7 +74,7 @@ public final class MapDbKvStore implements KvStore {
             // snapshot-on-stop in the node's own shutdown hook. The owner closes the store.
             .make();
     BTreeMap<byte[], byte[]> entries =
-        db.treeMap("kv", Serializer.BYTE_ARRAY, Serializer.BYTE_ARRAY)
+        db.treeMap("kv", FlatKeySerializer.INSTANCE, Serializer.BYTE_ARRAY)
             .counterEnable() // O(1) keyCount instead of a walk over every key
             // Each value in a record of its own, not inside its B-tree leaf: a put then rewrites
             // one value record instead of deserializing and rewriting a leaf of up to 32 values.
