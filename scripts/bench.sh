@@ -14,8 +14,9 @@
 # stage of its writes over the window (stage_*_ms: proposal to result, the leader's round to a
 # follower, the follower's own part, a log write and fsync, the log worker's queue; from the nodes'
 # /metrics) and its commands per log entry. BENCH_WORKLOADS (default "put get") may also name
-# get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones. Cairn's client port is open
-# (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
+# get-eventual: Cairn's EVENTUAL reads, etcd's serializable ones, and mix: half linearizable reads,
+# half writes, each worker choosing at random per request (YCSB's workload A). Cairn's client port
+# is open (cluster.sh --insecure), as etcd's is by default; BENCH_CAIRN_SECURITY=tls or auth starts it with
 # cluster.sh's --tls (mutual TLS on the client port) or --auth (that, and users: a node's default).
 # BENCH_CAIRN_AT_REST=1 also encrypts values at rest (a key file made under run-bench/).
 # The load generator is one JVM per point that warms up (WARMUP_S) before its window, with
@@ -113,7 +114,8 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
     case "$name" in
       put | get) workload=$name consistency=linearizable ;;
       get-eventual) workload=get consistency=eventual ;;
-      *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual)" >&2; exit 2 ;;
+      mix) workload=mix consistency=linearizable ;;
+      *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual, mix)" >&2; exit 2 ;;
     esac
     for c in $CLIENTS; do
       # Reads run over the keys the put phase wrote (PRELOAD=1 writes all 100k first: slow here).
