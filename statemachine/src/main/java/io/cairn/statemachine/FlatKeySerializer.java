@@ -133,28 +133,17 @@ final class FlatKeySerializer implements GroupSerializer<byte[]> {
     return -(low + 1);
   }
 
+  /**
+   * With the map's own order (MapDB passes this serializer), the search in place above; with any
+   * other comparator, the keys copied out and searched as MapDB's own serializer does.
+   */
   @Override
+  @SuppressWarnings("unchecked")
   public int valueArraySearch(Object vals, byte[] key, Comparator comparator) {
     if (comparator == this || comparator == ONE_KEY) {
       return valueArraySearch(vals, key);
     }
-    @SuppressWarnings("unchecked")
-    Comparator<byte[]> c = comparator;
-    Keys k = keys(vals);
-    int low = 0;
-    int high = k.size() - 1;
-    while (low <= high) {
-      int mid = (low + high) >>> 1;
-      int order = c.compare(k.get(mid), key);
-      if (order < 0) {
-        low = mid + 1;
-      } else if (order > 0) {
-        high = mid - 1;
-      } else {
-        return mid;
-      }
-    }
-    return -(low + 1);
+    return Arrays.binarySearch(valueArrayToArray(vals), key, comparator);
   }
 
   @Override

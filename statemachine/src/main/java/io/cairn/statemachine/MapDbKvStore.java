@@ -31,8 +31,9 @@ import org.mapdb.Serializer;
  * key that stays in the store while it runs). {@link #compact} takes all of MapDB's store locks
  * itself (concurrent reads wait for it). A read/write lock over the store's life keeps {@link
  * #close} from pulling the file away under a running operation: every operation holds the read
- * side, close takes the write side. The key serializer {@link Serializer#BYTE_ARRAY} orders keys by
- * unsigned bytes.
+ * side, close takes the write side. Keys are ordered by unsigned bytes, as {@link
+ * Serializer#BYTE_ARRAY} orders them; {@link FlatKeySerializer} keeps each B-tree node's keys in
+ * one array.
  */
 public final class MapDbKvStore implements KvStore {
   private static final int VERSION_BYTES = Long.BYTES;
