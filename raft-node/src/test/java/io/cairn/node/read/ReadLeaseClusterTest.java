@@ -117,7 +117,7 @@ class ReadLeaseClusterTest {
   @Test
   void aReplicaConfirmsABarrierOnlyOnceItHoldsItOnDisk() {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     int follower = cluster.followerOf(1);
     RaftGroupId gid = cluster.groupOf(1);
     put(cluster, leader, "k", "v1");
@@ -153,7 +153,7 @@ class ReadLeaseClusterTest {
   @Test
   void readsUnderTheLeaseSeeEveryWriteBeforeThem() {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     for (int i = 0; i < 100; i++) {
       put(cluster, leader, "k", "v" + i);
       assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v" + i);
@@ -171,7 +171,7 @@ class ReadLeaseClusterTest {
   @Test
   void theLeaseRunsOutWithinAnElectionTimeoutOfItsBarrier() {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     put(cluster, leader, "k", "v1");
     awaitLeaseReadsAbove(cluster, leader, 0);
     clocks[leader].freeze();
@@ -189,7 +189,7 @@ class ReadLeaseClusterTest {
   @Test
   void aNewRaftConfigurationEndsTheLease() throws Exception {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     RaftGroupId gid = cluster.groupOf(1);
     put(cluster, leader, "k", "v1");
     awaitLeaseReadsAbove(cluster, leader, 0);
@@ -225,7 +225,7 @@ class ReadLeaseClusterTest {
   @Test
   void aLeaderCutOffStopsServingReads() {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     put(cluster, leader, "k", "v1");
     assertThat(linearizableGet(cluster, leader, "k")).isEqualTo("v1");
     cluster.replicasOf(1).stream().filter(i -> i != leader).forEach(cluster::stop);
@@ -242,7 +242,7 @@ class ReadLeaseClusterTest {
   @Test
   void aLeaderThatStartsAHandOverGivesUpItsLeaseForTheTerm() throws Exception {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     int follower = cluster.followerOf(1);
     RaftGroupId gid = cluster.groupOf(1);
     long term = termOf(cluster, leader, gid);

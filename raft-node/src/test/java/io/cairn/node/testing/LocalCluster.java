@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.cairn.node.CairnNode;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.config.NodeConfigLoader;
+import io.cairn.node.membership.ConfPlan;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.replica.ReplicaNotReadyException;
 import io.cairn.node.replica.ShardStateMachine;
@@ -480,6 +481,39 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     return Optional.of(leader);
+  }
+
+  /**
+   * Waits until {@code shardId} (0: the meta group) has a ready leader whose own reconciler has
+   * nothing left to do ({@link ConfPlan#next} says {@link ConfPlan.Nothing}: the voters are the
+   * map's, their priorities equal, and the leader is the map's preferred replica), and returns it.
+   * For a test that needs one leader for its whole length: until then, the reconciler may hand
+   * leadership to the preferred replica at any moment.
+   */
+  public int settledLeaderOf(int shardId) {
+    return await("shard " + shardId + " led by its preferred replica, nothing left to reconcile")
+        .atMost(SETTLE_MAX)
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> settledLeader(shardId), Optional::isPresent)
+        .orElseThrow();
+  }
+
+  private Optional<Integer> settledLeader(int shardId) {
+    ShardInfo group = shard(shardId);
+    RaftGroupId gid = RaftHost.groupIdOf(group);
+    Optional<Integer> leader = readyLeader(gid);
+    if (leader.isEmpty()) {
+      return leader;
+    }
+    String self = "n" + leader.get();
+    return node(leader.get())
+        .host()
+        .ledConf(gid, Long.MAX_VALUE)
+        .filter(
+            c ->
+                ConfPlan.next(group, self, c.voters(), c.stable(), c.responsive())
+                    instanceof ConfPlan.Nothing)
+        .map(c -> leader.get());
   }
 
   /** Waits until every shard and the meta group have a ready leader. */
