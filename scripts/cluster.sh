@@ -24,20 +24,24 @@
 #                                   the cluster and stop it; its id is not used again
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
-# Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m -Xmx512m with the JVM's
-# own tiered C1+C2 compilers: after a 3-minute warm-up they served as many writes/s as C1 alone and
-# 1.4x the linearizable reads at 64 clients, see docs/benchmarks.md; C2 costs CPU in the first
-# minutes only, and a server runs for weeks. 512 MB: the live heap was 160-185 MB with 1M keys,
-# mostly the value cache, and 768 MB only let G1 grow to its cap, 270 MB more RSS per node for
-# the same writes/s; give a node with many shards at least 200 MB + shards x
-# cache.shard-bytes-max),
+# Environment: CAIRN_SHARDS (default 3), CAIRN_JAVA_OPTS (default -Xms128m and -Xmx of 1.5 x
+# (200 MB + 16 MB per shard), at least 384 MB, with the JVM's own tiered C1+C2 compilers: after a
+# 3-minute warm-up they served as many writes/s as C1 alone and 1.4x the linearizable reads at 64
+# clients, see docs/benchmarks.md; C2 costs CPU in the first minutes only, and a server runs for
+# weeks. The heap: the live heap was 133-144 MB with 1M keys and 3 shards, mostly the value cache
+# (cache.shard-bytes-max, 16 MB, per shard replica) and Ratis's caches, and G1 grows to its cap, so
+# every MB of -Xmx beyond what it needs is RSS and nothing else: 384 MB against 512 MB, 120 MB less
+# RSS per node for the same writes/s, docs/benchmarks.md 2026-12-06),
 # CAIRN_EXTRA_CONFIG (extra lines appended to every node's config).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
 RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002 PEER_PORT=7003
-JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx512m}"
+SHARDS="${CAIRN_SHARDS:-3}"
+HEAP_MB=$(( 3 * (200 + 16 * SHARDS) / 2 ))
+if [ "$HEAP_MB" -lt 384 ]; then HEAP_MB=384; fi
+JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx${HEAP_MB}m}"
 START_TIMEOUT_S="${CAIRN_START_TIMEOUT_S:-90}"
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
@@ -167,7 +171,7 @@ write_node_config() {
     printf '%s\n' "node.id=n$i" "node.host=127.0.0.$i" "node.raft-port=$RAFT_PORT" \
       "node.client-port=$CLIENT_PORT" "node.http-port=$HTTP_PORT" "node.peer-port=$PEER_PORT" \
       "data.dir=$RUN/n$i/data" \
-      "cluster.id=cairn-local" "cluster.shards=${CAIRN_SHARDS:-3}" "$@"
+      "cluster.id=cairn-local" "cluster.shards=$SHARDS" "$@"
     [ -z "$tls" ] || printf '%s\n' "$tls"
     [ -z "$client_tls" ] || printf '%s\n' "$client_tls"
     [ -z "$auth" ] || printf '%s\n' "$auth"

@@ -6,7 +6,7 @@
 # Run the stores one after another in one sitting; everything it starts is stopped at the end.
 #
 #   scripts/memory-sitting.sh etcd
-#   scripts/memory-sitting.sh cairn "-Xms128m -Xmx512m"
+#   scripts/memory-sitting.sh cairn "-Xms128m -Xmx384m"   (scripts/cluster.sh's default for 3 shards)
 #
 # Needs etcd 3.4 (apt-get install etcd-server etcd-client) and a built tree (mvn -DskipTests install).
 set -euo pipefail

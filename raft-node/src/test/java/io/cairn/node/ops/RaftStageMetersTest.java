@@ -21,7 +21,7 @@ class RaftStageMetersTest {
   @Test
   void writesShowUpInTheLogAndAppendTimersOfTheirShard() {
     LocalCluster cluster = ext.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     int follower = cluster.followerOf(1);
     for (int i = 0; i < 20; i++) {
       put(cluster, leader, "stage-" + i);

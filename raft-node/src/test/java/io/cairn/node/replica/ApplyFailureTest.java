@@ -30,7 +30,7 @@ class ApplyFailureTest {
   @Test
   void aReplicaThatCannotApplyAnEntryStopsAndSaysWhy() throws Exception {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     int broken = cluster.followerOf(1);
     cluster.kv(leader).put(put("before", "1"));
     local.brokeOnPurpose(broken, 1);

@@ -54,7 +54,7 @@ class RawProposalTest {
     cluster.kv(1).put(PutRequest.newBuilder().setKey(utf8(mine)).setValue(utf8("canary")).build());
     ShardInfo shard = cluster.shard(1);
     RaftGroupId gid = RaftHost.groupIdOf(shard);
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     RaftServer.Division division = cluster.node(leader).host().division(gid).orElseThrow();
     long term = division.getInfo().getCurrentTerm();
     long keys = cluster.node(leader).host().shardReplica(gid).orElseThrow().core().keyCount();

@@ -34,7 +34,7 @@ class SnapshotCatchUpTest {
   @Test
   void aReplicaBehindThePurgedLogCatchesUpFromASnapshot() {
     LocalCluster cluster = local.cluster();
-    int leader = cluster.leaderOf(1);
+    int leader = cluster.settledLeaderOf(1);
     int behind = cluster.followerOf(1);
     cluster.stop(behind);
     String value = "v".repeat(1_000);
