@@ -109,7 +109,8 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
   # machine keep compiling for tens of seconds); the same for both stores. A mix of writes and
   # linearizable reads, so that both paths are compiled: after a warm-up of puts alone, Cairn's
   # read path was still compiling during the mix's points (C2 at 16 % of the nodes' CPU) and the
-  # mix at 16 clients ran at a third of its warm rate (docs/benchmarks.md, 2026-12-06 17:26-18:00).
+  # mix at 16 clients ran at a third of its warm rate (docs/benchmarks.md,
+  # "a warm-up that missed the read path").
   "$@" --clients 16 --workload mix --duration-s "${WARM_START_S:-30}" --warmup-s 0 \
     --keys 100000 --value-bytes 256 >/dev/null
   local name workload consistency c preload before after switches_before switches_after line ops
