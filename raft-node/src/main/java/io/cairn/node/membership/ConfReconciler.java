@@ -62,6 +62,9 @@ public final class ConfReconciler implements Closeable {
   // Groups with a change of ours in flight: one at a time per group.
   private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean reading = new AtomicBoolean();
+  private static final long WAIT_LOG_EVERY_MS = 15_000;
+  // Group to {when its move started waiting for a new member's replica, when that was last logged}.
+  private final Map<Integer, long[]> waitingSince = new ConcurrentHashMap<>();
   private final Scheduler.Cancellable timer;
 
   /**
@@ -144,6 +147,9 @@ public final class ConfReconciler implements Closeable {
 
   private void act(ShardInfo group, ShardMap map) {
     ConfPlan.Action action = plan(group).orElse(null);
+    if (!(action instanceof ConfPlan.ChangeVoters)) {
+      waitingSince.remove(group.getShardId());
+    }
     if (action == null || !actionable(action) || !busy.add(group.getShardId())) {
       return;
     }
@@ -258,12 +264,10 @@ public final class ConfReconciler implements Closeable {
                 }
               }
               if (!notReady.isEmpty()) {
-                LOG.debug(
-                    "{}: waiting for {} to create the replica",
-                    ShardMaps.describe(group.getShardId()),
-                    notReady);
+                noteWaitingFor(group, notReady);
                 return CompletableFuture.completedFuture(null);
               }
+              waitingSince.remove(group.getShardId());
               Map<String, Integer> voters = new LinkedHashMap<>();
               change.voters().forEach(n -> voters.put(n, change.priorities().get(n)));
               LOG.info(
@@ -273,6 +277,25 @@ public final class ConfReconciler implements Closeable {
               return host.proposeVoters(gid, voters, map)
                   .thenApply(x -> "voters are now " + change.voters());
             });
+  }
+
+  /**
+   * Says, at most every {@link #WAIT_LOG_EVERY_MS}, that a move waits for its new member: a move
+   * that never gets its replica created (the node down, or not told of the move) is otherwise
+   * silent for as long as it waits.
+   */
+  private void noteWaitingFor(ShardInfo group, List<String> notReady) {
+    long now = nowMs();
+    long[] since = waitingSince.computeIfAbsent(group.getShardId(), g -> new long[] {now, -1});
+    if (since[1] < 0 || now - since[1] >= WAIT_LOG_EVERY_MS) {
+      since[1] = now;
+      LOG.info(
+          "{}: waiting for {} to create its replica (for {} ms so far; the node learns of the move"
+              + " from the shard map)",
+          ShardMaps.describe(group.getShardId()),
+          notReady,
+          now - since[0]);
+    }
   }
 
   /** Whether {@code node} has created its replica of the group (false if it cannot be asked). */

@@ -13,7 +13,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.Message;
@@ -41,9 +40,7 @@ public final class MetaBootstrap implements Closeable {
   private final Scheduler scheduler;
   private final PeerChannels peers;
   private final long readTimeoutMs;
-  // The node to read the map from next: the last leader hint, else the next meta replica in turn.
-  private String readTarget;
-  private int rotation;
+  private final MetaReadTargets readTargets = new MetaReadTargets();
   private boolean retrySoon;
   // The ticks run one at a time: each schedules the next when it ends.
   private volatile boolean installed;
@@ -121,14 +118,10 @@ public final class MetaBootstrap implements Closeable {
 
   /** A linearizable read of the map from the meta group's leader; follows its hints. */
   private Optional<ShardMap> readFromMetaLeader() {
-    List<String> metaReplicas = directory.map().getMeta().getReplicasList();
-    String target =
-        readTarget != null && metaReplicas.contains(readTarget)
-            ? readTarget
-            : metaReplicas.get(Math.floorMod(rotation++, metaReplicas.size()));
+    String target = readTargets.next(directory.map());
     var channel = peers.to(target);
     if (channel.isEmpty()) {
-      readTarget = null;
+      readTargets.failed(target, "");
       return Optional.empty();
     }
     try {
@@ -136,22 +129,20 @@ public final class MetaBootstrap implements Closeable {
           PeerGrpc.newBlockingStub(channel.get())
               .withDeadlineAfter(readTimeoutMs, TimeUnit.MILLISECONDS)
               .readShardMap(ReadShardMapRequest.getDefaultInstance());
-      readTarget = target;
+      readTargets.answered(target);
       return r.getHasMap() ? Optional.of(r.getMap()) : Optional.empty();
     } catch (StatusRuntimeException e) {
       ErrorDetail detail =
           e.getTrailers() == null ? null : e.getTrailers().get(WireHeaders.ERROR_DETAIL);
-      String hint = detail == null ? "" : detail.getLeaderHint();
-      readTarget = !hint.isEmpty() && !hint.equals(target) ? hint : null;
-      // Ask the hinted leader at the retry interval, not a whole poll later.
-      retrySoon = readTarget != null;
+      // Ask the named leader at the retry interval, not a whole poll later.
+      retrySoon = readTargets.failed(target, detail == null ? "" : detail.getLeaderHint());
       if (e.getStatus().getCode() == Status.Code.UNAVAILABLE) {
         // The channel may sit in gRPC's reconnect backoff long after a partition heals.
         peers.reconnectSoon(target);
       }
       throw e;
     } catch (RuntimeException e) {
-      readTarget = null;
+      readTargets.failed(target, "");
       throw e;
     }
   }

@@ -462,13 +462,7 @@ public final class ProcessCluster implements AutoCloseable {
   /** The body of a node's /health, or null if it did not answer 200. */
   public String health(int node) {
     try {
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create("http://" + host(node) + ":" + httpPort + "/health"))
-                  .timeout(Duration.ofSeconds(2))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r = askHealth(node);
       return r.statusCode() == 200 ? r.body() : null;
     } catch (IOException e) {
       return null;
@@ -476,6 +470,27 @@ public final class ProcessCluster implements AutoCloseable {
       Thread.currentThread().interrupt();
       return null;
     }
+  }
+
+  /** A node's /health answer as "status body", or why there was none; for failure messages. */
+  public String healthAnswer(int node) {
+    try {
+      HttpResponse<String> r = askHealth(node);
+      return r.statusCode() + " " + r.body().strip();
+    } catch (IOException e) {
+      return "no answer (" + e + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "no answer (interrupted)";
+    }
+  }
+
+  private HttpResponse<String> askHealth(int node) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(URI.create("http://" + host(node) + ":" + httpPort + "/health"))
+            .timeout(Duration.ofSeconds(2))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The Prometheus text of a node's /metrics. */

@@ -382,9 +382,16 @@ public final class LabCluster implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
+        // The first line names what is missing: a suite's summary shows only that line.
         StringBuilder sb =
             new StringBuilder(
-                "cluster not whole within " + within + " (replica holders " + holders + "):");
+                "cluster not whole within "
+                    + within
+                    + " (replica holders "
+                    + holders
+                    + "; "
+                    + notWhole(holders, root)
+                    + "):");
         for (int node : members) {
           sb.append("\n--- n")
               .append(node)
@@ -397,6 +404,24 @@ public final class LabCluster implements AutoCloseable {
       }
       Pacing.pause(Duration.ofMillis(300));
     }
+  }
+
+  /** What keeps each node that is not whole from being so, for the first line of a failure. */
+  private String notWhole(java.util.Set<Integer> holders, ReachabilityProbe root) {
+    if (holders == null) {
+      return "no shard map to be had from the meta group";
+    }
+    List<String> out = new ArrayList<>();
+    for (int node : members) {
+      if (holders.contains(node)) {
+        if (cluster.health(node) == null) {
+          out.add("n" + node + " /health " + cluster.healthAnswer(node));
+        }
+      } else if (!root.canConnectFromRoot(lab.host(node), cluster.clientPort())) {
+        out.add("n" + node + " holds no replica and its client port does not answer");
+      }
+    }
+    return out.isEmpty() ? "every node whole at the last look" : String.join("; ", out);
   }
 
   /**
