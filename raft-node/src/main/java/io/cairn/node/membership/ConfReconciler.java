@@ -62,6 +62,7 @@ public final class ConfReconciler implements Closeable {
   // Groups with a change of ours in flight: one at a time per group.
   private final Set<Integer> busy = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean reading = new AtomicBoolean();
+  private static final long WAIT_LOG_AFTER_MS = 5_000;
   private static final long WAIT_LOG_EVERY_MS = 15_000;
   // Group to {when its move started waiting for a new member's replica, when that was last logged}.
   private final Map<Integer, long[]> waitingSince = new ConcurrentHashMap<>();
@@ -280,14 +281,16 @@ public final class ConfReconciler implements Closeable {
   }
 
   /**
-   * Says, at most every {@link #WAIT_LOG_EVERY_MS}, that a move waits for its new member: a move
-   * that never gets its replica created (the node down, or not told of the move) is otherwise
-   * silent for as long as it waits.
+   * Says, after {@link #WAIT_LOG_AFTER_MS} and then at most every {@link #WAIT_LOG_EVERY_MS}, that
+   * a move waits for its new member: a move that never gets its replica created (the node down, or
+   * not told of the move) is otherwise silent for as long as it waits.
    */
   private void noteWaitingFor(ShardInfo group, List<String> notReady) {
     long now = nowMs();
     long[] since = waitingSince.computeIfAbsent(group.getShardId(), g -> new long[] {now, -1});
-    if (since[1] < 0 || now - since[1] >= WAIT_LOG_EVERY_MS) {
+    // A new member takes about a second to hear of its move: only a longer wait is worth a line.
+    if (now - since[0] >= WAIT_LOG_AFTER_MS
+        && (since[1] < 0 || now - since[1] >= WAIT_LOG_EVERY_MS)) {
       since[1] = now;
       LOG.info(
           "{}: waiting for {} to create its replica (for {} ms so far; the node learns of the move"
