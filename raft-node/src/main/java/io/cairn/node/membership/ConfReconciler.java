@@ -64,8 +64,12 @@ public final class ConfReconciler implements Closeable {
   private final AtomicBoolean reading = new AtomicBoolean();
   private static final long WAIT_LOG_AFTER_MS = 5_000;
   private static final long WAIT_LOG_EVERY_MS = 15_000;
-  // Group to {when its move started waiting for a new member's replica, when that was last logged}.
-  private final Map<Integer, long[]> waitingSince = new ConcurrentHashMap<>();
+  // Group to when its move started waiting for a new member's replica, and when that was logged.
+  private final Map<Integer, Waiting> waitingSince = new ConcurrentHashMap<>();
+
+  /** Times (ms, monotonic) of a move's wait for a new member's replica; loggedMs -1: not yet. */
+  private record Waiting(long sinceMs, long loggedMs) {}
+
   private final Scheduler.Cancellable timer;
 
   /**
@@ -287,17 +291,17 @@ public final class ConfReconciler implements Closeable {
    */
   private void noteWaitingFor(ShardInfo group, List<String> notReady) {
     long now = nowMs();
-    long[] since = waitingSince.computeIfAbsent(group.getShardId(), g -> new long[] {now, -1});
+    Waiting w = waitingSince.computeIfAbsent(group.getShardId(), g -> new Waiting(now, -1));
     // A new member takes about a second to hear of its move: only a longer wait is worth a line.
-    if (now - since[0] >= WAIT_LOG_AFTER_MS
-        && (since[1] < 0 || now - since[1] >= WAIT_LOG_EVERY_MS)) {
-      since[1] = now;
+    if (now - w.sinceMs() >= WAIT_LOG_AFTER_MS
+        && (w.loggedMs() < 0 || now - w.loggedMs() >= WAIT_LOG_EVERY_MS)) {
+      waitingSince.put(group.getShardId(), new Waiting(w.sinceMs(), now));
       LOG.info(
           "{}: waiting for {} to create its replica (for {} ms so far; the node learns of the move"
               + " from the shard map)",
           ShardMaps.describe(group.getShardId()),
           notReady,
-          now - since[0]);
+          now - w.sinceMs());
     }
   }
 

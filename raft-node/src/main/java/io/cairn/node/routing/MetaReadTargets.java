@@ -38,8 +38,7 @@ final class MetaReadTargets {
     }
     next = null;
     hintsInARow = 0;
-    List<String> meta = ShardMaps.wantedVoters(map.getMeta());
-    List<String> candidates = new ArrayList<>(meta);
+    List<String> candidates = new ArrayList<>(ShardMaps.wantedVoters(map.getMeta()));
     for (String r : map.getMeta().getReplicasList()) {
       if (!candidates.contains(r)) {
         candidates.add(r);

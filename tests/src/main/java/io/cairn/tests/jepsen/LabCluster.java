@@ -364,21 +364,22 @@ public final class LabCluster implements AutoCloseable {
     ReachabilityProbe root = new ReachabilityProbe(lab::commandPrefix, Duration.ofSeconds(1));
     while (true) {
       java.util.Set<Integer> holders = replicaHolders();
-      boolean whole = holders != null;
-      for (int node : members) {
-        if (!whole) {
-          break;
+      List<String> missing = new ArrayList<>();
+      if (holders == null) {
+        missing.add("no shard map to be had from the meta group");
+      } else {
+        for (int node : members) {
+          if (!cluster.isAlive(node)) {
+            throw new IllegalStateException(
+                "n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
+          }
+          String why = whyNotWhole(node, holders, root);
+          if (why != null) {
+            missing.add(why);
+          }
         }
-        if (!cluster.isAlive(node)) {
-          throw new IllegalStateException(
-              "n" + node + " is not running; log tail:\n" + cluster.tail(node, 40));
-        }
-        whole =
-            holders.contains(node)
-                ? cluster.health(node) != null
-                : root.canConnectFromRoot(lab.host(node), cluster.clientPort());
       }
-      if (whole) {
+      if (missing.isEmpty()) {
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -390,13 +391,13 @@ public final class LabCluster implements AutoCloseable {
                     + " (replica holders "
                     + holders
                     + "; "
-                    + notWhole(holders, root)
+                    + String.join("; ", missing)
                     + "):");
         for (int node : members) {
           sb.append("\n--- n")
               .append(node)
               .append(" health: ")
-              .append(cluster.health(node))
+              .append(cluster.healthAnswer(node))
               .append(", log tail:\n")
               .append(cluster.tail(node, 15));
         }
@@ -406,22 +407,18 @@ public final class LabCluster implements AutoCloseable {
     }
   }
 
-  /** What keeps each node that is not whole from being so, for the first line of a failure. */
-  private String notWhole(java.util.Set<Integer> holders, ReachabilityProbe root) {
-    if (holders == null) {
-      return "no shard map to be had from the meta group";
+  /**
+   * Why {@code node} is not whole, or null if it is: a node holding a replica must answer /health
+   * with 200, one holding none must accept connections on its client port.
+   */
+  private String whyNotWhole(int node, java.util.Set<Integer> holders, ReachabilityProbe root) {
+    if (holders.contains(node)) {
+      String answer = cluster.healthAnswer(node);
+      return answer.startsWith("200 ") ? null : "n" + node + " /health " + answer;
     }
-    List<String> out = new ArrayList<>();
-    for (int node : members) {
-      if (holders.contains(node)) {
-        if (cluster.health(node) == null) {
-          out.add("n" + node + " /health " + cluster.healthAnswer(node));
-        }
-      } else if (!root.canConnectFromRoot(lab.host(node), cluster.clientPort())) {
-        out.add("n" + node + " holds no replica and its client port does not answer");
-      }
-    }
-    return out.isEmpty() ? "every node whole at the last look" : String.join("; ", out);
+    return root.canConnectFromRoot(lab.host(node), cluster.clientPort())
+        ? null
+        : "n" + node + " holds no replica and its client port does not answer";
   }
 
   /**
