@@ -5,7 +5,8 @@
 #
 #   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
 #
-# Prints one BENCH line per point (target, workload, clients, ops/s, p50/p99/p99.9/max ms, and
+# Prints one BENCH line per point (target, for Cairn its shard count: CAIRN_SHARDS, default 3;
+# workload, clients, ops/s, p50/p99/p99.9/max ms, and
 # server_cpu_ms_per_op: the CPU time of the three server processes, from /proc, over the measured
 # window divided by its operations; and server_switches_per_op: the context switches of all their
 # threads over the window per operation, how often a server thread gave up the CPU, mostly to wait
@@ -105,6 +106,9 @@ WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
+  # Cairn's line says its shard count: writes depend on it (docs/shard-cost.md).
+  local label="target=$target"
+  [ "$target" != cairn ] || label="$label shards=${CAIRN_SHARDS:-3}"
   # One unrecorded run first, so the first point does not measure a cold JIT (JVMs on a small
   # machine keep compiling for tens of seconds); the same for both stores. A mix of writes and
   # linearizable reads, so that both paths are compiled: after a warm-up of puts alone, Cairn's
@@ -143,7 +147,7 @@ run_points() {  # $1 = target, $2... = command prefix taking bench options
         'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }') \
 server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n="${ops:-0}" \
         'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')$stages" \
-        | sed "s/^BENCH/BENCH target=$target/"
+        | sed "s/^BENCH/BENCH $label/"
     done
   done
 }
