@@ -24,8 +24,8 @@
 #                                   the cluster and stop it; its id is not used again
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
-# Environment: CAIRN_SHARDS (default 3; on one machine 1 serves 2-2.6x the writes, and the count is
-# fixed at creation: docs/shard-cost.md), CAIRN_JAVA_OPTS (default -Xms128m and -Xmx of 1.5 x
+# Environment: CAIRN_SHARDS (default 3; on one machine 1 serves 2-2.6x the writes at 16-64 clients;
+# the count is fixed at creation: docs/shard-cost.md), CAIRN_JAVA_OPTS (default -Xms128m and -Xmx of 1.5 x
 # (200 MB + 16 MB per shard), at least 384 MB, with the JVM's own tiered C1+C2 compilers: after a
 # 3-minute warm-up they served as many writes/s as C1 alone and 1.4x the linearizable reads at 64
 # clients, see docs/benchmarks.md; C2 costs CPU in the first minutes only, and a server runs for
