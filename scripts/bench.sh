@@ -5,7 +5,7 @@
 #
 #   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
 #
-# Prints one BENCH line per point (target, for Cairn its shard count: CAIRN_SHARDS, default 3;
+# Prints one BENCH line per point (target, for Cairn its shard count: CAIRN_SHARDS of cluster.sh;
 # workload, clients, ops/s, p50/p99/p99.9/max ms, and
 # server_cpu_ms_per_op: the CPU time of the three server processes, from /proc, over the measured
 # window divided by its operations; and server_switches_per_op: the context switches of all their
@@ -106,9 +106,11 @@ WINDOW_LINE="window started"  # BenchReport.WINDOW_STARTED
 
 run_points() {  # $1 = target, $2... = command prefix taking bench options
   local target=$1; shift
-  # Cairn's line says its shard count: writes depend on it (docs/shard-cost.md).
+  # Cairn's line says its shard count, as the running cluster was created with it: writes depend
+  # on it (docs/shard-cost.md).
   local label="target=$target"
-  [ "$target" != cairn ] || label="$label shards=${CAIRN_SHARDS:-3}"
+  [ "$target" != cairn ] ||
+    label="$label shards=$(sed -n 's/^cluster\.shards=//p' "$CAIRN_RUN_DIR/n1/node.properties")"
   # One unrecorded run first, so the first point does not measure a cold JIT (JVMs on a small
   # machine keep compiling for tens of seconds); the same for both stores. A mix of writes and
   # linearizable reads, so that both paths are compiled: after a warm-up of puts alone, Cairn's
