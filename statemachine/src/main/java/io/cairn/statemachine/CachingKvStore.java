@@ -110,6 +110,11 @@ public final class CachingKvStore implements KvStore {
   }
 
   @Override
+  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
+    backing.forEachAfter(afterKey, max, visitor);
+  }
+
+  @Override
   public void clear() {
     cache.invalidateAll();
     backing.clear();

@@ -108,23 +108,132 @@ final class ClientSessions {
     return result;
   }
 
+  /**
+   * What {@link #applyOnce} would answer for {@code writeId} without running a write: its cached
+   * result, {@code stale_duplicate} for a sequence below the session's acked_below, or null when
+   * the write has not been applied here. Changes nothing: a shard that no longer serves a key
+   * answers its retries from here and leaves its sessions as they were.
+   */
+  CommandResult answered(WriteId writeId) {
+    Session session = byClient.get(writeId.getClientId());
+    if (session == null) {
+      return null;
+    }
+    long ackedBelow = session.ackedBelow;
+    if (Long.compareUnsigned(writeId.getAckedBelow(), ackedBelow) > 0) {
+      ackedBelow = writeId.getAckedBelow(); // as applyOnce would raise it before looking
+    }
+    if (Long.compareUnsigned(writeId.getSequence(), ackedBelow) < 0) {
+      return CommandResult.newBuilder().setStaleDuplicate(true).build();
+    }
+    SessionResult cached = session.results.get(writeId.getSequence());
+    return cached == null ? null : cached.getResult();
+  }
+
   int size() {
     return byClient.size();
+  }
+
+  /**
+   * At most {@code max} sessions after {@code afterClientId} (empty: from the first), as {@link
+   * #records} lists them.
+   */
+  List<SnapshotSession> recordsAfter(ByteString afterClientId, int max) {
+    List<SnapshotSession> out = new ArrayList<>(Math.min(max, byClient.size()));
+    var tail = afterClientId.isEmpty() ? byClient : byClient.tailMap(afterClientId, false);
+    for (Session s : tail.values()) {
+      if (out.size() >= max) {
+        break;
+      }
+      out.add(record(s));
+    }
+    return out;
+  }
+
+  /** True if a session follows {@code clientId} in client-id order. */
+  boolean hasSessionAfter(ByteString clientId) {
+    return byClient.higherKey(clientId) != null;
+  }
+
+  /**
+   * Checks a session record handed over by a split before {@link #merge} takes it: the rules of
+   * {@link #restore} except the order between records.
+   *
+   * @throws IllegalArgumentException naming the broken rule
+   */
+  static void checkRecord(SnapshotSession record) {
+    if (record.getClientId().isEmpty()) {
+      throw new IllegalArgumentException("a session has an empty client id");
+    }
+    long previous = 0;
+    boolean first = true;
+    for (SessionResult r : record.getResultsList()) {
+      if (Long.compareUnsigned(r.getSequence(), record.getAckedBelow()) < 0) {
+        throw new IllegalArgumentException(
+            "a session keeps a result for sequence "
+                + Long.toUnsignedString(r.getSequence())
+                + " below its acked_below "
+                + Long.toUnsignedString(record.getAckedBelow()));
+      }
+      if (!first && Long.compareUnsigned(previous, r.getSequence()) >= 0) {
+        throw new IllegalArgumentException(
+            "a session's results are not in ascending sequence order");
+      }
+      previous = r.getSequence();
+      first = false;
+    }
+  }
+
+  /**
+   * Takes over a session from the shard a split moved keys from (check it with {@link #checkRecord}
+   * first). A client unknown here gets the session as it was there; a known one keeps its results
+   * and gains the others, with the higher acked_below and the later activity. Bounds hold as after
+   * a write: the fewest-sequence results and the least active sessions go first.
+   */
+  void merge(SnapshotSession record) {
+    ByteString clientId = record.getClientId();
+    Session s = byClient.get(clientId);
+    if (s == null) {
+      while (byClient.size() >= SESSIONS_MAX) {
+        forget(byActivity.first());
+      }
+      s = new Session(clientId, record.getLastActiveMs());
+      byClient.put(clientId, s);
+    } else {
+      byActivity.remove(s);
+      s.lastActiveMs = Math.max(s.lastActiveMs, record.getLastActiveMs());
+    }
+    byActivity.add(s);
+    if (Long.compareUnsigned(record.getAckedBelow(), s.ackedBelow) > 0) {
+      s.ackedBelow = record.getAckedBelow();
+      s.results.headMap(s.ackedBelow, false).clear();
+    }
+    for (SessionResult r : record.getResultsList()) {
+      if (Long.compareUnsigned(r.getSequence(), s.ackedBelow) >= 0) {
+        s.results.putIfAbsent(r.getSequence(), r);
+      }
+    }
+    while (s.results.size() > RESULTS_PER_SESSION_MAX) {
+      s.results.pollFirstEntry();
+    }
   }
 
   /** Every session as a snapshot record, in unsigned client-id order: a copy, safe to keep. */
   List<SnapshotSession> records() {
     List<SnapshotSession> out = new ArrayList<>(byClient.size());
     for (Session s : byClient.values()) {
-      out.add(
-          SnapshotSession.newBuilder()
-              .setClientId(s.clientId)
-              .setLastActiveMs(s.lastActiveMs)
-              .setAckedBelow(s.ackedBelow)
-              .addAllResults(s.results.values())
-              .build());
+      out.add(record(s));
     }
     return out;
+  }
+
+  private static SnapshotSession record(Session s) {
+    return SnapshotSession.newBuilder()
+        .setClientId(s.clientId)
+        .setLastActiveMs(s.lastActiveMs)
+        .setAckedBelow(s.ackedBelow)
+        .addAllResults(s.results.values())
+        .build();
   }
 
   /**

@@ -60,6 +60,20 @@ public final class InMemoryKvStore implements KvStore {
   }
 
   @Override
+  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
+    ensureOpen();
+    int seen = 0;
+    for (Map.Entry<byte[], Versioned> e :
+        (afterKey == null ? entries : entries.tailMap(afterKey, false)).entrySet()) {
+      if (seen++ >= max) {
+        return;
+      }
+      Versioned v = e.getValue();
+      visitor.visit(e.getKey().clone(), v.value().clone(), v.version());
+    }
+  }
+
+  @Override
   public void clear() {
     ensureOpen();
     entries.clear();

@@ -40,6 +40,13 @@ public interface KvStore extends AutoCloseable {
   /** Visits every entry in ascending unsigned lexicographic key order. */
   void forEachInKeyOrder(EntryVisitor visitor);
 
+  /**
+   * Visits at most {@code max} entries with keys after {@code afterKey} (null: from the first key),
+   * in ascending unsigned order: one page of a walk that a caller resumes after the last key it
+   * saw. Same concurrency rules as {@link #forEachInKeyOrder}.
+   */
+  void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor);
+
   /** Removes every entry. */
   void clear();
 

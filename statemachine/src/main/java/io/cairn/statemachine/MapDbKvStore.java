@@ -136,6 +136,28 @@ public final class MapDbKvStore implements KvStore {
   }
 
   @Override
+  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
+    whileOpen(
+        () -> {
+          Iterator<Map.Entry<byte[], byte[]>> it =
+              afterKey == null
+                  ? entries.entryIterator()
+                  : entries.entryIterator(afterKey, false, null, false);
+          int seen = 0;
+          while (seen < max && it.hasNext()) {
+            Map.Entry<byte[], byte[]> e = it.next();
+            if (e.getValue() == null) {
+              continue; // removed while this walk ran, as in forEachInKeyOrder
+            }
+            Versioned v = decode(e.getValue());
+            visitor.visit(e.getKey(), v.value(), v.version());
+            seen++;
+          }
+          return null;
+        });
+  }
+
+  @Override
   public void clear() {
     whileOpen(
         () -> {

@@ -26,6 +26,13 @@ public final class ProposalCheck {
    */
   public static void check(
       CommandBatch batch, int shardId, RequestLimits limits, ToIntFunction<byte[]> shardOfKey) {
+    if (batch.hasSplitStep()) {
+      // The shard cores apply split steps (SplitSteps), but no node proposes one yet: the split's
+      // coordinator and its peer calls come next (docs/shard-split.md). Until they do, an entry
+      // with a step did not come from Cairn and must not become state.
+      throw new InvalidRequestException(
+          Reason.MALFORMED, "split steps are not taken through this node's log door yet");
+    }
     if (batch.getDigestMarker() && batch.getCommandsCount() > 0) {
       throw new InvalidRequestException(
           Reason.MALFORMED,

@@ -7,8 +7,11 @@ import io.cairn.proto.internal.CommandBatch;
 import io.cairn.proto.internal.CommandResult;
 import io.cairn.proto.internal.DeleteCommand;
 import io.cairn.proto.internal.DeleteOutcome;
+import io.cairn.proto.internal.KeyOwnership;
+import io.cairn.proto.internal.NotServed;
 import io.cairn.proto.internal.PutCommand;
 import io.cairn.proto.internal.ReadResult;
+import io.cairn.proto.internal.SnapshotEntry;
 import io.cairn.proto.internal.SnapshotSession;
 import io.cairn.proto.internal.VersionMismatch;
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.io.OutputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,15 +34,22 @@ import java.util.List;
  * snapshot of it is byte-for-byte the same.
  *
  * <p><b>Versions.</b> A put or delete that applies stamps the key with the entry's log index; all
- * commands of a batch share it. Compare-and-set: no expected_version means unconditional; 0 means
- * "the key must not exist"; n means "the key's version must be n". A failed expectation is an
- * answer ({@code mismatch}), never an exception, and changes nothing.
+ * commands of a batch share it. A shard made by a split adds its version base to the index, so the
+ * versions of the keys it took over keep growing ({@link ShardScope}). Compare-and-set: no
+ * expected_version means unconditional; 0 means "the key must not exist"; n means "the key's
+ * version must be n". A failed expectation is an answer ({@code mismatch}), never an exception, and
+ * changes nothing.
  *
  * <p><b>Why deletes leave no tombstone.</b> Deletes go through the Raft log like puts, so every
  * replica removes the key at the same point of the same order. A key created again later gets the
  * index of that later entry as its version, which is larger than any version it had before the
  * delete (log indexes only grow), so a compare-and-set holding a version from before the delete can
  * never match the new key. Nothing about the deleted key needs remembering.
+ *
+ * <p><b>Splits.</b> An entry may carry a step of adding a shard instead of commands ({@link
+ * SplitSteps}). After a split a shard serves only the keys its ring gives it: a write or read of
+ * another key gets {@code not_served} and changes nothing, except that a retried write it applied
+ * before the split still gets its first result (docs/shard-split.md).
  *
  * <p><b>Exactly-once.</b> A command whose write_id carries a client_id goes through {@link
  * ClientSessions}: a retried write returns the first result without applying again. Commands
@@ -53,6 +64,9 @@ import java.util.List;
 public final class ShardCore {
   private final KvStore store;
   private final ClientSessions sessions;
+  private final SplitSteps splitSteps;
+  // Which keys the shard serves; replaced whole by the apply thread, read by any.
+  private volatile ShardScope scope;
   // Written only by the apply thread. appliedIndex: the last entry fully applied.
   // applyingIndex: the entry being applied now (or the last one), published before the store
   // changes, so a concurrent read can name an index no lower than the state it saw.
@@ -64,12 +78,14 @@ public final class ShardCore {
 
   /** A shard at applied index 0 over {@code store}, which should be empty. */
   public ShardCore(KvStore store) {
-    this(store, new ClientSessions(), 0);
+    this(store, new ClientSessions(), 0, ShardScope.EVERY_KEY);
   }
 
-  private ShardCore(KvStore store, ClientSessions sessions, long appliedIndex) {
+  private ShardCore(KvStore store, ClientSessions sessions, long appliedIndex, ShardScope scope) {
     this.store = store;
     this.sessions = sessions;
+    this.splitSteps = new SplitSteps(store, sessions, this::beforeChange);
+    this.scope = scope;
     this.appliedIndex = appliedIndex;
     this.applyingIndex = appliedIndex;
     this.sessionCount = sessions.size();
@@ -96,31 +112,60 @@ public final class ShardCore {
     long nowMs = batch.getProposedAtMs();
     sessions.expireIdle(nowMs);
     BatchResult.Builder out = BatchResult.newBuilder().setIndex(index);
+    if (batch.hasSplitStep()) {
+      SplitSteps.Applied step = splitSteps.apply(batch.getSplitStep(), scope, index);
+      scope = step.scope();
+      out.setSplitStep(step.result());
+    }
+    ShardScope current = scope;
     for (Command command : batch.getCommandsList()) {
-      out.addResults(applyOne(command, nowMs, index));
+      out.addResults(applyOne(command, nowMs, index, current));
     }
     sessionCount = sessions.size();
     appliedIndex = index;
     return out.build();
   }
 
-  private CommandResult applyOne(Command command, long nowMs, long index) {
-    if (command.hasWriteId() && !command.getWriteId().getClientId().isEmpty()) {
-      return sessions.applyOnce(command.getWriteId(), nowMs, index, () -> execute(command, index));
+  private CommandResult applyOne(Command command, long nowMs, long index, ShardScope scope) {
+    boolean session = command.hasWriteId() && !command.getWriteId().getClientId().isEmpty();
+    if (!scope.servesEveryKey()) {
+      NotServed refusal = refusalOf(command, scope);
+      if (refusal != null) {
+        // A retry of a write applied here before the key moved still gets its first answer;
+        // anything else is for the key's owner now, and leaves this shard as it was.
+        CommandResult answered = session ? sessions.answered(command.getWriteId()) : null;
+        return answered != null
+            ? answered
+            : CommandResult.newBuilder().setNotServed(refusal).build();
+      }
     }
-    return execute(command, index);
+    long version = scope.versionAt(index);
+    if (session) {
+      return sessions.applyOnce(
+          command.getWriteId(), nowMs, index, () -> execute(command, version));
+    }
+    return execute(command, version);
   }
 
-  private CommandResult execute(Command command, long index) {
+  private static NotServed refusalOf(Command command, ShardScope scope) {
+    return switch (command.getOpCase()) {
+      case PUT -> scope.refusal(command.getPut().getKey().toByteArray());
+      case DELETE -> scope.refusal(command.getDelete().getKey().toByteArray());
+      case OP_NOT_SET -> null;
+    };
+  }
+
+  /** Runs one command; a put or delete that applies stamps {@code version}. */
+  private CommandResult execute(Command command, long version) {
     // Exhaustive on purpose: a new operation in replicated.proto must not compile unhandled.
     return switch (command.getOpCase()) {
-      case PUT -> put(command.getPut(), index);
-      case DELETE -> delete(command.getDelete(), index);
+      case PUT -> put(command.getPut(), version);
+      case DELETE -> delete(command.getDelete(), version);
       case OP_NOT_SET -> CommandResult.getDefaultInstance(); // the node rejects these earlier
     };
   }
 
-  private CommandResult put(PutCommand put, long index) {
+  private CommandResult put(PutCommand put, long version) {
     byte[] key = put.getKey().toByteArray();
     CommandResult mismatch =
         checkExpectation(key, put.hasExpectedVersion(), put.getExpectedVersion());
@@ -128,11 +173,12 @@ public final class ShardCore {
       return mismatch;
     }
     beforeChange(key);
-    store.put(key, put.getValue().toByteArray(), index);
-    return CommandResult.newBuilder().setPutVersion(index).build();
+    store.put(key, put.getValue().toByteArray(), version);
+    return CommandResult.newBuilder().setPutVersion(version).build();
   }
 
-  private CommandResult delete(DeleteCommand delete, long index) {
+  /** The outcome's index is the delete's place in the key's history: {@code version}. */
+  private CommandResult delete(DeleteCommand delete, long version) {
     byte[] key = delete.getKey().toByteArray();
     CommandResult mismatch =
         checkExpectation(key, delete.hasExpectedVersion(), delete.getExpectedVersion());
@@ -142,7 +188,7 @@ public final class ShardCore {
     beforeChange(key);
     boolean existed = store.remove(key);
     return CommandResult.newBuilder()
-        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(index))
+        .setDeleted(DeleteOutcome.newBuilder().setExisted(existed).setIndex(version))
         .build();
   }
 
@@ -181,9 +227,21 @@ public final class ShardCore {
    * from it therefore never let a later read (on a replica at least that far) go back in time.
    */
   public ReadResult read(byte[] key) {
-    Versioned v = store.get(key);
+    // The scope is looked at before the get (a shard that serves the key then has every key it
+    // took over in place) and after it (a key the shard gave away, and may since have dropped,
+    // must not read as absent).
+    ShardScope before = scope;
+    NotServed refusal = before.refusal(key);
+    Versioned v = refusal == null ? store.get(key) : null;
     long seenUpTo = Math.max(applyingIndex, appliedIndex); // read after the get, see field doc
+    ShardScope after = scope;
+    if (refusal == null && after != before) {
+      refusal = after.refusal(key);
+    }
     ReadResult.Builder out = ReadResult.newBuilder().setAppliedIndex(seenUpTo);
+    if (refusal != null) {
+      return out.setNotServed(refusal).build();
+    }
     if (v != null) {
       out.setFound(true).setValue(ByteString.copyFrom(v.value())).setVersion(v.version());
     }
@@ -193,6 +251,68 @@ public final class ShardCore {
   /** The index of the last log entry applied (0 before any). */
   public long appliedIndex() {
     return appliedIndex;
+  }
+
+  /** One page of {@link #exportMovedKeys}: the entries, and where the next page starts. */
+  public record ExportPage(List<SnapshotEntry> entries, byte[] nextAfterKey) {
+    /** True when no page follows this one. */
+    public boolean last() {
+      return nextAfterKey == null;
+    }
+  }
+
+  /**
+   * The keys this shard gave to {@code toShard} in its last split, with values and versions: one
+   * page of at most {@code maxLooked} keys looked at, after {@code afterKey} (null: from the
+   * first). Any thread. The keys a fence gave away never change here again, so the pages of a walk
+   * fit together however the apply thread goes on meanwhile; they are gone only after a {@code
+   * drop_moved} step, which comes after the new shard holds them.
+   *
+   * @throws IllegalStateException if this shard has not been fenced for a ring with {@code toShard}
+   *     in it, or is filling
+   */
+  public ExportPage exportMovedKeys(int toShard, byte[] afterKey, int maxLooked) {
+    ShardScope s = scope;
+    KeyOwnership own = s.ownership();
+    if (s.filling()
+        || own == null
+        || s.fenceIndex() == 0
+        || toShard == own.getShardId()
+        || !own.getRingShardIdsList().contains(toShard)) {
+      throw new IllegalStateException(
+          "this shard has not been fenced for a split to shard "
+              + Integer.toUnsignedString(toShard)
+              + "; fence it first, then export");
+    }
+    List<SnapshotEntry> entries = new ArrayList<>();
+    byte[][] last = {null};
+    int[] looked = {0};
+    store.forEachAfter(
+        afterKey,
+        maxLooked,
+        (key, value, version) -> {
+          if (s.ownerOf(key) == toShard) {
+            entries.add(
+                SnapshotEntry.newBuilder()
+                    .setKey(ByteString.copyFrom(key))
+                    .setValue(ByteString.copyFrom(value))
+                    .setVersion(version)
+                    .build());
+          }
+          last[0] = key;
+          looked[0]++;
+        });
+    return new ExportPage(entries, looked[0] == maxLooked ? last[0] : null);
+  }
+
+  /** The shard's record of which keys it serves, or null while it serves every key. */
+  public KeyOwnership ownership() {
+    return scope.ownership();
+  }
+
+  /** True while this shard, made by a split, is being filled and serves no key. */
+  public boolean filling() {
+    return scope.filling();
   }
 
   /**
@@ -211,7 +331,7 @@ public final class ShardCore {
    * {@link ShardSnapshotFormat}, and flushes {@code out} without closing it.
    */
   public void writeSnapshot(OutputStream out) throws IOException {
-    ShardSnapshotFormat.write(out, appliedIndex, store, sessions);
+    ShardSnapshotFormat.write(out, appliedIndex, scope, store, sessions);
   }
 
   /**
@@ -228,7 +348,7 @@ public final class ShardCore {
           "a frozen snapshot of this shard is still open; close it before freezing again");
     }
     FrozenStore view = new FrozenStore(store);
-    FrozenSnapshot snapshot = new FrozenSnapshot(appliedIndex, view, sessions.records());
+    FrozenSnapshot snapshot = new FrozenSnapshot(appliedIndex, scope, view, sessions.records());
     frozen = view;
     return snapshot;
   }
@@ -236,12 +356,17 @@ public final class ShardCore {
   /** The shard as {@link #freeze} found it; write it from any one thread, then close it. */
   public final class FrozenSnapshot implements AutoCloseable {
     private final long appliedIndex;
+    private final ShardScope scope;
     private final FrozenStore view;
     private final List<SnapshotSession> sessionRecords;
 
     private FrozenSnapshot(
-        long appliedIndex, FrozenStore view, List<SnapshotSession> sessionRecords) {
+        long appliedIndex,
+        ShardScope scope,
+        FrozenStore view,
+        List<SnapshotSession> sessionRecords) {
       this.appliedIndex = appliedIndex;
+      this.scope = scope;
       this.view = view;
       this.sessionRecords = sessionRecords;
     }
@@ -262,7 +387,7 @@ public final class ShardCore {
      */
     public void writeTo(OutputStream out) throws IOException {
       ShardSnapshotFormat.write(
-          out, appliedIndex, view.keyCount(), view::forEachInKeyOrder, sessionRecords);
+          out, appliedIndex, scope, view.keyCount(), view::forEachInKeyOrder, sessionRecords);
     }
 
     /** Visits the frozen entries in key order, as {@link #writeTo} writes them. */
@@ -318,7 +443,8 @@ public final class ShardCore {
       emptyStore.clear(); // leave no half-restored state behind
       throw e;
     }
-    return new ShardCore(emptyStore, restored.sessions(), restored.appliedIndex());
+    return new ShardCore(
+        emptyStore, restored.sessions(), restored.appliedIndex(), restored.scope());
   }
 
   public long keyCount() {

@@ -26,7 +26,8 @@ import java.util.zip.CheckedOutputStream;
  * Writes and reads a data shard's snapshot in the format of replicated.proto.
  *
  * <p>Layout, every record written with {@code writeDelimitedTo} (a varint length, then the
- * message): one {@code SnapshotHeader} (format_version 1, applied_index, key_count, session_count);
+ * message): one {@code SnapshotHeader} (format_version 1, applied_index, key_count, session_count;
+ * format_version 2, written only for a shard a split has touched, adds its {@link ShardScope});
  * key_count {@code SnapshotEntry} in ascending unsigned key order; session_count {@code
  * SnapshotSession} in ascending unsigned client-id order; one {@code SnapshotTrailer} whose crc32c
  * is the CRC32C of every byte before the trailer. The stream ends right after the trailer.
@@ -35,24 +36,30 @@ import java.util.zip.CheckedOutputStream;
  * cut short at a field boundary), and the trailer, which the checksum cannot cover, must be in its
  * canonical encoding.
  *
- * <p>Reading checks the structure as it goes (counts, order, versions not above the applied index)
- * and the checksum at the end, and reports any failure as a {@link SnapshotCorruptException}.
- * Entries are put into the store while reading, so on failure the store holds a partial state that
- * the caller must throw away.
+ * <p>Reading checks the structure as it goes (counts, order, versions not above the applied index
+ * plus the version base) and the checksum at the end, and reports any failure as a {@link
+ * SnapshotCorruptException}. Entries are put into the store while reading, so on failure the store
+ * holds a partial state that the caller must throw away.
  */
 final class ShardSnapshotFormat {
+  /** The format of a shard no split has touched; its bytes are the same as before splits. */
   static final int FORMAT_VERSION = 1;
+
+  /** The format with the shard's scope in the header. */
+  static final int FORMAT_VERSION_SCOPED = 2;
+
   private static final int BUFFER_BYTES = 1 << 16;
 
   private ShardSnapshotFormat() {}
 
   /** What a snapshot holds besides the store's entries. */
-  record Restored(long appliedIndex, ClientSessions sessions) {}
+  record Restored(long appliedIndex, ClientSessions sessions, ShardScope scope) {}
 
   /** Writes the snapshot of a store its writer leaves alone meanwhile, and flushes {@code out}. */
-  static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions)
+  static void write(
+      OutputStream out, long appliedIndex, ShardScope scope, KvStore store, ClientSessions sessions)
       throws IOException {
-    write(out, appliedIndex, store.keyCount(), store::forEachInKeyOrder, sessions.records());
+    write(out, appliedIndex, scope, store.keyCount(), store::forEachInKeyOrder, sessions.records());
   }
 
   /**
@@ -65,6 +72,7 @@ final class ShardSnapshotFormat {
   static void write(
       OutputStream out,
       long appliedIndex,
+      ShardScope scope,
       long keyCount,
       Consumer<EntryVisitor> entries,
       List<SnapshotSession> sessions)
@@ -73,13 +81,23 @@ final class ShardSnapshotFormat {
     BufferedOutputStream buffered = new BufferedOutputStream(out, BUFFER_BYTES);
     CheckedOutputStream checked = new CheckedOutputStream(buffered, crc);
 
-    SnapshotHeader.newBuilder()
-        .setFormatVersion(FORMAT_VERSION)
-        .setAppliedIndex(appliedIndex)
-        .setKeyCount(keyCount)
-        .setSessionCount(sessions.size())
-        .build()
-        .writeDelimitedTo(checked);
+    SnapshotHeader.Builder header =
+        SnapshotHeader.newBuilder()
+            .setFormatVersion(FORMAT_VERSION)
+            .setAppliedIndex(appliedIndex)
+            .setKeyCount(keyCount)
+            .setSessionCount(sessions.size());
+    if (!scope.isEveryKey()) {
+      header
+          .setFormatVersion(FORMAT_VERSION_SCOPED)
+          .setFilling(scope.filling())
+          .setVersionBase(scope.versionBase())
+          .setFenceIndex(scope.fenceIndex());
+      if (scope.ownership() != null) {
+        header.setOwnership(scope.ownership());
+      }
+    }
+    header.build().writeDelimitedTo(checked);
 
     long[] entriesWritten = {0};
     try {
@@ -126,14 +144,10 @@ final class ShardSnapshotFormat {
     CheckedInputStream checked = new CheckedInputStream(buffered, crc);
 
     SnapshotHeader header = readRecord(checked, SnapshotHeader.parser(), "the header");
-    if (header.getFormatVersion() != FORMAT_VERSION) {
-      throw new SnapshotCorruptException(
-          "snapshot has format_version "
-              + header.getFormatVersion()
-              + "; this build reads only "
-              + FORMAT_VERSION);
-    }
+    ShardScope scope = scopeOf(header);
     long appliedIndex = header.getAppliedIndex();
+    // Versions are log indexes plus the base; both are far below 2^63, so the sum cannot wrap.
+    long versionMax = appliedIndex + scope.versionBase();
     long keyCount = header.getKeyCount();
     long sessionCount = header.getSessionCount();
 
@@ -146,15 +160,15 @@ final class ShardSnapshotFormat {
         throw new SnapshotCorruptException(
             "snapshot " + what + ": keys are not in ascending order");
       }
-      if (e.getVersion() < 1 || Long.compareUnsigned(e.getVersion(), appliedIndex) > 0) {
+      if (e.getVersion() < 1 || Long.compareUnsigned(e.getVersion(), versionMax) > 0) {
         throw new SnapshotCorruptException(
             "snapshot "
                 + what
                 + ": version "
                 + Long.toUnsignedString(e.getVersion())
                 + " is outside 1.."
-                + Long.toUnsignedString(appliedIndex)
-                + " (the applied index)");
+                + Long.toUnsignedString(versionMax)
+                + " (the applied index plus the version base)");
       }
       store.put(key, e.getValue().toByteArray(), e.getVersion());
       previousKey = key;
@@ -188,7 +202,45 @@ final class ShardSnapshotFormat {
     if (buffered.read() != -1) {
       throw new SnapshotCorruptException("snapshot has bytes after its trailer");
     }
-    return new Restored(appliedIndex, sessions);
+    return new Restored(appliedIndex, sessions, scope);
+  }
+
+  /** The scope a header describes, checked: format 1 has none, format 2 a valid one. */
+  private static ShardScope scopeOf(SnapshotHeader header) throws SnapshotCorruptException {
+    int format = header.getFormatVersion();
+    if (format == FORMAT_VERSION) {
+      if (header.hasOwnership()
+          || header.getFilling()
+          || header.getVersionBase() != 0
+          || header.getFenceIndex() != 0) {
+        throw new SnapshotCorruptException(
+            "snapshot has format_version 1 but a split's fields; a format 1 snapshot has none");
+      }
+      return ShardScope.EVERY_KEY;
+    }
+    if (format != FORMAT_VERSION_SCOPED) {
+      throw new SnapshotCorruptException(
+          "snapshot has format_version "
+              + format
+              + "; this build reads "
+              + FORMAT_VERSION
+              + " and "
+              + FORMAT_VERSION_SCOPED);
+    }
+    if (Long.compareUnsigned(header.getVersionBase(), ShardScope.VERSION_MAX) > 0
+        || Long.compareUnsigned(header.getAppliedIndex(), ShardScope.VERSION_MAX) > 0) {
+      throw new SnapshotCorruptException(
+          "snapshot's applied index or version base is above " + ShardScope.VERSION_MAX);
+    }
+    try {
+      return ShardScope.of(
+          header.hasOwnership() ? header.getOwnership() : null,
+          header.getFilling(),
+          header.getVersionBase(),
+          header.getFenceIndex());
+    } catch (IllegalArgumentException e) {
+      throw new SnapshotCorruptException("snapshot header: " + e.getMessage(), e);
+    }
   }
 
   private static void writeRecord(OutputStream out, MessageLite record) {

@@ -152,6 +152,45 @@ abstract class KvStoreContract {
   }
 
   @Test
+  void pagesResumeAfterTheLastKeySeenAndSeeEveryKeyOnce() {
+    List<byte[]> expected = new ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      byte[] k = bytes(String.format("key-%04d", i));
+      expected.add(k);
+      store.put(k, bytes("v" + i), i + 1);
+    }
+    store.put(bytes(), bytes("empty key"), 999);
+    expected.add(0, bytes());
+
+    List<byte[]> seen = new ArrayList<>();
+    byte[] after = null;
+    int pages = 0;
+    while (pages++ < 100) {
+      List<byte[]> page = new ArrayList<>();
+      store.forEachAfter(after, 16, (k, v, ver) -> page.add(k));
+      assertThat(page.size()).isLessThanOrEqualTo(16);
+      if (page.isEmpty()) {
+        break;
+      }
+      seen.addAll(page);
+      after = page.get(page.size() - 1);
+    }
+    assertThat(seen).usingElementComparator(Arrays::compare).containsExactlyElementsOf(expected);
+  }
+
+  @Test
+  void aPageStartsStrictlyAfterItsKeyEvenWhenThatKeyIsAbsent() {
+    store.put(bytes("a"), bytes("1"), 1);
+    store.put(bytes("c"), bytes("3"), 3);
+    List<String> seen = new ArrayList<>();
+    store.forEachAfter(bytes("b"), 10, (k, v, ver) -> seen.add(new String(k, UTF_8) + ver));
+    assertThat(seen).containsExactly("c3");
+    seen.clear();
+    store.forEachAfter(bytes("a"), 0, (k, v, ver) -> seen.add(new String(k, UTF_8)));
+    assertThat(seen).isEmpty();
+  }
+
+  @Test
   void clearRemovesEverything() {
     for (int i = 0; i < 100; i++) {
       store.put(bytes("k" + i), bytes("v" + i), i + 1);

@@ -72,4 +72,17 @@ class ProposalCheckTest {
             .build();
     assertThatThrownBy(() -> check(b)).hasMessageContaining("digest marker carries no commands");
   }
+
+  @Test
+  void refusesASplitStepUntilNodesProposeThem() {
+    CommandBatch b =
+        CommandBatch.newBuilder()
+            .setSplitStep(
+                io.cairn.proto.internal.SplitStep.newBuilder()
+                    .setDropMoved(io.cairn.proto.internal.DropMoved.getDefaultInstance()))
+            .build();
+    assertThatThrownBy(() -> check(b))
+        .isInstanceOf(InvalidRequestException.class)
+        .hasMessageContaining("split steps");
+  }
 }

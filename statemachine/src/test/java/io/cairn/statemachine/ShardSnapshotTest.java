@@ -185,10 +185,10 @@ class ShardSnapshotTest {
   @Test
   void anUnknownFormatVersionIsRejectedByName() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    SnapshotHeader.newBuilder().setFormatVersion(2).build().writeDelimitedTo(out);
+    SnapshotHeader.newBuilder().setFormatVersion(3).build().writeDelimitedTo(out);
     assertThatThrownBy(() -> restore(out.toByteArray()))
         .isInstanceOf(SnapshotCorruptException.class)
-        .hasMessageContaining("format_version 2");
+        .hasMessageContaining("format_version 3");
   }
 
   @Test
