@@ -15,8 +15,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "shard",
     mixinStandardHelpOptions = true,
-    description = "Shards' replicas.",
-    subcommands = {ShardCommand.Move.class})
+    description = "Shards: their replicas, and adding one.",
+    subcommands = {ShardCommand.Move.class, ShardCommand.Add.class})
 final class ShardCommand implements Callable<Integer> {
   @ParentCommand CairnCtl ctl;
 
@@ -36,6 +36,54 @@ final class ShardCommand implements Callable<Integer> {
         .filter(s -> s.getShardId() == shardId)
         .findFirst()
         .orElse(ShardInfo.getDefaultInstance());
+  }
+
+  @Command(
+      name = "add",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Adds one shard, in a new map epoch: a new Raft group that takes over the keys the key"
+            + " ring with it gives it (about 1/(N+1) of every shard's), so that writes spread over"
+            + " one more leader. The rebalancer places its replicas; the meta group's leader then"
+            + " copies its keys and client sessions from the other shards and marks it serving.",
+        "The keys that move are unavailable (clients retry) from the moment their shard is fenced"
+            + " until the new shard serves; the other keys are served throughout. One shard is"
+            + " added at a time. With --wait, waits until it serves."
+      })
+  static final class Add implements Callable<Integer> {
+    @ParentCommand ShardCommand shard;
+    @Spec CommandSpec spec;
+
+    @picocli.CommandLine.Mixin NodeChanges.WaitOptions wait = new NodeChanges.WaitOptions();
+
+    @Override
+    public Integer call() throws InterruptedException {
+      try (BlockingCairnClient client = shard.ctl.openBlockingClient(spec)) {
+        ShardMap map = client.addShard();
+        int added =
+            map.getShardsList().stream()
+                .filter(ShardInfo::getFilling)
+                .mapToInt(ShardInfo::getShardId)
+                .max()
+                .orElse(0);
+        String what = "shard " + added;
+        return NodeChanges.report(
+            shard.ctl,
+            spec,
+            client,
+            "shard add",
+            what + ": added, filling (map epoch " + map.getEpoch() + ")",
+            wait,
+            m -> !group(m, added).getFilling() && group(m, added).getShardId() == added,
+            m ->
+                what
+                    + ": serving on "
+                    + String.join(", ", group(m, added).getReplicasList())
+                    + " (map epoch "
+                    + m.getEpoch()
+                    + ")");
+      }
+    }
   }
 
   @Command(

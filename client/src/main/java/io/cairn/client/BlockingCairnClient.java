@@ -111,6 +111,10 @@ public final class BlockingCairnClient implements AutoCloseable {
     return await(client.removeNode(nodeId, force));
   }
 
+  public ShardMap addShard() {
+    return await(client.addShard());
+  }
+
   public ShardMap moveReplica(int shardId, String from, String to, boolean cancel) {
     return await(client.moveReplica(shardId, from, to, cancel));
   }

@@ -460,6 +460,19 @@ public final class CairnClient implements AutoCloseable {
    * to}, or with {@code cancel} clears the shard's move. Completes once the move is recorded; the
    * map shows it until it finishes.
    */
+  /**
+   * Adds one shard (docs/shard-split.md): completes with the map that adds it, filling; it serves
+   * once a later map clears {@code filling}.
+   */
+  public CompletableFuture<ShardMap> addShard() {
+    return clusterCall(
+        "shard add",
+        router::anyNode,
+        ClusterGrpc.getAddShardMethod(),
+        io.cairn.proto.AddShardRequest.getDefaultInstance(),
+        0);
+  }
+
   public CompletableFuture<ShardMap> moveReplica(
       int shardId, String from, String to, boolean cancel) {
     return clusterCall(

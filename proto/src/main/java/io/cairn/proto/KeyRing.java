@@ -48,10 +48,20 @@ public final class KeyRing {
     }
   }
 
-  /** The ring of a shard map. */
+  /**
+   * The ring of a shard map: its serving shards. A shard still filling (being added) is left out,
+   * so its keys route to the shards that serve them until the map says it serves.
+   */
   public static KeyRing of(ShardMap map) {
-    List<Integer> ids = map.getShardsList().stream().map(ShardInfo::getShardId).toList();
-    return new KeyRing(ids, map.getVirtualNodesPerShard());
+    return new KeyRing(servingShardIds(map), map.getVirtualNodesPerShard());
+  }
+
+  /** The shards of {@code map} that serve keys, in map order. */
+  public static List<Integer> servingShardIds(ShardMap map) {
+    return map.getShardsList().stream()
+        .filter(s -> !s.getFilling())
+        .map(ShardInfo::getShardId)
+        .toList();
   }
 
   public int shardFor(byte[] key) {

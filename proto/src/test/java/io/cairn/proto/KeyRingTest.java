@@ -82,6 +82,30 @@ class KeyRingTest {
   }
 
   @Test
+  void aFillingShardIsLeftOutOfTheMapsRing() {
+    ShardMap map =
+        ShardMap.newBuilder()
+            .setVirtualNodesPerShard(16)
+            .addShards(ShardInfo.newBuilder().setShardId(1))
+            .addShards(ShardInfo.newBuilder().setShardId(2))
+            .addShards(ShardInfo.newBuilder().setShardId(3).setFilling(true))
+            .build();
+    KeyRing ring = KeyRing.of(map);
+    KeyRing serving = new KeyRing(List.of(1, 2), 16);
+    for (int i = 0; i < 2_000; i++) {
+      byte[] key = ("key-" + i).getBytes(StandardCharsets.UTF_8);
+      assertThat(ring.shardFor(key)).isEqualTo(serving.shardFor(key));
+    }
+    assertThat(KeyRing.servingShardIds(map)).containsExactly(1, 2);
+    assertThat(
+            KeyRing.servingShardIds(
+                map.toBuilder()
+                    .setShards(2, map.getShards(2).toBuilder().setFilling(false))
+                    .build()))
+        .containsExactly(1, 2, 3);
+  }
+
+  @Test
   void rejectsEmptyRing() {
     assertThatThrownBy(() -> new KeyRing(List.of(), 8)).hasMessageContaining("at least one shard");
     assertThatThrownBy(() -> new KeyRing(ids(1), 0)).hasMessageContaining("at least 1");

@@ -20,6 +20,7 @@ import io.cairn.node.membership.EmptyDataDir;
 import io.cairn.node.membership.LocalReplicas;
 import io.cairn.node.membership.MembershipCommands;
 import io.cairn.node.membership.Rebalancer;
+import io.cairn.node.membership.ShardSplitter;
 import io.cairn.node.ops.HttpEndpoint;
 import io.cairn.node.ops.NodeHealth;
 import io.cairn.node.ops.NodeMetrics;
@@ -196,6 +197,16 @@ public final class CairnNode implements Closeable {
             config.meta().statusPeerTimeoutMs(),
             bootstrap::installed);
     closeables.add(rebalancer);
+    closeables.add(
+        new ShardSplitter(
+            host,
+            directory,
+            mapChanges,
+            peers,
+            runtime.scheduler(),
+            membership.tickMs(),
+            config.raft().requestTimeoutMs(),
+            bootstrap::installed));
     statusReader =
         new NodeStatusReader(
             host, directory, failures, runtime.clock(), rebalancer::nodesDownSince);
@@ -256,7 +267,9 @@ public final class CairnNode implements Closeable {
                 config.catchup().nudgeIntervalMs(),
                 runtime.clock()),
             new MetaReads(host, peers, config.read().confirmTimeoutMs(), metrics, runtime.clock()),
-            host);
+            host,
+            directory,
+            config.raft().requestTimeoutMs());
     // Accept somewhat more than the value limit so an oversized value gets our clear
     // INVALID_ARGUMENT instead of a transport-level RESOURCE_EXHAUSTED.
     int inboundMax =

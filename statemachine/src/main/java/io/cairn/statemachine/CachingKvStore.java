@@ -110,8 +110,8 @@ public final class CachingKvStore implements KvStore {
   }
 
   @Override
-  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
-    backing.forEachAfter(afterKey, max, visitor);
+  public void forEachAfter(byte[] afterKey, int max, EntryWalk walk) {
+    backing.forEachAfter(afterKey, max, walk);
   }
 
   @Override

@@ -60,7 +60,7 @@ public final class InMemoryKvStore implements KvStore {
   }
 
   @Override
-  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
+  public void forEachAfter(byte[] afterKey, int max, EntryWalk walk) {
     ensureOpen();
     int seen = 0;
     for (Map.Entry<byte[], Versioned> e :
@@ -69,7 +69,9 @@ public final class InMemoryKvStore implements KvStore {
         return;
       }
       Versioned v = e.getValue();
-      visitor.visit(e.getKey().clone(), v.value().clone(), v.version());
+      if (!walk.visit(e.getKey().clone(), v.value().clone(), v.version())) {
+        return;
+      }
     }
   }
 

@@ -42,10 +42,10 @@ public interface KvStore extends AutoCloseable {
 
   /**
    * Visits at most {@code max} entries with keys after {@code afterKey} (null: from the first key),
-   * in ascending unsigned order: one page of a walk that a caller resumes after the last key it
-   * saw. Same concurrency rules as {@link #forEachInKeyOrder}.
+   * in ascending unsigned order, until {@code walk} returns false: one page of a walk that a caller
+   * resumes after the last key it saw. Same concurrency rules as {@link #forEachInKeyOrder}.
    */
-  void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor);
+  void forEachAfter(byte[] afterKey, int max, EntryWalk walk);
 
   /** Removes every entry. */
   void clear();

@@ -71,10 +71,7 @@ public final class MapChangeCheck {
     if (before.getVirtualNodesPerShard() != next.getVirtualNodesPerShard()) {
       throw refused("it changes virtual_nodes_per_shard, which would move keys between shards");
     }
-    if (!groupsById(before).equals(groupsById(next))) {
-      throw refused(
-          "its shards or their group ids differ from the held map's " + groupsById(before));
-    }
+    checkShardsOnlyGrow(before, next);
     for (NodeInfo old : before.getNodesList()) {
       NodeInfo now = nodes.get(old.getId());
       if (now == null) {
@@ -118,6 +115,32 @@ public final class MapChangeCheck {
   private static void requireListed(Map<String, NodeInfo> nodes, ShardInfo g, String nodeId) {
     if (!nodes.containsKey(nodeId)) {
       throw refused(what(g) + " names node " + nodeId + ", which the map does not list");
+    }
+  }
+
+  /**
+   * Shards are only ever added (docs/shard-split.md): every shard of {@code before} is in {@code
+   * next} with the same group id, and a shard that serves keys in {@code before} still serves in
+   * {@code next} (a shard that left the key ring would strand its keys).
+   */
+  private static void checkShardsOnlyGrow(ShardMap before, ShardMap next) {
+    Map<Integer, String> nextGroups = groupsById(next);
+    for (Map.Entry<Integer, String> e : groupsById(before).entrySet()) {
+      if (!e.getValue().equals(nextGroups.get(e.getKey()))) {
+        throw refused(
+            ShardMaps.describe(e.getKey())
+                + " is missing or has another group id than in the held map; shards are only"
+                + " added, and a shard's group never changes");
+      }
+    }
+    Map<Integer, Boolean> nextFilling = new HashMap<>();
+    next.getShardsList().forEach(s -> nextFilling.put(s.getShardId(), s.getFilling()));
+    for (ShardInfo s : before.getShardsList()) {
+      if (!s.getFilling() && nextFilling.get(s.getShardId())) {
+        throw refused(
+            ShardMaps.describe(s.getShardId())
+                + " serves keys in the held map; it cannot go back to filling");
+      }
     }
   }
 

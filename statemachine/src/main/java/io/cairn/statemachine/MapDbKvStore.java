@@ -136,7 +136,7 @@ public final class MapDbKvStore implements KvStore {
   }
 
   @Override
-  public void forEachAfter(byte[] afterKey, int max, EntryVisitor visitor) {
+  public void forEachAfter(byte[] afterKey, int max, EntryWalk walk) {
     whileOpen(
         () -> {
           Iterator<Map.Entry<byte[], byte[]>> it =
@@ -150,8 +150,10 @@ public final class MapDbKvStore implements KvStore {
               continue; // removed while this walk ran, as in forEachInKeyOrder
             }
             Versioned v = decode(e.getValue());
-            visitor.visit(e.getKey(), v.value(), v.version());
             seen++;
+            if (!walk.visit(e.getKey(), v.value(), v.version())) {
+              break;
+            }
           }
           return null;
         });

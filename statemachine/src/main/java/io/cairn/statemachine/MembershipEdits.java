@@ -6,8 +6,10 @@ import io.cairn.proto.ReplicaMove;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -118,6 +120,73 @@ public final class MembershipEdits {
       }
     }
     return map.toBuilder().addNodes(wanted).build();
+  }
+
+  /**
+   * The map with one more shard (docs/shard-split.md): the next free id, filling (out of the key
+   * ring), its group founded on one node, the accepting node the planner gives its first replica.
+   * The rebalancer then grows the group to the replication factor like any group short of replicas,
+   * and the meta group's leader fills it and marks it serving.
+   *
+   * @throws IllegalStateException if a shard is still filling (one is added at a time), or no node
+   *     is ACTIVE
+   */
+  public static ShardMap addShard(ShardMap map) {
+    for (ShardInfo s : map.getShardsList()) {
+      if (s.getFilling()) {
+        throw new IllegalStateException(
+            ShardMaps.describe(s.getShardId())
+                + " is still being added; add the next shard once it serves (cairnctl shard list)");
+      }
+    }
+    Map<String, ReplicaPlanner.Role> roles = new HashMap<>();
+    for (NodeInfo n : map.getNodesList()) {
+      roles.put(
+          n.getId(),
+          n.getState() == NodeState.NODE_ACTIVE
+              ? ReplicaPlanner.Role.ACCEPTS
+              : ReplicaPlanner.Role.EVICTS);
+    }
+    if (!roles.containsValue(ReplicaPlanner.Role.ACCEPTS)) {
+      throw new IllegalStateException("no node is ACTIVE to hold the new shard's replicas");
+    }
+    int id = map.getShardsList().stream().mapToInt(ShardInfo::getShardId).max().orElse(0) + 1;
+    List<ReplicaPlanner.Group> groups = new ArrayList<>();
+    for (ShardInfo g : ShardMaps.groups(map)) {
+      int wanted =
+          g.getShardId() == ShardPlacement.META_SHARD_ID
+              ? RebalancePlan.metaWanted(map)
+              : map.getReplicationFactor();
+      groups.add(new ReplicaPlanner.Group(g.getShardId(), wanted, ShardMaps.wantedVoters(g)));
+    }
+    groups.add(new ReplicaPlanner.Group(id, Math.max(map.getReplicationFactor(), 1), List.of()));
+    String founder = ReplicaPlanner.plan(groups, roles).get(id).get(0);
+    // Named after the epoch that adds it too, so no two attempts at one shard id share a group.
+    String groupId =
+        ShardPlacement.groupId(
+            map.getClusterId() + "/shard/" + id + "/added-at-epoch/" + (map.getEpoch() + 1));
+    ShardInfo added =
+        ShardInfo.newBuilder()
+            .setShardId(id)
+            .setGroupId(groupId)
+            .addReplicas(founder)
+            .setFilling(true)
+            .build();
+    return map.toBuilder().addShards(added).build();
+  }
+
+  /**
+   * The map with shard {@code shardId} serving: in the key ring from now on. Unchanged if it serves
+   * already.
+   *
+   * @throws IllegalArgumentException if the map has no such shard
+   */
+  public static ShardMap markServing(ShardMap map, int shardId) {
+    ShardInfo shard = ShardMaps.group(map, shardId);
+    if (!shard.getFilling()) {
+      return map;
+    }
+    return ShardMaps.withGroup(map, shard.toBuilder().setFilling(false).build());
   }
 
   /** The map with node {@code nodeId} DRAINING or ACTIVE again. */

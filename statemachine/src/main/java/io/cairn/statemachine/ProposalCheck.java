@@ -26,12 +26,11 @@ public final class ProposalCheck {
    */
   public static void check(
       CommandBatch batch, int shardId, RequestLimits limits, ToIntFunction<byte[]> shardOfKey) {
-    if (batch.hasSplitStep()) {
-      // The shard cores apply split steps (SplitSteps), but no node proposes one yet: the split's
-      // coordinator and its peer calls come next (docs/shard-split.md). Until they do, an entry
-      // with a step did not come from Cairn and must not become state.
+    if (batch.hasSplitStep() && (batch.getCommandsCount() > 0 || batch.getDigestMarker())) {
+      // A split step is an entry of its own (the peer port's ApplySplitStep proposes it); the
+      // shard core checks the step itself.
       throw new InvalidRequestException(
-          Reason.MALFORMED, "split steps are not taken through this node's log door yet");
+          Reason.MALFORMED, "a split step carries no commands and is no digest marker");
     }
     if (batch.getDigestMarker() && batch.getCommandsCount() > 0) {
       throw new InvalidRequestException(

@@ -272,6 +272,14 @@ public final class ShardCore {
    *     in it, or is filling
    */
   public ExportPage exportMovedKeys(int toShard, byte[] afterKey, int maxLooked) {
+    return exportMovedKeys(toShard, afterKey, maxLooked, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #exportMovedKeys(int, byte[], int)}, and the page also ends after the entry that
+   * brings its keys and values to {@code maxBytes} or more.
+   */
+  public ExportPage exportMovedKeys(int toShard, byte[] afterKey, int maxLooked, long maxBytes) {
     ShardScope s = scope;
     KeyOwnership own = s.ownership();
     if (s.filling()
@@ -287,6 +295,7 @@ public final class ShardCore {
     List<SnapshotEntry> entries = new ArrayList<>();
     byte[][] last = {null};
     int[] looked = {0};
+    long[] bytes = {0};
     store.forEachAfter(
         afterKey,
         maxLooked,
@@ -298,11 +307,14 @@ public final class ShardCore {
                     .setValue(ByteString.copyFrom(value))
                     .setVersion(version)
                     .build());
+            bytes[0] += key.length + value.length;
           }
           last[0] = key;
           looked[0]++;
+          return bytes[0] < maxBytes;
         });
-    return new ExportPage(entries, looked[0] == maxLooked ? last[0] : null);
+    boolean full = looked[0] == maxLooked || bytes[0] >= maxBytes;
+    return new ExportPage(entries, full ? last[0] : null);
   }
 
   /** The shard's record of which keys it serves, or null while it serves every key. */

@@ -166,7 +166,8 @@ public final class ShardPlacement {
     }
   }
 
-  private static String groupId(String name) {
+  /** A group id named after {@code name}: the same name gives the same id on every node. */
+  static String groupId(String name) {
     return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

@@ -127,8 +127,19 @@ final class SplitSteps {
     } catch (IllegalArgumentException e) {
       return refused(scope, "begin_fill: " + e.getMessage());
     }
-    if (scope.filling() && own.equals(scope.ownership())) {
-      return done(scope, 0, 0); // a repeat
+    if (own.equals(scope.ownership())) {
+      if (scope.filling()) {
+        return done(scope, 0, 0); // a repeat
+      }
+      if (scope.fenceIndex() == 0) {
+        // A repeat after the activation: the coordinator that sends it lost track and learns here
+        // that only the activation (idempotent) and the map change are left.
+        return new Applied(
+            scope,
+            SplitStepResult.newBuilder()
+                .setDone(SplitStepResult.Done.newBuilder().setServing(true))
+                .build());
+      }
     }
     if (!scope.isEveryKey() || store.keyCount() != 0 || sessions.size() != 0) {
       return refused(
@@ -227,6 +238,7 @@ final class SplitSteps {
           }
           last[0] = key;
           seen[0]++;
+          return true;
         });
     for (byte[] key : moved) {
       beforeChange.accept(key);

@@ -191,6 +191,22 @@ abstract class KvStoreContract {
   }
 
   @Test
+  void aWalkStopsWhenItsVisitorSaysSo() {
+    for (int i = 0; i < 10; i++) {
+      store.put(bytes("k" + i), bytes("v"), i + 1);
+    }
+    List<String> seen = new ArrayList<>();
+    store.forEachAfter(
+        null,
+        100,
+        (k, v, ver) -> {
+          seen.add(new String(k, UTF_8));
+          return seen.size() < 3;
+        });
+    assertThat(seen).containsExactly("k0", "k1", "k2");
+  }
+
+  @Test
   void clearRemovesEverything() {
     for (int i = 0; i < 100; i++) {
       store.put(bytes("k" + i), bytes("v" + i), i + 1);

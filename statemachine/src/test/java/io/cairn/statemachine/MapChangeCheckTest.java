@@ -102,12 +102,31 @@ class MapChangeCheckTest {
   }
 
   @Test
+  void takesAnAddedShardAndItsLaterServing() {
+    ShardMap added =
+        HELD.toBuilder().addShards(group(3, "g3", "n1").toBuilder().setFilling(true)).build();
+    assertThatCode(() -> check(added)).doesNotThrowAnyException();
+    ShardMap serving =
+        added.toBuilder().setShards(2, added.getShards(2).toBuilder().setFilling(false)).build();
+    assertThatCode(() -> MapChangeCheck.check(Optional.of(added), serving))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> MapChangeCheck.check(Optional.of(serving), added))
+        .hasMessageContaining("shard 3 serves keys in the held map");
+    ShardMap backToFilling =
+        HELD.toBuilder().setShards(0, HELD.getShards(0).toBuilder().setFilling(true)).build();
+    assertThatThrownBy(() -> check(backToFilling)).hasMessageContaining("cannot go back");
+    ShardMap withoutTheNewOne = HELD;
+    assertThatThrownBy(() -> MapChangeCheck.check(Optional.of(added), withoutTheNewOne))
+        .hasMessageContaining("shard 3 is missing");
+  }
+
+  @Test
   void refusesSwappedGroupsAndRingChanges() {
     ShardMap swapped =
         HELD.toBuilder().setShards(1, HELD.getShards(1).toBuilder().setGroupId("evil")).build();
-    assertThatThrownBy(() -> check(swapped)).hasMessageContaining("group ids differ");
-    ShardMap extra = HELD.toBuilder().addShards(group(3, "g3", "n1")).build();
-    assertThatThrownBy(() -> check(extra)).hasMessageContaining("group ids differ");
+    assertThatThrownBy(() -> check(swapped)).hasMessageContaining("another group id");
+    ShardMap fewer = HELD.toBuilder().removeShards(1).build();
+    assertThatThrownBy(() -> check(fewer)).hasMessageContaining("shard 2 is missing");
     ShardMap ring = HELD.toBuilder().setVirtualNodesPerShard(9).build();
     assertThatThrownBy(() -> check(ring)).hasMessageContaining("virtual_nodes_per_shard");
     ShardMap other = HELD.toBuilder().setClusterId("d").build();

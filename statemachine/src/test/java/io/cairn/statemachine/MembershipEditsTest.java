@@ -33,6 +33,49 @@ class MembershipEditsTest {
   }
 
   @Test
+  void anAddedShardIsFillingOnOneFounderAndTheRebalancerGrowsItToTheReplicationFactor() {
+    ShardMap map = MembershipEdits.addNode(cluster(3, 2), node(4));
+    ShardMap added = MembershipEdits.addShard(map);
+    io.cairn.proto.ShardInfo shard = ShardMaps.group(added, 3);
+    assertThat(shard.getFilling()).isTrue();
+    assertThat(shard.getReplicasList()).hasSize(1);
+    assertThat(ShardMaps.node(added, shard.getReplicas(0))).isPresent();
+    assertThat(shard.getGroupId())
+        .isNotIn(map.getShardsList().stream().map(s -> s.getGroupId()).toList());
+    MapChangeCheck.check(java.util.Optional.of(map), added);
+
+    assertThatThrownBy(() -> MembershipEdits.addShard(added))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("shard 3 is still being added");
+
+    ShardMap settled = RebalancePlanTest.settle(added, java.util.Map.of(), 2);
+    assertThat(ShardMaps.group(settled, 3).getReplicasList()).hasSize(3).doesNotHaveDuplicates();
+    assertThat(ShardMaps.group(settled, 3).getFilling()).isTrue();
+
+    ShardMap serving = MembershipEdits.markServing(settled, 3);
+    assertThat(ShardMaps.group(serving, 3).getFilling()).isFalse();
+    assertThat(MembershipEdits.markServing(serving, 3)).isSameAs(serving);
+    MapChangeCheck.check(java.util.Optional.of(settled), serving);
+    assertThat(MembershipEdits.addShard(serving).getShardsList()).hasSize(4);
+  }
+
+  @Test
+  void anAddedShardIsFoundedOnAnActiveNodeOnly() {
+    ShardMap map = cluster(3, 1);
+    ShardMap drained =
+        MembershipEdits.setState(
+            MembershipEdits.setState(map, "n1", NodeState.NODE_DRAINING),
+            "n2",
+            NodeState.NODE_DRAINING);
+    assertThat(ShardMaps.group(MembershipEdits.addShard(drained), 2).getReplicasList())
+        .containsExactly("n3");
+    ShardMap none = MembershipEdits.setState(drained, "n3", NodeState.NODE_DRAINING);
+    assertThatThrownBy(() -> MembershipEdits.addShard(none))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no node is ACTIVE");
+  }
+
+  @Test
   void addingANodeListsItActiveAndAddingItAgainIsANoOp() {
     ShardMap map = cluster(3, 3);
     ShardMap added = MembershipEdits.addNode(map, node(4));

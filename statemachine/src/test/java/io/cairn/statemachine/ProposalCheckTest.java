@@ -74,15 +74,18 @@ class ProposalCheckTest {
   }
 
   @Test
-  void refusesASplitStepUntilNodesProposeThem() {
-    CommandBatch b =
+  void takesASplitStepAloneAndRefusesOneWithCommands() {
+    CommandBatch step =
         CommandBatch.newBuilder()
             .setSplitStep(
                 io.cairn.proto.internal.SplitStep.newBuilder()
                     .setDropMoved(io.cairn.proto.internal.DropMoved.getDefaultInstance()))
             .build();
-    assertThatThrownBy(() -> check(b))
+    assertThatCode(() -> check(step)).doesNotThrowAnyException();
+    assertThatThrownBy(() -> check(step.toBuilder().addCommands(put("a", "v")).build()))
         .isInstanceOf(InvalidRequestException.class)
-        .hasMessageContaining("split steps");
+        .hasMessageContaining("a split step carries no commands");
+    assertThatThrownBy(() -> check(step.toBuilder().setDigestMarker(true).build()))
+        .hasMessageContaining("no digest marker");
   }
 }

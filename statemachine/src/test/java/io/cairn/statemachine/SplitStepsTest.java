@@ -211,6 +211,12 @@ class SplitStepsTest {
           .containsExactlyInAnyOrder(MOVES, MOVES_TOO);
       assertThatThrownBy(() -> source.exportMovedKeys(3, null, 100))
           .isInstanceOf(IllegalStateException.class);
+
+      ShardCore.ExportPage byBytes = source.exportMovedKeys(2, null, 100, 1);
+      assertThat(byBytes.entries()).hasSize(1);
+      assertThat(byBytes.last()).isFalse();
+      ShardCore.ExportPage rest = source.exportMovedKeys(2, byBytes.nextAfterKey(), 100, 1);
+      assertThat(rest.entries()).hasSize(1).doesNotContainAnyElementsOf(byBytes.entries());
     }
 
     @Test
@@ -338,6 +344,17 @@ class SplitStepsTest {
       assertThat(onTarget(from("c1", 2, 0, put(MOVES, "v2"))).getPutVersion())
           .isGreaterThan(first.getPutVersion());
       assertThat(onTarget(from("c2", 0, 1, put(MOVES_TOO, "late")))).isEqualTo(staleDuplicate());
+    }
+
+    @Test
+    void aBeginFillRepeatedAfterTheActivationSaysTheShardServes() {
+      assertThat(stepOn(target, beginFill(TARGET)).getDone().getServing()).isFalse();
+      assertThat(stepOn(target, beginFill(TARGET)).getDone().getServing()).isFalse();
+      stepOn(target, activate(3));
+      assertThat(stepOn(target, beginFill(TARGET)).getDone().getServing()).isTrue();
+      assertThat(target.filling()).isFalse();
+      assertThat(stepOn(target, beginFill(ownership(2, 1, 2, 3))).getRefused())
+          .contains("only a new, empty shard");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.PeerChannels;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.proto.AddNodeRequest;
+import io.cairn.proto.AddShardRequest;
 import io.cairn.proto.ClusterGrpc;
 import io.cairn.proto.ClusterStatus;
 import io.cairn.proto.GetClusterStatusRequest;
@@ -162,6 +163,16 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             .thenApply(ClusterService::forClients),
         out,
         "node remove",
+        0);
+  }
+
+  @Override
+  public void addShard(AddShardRequest req, StreamObserver<ShardMap> out) {
+    Context call = Context.current();
+    answer(
+        membership.addShard(() -> !call.isCancelled()).thenApply(ClusterService::forClients),
+        out,
+        "shard add",
         0);
   }
 

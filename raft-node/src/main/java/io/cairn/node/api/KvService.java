@@ -204,6 +204,10 @@ public final class KvService extends KvGrpc.KvImplBase {
                             r.getMismatch().getCurrentVersion(),
                             r.getMismatch().getExists()));
                 case STALE_DUPLICATE -> call.fail(StatusMapping.staleDuplicate(call.op));
+                case NOT_SERVED ->
+                    call.fail(
+                        StatusMapping.shardMoved(
+                            call.op, route.shardId(), r.getNotServed(), route.epoch()));
                 case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
                 default -> call.fail(StatusMapping.emptyResult(call.op, route.shardId()));
               }
@@ -243,6 +247,12 @@ public final class KvService extends KvGrpc.KvImplBase {
                         leaders.leaderOf(route.groupId()).orElse(null),
                         timeoutMs,
                         call.deadlinePassed()));
+                return;
+              }
+              if (r.hasNotServed()) {
+                call.fail(
+                    StatusMapping.shardMoved(
+                        "get", route.shardId(), r.getNotServed(), route.epoch()));
                 return;
               }
               if (req.getConsistency() == Consistency.LINEARIZABLE) {

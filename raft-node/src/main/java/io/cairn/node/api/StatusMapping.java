@@ -6,6 +6,7 @@ import io.cairn.node.routing.NotLeaderHereException;
 import io.cairn.node.write.WriteQueueFullException;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.WireHeaders;
+import io.cairn.proto.internal.NotServed;
 import io.cairn.statemachine.InvalidRequestException;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -65,6 +66,36 @@ public final class StatusMapping {
             op
                 + ": this write id was already answered (sequence below acked_below); not applied again")
         .asRuntimeException();
+  }
+
+  /**
+   * The shard the map routed a key to does not serve it: a shard is being added and the key is
+   * moving to it (docs/shard-split.md). Retryable: it serves again from the new shard once the map
+   * says so.
+   */
+  public static StatusRuntimeException shardMoved(
+      String op, int shard, NotServed why, long mapEpoch) {
+    String what =
+        why.getFilling()
+            ? "shard " + shard + " is still being filled by a split"
+            : "the key is moving from shard "
+                + shard
+                + " to shard "
+                + Integer.toUnsignedString(why.getOwnerShardId())
+                + ", which is being added";
+    return status(
+        Status.UNAVAILABLE.withDescription(
+            op
+                + ": "
+                + what
+                + "; retry in a moment (the map after epoch "
+                + mapEpoch
+                + " routes it)"),
+        ErrorDetail.newBuilder()
+            .setReason(ErrorDetail.Reason.SHARD_MOVED)
+            .setShardId(why.getOwnerShardId())
+            .setMapEpoch(mapEpoch)
+            .build());
   }
 
   /** A shard answered a write with no outcome: a bug. */

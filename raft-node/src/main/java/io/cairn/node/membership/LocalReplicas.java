@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps the replicas on this node to what the shard map places here: creates an empty replica for a
- * move that targets this node (the group's leader then adds it, and Raft fills it), and removes a
- * replica once the map no longer names this node for its group.
+ * move that targets this node (the group's leader then adds it, and Raft fills it), founds a shard
+ * being added whose map names this node alone, and removes a replica once the map no longer names
+ * this node for its group.
  *
  * <p>The map names a node until the Raft configuration change that removed it has committed (the
  * leader finishes a move in the map only then), so a removal never takes a voter out from under its
@@ -58,6 +59,7 @@ public final class LocalReplicas implements Closeable {
         try {
           switch (step(group, host.nodeId(), local.contains(gid), host.closedAfterLeaving(gid))) {
             case CREATE -> host.createReplica(group);
+            case FOUND -> host.createFounder(group, map);
             case RECREATE -> {
               host.removeReplica(group);
               host.createReplica(group);
@@ -81,6 +83,7 @@ public final class LocalReplicas implements Closeable {
   /** What to do about this node's replica of one group. */
   enum Step {
     CREATE,
+    FOUND,
     RECREATE,
     REMOVE,
     NOTHING
@@ -96,6 +99,14 @@ public final class LocalReplicas implements Closeable {
   static Step step(ShardInfo group, String self, boolean held, boolean closedAfterLeaving) {
     boolean named = ShardMaps.names(group, self);
     boolean moving = ShardMaps.moving(group);
+    if (group.getFilling()
+        && !held
+        && !closedAfterLeaving
+        && group.getReplicasCount() == 1
+        && group.getReplicas(0).equals(self)) {
+      // A shard being added, founded here: its only voter, with nothing anyone else holds yet.
+      return Step.FOUND;
+    }
     if (named && !held && moving && group.getMove().getTo().equals(self)) {
       return Step.CREATE;
     }

@@ -23,7 +23,9 @@ import java.util.function.BooleanSupplier;
  *       leader changes the Raft configuration and then finishes the move in the map ({@link
  *       ConfPlan});
  *   <li>node add, drain, remove: the rebalancer ({@link Rebalancer}) moves replicas onto or off the
- *       node.
+ *       node;
+ *   <li>shard add: the rebalancer grows the new group, the meta leader's {@link ShardSplitter}
+ *       moves its keys into it.
  * </ul>
  *
  * Each completes with the map the meta group holds afterwards. A change whose caller has given up
@@ -64,6 +66,14 @@ public final class MembershipCommands {
       String nodeId, boolean force, BooleanSupplier stillWanted) {
     return changes.change(
         "node remove", map -> MembershipEdits.removeNode(map, nodeId, force), stillWanted);
+  }
+
+  /**
+   * Adds one shard, filling (docs/shard-split.md); the meta group's leader then grows, fills and
+   * activates it ({@link ShardSplitter}).
+   */
+  public CompletableFuture<ShardMap> addShard(BooleanSupplier stillWanted) {
+    return changes.change("shard add", MembershipEdits::addShard, stillWanted);
   }
 
   /** Starts a move of a replica of {@code shardId} (0: the meta group), or cancels its move. */

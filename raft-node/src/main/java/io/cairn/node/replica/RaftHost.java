@@ -175,7 +175,10 @@ public final class RaftHost implements Closeable {
     for (ShardInfo s : wanted) {
       RaftGroupId gid = groupIdOf(s);
       holdsSome |= present.contains(gid);
-      if (s.getReplicasList().contains(config.nodeId()) && !present.contains(gid)) {
+      // A shard being added is founded by LocalReplicas, not created from the map's peers.
+      if (s.getReplicasList().contains(config.nodeId())
+          && !present.contains(gid)
+          && !s.getFilling()) {
         missing.add(s);
       }
     }
@@ -550,6 +553,46 @@ public final class RaftHost implements Closeable {
             "cannot create replica of " + describe(group) + ": " + reply.getException());
       }
       LOG.info("created an empty replica of {} for a move to this node", describe(group));
+    } finally {
+      changing.remove(gid);
+    }
+  }
+
+  /**
+   * Founds a shard being added (docs/shard-split.md): this node's replica of the new group, with
+   * itself as the group's only voter, so it elects itself and takes the split's first steps; the
+   * rebalancer then adds the other replicas through moves, each staged by Raft before it votes.
+   * Only for a filling shard whose map names this node alone: a replica that joins an existing
+   * group is always created empty ({@link #createReplica}).
+   */
+  public void createFounder(ShardInfo group, ShardMap map) throws IOException {
+    if (!group.getFilling()
+        || group.getReplicasCount() != 1
+        || !group.getReplicas(0).equals(nodeId())) {
+      throw new IllegalArgumentException(
+          describe(group) + " is not a filling shard founded on this node; not creating it");
+    }
+    RaftGroupId gid = groupIdOf(group);
+    shardOfGroup.put(gid, group.getShardId());
+    if (division(gid).isPresent() || !changing.add(gid)) {
+      return;
+    }
+    try {
+      setAside(gid, "left by an earlier attempt to create it");
+      removedHere.remove(gid);
+      RaftClientReply reply =
+          server.groupManagement(
+              GroupManagementRequest.newAdd(
+                  localClientId,
+                  server.getId(),
+                  callIds.incrementAndGet(),
+                  RaftGroup.valueOf(gid, peersOf(group, map))));
+      if (!reply.isSuccess()) {
+        throw new IOException("cannot found " + describe(group) + ": " + reply.getException());
+      }
+      LOG.info(
+          "founded {} on this node, its only voter until the rebalancer adds more",
+          describe(group));
     } finally {
       changing.remove(gid);
     }

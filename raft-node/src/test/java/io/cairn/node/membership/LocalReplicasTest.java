@@ -19,6 +19,24 @@ class LocalReplicasTest {
   }
 
   @Test
+  void onlyTheSoleReplicaOfAFillingShardFoundsIt() {
+    ShardInfo founding = shard(List.of("n4"), null, null).toBuilder().setFilling(true).build();
+    assertThat(LocalReplicas.step(founding, "n4", false, false)).isEqualTo(Step.FOUND);
+    assertThat(LocalReplicas.step(founding, "n4", true, false)).isEqualTo(Step.NOTHING);
+    assertThat(LocalReplicas.step(founding, "n5", false, false)).isEqualTo(Step.NOTHING);
+
+    ShardInfo growing = shard(List.of("n4"), null, "n5").toBuilder().setFilling(true).build();
+    assertThat(LocalReplicas.step(growing, "n4", false, false)).isEqualTo(Step.FOUND);
+    assertThat(LocalReplicas.step(growing, "n5", false, false)).isEqualTo(Step.CREATE);
+
+    // Once it has more voters, or serves, a missing replica is never founded again.
+    ShardInfo grown = shard(List.of("n4", "n5"), null, null).toBuilder().setFilling(true).build();
+    assertThat(LocalReplicas.step(grown, "n4", false, false)).isEqualTo(Step.NOTHING);
+    ShardInfo serving = shard(List.of("n4"), null, null);
+    assertThat(LocalReplicas.step(serving, "n4", false, false)).isEqualTo(Step.NOTHING);
+  }
+
+  @Test
   void theTargetOfAMoveCreatesAnEmptyReplica() {
     ShardInfo moving = shard(List.of("n2", "n3", "n4"), "n3", "n5");
 

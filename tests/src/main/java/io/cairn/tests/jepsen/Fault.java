@@ -83,7 +83,15 @@ public enum Fault {
    * of its replicas, which becomes its pinned preferred leader; leadership moves once it has caught
    * up. Nothing to heal: the pin stays (a later drain or removal of the node moves it on).
    */
-  TRANSFER_LEADER(Category.MEMBERSHIP);
+  TRANSFER_LEADER(Category.MEMBERSHIP),
+  /**
+   * A shard added under load ({@code cairnctl shard add}, docs/shard-split.md): its group is
+   * founded and grown by moves, then every serving shard is fenced, its moved keys and sessions are
+   * copied in and the new shard serves. Its keys are unavailable meanwhile, never lost or served
+   * stale. Skipped while an earlier one still fills; the heal waits until the added shard serves
+   * (and with kills or partitions in the same episode, the split resumes once they heal).
+   */
+  ADD_SHARD(Category.MEMBERSHIP);
 
   /** Groups of faults, as named on the command line. */
   public enum Category {
@@ -121,7 +129,11 @@ public enum Fault {
    * run waits until no move is left and {@code cairnctl verify} passes.
    */
   public boolean changesShape() {
-    return this == ADD_NODE || this == REMOVE_NODE || this == REPLACE_NODE || this == KILL_MID_MOVE;
+    return this == ADD_NODE
+        || this == REMOVE_NODE
+        || this == REPLACE_NODE
+        || this == KILL_MID_MOVE
+        || this == ADD_SHARD;
   }
 
   /**

@@ -100,6 +100,11 @@ final class FaultInjector {
       case REMOVE_NODE -> removeNode(fault, random);
       case REPLACE_NODE -> replaceNode(fault, random);
       case KILL_MID_MOVE -> killMidMove(fault, random);
+      case ADD_SHARD ->
+          membership
+              .addShard()
+              .map(said -> new Applied(fault, said, membership::awaitShardsServing))
+              .orElseGet(() -> Applied.skipped(fault, "a shard added earlier is still filling"));
       case TRANSFER_LEADER ->
           membership
               .transferLeader(random)

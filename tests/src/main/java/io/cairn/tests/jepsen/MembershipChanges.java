@@ -273,6 +273,34 @@ final class MembershipChanges {
   }
 
   /**
+   * {@code cairnctl shard add}: one more shard, filling. Empty when the cluster refuses it (a shard
+   * added before still fills).
+   */
+  Optional<String> addShard() {
+    OperatorCli.Result r = retried(CHANGE_MAX, REFUSED, "shard", "add");
+    if (r.exitCode() == REFUSED) {
+      progress.accept("shard add not started: " + r.summary());
+      return Optional.empty();
+    }
+    return Optional.of(r.out().strip());
+  }
+
+  /** Waits until no shard is filling: every shard added serves its keys. */
+  void awaitShardsServing() {
+    ShardMap map =
+        lab.awaitMap(
+            m -> m.getShardsList().stream().noneMatch(ShardInfo::getFilling),
+            "every added shard serving",
+            DRAIN_MAX);
+    progress.accept(
+        "shards serving: "
+            + map.getShardsList().stream().map(s -> Integer.toString(s.getShardId())).toList()
+            + " (map epoch "
+            + map.getEpoch()
+            + ")");
+  }
+
+  /**
    * After membership changes: waits until no move is left, then {@code cairnctl verify} must find
    * every shard's replicas equal at one index.
    *
