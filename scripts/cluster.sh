@@ -24,8 +24,10 @@
 #                                   the cluster and stop it; its id is not used again
 #   scripts/cluster.sh wipe         stop everything and delete run/
 #
-# Environment: CAIRN_SHARDS (default 3; on one machine 1 serves 2-2.6x the writes at 16-64 clients;
-# the count is fixed at creation: docs/shard-cost.md), CAIRN_JAVA_OPTS (default -Xms128m and -Xmx of 1.5 x
+# Environment: CAIRN_SHARDS (the shards the cluster starts with, default 1: on one machine 1 served
+# 2-2.6x the writes of 3 at 16-64 clients, docs/shard-cost.md; the cluster adds one per 3 more
+# active nodes by itself, membership.nodes-per-shard, and `cairnctl shard add` adds one by hand:
+# docs/shard-split.md), CAIRN_JAVA_OPTS (default -Xms128m and -Xmx of 1.5 x
 # (200 MB + 16 MB per shard), at least 384 MB, with the JVM's own tiered C1+C2 compilers: after a
 # 3-minute warm-up they served as many writes/s as C1 alone and 1.4x the linearizable reads at 64
 # clients, see docs/benchmarks.md; C2 costs CPU in the first minutes only, and a server runs for
@@ -39,7 +41,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUN="${CAIRN_RUN_DIR:-$ROOT/run}"
 RAFT_PORT=7000 CLIENT_PORT=7001 HTTP_PORT=7002 PEER_PORT=7003
-SHARDS="${CAIRN_SHARDS:-3}"
+SHARDS="${CAIRN_SHARDS:-1}"
 HEAP_MB=$(( 3 * (200 + 16 * SHARDS) / 2 ))
 if [ "$HEAP_MB" -lt 384 ]; then HEAP_MB=384; fi
 JAVA_OPTS="${CAIRN_JAVA_OPTS:--Xms128m -Xmx${HEAP_MB}m}"

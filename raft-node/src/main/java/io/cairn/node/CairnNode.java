@@ -204,7 +204,7 @@ public final class CairnNode implements Closeable {
             mapChanges,
             peers,
             runtime.scheduler(),
-            membership.tickMs(),
+            membership,
             config.raft().requestTimeoutMs(),
             bootstrap::installed));
     statusReader =

@@ -210,6 +210,8 @@ public record NodeConfig(
    * @param existingClusterProbeMs on a seed's first start with an empty data dir, how long it asks
    *     the other seeds whether the cluster exists already (then its data was lost: it rejoins as a
    *     new member); 0 skips the question
+   * @param nodesPerShard the meta group's leader adds a shard by itself whenever the active nodes
+   *     number more than this many per shard ({@code ShardGrowth}); 0: never
    */
   public record Membership(
       boolean rebalance,
@@ -217,7 +219,8 @@ public record NodeConfig(
       int movesMax,
       long downNodeTimeoutMs,
       int joinTimeoutMs,
-      int existingClusterProbeMs) {}
+      int existingClusterProbeMs,
+      int nodesPerShard) {}
 
   /**
    * Mutual TLS on the Raft port (docs/security.md): PEM files, the key unencrypted PKCS#8.

@@ -49,7 +49,10 @@ public final class NodeConfigLoader {
     d.put("cluster.id", "cairn");
     d.put("cluster.nodes", null); // required unless cluster.join is set
     d.put("cluster.join", "");
-    d.put("cluster.shards", "3");
+    // Where a cluster starts: one shard, as many as its nodes' writes need on few machines (fuller
+    // Raft entries, docs/shard-cost.md); it gains shards as it gains nodes
+    // (membership.nodes-per-shard) or by hand (cairnctl shard add).
+    d.put("cluster.shards", "1");
     d.put("cluster.replication-factor", "3");
     d.put("cluster.virtual-nodes-per-shard", "128");
     d.put("limits.key-bytes-max", "4096");
@@ -92,6 +95,8 @@ public final class NodeConfigLoader {
     d.put("membership.tick-ms", "2000");
     d.put("membership.moves-max", "2");
     d.put("membership.down-node-timeout-ms", "1800000");
+    // One shard more whenever the active nodes exceed this many per shard (docs/shard-split.md).
+    d.put("membership.nodes-per-shard", "3");
     d.put("membership.join-timeout-ms", "120000");
     d.put("membership.existing-cluster-probe-ms", "3000");
     d.put("peer-tls.cert-file", "");
@@ -300,7 +305,8 @@ public final class NodeConfigLoader {
             v.intIn("membership.moves-max", 1, 1000),
             v.longIn("membership.down-node-timeout-ms", 0, 365L * 24 * 3_600_000),
             v.intIn("membership.join-timeout-ms", 1_000, 3_600_000),
-            v.intIn("membership.existing-cluster-probe-ms", 0, 600_000)),
+            v.intIn("membership.existing-cluster-probe-ms", 0, 600_000),
+            v.intIn("membership.nodes-per-shard", 0, 1_000)),
         peerTls(v),
         clientTls(v, peerTls(v)),
         atRest(v),

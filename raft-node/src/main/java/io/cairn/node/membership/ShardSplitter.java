@@ -1,6 +1,7 @@
 package io.cairn.node.membership;
 
 import com.google.protobuf.ByteString;
+import io.cairn.node.config.NodeConfig;
 import io.cairn.node.replica.RaftHost;
 import io.cairn.node.routing.MapChanges;
 import io.cairn.node.routing.PeerChannels;
@@ -9,6 +10,7 @@ import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.node.runtime.Scheduler;
 import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.KeyRing;
+import io.cairn.proto.NodeState;
 import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.WireHeaders;
@@ -25,6 +27,7 @@ import io.cairn.proto.internal.SnapshotSession;
 import io.cairn.proto.internal.SplitStep;
 import io.cairn.proto.internal.SplitStepResult;
 import io.cairn.statemachine.MembershipEdits;
+import io.cairn.statemachine.ShardGrowth;
 import io.cairn.statemachine.ShardMaps;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -32,6 +35,8 @@ import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -55,13 +60,17 @@ import org.slf4j.LoggerFactory;
  *       client sessions ({@code export_sessions}), ingested into the new shard;
  *   <li>{@code activate} on the new shard, with a version base above every fence index plus base;
  *   <li>a map epoch with the shard serving: clients and nodes route its keys to it;
- *   <li>{@code drop_moved} on every fenced shard, page by page.
+ *   <li>{@code drop_moved} on every fenced shard, page by page (retried at the next ticks while
+ *       this node leads the meta group).
  * </ol>
  *
- * Every step is idempotent and the map is the only record of progress, so a run that fails at any
- * point (a leader change, a timeout, this node losing the meta leadership) is simply run again from
- * the start on the next tick, by whichever node then leads the meta group. The keys that move are
- * unavailable from their shard's fence until the map says the new shard serves.
+ * When no shard is filling, it also adds one by itself once the active nodes number more than
+ * {@code membership.nodes-per-shard} per shard ({@link ShardGrowth}).
+ *
+ * <p>Every step is idempotent and the map is the only record of progress, so a run that fails at
+ * any point (a leader change, a timeout, this node losing the meta leadership) is simply run again
+ * from the start on the next tick, by whichever node then leads the meta group. The keys that move
+ * are unavailable from their shard's fence until the map says the new shard serves.
  */
 public final class ShardSplitter implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(ShardSplitter.class);
@@ -85,6 +94,11 @@ public final class ShardSplitter implements Closeable {
   private final long callTimeoutMs;
   private final BooleanSupplier mapConfirmed;
   private final AtomicBoolean running = new AtomicBoolean();
+  private final AtomicBoolean growing = new AtomicBoolean();
+  private final int nodesPerShard;
+  // Shards that gave keys away and have not dropped them all yet: retried while this node leads
+  // the meta group (a new leader does not know of them; the next split's drop removes leftovers).
+  private final Set<Integer> dropsPending = ConcurrentHashMap.newKeySet();
   private final ExecutorService worker =
       Executors.newSingleThreadExecutor(DaemonThreads.named("shard-splitter"));
   private final Scheduler.Cancellable timer;
@@ -95,7 +109,7 @@ public final class ShardSplitter implements Closeable {
       MapChanges mapChanges,
       PeerChannels peers,
       Scheduler scheduler,
-      long tickMs,
+      NodeConfig.Membership settings,
       long callTimeoutMs,
       BooleanSupplier mapConfirmed) {
     this.host = host;
@@ -104,7 +118,10 @@ public final class ShardSplitter implements Closeable {
     this.peers = peers;
     this.callTimeoutMs = callTimeoutMs;
     this.mapConfirmed = mapConfirmed;
-    this.timer = scheduler.repeat("shard-splitter", this::tick, tickMs, tickMs);
+    // Growth needs the rebalancer: it gives the new group its voters.
+    this.nodesPerShard = settings.rebalance() ? settings.nodesPerShard() : 0;
+    this.timer =
+        scheduler.repeat("shard-splitter", this::tick, settings.tickMs(), settings.tickMs());
   }
 
   void tick() {
@@ -113,20 +130,27 @@ public final class ShardSplitter implements Closeable {
     }
     ShardMap map = directory.map();
     Optional<ShardInfo> filling = fillingShard(map);
-    if (filling.isEmpty()
-        || !readyToFill(map, filling.get())
-        || !running.compareAndSet(false, true)) {
+    boolean fill = filling.isPresent() && readyToFill(map, filling.get());
+    if (!fill && dropsPending.isEmpty()) {
+      growIfWanted(map);
+      return;
+    }
+    if (!running.compareAndSet(false, true)) {
       return;
     }
     try {
       worker.execute(
           () -> {
             try {
-              run(map, filling.get());
+              if (fill) {
+                run(map, filling.get());
+              } else {
+                dropPending(map);
+              }
             } catch (RuntimeException e) {
               LOG.info(
-                  "adding {}: stopped, taken again at the next tick: {}",
-                  ShardMaps.describe(filling.get().getShardId()),
+                  "{}: stopped, taken again at the next tick: {}",
+                  filling.map(f -> "adding " + ShardMaps.describe(f.getShardId())).orElse("drops"),
                   e.toString());
             } finally {
               running.set(false);
@@ -134,6 +158,46 @@ public final class ShardSplitter implements Closeable {
           });
     } catch (RejectedExecutionException e) {
       running.set(false);
+    }
+  }
+
+  /** Adds a shard when the cluster has grown enough for one more ({@link ShardGrowth}). */
+  private void growIfWanted(ShardMap map) {
+    if (!ShardGrowth.wantsAnother(map, nodesPerShard) || !growing.compareAndSet(false, true)) {
+      return;
+    }
+    mapChanges
+        .change(
+            "shard add (the cluster grew)",
+            m -> ShardGrowth.wantsAnother(m, nodesPerShard) ? MembershipEdits.addShard(m) : m,
+            this::leadsMeta)
+        .whenComplete(
+            (after, e) -> {
+              growing.set(false);
+              if (e != null) {
+                LOG.info("shard add (the cluster grew): not made (retried): {}", e.toString());
+              } else if (after.getEpoch() != map.getEpoch()) {
+                fillingShard(after)
+                    .ifPresent(
+                        s ->
+                            LOG.info(
+                                "{} active nodes for {} shards: added {} (map epoch {})",
+                                after.getNodesList().stream()
+                                    .filter(n -> n.getState() == NodeState.NODE_ACTIVE)
+                                    .count(),
+                                map.getShardsCount(),
+                                ShardMaps.describe(s.getShardId()),
+                                after.getEpoch()));
+              }
+            });
+  }
+
+  private void dropPending(ShardMap map) {
+    for (ShardInfo s : map.getShardsList()) {
+      if (dropsPending.contains(s.getShardId())) {
+        dropMoved(s);
+        dropsPending.remove(s.getShardId());
+      }
     }
   }
 
@@ -206,9 +270,8 @@ public final class ShardSplitter implements Closeable {
         after.getEpoch(),
         keys,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-    for (ShardInfo source : sources) {
-      dropMoved(source);
-    }
+    sources.forEach(source -> dropsPending.add(source.getShardId()));
+    dropPending(after);
   }
 
   private long copyKeys(ShardInfo source, ShardInfo added) {

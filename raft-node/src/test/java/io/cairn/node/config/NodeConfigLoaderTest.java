@@ -28,7 +28,8 @@ class NodeConfigLoaderTest {
   @Test
   void appliesDefaults() {
     NodeConfig c = NodeConfigLoader.fromMap(minimal());
-    assertThat(c.cluster().shards()).isEqualTo(3);
+    assertThat(c.cluster().shards()).isEqualTo(1);
+    assertThat(c.membership().nodesPerShard()).isEqualTo(3);
     assertThat(c.cluster().replicationFactor()).isEqualTo(3);
     assertThat(c.limits().keyBytesMax()).isEqualTo(4096);
     assertThat(c.limits().valueBytesMax()).isEqualTo(1 << 20);

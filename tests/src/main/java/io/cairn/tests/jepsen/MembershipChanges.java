@@ -277,12 +277,27 @@ final class MembershipChanges {
    * added before still fills).
    */
   Optional<String> addShard() {
+    int highestBefore =
+        lab.shardMap(CHANGE_MAX).getShardsList().stream()
+            .mapToInt(ShardInfo::getShardId)
+            .max()
+            .orElse(0);
     OperatorCli.Result r = retried(CHANGE_MAX, REFUSED, "shard", "add");
-    if (r.exitCode() == REFUSED) {
-      progress.accept("shard add not started: " + r.summary());
-      return Optional.empty();
+    if (r.exitCode() != REFUSED) {
+      return Optional.of(r.out().strip());
     }
-    return Optional.of(r.out().strip());
+    // Refused as "still filling": by an earlier episode's shard, or by this one's, added by an
+    // attempt whose answer was lost (the retry then finds it filling).
+    Optional<ShardInfo> ours =
+        lab.shardMap(CHANGE_MAX).getShardsList().stream()
+            .filter(s -> s.getFilling() && s.getShardId() > highestBefore)
+            .findFirst();
+    if (ours.isPresent()) {
+      return Optional.of(
+          "shard " + ours.get().getShardId() + ": added (an attempt's answer was lost), filling");
+    }
+    progress.accept("shard add not started: " + r.summary());
+    return Optional.empty();
   }
 
   /** Waits until no shard is filling: every shard added serves its keys. */
