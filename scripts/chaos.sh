@@ -46,7 +46,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-SUITE_SEEDS=(11 12 13 14 15 16 17)
+SUITE_SEEDS=(11 12 13 14 15 16 17 18)
 MODE=suite
 LONG_MINUTES=30
 LONG_RUN_SECONDS=180
@@ -331,6 +331,11 @@ case "$MODE" in
     # replica leaving, the one arriving, the meta leader. Each move must finish or be undone.
     chaos_run "seed-${SUITE_SEEDS[6]}-kill-mid-move" 420 --seed "${SUITE_SEEDS[6]}" --nodes 5 --shards 3 \
       --plan kill_mid_move,kill_mid_move,kill_mid_move,kill_mid_move
+    # Shards added under load (docs/shard-split.md): a 1-shard cluster grows to 3 shards, each
+    # split fencing the serving shards, copying the moved keys and sessions, then serving them;
+    # cairnctl verify after each. Splits under kills and partitions run in soaks (membership).
+    chaos_run "seed-${SUITE_SEEDS[7]}-add-shards" 240 --seed "${SUITE_SEEDS[7]}" --nodes 3 --shards 1 \
+      --plan add_shard,add_shard
     ;;
   long)
     echo "soak: back-to-back chaos runs with faults '$LONG_FAULTS', alone and combined, for $LONG_MINUTES" \

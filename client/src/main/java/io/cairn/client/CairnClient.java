@@ -326,7 +326,8 @@ public final class CairnClient implements AutoCloseable {
                             : consistency;
                     GetRequest.Builder req = GetRequest.newBuilder().setKey(k).setConsistency(sent);
                     if (sent == Consistency.SESSION) {
-                      req.setMinIndex(sessions.minIndex(target.shardId()));
+                      req.setMinIndex(sessions.minIndex(target.shardId()))
+                          .setTokenShardId(target.shardId());
                     }
                     GetRequest sentReq = req.build();
                     return sent == Consistency.LINEARIZABLE

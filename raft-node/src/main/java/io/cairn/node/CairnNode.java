@@ -246,6 +246,7 @@ public final class CairnNode implements Closeable {
             SessionQuota.of(config.limits().sessionsPerCallerMax()),
             metrics,
             runtime.clock(),
+            runtime.scheduler(),
             config.request().timeoutMsDefault());
     ClusterService cluster =
         new ClusterService(

@@ -8,6 +8,7 @@ import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.ShardDirectory;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.runtime.Scheduler;
 import io.cairn.node.security.ValueCipher;
 import io.cairn.node.write.ShardWrites;
 import io.cairn.node.write.ShardWrites.WriteOutcome;
@@ -62,7 +63,12 @@ public final class KvService extends KvGrpc.KvImplBase {
   private final Map<String, ByteString> userScopes = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final NodeClock clock;
+  private final Scheduler scheduler;
   private final long defaultTimeoutMs;
+
+  /** How often one call follows its key to a newer map after a split moved it. */
+  private static final int REROUTES_MAX = 8;
+
   private final RequestTimers putTimers;
   private final RequestTimers deleteTimers;
   private final Map<Consistency, RequestTimers> getTimers = new EnumMap<>(Consistency.class);
@@ -78,6 +84,7 @@ public final class KvService extends KvGrpc.KvImplBase {
       SessionQuota sessions,
       NodeMetrics metrics,
       NodeClock clock,
+      Scheduler scheduler,
       long defaultTimeoutMs) {
     this.values = values;
     this.callers = callers;
@@ -88,6 +95,7 @@ public final class KvService extends KvGrpc.KvImplBase {
     this.leaders = leaders;
     this.limits = limits;
     this.clock = clock;
+    this.scheduler = scheduler;
     this.defaultTimeoutMs = defaultTimeoutMs;
     this.putTimers = metrics.requests("put", "-");
     this.deleteTimers = metrics.requests("delete", "-");
@@ -179,18 +187,35 @@ public final class KvService extends KvGrpc.KvImplBase {
       Command cmd,
       long expected,
       java.util.function.BiFunction<Route, WriteOutcome, R> toResponse) {
+    write(call, key, cmd, expected, toResponse, ForwardedCalls.current(), REROUTES_MAX);
+  }
+
+  private <R> void write(
+      Call<R> call,
+      byte[] key,
+      Command cmd,
+      long expected,
+      java.util.function.BiFunction<Route, WriteOutcome, R> toResponse,
+      boolean forwarded,
+      int reroutesLeft) {
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
+    Runnable again = () -> write(call, key, cmd, expected, toResponse, forwarded, reroutesLeft - 1);
     writes
-        .write(route, cmd, timeoutMs, ForwardedCalls.current())
+        .write(route, cmd, timeoutMs, forwarded)
         .whenComplete(
             (outcome, error) -> {
               String leader = leaders.leaderOf(route.groupId()).orElse(null);
               call.leader.set(leader);
               if (error != null) {
-                call.fail(
+                StatusRuntimeException failed =
                     StatusMapping.fromFailure(
-                        error, call.op, route.shardId(), leader, timeoutMs, call.deadlinePassed()));
+                        error, call.op, route.shardId(), leader, timeoutMs, call.deadlinePassed());
+                if (StatusMapping.isShardMoved(failed) && !forwarded && reroutesLeft > 0) {
+                  afterNewerMap(call, route, again, failed);
+                } else {
+                  call.fail(failed);
+                }
                 return;
               }
               CommandResult r = outcome.result();
@@ -204,12 +229,39 @@ public final class KvService extends KvGrpc.KvImplBase {
                             r.getMismatch().getCurrentVersion(),
                             r.getMismatch().getExists()));
                 case STALE_DUPLICATE -> call.fail(StatusMapping.staleDuplicate(call.op));
-                case NOT_SERVED ->
-                    call.fail(
-                        StatusMapping.shardMoved(
-                            call.op, route.shardId(), r.getNotServed(), route.epoch()));
+                case NOT_SERVED -> {
+                  StatusRuntimeException moved =
+                      StatusMapping.shardMoved(
+                          call.op, route.shardId(), r.getNotServed(), route.epoch());
+                  if (!forwarded && reroutesLeft > 0) {
+                    afterNewerMap(call, route, again, moved);
+                  } else {
+                    call.fail(moved);
+                  }
+                }
                 case PUT_VERSION, DELETED -> call.succeed(toResponse.apply(route, outcome));
                 default -> call.fail(StatusMapping.emptyResult(call.op, route.shardId()));
+              }
+            });
+  }
+
+  /**
+   * A split moved the call's key away from the shard this node's map routed it to (the shard
+   * refused it, so nothing was applied there, nor ever will be): once this node follows a newer
+   * map, which is when the new shard serves, {@code again} runs the call anew; if none comes within
+   * the call's time, it fails with {@code moved} (retryable). Forwarded calls are not waited on
+   * here: the node that forwarded them waits.
+   */
+  private void afterNewerMap(
+      Call<?> call, Route route, Runnable again, StatusRuntimeException moved) {
+    scheduler
+        .withTimeout(directory.newerThan(route.epoch()), call.timeoutMs())
+        .whenComplete(
+            (map, e) -> {
+              if (e != null || call.deadlinePassed()) {
+                call.fail(moved);
+              } else {
+                scheduler.schedule(again, 0);
               }
             });
   }
@@ -232,30 +284,55 @@ public final class KvService extends KvGrpc.KvImplBase {
     if (!mayAccess("get", Callers.current(), key, Access.READ, forwarded, call)) {
       return;
     }
+    read(call, req, key, forwarded, REROUTES_MAX);
+  }
+
+  private void read(
+      Call<GetResponse> call, GetRequest req, byte[] key, boolean forwarded, int reroutesLeft) {
     Route route = directory.route(key);
     long timeoutMs = call.timeoutMs();
+    Consistency consistency = req.getConsistency();
+    if (consistency == Consistency.SESSION
+        && req.getTokenShardId() != 0
+        && req.getTokenShardId() != route.shardId()) {
+      // The client's map and this node's disagree about the key's shard (a split between them):
+      // its index of one shard says nothing about another, so the leader answers.
+      consistency = Consistency.LINEARIZABLE;
+    }
+    boolean linearizable = consistency == Consistency.LINEARIZABLE;
+    Runnable again = () -> read(call, req, key, forwarded, reroutesLeft - 1);
     reads
-        .read(route, key, req.getConsistency(), req.getMinIndex(), timeoutMs, forwarded)
+        .read(route, key, consistency, req.getMinIndex(), timeoutMs, forwarded)
         .whenComplete(
             (r, error) -> {
               if (error != null) {
-                call.fail(
+                StatusRuntimeException failed =
                     StatusMapping.fromFailure(
                         error,
                         "get",
                         route.shardId(),
                         leaders.leaderOf(route.groupId()).orElse(null),
                         timeoutMs,
-                        call.deadlinePassed()));
+                        call.deadlinePassed());
+                if (StatusMapping.isShardMoved(failed) && !forwarded && reroutesLeft > 0) {
+                  afterNewerMap(call, route, again, failed);
+                } else {
+                  call.fail(failed);
+                }
                 return;
               }
               if (r.hasNotServed()) {
-                call.fail(
+                StatusRuntimeException moved =
                     StatusMapping.shardMoved(
-                        "get", route.shardId(), r.getNotServed(), route.epoch()));
+                        "get", route.shardId(), r.getNotServed(), route.epoch());
+                if (!forwarded && reroutesLeft > 0) {
+                  afterNewerMap(call, route, again, moved);
+                } else {
+                  call.fail(moved);
+                }
                 return;
               }
-              if (req.getConsistency() == Consistency.LINEARIZABLE) {
+              if (linearizable) {
                 call.leader.set(leaders.leaderOf(route.groupId()).orElse(null));
               }
               GetResponse.Builder b =

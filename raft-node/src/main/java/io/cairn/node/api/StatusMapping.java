@@ -98,6 +98,15 @@ public final class StatusMapping {
             .build());
   }
 
+  /** Whether {@code e} is {@link #shardMoved}'s failure (from this node or a forwarded call). */
+  public static boolean isShardMoved(StatusRuntimeException e) {
+    if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || e.getTrailers() == null) {
+      return false;
+    }
+    ErrorDetail detail = e.getTrailers().get(WireHeaders.ERROR_DETAIL);
+    return detail != null && detail.getReason() == ErrorDetail.Reason.SHARD_MOVED;
+  }
+
   /** A shard answered a write with no outcome: a bug. */
   public static StatusRuntimeException emptyResult(String op, int shard) {
     LOG.error("{}: shard {} answered a write with an empty result", op, shard);

@@ -100,7 +100,12 @@ public final class ShardReads {
     Optional<ShardStateMachine> local = host.shardReplica(route.groupId());
     if (local.isPresent()) {
       try {
-        return CompletableFuture.completedFuture(local.get().core().read(key));
+        ReadResult r = local.get().core().read(key);
+        if (!r.hasNotServed()) {
+          return CompletableFuture.completedFuture(r);
+        }
+        // This replica does not serve the key (a split moved it, or this replica of a new shard
+        // has not applied its activation yet): the leader's state decides.
       } catch (ReplicaNotReadyException loading) {
         // Falls through to the leader.
       }
@@ -175,6 +180,13 @@ public final class ShardReads {
         .withTimeout(replica.awaitApplied(minIndex), waitMs)
         .thenApply(applied -> replica.core().read(key))
         // This replica lags the client's session: the leader is always fresh enough.
-        .exceptionallyCompose(e -> heldLinearizableRead(route, key, timeoutMs, forwarded));
+        .exceptionallyCompose(e -> heldLinearizableRead(route, key, timeoutMs, forwarded))
+        // This replica does not serve the key (a split moved it, or it has not applied its new
+        // shard's activation yet): the leader's state decides.
+        .thenCompose(
+            r ->
+                r.hasNotServed()
+                    ? heldLinearizableRead(route, key, timeoutMs, forwarded)
+                    : CompletableFuture.completedFuture(r));
   }
 }

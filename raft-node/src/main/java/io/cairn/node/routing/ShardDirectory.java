@@ -7,6 +7,9 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -36,6 +39,10 @@ public final class ShardDirectory {
 
   private volatile View view;
   private final CopyOnWriteArrayList<Consumer<ShardMap>> listeners = new CopyOnWriteArrayList<>();
+  // Callers waiting for a map newer than an epoch; each removes itself when done.
+  private final Set<Waiter> waiters = ConcurrentHashMap.newKeySet();
+
+  private record Waiter(long epoch, CompletableFuture<ShardMap> done) {}
 
   public ShardDirectory(ShardMap initial) {
     this.view = View.of(initial);
@@ -70,7 +77,29 @@ public final class ShardDirectory {
         || (map.getEpoch() == current.getEpoch() && !map.equals(current))) {
       view = View.of(map);
       listeners.forEach(l -> l.accept(map));
+      for (Waiter w : waiters) {
+        if (map.getEpoch() > w.epoch()) {
+          w.done().complete(map);
+        }
+      }
     }
+  }
+
+  /**
+   * Completes with the map in use once its epoch is above {@code epoch}: at once if it is already.
+   * Never fails by itself; the caller bounds the wait (and the waiter goes when it completes, by
+   * either way).
+   */
+  public CompletableFuture<ShardMap> newerThan(long epoch) {
+    CompletableFuture<ShardMap> done = new CompletableFuture<>();
+    Waiter w = new Waiter(epoch, done);
+    waiters.add(w);
+    done.whenComplete((m, e) -> waiters.remove(w));
+    ShardMap now = view.map();
+    if (now.getEpoch() > epoch) {
+      done.complete(now);
+    }
+    return done;
   }
 
   public void onChange(Consumer<ShardMap> listener) {

@@ -47,6 +47,10 @@ class MembershipTest {
   /** Writes keys through the nodes in turn until stopped; remembers what was acknowledged. */
   static final class Writer implements AutoCloseable {
     final Map<String, String> acked = new ConcurrentHashMap<>();
+    // Writes refused because a split was moving their key: a node follows the key to its new
+    // shard itself, so a client should never see one.
+    final java.util.concurrent.atomic.AtomicInteger shardMoved =
+        new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final Thread thread;
 
@@ -68,6 +72,15 @@ class MembershipTest {
                     acked.put(key, "v" + i);
                   } catch (RuntimeException e) {
                     // not acknowledged: the checker expects nothing of it
+                    if (e instanceof StatusRuntimeException sre
+                        && sre.getTrailers() != null
+                        && sre.getTrailers().get(io.cairn.proto.WireHeaders.ERROR_DETAIL) != null
+                        && sre.getTrailers()
+                                .get(io.cairn.proto.WireHeaders.ERROR_DETAIL)
+                                .getReason()
+                            == io.cairn.proto.ErrorDetail.Reason.SHARD_MOVED) {
+                      shardMoved.incrementAndGet();
+                    }
                   }
                 }
               },

@@ -40,6 +40,7 @@ class ShardGrowthClusterTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> writer.acked.size() >= grown + 20);
       writer.close();
       assertAllReadable(cluster, writer.acked, 2);
+      assertThat(writer.shardMoved).as("writes that saw SHARD_MOVED").hasValue(0);
     }
     ShardMap map = cluster.map();
     assertThat(map.getShardsList()).extracting(ShardInfo::getShardId).containsExactly(1, 2, 3);

@@ -92,6 +92,7 @@ class ShardSplitTest {
       await().atMost(SETTLE).until(() -> writer.acked.size() >= afterSplit + 20);
       writer.close();
       assertAllReadable(cluster, writer.acked, 3);
+      assertThat(writer.shardMoved).as("writes that saw SHARD_MOVED").hasValue(0);
     }
 
     KeyRing ring = KeyRing.of(cluster.map());
