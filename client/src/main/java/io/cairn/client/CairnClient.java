@@ -327,7 +327,8 @@ public final class CairnClient implements AutoCloseable {
                     GetRequest.Builder req = GetRequest.newBuilder().setKey(k).setConsistency(sent);
                     if (sent == Consistency.SESSION) {
                       req.setMinIndex(sessions.minIndex(target.shardId()))
-                          .setTokenShardId(target.shardId());
+                          .setTokenShardId(target.shardId())
+                          .setMinMapEpoch(sessions.minMapEpoch());
                     }
                     GetRequest sentReq = req.build();
                     return sent == Consistency.LINEARIZABLE

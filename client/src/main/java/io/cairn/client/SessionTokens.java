@@ -11,11 +11,24 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SessionTokens {
   private final Map<Integer, Long> maxIndexByShard = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong maxMapEpoch =
+      new java.util.concurrent.atomic.AtomicLong();
 
   void observe(SessionToken token) {
     if (token != null && token.getIndex() > 0) {
       maxIndexByShard.merge(token.getShardId(), token.getIndex(), Math::max);
     }
+    if (token != null) {
+      maxMapEpoch.accumulateAndGet(token.getMapEpoch(), Math::max);
+    }
+  }
+
+  /**
+   * The newest shard-map epoch any answer was routed by: a node that routes by an older one serves
+   * this session's reads from the leader (a split may have moved a key since).
+   */
+  long minMapEpoch() {
+    return maxMapEpoch.get();
   }
 
   /** The smallest index a SESSION read of {@code shardId} may be served from; 0 if nothing seen. */

@@ -152,7 +152,8 @@ public final class CairnNode implements Closeable {
     // the node did not start (seen in a wiped-replica test, about one start in six).
     host.ensureLocalGroups(initialMap);
     host.start();
-    PeerChannels peers = new PeerChannels(directory, toPeerPorts, toClientPorts);
+    PeerChannels peers =
+        new PeerChannels(directory, toPeerPorts, toClientPorts, inboundBytesMax(config.limits()));
     closeables.add(peers);
     GroupClients metaClients = new GroupClients(config, nodeTls);
     closeables.add(metaClients);
@@ -554,5 +555,13 @@ public final class CairnNode implements Closeable {
         LOG.warn("error while closing {}", closeables.get(i), e);
       }
     }
+  }
+
+  /**
+   * Largest answer this node takes from another node's peer port: as large as Raft messages may be
+   * (a split's export page is up to 1 MiB of keys and values plus one value of the largest size).
+   */
+  private static int inboundBytesMax(NodeConfig.Limits limits) {
+    return (int) Math.min(Integer.MAX_VALUE, Math.max(64L << 20, 4L * limits.valueBytesMax()));
   }
 }

@@ -136,16 +136,19 @@ final class ClientSessions {
 
   /**
    * At most {@code max} sessions after {@code afterClientId} (empty: from the first), as {@link
-   * #records} lists them.
+   * #records} lists them, ending after the one that brings their encoded size to {@code maxBytes}.
    */
-  List<SnapshotSession> recordsAfter(ByteString afterClientId, int max) {
+  List<SnapshotSession> recordsAfter(ByteString afterClientId, int max, long maxBytes) {
     List<SnapshotSession> out = new ArrayList<>(Math.min(max, byClient.size()));
     var tail = afterClientId.isEmpty() ? byClient : byClient.tailMap(afterClientId, false);
+    long bytes = 0;
     for (Session s : tail.values()) {
-      if (out.size() >= max) {
+      if (out.size() >= max || bytes >= maxBytes) {
         break;
       }
-      out.add(record(s));
+      SnapshotSession r = record(s);
+      out.add(r);
+      bytes += r.getSerializedSize();
     }
     return out;
   }

@@ -31,9 +31,13 @@ public final class MapChangeCheck {
     Map<String, NodeInfo> nodes = wellFormedNodes(next, held);
     Set<Integer> shardIds = new HashSet<>();
     Set<String> groupIds = new HashSet<>();
+    int filling = 0;
     for (ShardInfo s : next.getShardsList()) {
       if (s.getShardId() == ShardPlacement.META_SHARD_ID || !shardIds.add(s.getShardId())) {
         throw refused("shard id " + s.getShardId() + " is the meta group's or used twice");
+      }
+      if (s.getFilling() && ++filling > 1) {
+        throw refused("more than one shard is filling; shards are added one at a time");
       }
     }
     for (ShardInfo g : ShardMaps.groups(next)) {

@@ -262,11 +262,12 @@ public final class ShardCore {
   }
 
   /**
-   * The keys this shard gave to {@code toShard} in its last split, with values and versions: one
-   * page of at most {@code maxLooked} keys looked at, after {@code afterKey} (null: from the
-   * first). Any thread. The keys a fence gave away never change here again, so the pages of a walk
-   * fit together however the apply thread goes on meanwhile; they are gone only after a {@code
-   * drop_moved} step, which comes after the new shard holds them.
+   * The keys this shard gave to {@code toShard} in its last split (it owned them before its last
+   * fence; keys an earlier split gave away and a drop has not removed yet are not among them), with
+   * values and versions: one page of at most {@code maxLooked} keys looked at, after {@code
+   * afterKey} (null: from the first). Any thread. The keys a fence gave away never change here
+   * again, so the pages of a walk fit together however the apply thread goes on meanwhile; they are
+   * gone only after a {@code drop_moved} step, which comes after the new shard holds them.
    *
    * @throws IllegalStateException if this shard has not been fenced for a ring with {@code toShard}
    *     in it, or is filling
@@ -300,7 +301,7 @@ public final class ShardCore {
         afterKey,
         maxLooked,
         (key, value, version) -> {
-          if (s.ownerOf(key) == toShard) {
+          if (s.gaveAway(key, toShard)) {
             entries.add(
                 SnapshotEntry.newBuilder()
                     .setKey(ByteString.copyFrom(key))

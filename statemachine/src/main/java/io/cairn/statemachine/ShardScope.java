@@ -29,21 +29,33 @@ final class ShardScope {
    */
   static final long VERSION_MAX = 1L << 62;
 
-  static final ShardScope EVERY_KEY = new ShardScope(null, null, false, 0, 0);
+  static final ShardScope EVERY_KEY = new ShardScope(null, null, false, 0, 0, null, null);
 
   private final KeyOwnership ownership; // null: every key
   private final KeyRing ring; // built from ownership; null with it
   private final boolean filling;
   private final long versionBase;
   private final long fenceIndex;
+  // What the shard owned before its last fence (null: every key): the keys that fence gave away
+  // are those it owned then and does not own now, never a leftover of an earlier split.
+  private final KeyOwnership previous;
+  private final KeyRing previousRing;
 
   private ShardScope(
-      KeyOwnership ownership, KeyRing ring, boolean filling, long versionBase, long fenceIndex) {
+      KeyOwnership ownership,
+      KeyRing ring,
+      boolean filling,
+      long versionBase,
+      long fenceIndex,
+      KeyOwnership previous,
+      KeyRing previousRing) {
     this.ownership = ownership;
     this.ring = ring;
     this.filling = filling;
     this.versionBase = versionBase;
     this.fenceIndex = fenceIndex;
+    this.previous = previous;
+    this.previousRing = previousRing;
   }
 
   /**
@@ -52,19 +64,35 @@ final class ShardScope {
    * @throws IllegalArgumentException naming the broken rule if {@code ownership} is malformed (see
    *     {@link #checkOwnership}), or if a filling shard has no ownership
    */
-  static ShardScope of(KeyOwnership ownership, boolean filling, long versionBase, long fenceIndex) {
+  static ShardScope of(
+      KeyOwnership ownership,
+      boolean filling,
+      long versionBase,
+      long fenceIndex,
+      KeyOwnership previous) {
     if (ownership == null) {
-      if (filling) {
-        throw new IllegalArgumentException("a filling shard must say which keys it will own");
+      if (filling || previous != null) {
+        throw new IllegalArgumentException("a filling or fenced shard must say which keys it owns");
       }
       return versionBase == 0 && fenceIndex == 0
           ? EVERY_KEY
-          : new ShardScope(null, null, false, versionBase, fenceIndex);
+          : new ShardScope(null, null, false, versionBase, fenceIndex, null, null);
     }
     checkOwnership(ownership);
-    KeyRing ring =
-        new KeyRing(ownership.getRingShardIdsList(), ownership.getVirtualNodesPerShard());
-    return new ShardScope(ownership, ring, filling, versionBase, fenceIndex);
+    KeyRing previousRing = null;
+    if (previous != null) {
+      checkOwnership(previous);
+      if (previous.getShardId() != ownership.getShardId()) {
+        throw new IllegalArgumentException("a shard's previous ownership is for another shard");
+      }
+      previousRing = ringOf(previous);
+    }
+    return new ShardScope(
+        ownership, ringOf(ownership), filling, versionBase, fenceIndex, previous, previousRing);
+  }
+
+  private static KeyRing ringOf(KeyOwnership o) {
+    return new KeyRing(o.getRingShardIdsList(), o.getVirtualNodesPerShard());
   }
 
   /**
@@ -129,6 +157,22 @@ final class ShardScope {
     return ring == null ? -1 : ring.shardFor(key);
   }
 
+  /**
+   * Whether this shard's last fence gave {@code key} to {@code toShard}: it owned the key before
+   * the fence and the ring since gives it to {@code toShard}.
+   */
+  boolean gaveAway(byte[] key, int toShard) {
+    if (ring == null || ring.shardFor(key) != toShard) {
+      return false;
+    }
+    return previousRing == null || previousRing.shardFor(key) == ownership.getShardId();
+  }
+
+  /** What the shard owned before its last fence; null: every key (or never fenced). */
+  KeyOwnership previous() {
+    return previous;
+  }
+
   /** The version a write applied at {@code index} stamps: the index plus the version base. */
   long versionAt(long index) {
     return index + versionBase;
@@ -158,19 +202,19 @@ final class ShardScope {
   }
 
   ShardScope fencedBy(KeyOwnership next, long index) {
-    return of(next, false, versionBase, index);
+    return of(next, false, versionBase, index, ownership);
   }
 
   ShardScope fillingFor(KeyOwnership next) {
-    return of(next, true, versionBase, fenceIndex);
+    return of(next, true, versionBase, fenceIndex, null);
   }
 
   /** The version base raised to at least {@code floor} (it never falls). */
   ShardScope withVersionBaseAtLeast(long floor) {
-    return floor <= versionBase ? this : of(ownership, filling, floor, fenceIndex);
+    return floor <= versionBase ? this : of(ownership, filling, floor, fenceIndex, previous);
   }
 
   ShardScope activated() {
-    return of(ownership, false, versionBase, fenceIndex);
+    return of(ownership, false, versionBase, fenceIndex, previous);
   }
 }

@@ -96,6 +96,9 @@ final class ShardSnapshotFormat {
       if (scope.ownership() != null) {
         header.setOwnership(scope.ownership());
       }
+      if (scope.previous() != null) {
+        header.setPreviousOwnership(scope.previous());
+      }
     }
     header.build().writeDelimitedTo(checked);
 
@@ -212,7 +215,8 @@ final class ShardSnapshotFormat {
       if (header.hasOwnership()
           || header.getFilling()
           || header.getVersionBase() != 0
-          || header.getFenceIndex() != 0) {
+          || header.getFenceIndex() != 0
+          || header.hasPreviousOwnership()) {
         throw new SnapshotCorruptException(
             "snapshot has format_version 1 but a split's fields; a format 1 snapshot has none");
       }
@@ -237,7 +241,8 @@ final class ShardSnapshotFormat {
           header.hasOwnership() ? header.getOwnership() : null,
           header.getFilling(),
           header.getVersionBase(),
-          header.getFenceIndex());
+          header.getFenceIndex(),
+          header.hasPreviousOwnership() ? header.getPreviousOwnership() : null);
     } catch (IllegalArgumentException e) {
       throw new SnapshotCorruptException("snapshot header: " + e.getMessage(), e);
     }

@@ -31,6 +31,9 @@ final class SplitSteps {
   /** Most sessions one export page returns. */
   static final int EXPORT_SESSIONS_MAX = 1_000;
 
+  /** An export page of sessions ends after the session that brings it to this many bytes. */
+  static final long EXPORT_SESSIONS_BYTES = 1 << 20;
+
   /** Most keys one drop step looks at, so one entry's apply stays short. */
   static final int DROP_KEYS_MAX = 10_000;
 
@@ -112,7 +115,8 @@ final class SplitSteps {
     if (max == 0 || max > EXPORT_SESSIONS_MAX) {
       max = EXPORT_SESSIONS_MAX;
     }
-    List<SnapshotSession> records = sessions.recordsAfter(page.getAfterClientId(), max);
+    List<SnapshotSession> records =
+        sessions.recordsAfter(page.getAfterClientId(), max, EXPORT_SESSIONS_BYTES);
     boolean last =
         records.isEmpty()
             || !sessions.hasSessionAfter(records.get(records.size() - 1).getClientId());
@@ -190,6 +194,10 @@ final class SplitSteps {
     }
     for (SnapshotEntry e : ingest.getEntriesList()) {
       byte[] key = e.getKey().toByteArray();
+      Versioned held = store.peek(key);
+      if (held != null && held.version() >= e.getVersion()) {
+        continue; // a page sent twice, or out of order: the newer copy stays
+      }
       beforeChange.accept(key);
       store.put(key, e.getValue().toByteArray(), e.getVersion());
     }
@@ -218,8 +226,17 @@ final class SplitSteps {
   }
 
   private Applied dropMoved(DropMoved drop, ShardScope scope) {
-    if (scope.filling() || scope.ownership() == null) {
+    if (scope.filling() || scope.ownership() == null || scope.fenceIndex() == 0) {
       return refused(scope, "drop_moved: this shard has given no keys away");
+    }
+    if (drop.getFenceIndex() != scope.fenceIndex()) {
+      return refused(
+          scope,
+          "drop_moved: it follows the fence at index "
+              + Long.toUnsignedString(drop.getFenceIndex())
+              + ", but this shard's last fence is at "
+              + scope.fenceIndex()
+              + "; a drop for another split changes nothing");
     }
     int max = drop.getMaxKeys();
     if (max == 0 || max > DROP_KEYS_MAX) {

@@ -390,7 +390,11 @@ class ShardSplitPropertyTest {
               stepOn(
                   source,
                   SplitStep.newBuilder()
-                      .setDropMoved(DropMoved.newBuilder().setAfterKey(after).setMaxKeys(2))
+                      .setDropMoved(
+                          DropMoved.newBuilder()
+                              .setAfterKey(after)
+                              .setMaxKeys(2)
+                              .setFenceIndex(fences.get(source).getFenceIndex()))
                       .build());
           assertThat(r.hasDropped()).as(r.toString()).isTrue();
           after = r.getDropped().getNextAfterKey();

@@ -231,7 +231,13 @@ class SplitStepsTest {
           SplitStep.newBuilder().setDropMoved(DropMoved.getDefaultInstance()).build();
       assertThat(stepOn(source, dropBeforeFence).getRefused()).contains("given no keys away");
 
-      stepOn(source, fence(SOURCE_AFTER));
+      long fenceIndex = stepOn(source, fence(SOURCE_AFTER)).getDone().getFenceIndex();
+      SplitStep forAnotherSplit =
+          SplitStep.newBuilder()
+              .setDropMoved(DropMoved.newBuilder().setFenceIndex(fenceIndex - 1))
+              .build();
+      assertThat(stepOn(source, forAnotherSplit).getRefused()).contains("another split");
+      assertThat(source.keyCount()).isEqualTo(20);
       int dropped = 0;
       com.google.protobuf.ByteString after = com.google.protobuf.ByteString.EMPTY;
       for (int page = 0; page < 100; page++) {
@@ -239,7 +245,11 @@ class SplitStepsTest {
             stepOn(
                 source,
                 SplitStep.newBuilder()
-                    .setDropMoved(DropMoved.newBuilder().setAfterKey(after).setMaxKeys(3))
+                    .setDropMoved(
+                        DropMoved.newBuilder()
+                            .setAfterKey(after)
+                            .setMaxKeys(3)
+                            .setFenceIndex(fenceIndex))
                     .build());
         dropped += r.getDropped().getDropped();
         after = r.getDropped().getNextAfterKey();
@@ -257,6 +267,45 @@ class SplitStepsTest {
         assertThat(source.store().get(key(k))).isNull();
       }
     }
+  }
+
+  @Test
+  void aKeyAnEarlierSplitGaveAwayIsNeverExportedAgainByALaterOne() {
+    // Split 1 gives MOVES to shard 2 and its drop never runs; the key is then deleted on shard 2.
+    // Split 2 (shard 3) must not carry the source's stale copy to shard 3.
+    KeyRing three = new KeyRing(List.of(1, 2, 3), VNODES);
+    String twice = null;
+    for (int i = 0; i < 10_000 && twice == null; i++) {
+      if (RING_AFTER.shardFor(key("k" + i)) == 2 && three.shardFor(key("k" + i)) == 3) {
+        twice = "k" + i;
+      }
+    }
+    assertThat(twice).as("a key the first split gives to 2 and the second to 3").isNotNull();
+    onSource(put(twice, "old"));
+    for (int i = 0; i < 40; i++) {
+      onSource(put("x" + i, "v"));
+    }
+    stepOn(source, fence(SOURCE_AFTER));
+    KeyOwnership afterSecond = ownership(1, 1, 2, 3);
+    stepOn(source, fence(afterSecond));
+    List<String> exported =
+        source.exportMovedKeys(3, null, 1_000).entries().stream()
+            .map(e -> e.getKey().toStringUtf8())
+            .toList();
+    for (String k : exported) {
+      assertThat(RING_AFTER.shardFor(key(k))).as("%s was shard 1's before split 2", k).isEqualTo(1);
+      assertThat(three.shardFor(key(k))).isEqualTo(3);
+    }
+    assertThat(exported).doesNotContain(twice).isNotEmpty();
+  }
+
+  @Test
+  void anIngestNeverReplacesANewerCopy() {
+    stepOn(target, beginFill(TARGET));
+    stepOn(target, ingest(List.of(entry(MOVES, "newer", 9)), List.of()));
+    stepOn(target, ingest(List.of(entry(MOVES, "older", 4), entry(MOVES_TOO, "b", 2)), List.of()));
+    assertThat(target.store().get(key(MOVES)).value()).isEqualTo(key("newer"));
+    assertThat(target.store().get(key(MOVES_TOO)).version()).isEqualTo(2);
   }
 
   @Nested

@@ -16,12 +16,14 @@ import io.cairn.proto.Access;
 import io.cairn.proto.Consistency;
 import io.cairn.proto.DeleteRequest;
 import io.cairn.proto.DeleteResponse;
+import io.cairn.proto.ErrorDetail;
 import io.cairn.proto.GetRequest;
 import io.cairn.proto.GetResponse;
 import io.cairn.proto.KvGrpc;
 import io.cairn.proto.PutRequest;
 import io.cairn.proto.PutResponse;
 import io.cairn.proto.SessionToken;
+import io.cairn.proto.WireHeaders;
 import io.cairn.proto.WriteId;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandResult;
@@ -68,6 +70,9 @@ public final class KvService extends KvGrpc.KvImplBase {
 
   /** How often one call follows its key to a newer map after a split moved it. */
   private static final int REROUTES_MAX = 8;
+
+  /** How long a call waits before it goes again after a node with an older map refused it. */
+  private static final long REROUTE_BACKOFF_MS = 50;
 
   private final RequestTimers putTimers;
   private final RequestTimers deleteTimers;
@@ -254,8 +259,21 @@ public final class KvService extends KvGrpc.KvImplBase {
    */
   private void afterNewerMap(
       Call<?> call, Route route, Runnable again, StatusRuntimeException moved) {
+    long leftMs = call.budgetLeftMs();
+    if (leftMs <= 0 || call.deadlinePassed()) {
+      call.fail(moved);
+      return;
+    }
+    ErrorDetail detail =
+        moved.getTrailers() == null ? null : moved.getTrailers().get(WireHeaders.ERROR_DETAIL);
+    if (detail != null && detail.getMapEpoch() < route.epoch()) {
+      // Refused by a node that routed by an older map than this one (a forwarded call): that node
+      // catches up in a moment, so try again shortly rather than wait for a map newer than ours.
+      scheduler.schedule(again, Math.min(REROUTE_BACKOFF_MS, leftMs));
+      return;
+    }
     scheduler
-        .withTimeout(directory.newerThan(route.epoch()), call.timeoutMs())
+        .withTimeout(directory.newerThan(route.epoch()), leftMs)
         .whenComplete(
             (map, e) -> {
               if (e != null || call.deadlinePassed()) {
@@ -293,10 +311,12 @@ public final class KvService extends KvGrpc.KvImplBase {
     long timeoutMs = call.timeoutMs();
     Consistency consistency = req.getConsistency();
     if (consistency == Consistency.SESSION
-        && req.getTokenShardId() != 0
-        && req.getTokenShardId() != route.shardId()) {
-      // The client's map and this node's disagree about the key's shard (a split between them):
-      // its index of one shard says nothing about another, so the leader answers.
+        && ((req.getTokenShardId() != 0 && req.getTokenShardId() != route.shardId())
+            || req.getMinMapEpoch() > route.epoch())) {
+      // The client's map and this node's disagree about the key's shard, or the client's session
+      // has seen a newer map than this node routes by (a split may have moved the key since, and
+      // this node's replica of its old shard may not have applied the fence yet): an index of one
+      // shard says nothing about another, so the leader answers.
       consistency = Consistency.LINEARIZABLE;
     }
     boolean linearizable = consistency == Consistency.LINEARIZABLE;
@@ -452,7 +472,11 @@ public final class KvService extends KvGrpc.KvImplBase {
   }
 
   private static SessionToken token(Route route, long index) {
-    return SessionToken.newBuilder().setShardId(route.shardId()).setIndex(index).build();
+    return SessionToken.newBuilder()
+        .setShardId(route.shardId())
+        .setIndex(index)
+        .setMapEpoch(route.epoch())
+        .build();
   }
 
   /** One RPC in flight: its deadline, its metrics and its single completion. */
@@ -479,6 +503,15 @@ public final class KvService extends KvGrpc.KvImplBase {
 
     boolean deadlinePassed() {
       return deadline != null && deadline.isExpired();
+    }
+
+    /**
+     * What is left of the call's time, counted from its start: re-runs after a split share it
+     * (timeoutMs alone starts afresh when the caller set no deadline).
+     */
+    long budgetLeftMs() {
+      long spentMs = TimeUnit.NANOSECONDS.toMillis(clock.nanoTime() - startNanos);
+      return Math.min(timeoutMs(), defaultTimeoutMs - spentMs);
     }
 
     void succeed(R response) {

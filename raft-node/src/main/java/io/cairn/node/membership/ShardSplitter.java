@@ -33,9 +33,10 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.Closeable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,7 +99,8 @@ public final class ShardSplitter implements Closeable {
   private final int nodesPerShard;
   // Shards that gave keys away and have not dropped them all yet: retried while this node leads
   // the meta group (a new leader does not know of them; the next split's drop removes leftovers).
-  private final Set<Integer> dropsPending = ConcurrentHashMap.newKeySet();
+  // By shard id, the index of the fence whose moved keys it is to drop.
+  private final Map<Integer, Long> dropsPending = new ConcurrentHashMap<>();
   private final ExecutorService worker =
       Executors.newSingleThreadExecutor(DaemonThreads.named("shard-splitter"));
   private final Scheduler.Cancellable timer;
@@ -194,8 +196,9 @@ public final class ShardSplitter implements Closeable {
 
   private void dropPending(ShardMap map) {
     for (ShardInfo s : map.getShardsList()) {
-      if (dropsPending.contains(s.getShardId())) {
-        dropMoved(s);
+      Long fenceIndex = dropsPending.get(s.getShardId());
+      if (fenceIndex != null) {
+        dropMoved(s, fenceIndex);
         dropsPending.remove(s.getShardId());
       }
     }
@@ -211,8 +214,8 @@ public final class ShardSplitter implements Closeable {
 
   /** The new group has its full set of voters: its keys then land on every replica at once. */
   static boolean readyToFill(ShardMap map, ShardInfo shard) {
-    return !ShardMaps.moving(shard)
-        && shard.getReplicasCount() >= Math.max(1, map.getReplicationFactor());
+    // A move in progress keeps every voter until its new one is caught up: not a reason to wait.
+    return shard.getReplicasCount() >= Math.max(1, map.getReplicationFactor());
   }
 
   /** The ownership of {@code shardId} by the ring of the serving shards plus the new one. */
@@ -237,14 +240,14 @@ public final class ShardSplitter implements Closeable {
         step(added, SplitStep.newBuilder().setBeginFill(ownership(map, id, id)).build());
     long base = 0;
     long keys = 0;
+    Map<Integer, Long> fences = new HashMap<>();
     if (!begun.getDone().getServing()) {
-      List<SplitStepResult.Done> fences = new ArrayList<>();
       for (ShardInfo source : sources) {
         SplitStepResult fenced =
             step(
                 source,
                 SplitStep.newBuilder().setFence(ownership(map, id, source.getShardId())).build());
-        fences.add(fenced.getDone());
+        fences.put(source.getShardId(), fenced.getDone().getFenceIndex());
         base = Math.max(base, fenced.getDone().getFenceIndex() + fenced.getDone().getVersionBase());
       }
       LOG.info("adding {}: {} shards fenced; copying its keys", what, fences.size());
@@ -270,7 +273,9 @@ public final class ShardSplitter implements Closeable {
         after.getEpoch(),
         keys,
         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
-    sources.forEach(source -> dropsPending.add(source.getShardId()));
+    // After a run that found the shard serving already, the fence indexes are unknown here: the
+    // moved keys stay (never served) until the next split's drop.
+    dropsPending.putAll(fences);
     dropPending(after);
   }
 
@@ -329,7 +334,7 @@ public final class ShardSplitter implements Closeable {
     throw new IllegalStateException("more than " + PAGES_MAX + " pages of sessions");
   }
 
-  private void dropMoved(ShardInfo source) {
+  private void dropMoved(ShardInfo source, long fenceIndex) {
     ByteString after = ByteString.EMPTY;
     long dropped = 0;
     for (int page = 0; page < PAGES_MAX; page++) {
@@ -338,7 +343,10 @@ public final class ShardSplitter implements Closeable {
               source,
               SplitStep.newBuilder()
                   .setDropMoved(
-                      DropMoved.newBuilder().setAfterKey(after).setMaxKeys(DROP_PAGE_KEYS))
+                      DropMoved.newBuilder()
+                          .setAfterKey(after)
+                          .setMaxKeys(DROP_PAGE_KEYS)
+                          .setFenceIndex(fenceIndex))
                   .build());
       dropped += got.getDropped().getDropped();
       if (got.getDropped().getNextAfterKey().isEmpty()) {

@@ -531,31 +531,8 @@ public final class RaftHost implements Closeable {
    * snapshot and log once the leader adds it.
    */
   public void createReplica(ShardInfo group) throws IOException {
-    RaftGroupId gid = groupIdOf(group);
-    shardOfGroup.put(gid, group.getShardId());
-    if (division(gid).isPresent() || !changing.add(gid)) {
-      return;
-    }
-    try {
-      // A directory without a replica is what an earlier attempt left behind; Ratis would refuse
-      // to format over it.
-      setAside(gid, "left by an earlier attempt to create it");
-      removedHere.remove(gid);
-      RaftClientReply reply =
-          server.groupManagement(
-              GroupManagementRequest.newAdd(
-                  localClientId,
-                  server.getId(),
-                  callIds.incrementAndGet(),
-                  RaftGroup.valueOf(gid)));
-      if (!reply.isSuccess()) {
-        throw new IOException(
-            "cannot create replica of " + describe(group) + ": " + reply.getException());
-      }
-      LOG.info("created an empty replica of {} for a move to this node", describe(group));
-    } finally {
-      changing.remove(gid);
-    }
+    addLocally(
+        group, RaftGroup.valueOf(groupIdOf(group)), "an empty replica", "a move to this node");
   }
 
   /**
@@ -572,27 +549,35 @@ public final class RaftHost implements Closeable {
       throw new IllegalArgumentException(
           describe(group) + " is not a filling shard founded on this node; not creating it");
     }
-    RaftGroupId gid = groupIdOf(group);
+    addLocally(
+        group,
+        RaftGroup.valueOf(groupIdOf(group), peersOf(group, map)),
+        "the founding replica (its only voter until the rebalancer adds more)",
+        "a shard being added");
+  }
+
+  /** Adds this node's replica of {@code group} as {@code raftGroup}, unless it has one already. */
+  private void addLocally(ShardInfo group, RaftGroup raftGroup, String what, String why)
+      throws IOException {
+    RaftGroupId gid = raftGroup.getGroupId();
     shardOfGroup.put(gid, group.getShardId());
     if (division(gid).isPresent() || !changing.add(gid)) {
       return;
     }
     try {
+      // A directory without a replica is what an earlier attempt left behind; Ratis would refuse
+      // to format over it.
       setAside(gid, "left by an earlier attempt to create it");
       removedHere.remove(gid);
       RaftClientReply reply =
           server.groupManagement(
               GroupManagementRequest.newAdd(
-                  localClientId,
-                  server.getId(),
-                  callIds.incrementAndGet(),
-                  RaftGroup.valueOf(gid, peersOf(group, map))));
+                  localClientId, server.getId(), callIds.incrementAndGet(), raftGroup));
       if (!reply.isSuccess()) {
-        throw new IOException("cannot found " + describe(group) + ": " + reply.getException());
+        throw new IOException(
+            "cannot create " + what + " of " + describe(group) + ": " + reply.getException());
       }
-      LOG.info(
-          "founded {} on this node, its only voter until the rebalancer adds more",
-          describe(group));
+      LOG.info("created {} of {} for {}", what, describe(group), why);
     } finally {
       changing.remove(gid);
     }

@@ -26,6 +26,9 @@ public final class PeerChannels implements Closeable {
   public static final Executor ON_TRANSPORT_THREAD = Runnable::run;
 
   private final ShardDirectory directory;
+  // Answers can be as large as the nodes' own inbound limit: a split's export page holds up to
+  // 1 MiB of keys and values plus one value of up to limits.value-bytes-max.
+  private final int inboundBytesMax;
   private final ChannelCredentials toPeerPorts;
   private final ChannelCredentials toClientPorts;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -36,7 +39,11 @@ public final class PeerChannels implements Closeable {
    * @param toClientPorts how the client ports of nodes without a peer port are dialled
    */
   public PeerChannels(
-      ShardDirectory directory, ChannelCredentials toPeerPorts, ChannelCredentials toClientPorts) {
+      ShardDirectory directory,
+      ChannelCredentials toPeerPorts,
+      ChannelCredentials toClientPorts,
+      int inboundBytesMax) {
+    this.inboundBytesMax = inboundBytesMax;
     this.directory = directory;
     this.toPeerPorts = toPeerPorts;
     this.toClientPorts = toClientPorts;
@@ -65,9 +72,11 @@ public final class PeerChannels implements Closeable {
         id ->
             node.getPeerPort() != 0
                 ? NettyChannelBuilder.forAddress(node.getHost(), node.getPeerPort(), toPeerPorts)
+                    .maxInboundMessageSize(inboundBytesMax)
                     .build()
                 : NettyChannelBuilder.forAddress(
                         node.getHost(), node.getClientPort(), toClientPorts)
+                    .maxInboundMessageSize(inboundBytesMax)
                     .build());
   }
 

@@ -21,7 +21,11 @@ class ShardGrowthClusterTest {
   @RegisterExtension
   final LocalClusterExtension local =
       new LocalClusterExtension(
-          b -> b.nodes(3).shards(1).config("membership.nodes-per-shard", "1"));
+          b ->
+              b.nodes(3)
+                  .shards(1)
+                  .config("membership.nodes-per-shard", "1")
+                  .config("membership.tick-ms", "500"));
 
   @Test
   void aClusterWithNodesForMoreShardsAddsThemOneAtATime() throws Exception {

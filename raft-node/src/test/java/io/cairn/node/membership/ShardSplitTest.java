@@ -34,7 +34,8 @@ class ShardSplitTest {
   private static final Duration SETTLE = Duration.ofSeconds(90);
 
   @RegisterExtension
-  final LocalClusterExtension local = new LocalClusterExtension(b -> b.nodes(3).shards(1));
+  final LocalClusterExtension local =
+      new LocalClusterExtension(b -> b.nodes(3).shards(1).config("membership.tick-ms", "500"));
 
   private static ShardMap addShard(LocalCluster cluster, int via) {
     return retried(() -> cluster.clusterApi(via).addShard(AddShardRequest.getDefaultInstance()));
@@ -126,6 +127,82 @@ class ShardSplitTest {
         "the first shard dropped the keys it gave away",
         () -> cluster.replica(1, 1).core().ownership() != null && keysHeldTwice(cluster) == 0);
     assertThat(cluster.replica(1, 2).core().keyCount()).isGreaterThanOrEqualTo(moved);
+  }
+
+  @Test
+  void aKeyItsShardGaveAwayIsRefusedUnappliedAndTheCallEndsByItsDeadline() {
+    LocalCluster cluster = local.cluster();
+    cluster.awaitLeaders();
+    int vnodes = cluster.map().getVirtualNodesPerShard();
+    KeyRing withTwo = new KeyRing(java.util.List.of(1, 2), vnodes);
+    String moved = null;
+    String stays = null;
+    for (int i = 0; i < 10_000 && (moved == null || stays == null); i++) {
+      String k = "m" + i;
+      if (withTwo.shardFor(ByteString.copyFromUtf8(k).toByteArray()) == 2) {
+        moved = moved == null ? k : moved;
+      } else {
+        stays = stays == null ? k : stays;
+      }
+    }
+    // Shard 1 fenced for a ring with a shard 2 the map does not have (as if its split stalled
+    // right after the fence): its moved keys are refused, and no newer map comes.
+    io.cairn.proto.internal.KeyOwnership ring =
+        io.cairn.proto.internal.KeyOwnership.newBuilder()
+            .setShardId(1)
+            .addRingShardIds(1)
+            .addRingShardIds(2)
+            .setVirtualNodesPerShard(vnodes)
+            .build();
+    int leader = cluster.leaderOf(1);
+    io.cairn.proto.internal.SplitStepResult fenced =
+        cluster
+            .peerApi(leader)
+            .applySplitStep(
+                io.cairn.proto.internal.ApplySplitStepRequest.newBuilder()
+                    .setShardId(1)
+                    .setStep(io.cairn.proto.internal.SplitStep.newBuilder().setFence(ring))
+                    .build());
+    assertThat(fenced.hasDone()).as(fenced.toString()).isTrue();
+
+    String key = moved;
+    long t0 = System.nanoTime();
+    StatusRuntimeException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                cluster
+                    .kv(leader)
+                    .withDeadlineAfter(2, java.util.concurrent.TimeUnit.SECONDS)
+                    .put(
+                        PutRequest.newBuilder()
+                            .setKey(ByteString.copyFromUtf8(key))
+                            .setValue(ByteString.copyFromUtf8("never"))
+                            .build()));
+    long tookMs = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertThat(refused.getStatus().getCode())
+        .isIn(io.grpc.Status.Code.UNAVAILABLE, io.grpc.Status.Code.DEADLINE_EXCEEDED);
+    assertThat(tookMs).as("the call ends by its deadline").isLessThan(6_000);
+    for (int n = 1; n <= 3; n++) {
+      assertThat(
+              cluster.replica(n, 1).core().store().get(ByteString.copyFromUtf8(key).toByteArray()))
+          .as("n%d applied nothing", n)
+          .isNull();
+    }
+    String other = stays;
+    assertThat(
+            retried(
+                    () ->
+                        cluster
+                            .kv(1)
+                            .put(
+                                PutRequest.newBuilder()
+                                    .setKey(ByteString.copyFromUtf8(other))
+                                    .setValue(ByteString.copyFromUtf8("v"))
+                                    .build()))
+                .getVersion())
+        .as("the keys it still owns are served")
+        .isPositive();
   }
 
   /** Keys that both shards' replicas on n1 hold (a copy not dropped yet). */
