@@ -151,10 +151,9 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
   /** The shard in this node's map, or null after failing the call because it has none. */
   private ShardInfo shard(String op, int shardId, StreamObserver<?> out) {
-    for (ShardInfo s : directory.map().getShardsList()) {
-      if (s.getShardId() == shardId) {
-        return s;
-      }
+    ShardInfo known = directory.view().shards().get(shardId);
+    if (known != null) {
+      return known;
     }
     out.onError(
         Status.UNAVAILABLE

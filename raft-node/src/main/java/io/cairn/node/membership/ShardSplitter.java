@@ -424,10 +424,7 @@ public final class ShardSplitter implements Closeable {
 
   /** The shard as this node's newest map has it (its replicas change while a split runs). */
   private ShardInfo currentInfo(ShardInfo shard) {
-    return directory.map().getShardsList().stream()
-        .filter(s -> s.getShardId() == shard.getShardId())
-        .findFirst()
-        .orElse(shard);
+    return directory.view().shards().getOrDefault(shard.getShardId(), shard);
   }
 
   private static String leaderHint(StatusRuntimeException e) {
