@@ -178,7 +178,9 @@ public final class ShardWrites implements Closeable {
                         .thenApply(reply -> RaftReplies.parse(reply, BatchResult::parseFrom)),
                 config.batch(),
                 clock,
-                observer));
+                observer,
+                scheduler,
+                config.raft().requestTimeoutMs()));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.cairn.node.write;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.runtime.NodeClock;
+import io.cairn.node.runtime.Scheduler;
 import io.cairn.proto.internal.BatchResult;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandBatch;
@@ -14,6 +15,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Groups concurrent writes for one shard into one Raft log entry.
@@ -26,9 +30,17 @@ import java.util.concurrent.CompletableFuture;
  * <p>An entry never holds two commands for the same key, so every command's version (the entry's
  * index) identifies exactly one state of its key; compare-and-set relies on that.
  *
+ * <p>An entry that Ratis gives no outcome for within {@code entryDeadlineMs} is given up: its
+ * commands fail as timed out (their outcome unknown, as for any timeout: the entry may still
+ * commit, and a retry with the same write id is applied at most once), and the next entry may go
+ * out. A shard allows few entries in flight, so one future that Ratis never completes would
+ * otherwise stop every later write through this node for good.
+ *
  * <p>Thread-safe; guarded by {@code this}. Futures complete outside the lock.
  */
 final class WriteBatcher {
+  private static final Logger LOG = LoggerFactory.getLogger(WriteBatcher.class);
+
   /** A command's outcome and the log index of the entry that carried it. */
   record Applied(CommandResult result, long index) {}
 
@@ -44,6 +56,8 @@ final class WriteBatcher {
   private final NodeConfig.Batch limits;
   private final NodeClock clock;
   private final RequestPathObserver observer;
+  private final Scheduler.DelayLine entryDeadlines;
+  private final long entryDeadlineMs;
   private final int shardId;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private long queuedBytes;
@@ -54,12 +68,16 @@ final class WriteBatcher {
       EntrySubmitter submitter,
       NodeConfig.Batch limits,
       NodeClock clock,
-      RequestPathObserver observer) {
+      RequestPathObserver observer,
+      Scheduler scheduler,
+      long entryDeadlineMs) {
     this.shardId = shardId;
     this.submitter = submitter;
     this.limits = limits;
     this.clock = clock;
     this.observer = observer;
+    this.entryDeadlines = scheduler.delayLine(entryDeadlineMs);
+    this.entryDeadlineMs = entryDeadlineMs;
   }
 
   /**
@@ -138,7 +156,39 @@ final class WriteBatcher {
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
+    // Ratis's own future is left alone (it is its retry cache's); the first of its outcome and the
+    // deadline completes this one.
+    CompletableFuture<BatchResult> outcome = new CompletableFuture<>();
+    Scheduler.Cancellable deadline =
+        entryDeadlines.add(
+            () -> {
+              if (outcome.completeExceptionally(
+                  new TimeoutException(
+                      "shard "
+                          + shardId
+                          + ": Raft gave no outcome for an entry of "
+                          + batch.size()
+                          + " commands within "
+                          + entryDeadlineMs
+                          + " ms; it may still commit"))) {
+                LOG.warn(
+                    "shard {}: no outcome for an entry of {} commands after {} ms; its commands"
+                        + " fail as timed out and the next entry goes out",
+                    shardId,
+                    batch.size(),
+                    entryDeadlineMs);
+              }
+            });
     sent.whenComplete(
+        (result, error) -> {
+          deadline.cancel();
+          if (error == null) {
+            outcome.complete(result);
+          } else {
+            outcome.completeExceptionally(error);
+          }
+        });
+    outcome.whenComplete(
         (result, error) -> {
           observer.entryCommitted(clock.nanoTime() - proposedNanos);
           synchronized (this) {

@@ -7,6 +7,7 @@ import com.google.protobuf.ByteString;
 import io.cairn.node.config.NodeConfig;
 import io.cairn.node.ops.RequestPathObserver;
 import io.cairn.node.testing.ManualClock;
+import io.cairn.node.testing.ManualScheduler;
 import io.cairn.proto.internal.BatchResult;
 import io.cairn.proto.internal.Command;
 import io.cairn.proto.internal.CommandBatch;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
 class WriteBatcherTest {
@@ -51,7 +53,10 @@ class WriteBatcherTest {
         .build();
   }
 
+  private static final long ENTRY_DEADLINE_MS = 3000;
   private final List<Integer> sizes = new ArrayList<>();
+  private final ManualClock clock = new ManualClock(0);
+  private final ManualScheduler scheduler = new ManualScheduler(clock);
 
   /** A batcher over {@code group} whose clock stands at {@code wallMs}, recording entry sizes. */
   private WriteBatcher batcher(FakeGroup group, int commandsMax, int inFlightMax, long wallMs) {
@@ -77,8 +82,49 @@ class WriteBatcherTest {
         3,
         group,
         new NodeConfig.Batch(commandsMax, 4 << 20, inFlightMax, queueMax, queueBytesMax),
-        new ManualClock(0),
-        observer);
+        clock,
+        observer,
+        scheduler,
+        ENTRY_DEADLINE_MS);
+  }
+
+  @Test
+  void anEntryRaftNeverAnswersIsGivenUpAtItsDeadlineAndTheNextOneGoesOut() throws Exception {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    var lost = b.submit(put("a"));
+    var waiting = b.submit(put("b"));
+    assertThat(group.entries).hasSize(1);
+
+    scheduler.advance(ENTRY_DEADLINE_MS - 1);
+    assertThat(lost).isNotDone();
+    assertThat(group.entries).hasSize(1);
+
+    scheduler.advance(1);
+    assertThatThrownBy(lost::get)
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(TimeoutException.class)
+        .hasMessageContaining("may still commit");
+    assertThat(group.entries).as("the queued write went out in the next entry").hasSize(2);
+    assertThat(group.entries.get(1).getCommands(0).getPut().getKey().toStringUtf8()).isEqualTo("b");
+
+    // The given-up entry's late outcome changes nothing; the next one completes as usual.
+    group.commit(0, 7);
+    group.commit(1, 8);
+    assertThat(waiting.get().index()).isEqualTo(8);
+    assertThat(group.entries).hasSize(2);
+  }
+
+  @Test
+  void anEntryAnsweredInTimeLeavesNoDeadlineBehind() throws Exception {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    var f = b.submit(put("a"));
+    group.commit(0, 7);
+    assertThat(f.get().index()).isEqualTo(7);
+    scheduler.advance(ENTRY_DEADLINE_MS * 2);
+    assertThat(f.get().index()).isEqualTo(7);
+    assertThat(scheduler.pending()).isZero();
   }
 
   @Test

@@ -54,6 +54,12 @@ class FailoverIT {
 
   private static final int TARGET_SHARD = 1;
 
+  /**
+   * Shards the cluster starts with: 1, a new cluster's default, so the killed node leads both the
+   * shard and, usually, the meta group.
+   */
+  private static final int SHARDS = Integer.getInteger("cairn.failover.shards", 1);
+
   @TempDir Path dir;
 
   /**
@@ -93,7 +99,7 @@ class FailoverIT {
   @Test
   void writesResumeAfterLeaderKillWithNothingLostOrDoubled() throws Exception {
     ProcessCluster.Builder builder =
-        ProcessCluster.builder(dir).nodes(3).shards(2).addJavaOpts(ELECTION_LOGGING);
+        ProcessCluster.builder(dir).nodes(3).shards(SHARDS).addJavaOpts(ELECTION_LOGGING);
     // For measurements with other settings: -Dcairn.failover.config=key=value,key=value
     for (String kv : System.getProperty("cairn.failover.config", "").split(",")) {
       if (!kv.isBlank()) {
@@ -270,11 +276,25 @@ class FailoverIT {
               + LeaderChanges.summary(electedMs.stream().filter(ms -> ms >= 0).toList())
               + "\n  new leader to first write: "
               + LeaderChanges.summary(afterElection)
+              + "\n  entries the nodes gave up on (no outcome from Raft in time): "
+              + givenUpEntries(cluster)
               + "\n";
       System.out.print(figures);
       Files.writeString(Path.of("target", "failover-figures.txt"), figures);
       assertThat(windowsMs).allSatisfy(ms -> assertThat(ms).isLessThan(20_000));
     }
+  }
+
+  /** Log lines of WriteBatcher giving up an entry Raft never answered, over every node's log. */
+  private static long givenUpEntries(ProcessCluster cluster) throws java.io.IOException {
+    long n = 0;
+    for (int node = 1; node <= 3; node++) {
+      try (var lines =
+          Files.lines(cluster.log(node), java.nio.charset.StandardCharsets.ISO_8859_1)) {
+        n += lines.filter(l -> l.contains("no outcome for an entry")).count();
+      }
+    }
+    return n;
   }
 
   private static long firstSuccessInvokedAfter(List<long[]> successes, long t) {
