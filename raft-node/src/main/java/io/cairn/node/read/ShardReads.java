@@ -10,6 +10,7 @@ import io.cairn.node.routing.BetweenLeaders;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.NotLeaderHereException;
 import io.cairn.node.routing.PeerChannels;
+import io.cairn.node.routing.ReforwardOnLeaderChange;
 import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
@@ -19,6 +20,7 @@ import io.cairn.proto.GetRequest;
 import io.cairn.proto.internal.ReadResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Executes validated reads against the shard that owns them, on the path their consistency level
@@ -39,6 +41,8 @@ public final class ShardReads {
   private final LeaderReads leaderReads;
   private final RequestForwarder forwarder;
   private final BetweenLeaders betweenLeaders;
+  private final ReforwardOnLeaderChange reforward;
+  private final NodeClock clock;
 
   public ShardReads(
       NodeConfig config,
@@ -55,6 +59,8 @@ public final class ShardReads {
     this.scheduler = scheduler;
     this.forwarder = forwarder;
     this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
+    this.reforward = new ReforwardOnLeaderChange(host.leaderEvents(), leaders::leaderOf, clock);
+    this.clock = clock;
     this.leaderReads =
         new LeaderReads(
             host,
@@ -153,19 +159,26 @@ public final class ShardReads {
             .setKey(ByteString.copyFrom(key))
             .setConsistency(Consistency.LINEARIZABLE)
             .build();
-    return forwarder
-        .get(leader, route, req, timeoutMs)
-        .thenApply(
-            r -> {
-              ReadResult.Builder b =
-                  ReadResult.newBuilder()
-                      .setFound(r.getFound())
-                      .setAppliedIndex(r.getToken().getIndex());
-              if (r.getFound()) {
-                b.setValue(r.getValue()).setVersion(r.getVersion());
-              }
-              return b.build();
-            });
+    CompletableFuture<ReadResult> forward =
+        forwarder
+            .get(leader, route, req, timeoutMs)
+            .thenApply(
+                r -> {
+                  ReadResult.Builder b =
+                      ReadResult.newBuilder()
+                          .setFound(r.getFound())
+                          .setAppliedIndex(r.getToken().getIndex());
+                  if (r.getFound()) {
+                    b.setValue(r.getValue()).setVersion(r.getVersion());
+                  }
+                  return b.build();
+                });
+    return reforward.watch(
+        route.groupId(),
+        leader,
+        clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
+        forward,
+        left -> heldLinearizableRead(route, key, left, false));
   }
 
   private CompletableFuture<ReadResult> sessionRead(

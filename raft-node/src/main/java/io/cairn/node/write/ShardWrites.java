@@ -7,6 +7,7 @@ import io.cairn.node.replica.RaftReplies;
 import io.cairn.node.routing.BetweenLeaders;
 import io.cairn.node.routing.LeaderHints;
 import io.cairn.node.routing.NotLeaderHereException;
+import io.cairn.node.routing.ReforwardOnLeaderChange;
 import io.cairn.node.routing.RequestForwarder;
 import io.cairn.node.routing.ShardDirectory.Route;
 import io.cairn.node.runtime.NodeClock;
@@ -24,6 +25,7 @@ import java.io.Closeable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 
@@ -31,7 +33,8 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
  * Executes validated writes against the shard that owns them: through the shard's {@link
  * WriteBatcher} when this node is its ready leader, otherwise forwarded to the leader's node as the
  * same public call ({@link RequestForwarder}). A forwarded write that reaches a node that does not
- * lead fails as NOT_LEADER there, with a hint, and is never forwarded again.
+ * lead fails as NOT_LEADER there, with a hint, and is never forwarded again. A forward still waiting
+ * when this node learns of a new leader is sent once more ({@link ReforwardOnLeaderChange}).
  */
 public final class ShardWrites implements Closeable {
   /** A write's result with the log index that carried it. */
@@ -45,6 +48,7 @@ public final class ShardWrites implements Closeable {
   private final NodeClock clock;
   private final Scheduler scheduler;
   private final BetweenLeaders betweenLeaders;
+  private final ReforwardOnLeaderChange reforward;
   private final Map<RaftGroupId, WriteBatcher> batchers = new ConcurrentHashMap<>();
   private final NodeWriteIds ownIds;
 
@@ -64,6 +68,7 @@ public final class ShardWrites implements Closeable {
     this.clock = clock;
     this.scheduler = scheduler;
     this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
+    this.reforward = new ReforwardOnLeaderChange(host.leaderEvents(), leaders::leaderOf, clock);
     this.ownIds = NodeWriteIds.forNode(config.nodeId());
   }
 
@@ -117,7 +122,12 @@ public final class ShardWrites implements Closeable {
                     + host.nodeId()
                     + ") does not lead it right now"));
       }
-      return forward(leader, route, command, timeoutMs);
+      return reforward.watch(
+          route.groupId(),
+          leader,
+          clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
+          forward(leader, route, command, timeoutMs),
+          left -> writeWithId(route, command, left, false));
     }
   }
 
