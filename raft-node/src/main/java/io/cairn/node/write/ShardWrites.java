@@ -33,8 +33,9 @@ import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
  * Executes validated writes against the shard that owns them: through the shard's {@link
  * WriteBatcher} when this node is its ready leader, otherwise forwarded to the leader's node as the
  * same public call ({@link RequestForwarder}). A forwarded write that reaches a node that does not
- * lead fails as NOT_LEADER there, with a hint, and is never forwarded again. A forward still waiting
- * when this node learns of a new leader is sent once more ({@link ReforwardOnLeaderChange}).
+ * lead fails as NOT_LEADER there, with a hint, and is never forwarded again. A forward still
+ * waiting when this node learns of a new leader is sent once more ({@link
+ * ReforwardOnLeaderChange}).
  */
 public final class ShardWrites implements Closeable {
   /** A write's result with the log index that carried it. */
