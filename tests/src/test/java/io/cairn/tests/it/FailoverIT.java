@@ -36,8 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Each writer owns its keys and advances them with compare-and-set chains (expected = last
  * version it got). A write applied twice would surface as a version mismatch on the writer's own
  * key, so "no mismatch ever" proves exactly-once under retries. The unavailability window per trial
- * is the time from the kill to the first successful write invoked after it; the figures go to
- * target/failover-figures.txt and docs/failover.md.
+ * is the time from the kill to the first successful write invoked after it. Two readers read the
+ * same keys LINEARIZABLE meanwhile, and the reads' window is measured the same way: reads resume
+ * too. The figures go to target/failover-figures.txt and docs/failover.md.
  */
 class FailoverIT {
   private static final int TRIALS = Integer.getInteger("cairn.failover.trials", 20);
@@ -53,6 +54,9 @@ class FailoverIT {
       Long.getLong("cairn.failover.leader-stall-ms", ClientConfig.DEFAULT_LEADER_STALL_MS);
 
   private static final int TARGET_SHARD = 1;
+
+  /** Threads reading the writers' keys LINEARIZABLE throughout, for the reads' window. */
+  private static final int READERS = 2;
 
   /**
    * Shards the cluster starts with: 1, a new cluster's default, so the killed node leads both the
@@ -122,8 +126,10 @@ class FailoverIT {
       AtomicBoolean stop = new AtomicBoolean();
       List<long[]> successes =
           Collections.synchronizedList(new ArrayList<>()); // {invoked, completed}
+      // LINEARIZABLE reads of the same keys, by readers of their own: {invoked, completed}.
+      List<long[]> reads = Collections.synchronizedList(new ArrayList<>());
       AtomicLong mismatches = new AtomicLong();
-      ExecutorService writers = Executors.newFixedThreadPool(keys.size());
+      ExecutorService writers = Executors.newFixedThreadPool(keys.size() + READERS);
       List<Future<?>> running = new ArrayList<>();
       for (byte[] key : keys) {
         String k = new String(key, StandardCharsets.UTF_8);
@@ -166,7 +172,25 @@ class FailoverIT {
                 }));
       }
 
+      for (int r = 0; r < READERS; r++) {
+        int first = r;
+        running.add(
+            writers.submit(
+                () -> {
+                  for (long n = first; !stop.get(); n++) {
+                    long invoked = System.nanoTime();
+                    try {
+                      client.get(keys.get((int) (n % keys.size())));
+                      reads.add(new long[] {invoked, System.nanoTime()});
+                    } catch (RuntimeException e) {
+                      // Unavailable past the deadline: the window shows it; read on.
+                    }
+                  }
+                }));
+      }
+
       List<Long> windowsMs = new ArrayList<>();
+      List<Long> readWindowsMs = new ArrayList<>();
       // Per trial, from the kill to the first survivor's log line naming the new leader.
       List<Long> electedMs = new ArrayList<>();
       // Trials whose fault hit a node that no longer led the shard (the routing named it, but a
@@ -174,27 +198,34 @@ class FailoverIT {
       // survivor logged a new leader. They measure nothing and are run again.
       int missed = 0;
       for (int trial = 0; trial < TRIALS; trial++) {
-        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> successes.size() > 10);
+        Awaitility.await()
+            .atMost(Duration.ofSeconds(30))
+            .until(() -> successes.size() > 10 && reads.size() > 10);
         int leader = leaderNode(client, TARGET_SHARD);
-        long killedAt = System.nanoTime();
-        long killedAtWallMs = System.currentTimeMillis();
         if (FAULT.equals("stop")) {
           cluster.signal(leader, "STOP");
         } else {
           cluster.kill9(leader);
         }
+        // Windows count from here, when the fault has certainly landed: SIGSTOP goes through a
+        // forked kill(1), and a read sent while it started was still answered by the leader.
+        long killedAt = System.nanoTime();
+        long killedAtWallMs = System.currentTimeMillis();
         try {
           Awaitility.await()
               .atMost(Duration.ofSeconds(30))
               .pollInterval(Duration.ofMillis(10))
-              .until(() -> firstSuccessInvokedAfter(successes, killedAt) > 0);
+              .until(
+                  () ->
+                      firstSuccessInvokedAfter(successes, killedAt) > 0
+                          && firstSuccessInvokedAfter(reads, killedAt) > 0);
         } catch (ConditionTimeoutException e) {
           // A liveness failure: say which trial and node, with every node's log, since the
           // cluster's temporary dir is gone once the test ends (seen once in CI, 2026-12-04).
           throw new AssertionError(
               "trial "
                   + trial
-                  + ": no write on shard "
+                  + ": no write or no LINEARIZABLE read on shard "
                   + TARGET_SHARD
                   + " acknowledged within 30 s of the "
                   + FAULT
@@ -205,6 +236,7 @@ class FailoverIT {
         }
         long resumed = firstSuccessInvokedAfter(successes, killedAt);
         long windowMs = (resumed - killedAt) / 1_000_000;
+        long readWindowMs = (firstSuccessInvokedAfter(reads, killedAt) - killedAt) / 1_000_000;
         long electedAfterMs =
             LeaderChanges.firstAfter(cluster, leader, TARGET_SHARD, killedAtWallMs)
                 .map(t -> t - killedAtWallMs)
@@ -215,6 +247,7 @@ class FailoverIT {
           trial--;
         } else {
           windowsMs.add(windowMs);
+          readWindowsMs.add(readWindowMs);
           electedMs.add(electedAfterMs);
         }
         if (!hitAFollower && (electedAfterMs < 0 || electedAfterMs > 3_000)) {
@@ -234,6 +267,7 @@ class FailoverIT {
         }
         cluster.awaitHealthy(Duration.ofSeconds(60));
         successes.clear();
+        reads.clear();
       }
       stop.set(true);
       for (Future<?> f : running) {
@@ -274,6 +308,10 @@ class FailoverIT {
               + FAULT
               + " to new leader (survivor's log): "
               + LeaderChanges.summary(electedMs.stream().filter(ms -> ms >= 0).toList())
+              + "\n  "
+              + FAULT
+              + " to first LINEARIZABLE read: "
+              + LeaderChanges.summary(readWindowsMs)
               + "\n  new leader to first write: "
               + LeaderChanges.summary(afterElection)
               + "\n  entries the nodes gave up on (no outcome from Raft in time): "
@@ -282,6 +320,7 @@ class FailoverIT {
       System.out.print(figures);
       Files.writeString(Path.of("target", "failover-figures.txt"), figures);
       assertThat(windowsMs).allSatisfy(ms -> assertThat(ms).isLessThan(20_000));
+      assertThat(readWindowsMs).allSatisfy(ms -> assertThat(ms).isLessThan(20_000));
     }
   }
 
