@@ -114,12 +114,14 @@ public final class ReforwardOnLeaderChange {
   /** The copies of one request: the first answer completes the result. */
   private static final class Copies<T> {
     final CompletableFuture<T> result = new CompletableFuture<>();
-    // Guarded by this.
+    // Guarded by this. decided: the result is (about to be) complete, so no copy goes out any more;
+    // set under the lock, as the result completes outside it.
     private int outstanding;
+    private boolean decided;
 
     /** Counts a copy about to go out; false once the request has its result. */
     synchronized boolean oneMore() {
-      if (result.isDone()) {
+      if (decided || result.isDone()) {
         return false;
       }
       outstanding++;
@@ -129,15 +131,18 @@ public final class ReforwardOnLeaderChange {
     void track(CompletableFuture<T> copy) {
       copy.whenComplete(
           (value, error) -> {
-            if (error == null) {
-              result.complete(value);
+            boolean answer;
+            synchronized (this) {
+              outstanding--;
+              answer = error == null || outstanding == 0 || !anotherCopyMayAnswer(error);
+              decided |= answer;
+            }
+            if (!answer) {
               return;
             }
-            boolean last;
-            synchronized (this) {
-              last = --outstanding == 0;
-            }
-            if (last || !anotherCopyMayAnswer(error)) {
+            if (error == null) {
+              result.complete(value);
+            } else {
               result.completeExceptionally(error);
             }
           });

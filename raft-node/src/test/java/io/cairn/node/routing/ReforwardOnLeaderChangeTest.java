@@ -67,6 +67,16 @@ class ReforwardOnLeaderChangeTest {
   }
 
   @Test
+  void aForwardThatFailedWithNoCopyOutIsTheAnswerAndALaterEventSendsNothing() {
+    CompletableFuture<String> forward = new CompletableFuture<>();
+    CompletableFuture<String> result = watch(forward);
+    forward.completeExceptionally(new NotLeaderHereException("n3 does not lead shard 1"));
+    assertThatThrownBy(result::join).hasMessageContaining("n3 does not lead");
+    events.happened(GROUP);
+    assertThat(againLeftMs).as("the caller decides what happens next").isEmpty();
+  }
+
+  @Test
   void anEventOfAnotherGroupSendsNothing() {
     CompletableFuture<String> result = watch(new CompletableFuture<>());
     events.happened(OTHER_GROUP);
