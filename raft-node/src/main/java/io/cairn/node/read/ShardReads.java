@@ -20,7 +20,6 @@ import io.cairn.proto.GetRequest;
 import io.cairn.proto.internal.ReadResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Executes validated reads against the shard that owns them, on the path their consistency level
@@ -42,7 +41,6 @@ public final class ShardReads {
   private final RequestForwarder forwarder;
   private final BetweenLeaders betweenLeaders;
   private final ReforwardOnLeaderChange reforward;
-  private final NodeClock clock;
 
   public ShardReads(
       NodeConfig config,
@@ -60,7 +58,6 @@ public final class ShardReads {
     this.forwarder = forwarder;
     this.betweenLeaders = BetweenLeaders.of(config, host, clock, scheduler);
     this.reforward = new ReforwardOnLeaderChange(host.leaderEvents(), leaders::leaderOf, clock);
-    this.clock = clock;
     this.leaderReads =
         new LeaderReads(
             host,
@@ -176,7 +173,7 @@ public final class ShardReads {
     return reforward.watch(
         route.groupId(),
         leader,
-        clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
+        timeoutMs,
         forward,
         left -> heldLinearizableRead(route, key, left, false));
   }

@@ -48,20 +48,20 @@ public final class ReforwardOnLeaderChange {
   }
 
   /**
-   * Watches {@code forward}, a request forwarded to {@code forwardedTo} as {@code gid}'s leader,
-   * which has to be answered by {@code deadlineNanos} ({@link NodeClock#nanoTime()}). At the
-   * group's next leadership event here before then, {@code again} sends the request anew, given the
-   * milliseconds left.
+   * Watches {@code forward}, a request just forwarded to {@code forwardedTo} as {@code gid}'s
+   * leader, which has {@code timeoutMs} to be answered. At the group's next leadership event here
+   * before then, {@code again} sends the request anew, given the milliseconds left.
    */
   public <T> CompletableFuture<T> watch(
       RaftGroupId gid,
       String forwardedTo,
-      long deadlineNanos,
+      long timeoutMs,
       CompletableFuture<T> forward,
       LongFunction<CompletableFuture<T>> again) {
     if (forward.isDone()) {
       return forward;
     }
+    long deadlineNanos = clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     Copies<T> copies = new Copies<>();
     copies.oneMore();
     copies.track(forward);

@@ -25,7 +25,6 @@ import java.io.Closeable;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 
@@ -126,7 +125,7 @@ public final class ShardWrites implements Closeable {
       return reforward.watch(
           route.groupId(),
           leader,
-          clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs),
+          timeoutMs,
           forward(leader, route, command, timeoutMs),
           left -> writeWithId(route, command, left, false));
     }

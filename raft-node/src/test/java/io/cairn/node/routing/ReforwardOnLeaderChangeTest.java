@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.junit.jupiter.api.Test;
@@ -39,8 +38,7 @@ class ReforwardOnLeaderChangeTest {
   }
 
   private CompletableFuture<String> watch(CompletableFuture<String> forward) {
-    return reforward.watch(
-        GROUP, "n3", clock.nanoTime() + TimeUnit.SECONDS.toNanos(10), forward, this::again);
+    return reforward.watch(GROUP, "n3", 10_000, forward, this::again);
   }
 
   @Test

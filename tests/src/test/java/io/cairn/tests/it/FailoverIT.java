@@ -129,7 +129,7 @@ class FailoverIT {
       // LINEARIZABLE reads of the same keys, by readers of their own: {invoked, completed}.
       List<long[]> reads = Collections.synchronizedList(new ArrayList<>());
       AtomicLong mismatches = new AtomicLong();
-      ExecutorService writers = Executors.newFixedThreadPool(keys.size() + READERS);
+      ExecutorService clients = Executors.newFixedThreadPool(keys.size() + READERS);
       List<Future<?>> running = new ArrayList<>();
       for (byte[] key : keys) {
         String k = new String(key, StandardCharsets.UTF_8);
@@ -137,7 +137,7 @@ class FailoverIT {
         lastVersion.put(k, v0);
         lastValue.put(k, 0L);
         running.add(
-            writers.submit(
+            clients.submit(
                 () -> {
                   long n = 0;
                   while (!stop.get()) {
@@ -175,7 +175,7 @@ class FailoverIT {
       for (int r = 0; r < READERS; r++) {
         int first = r;
         running.add(
-            writers.submit(
+            clients.submit(
                 () -> {
                   for (long n = first; !stop.get(); n++) {
                     long invoked = System.nanoTime();
@@ -273,7 +273,7 @@ class FailoverIT {
       for (Future<?> f : running) {
         f.get(60, TimeUnit.SECONDS);
       }
-      writers.shutdown();
+      clients.shutdown();
 
       assertThat(mismatches.get())
           .as("a write applied twice shows up as a mismatch on its own key")
