@@ -23,6 +23,8 @@
 # The load generator is one JVM per point that warms up (WARMUP_S) before its window, with
 # BENCH_GEN_JAVA_OPTS (default -XX:+UseParallelGC: the JVM's C2 compiler and a throughput
 # collector) for both stores alike; server CPU is counted over the window alone.
+# BENCH_GENERATOR=ycsb runs every point under YCSB 0.17 instead (Cairn's ycsb/ binding, and
+# EtcdYcsbClient for etcd), the generator issue 10 was measured with (run_ycsb_points).
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
@@ -40,8 +42,8 @@ BENCH_DIR="$ROOT/run-bench"
 export CAIRN_RUN_DIR="$BENCH_DIR/cairn"
 
 tests_classpath() {
-  (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,cli,tests >/dev/null 2>&1 \
-    || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,cli,tests >/dev/null)
+  (cd "$ROOT" && mvn -B -q -o -DskipTests install -pl proto,statemachine,raft-node,client,cli,ycsb,tests >/dev/null 2>&1 \
+    || mvn -B -q -DskipTests install -pl proto,statemachine,raft-node,client,cli,ycsb,tests >/dev/null)
   (cd "$ROOT/tests" && mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$BENCH_DIR/classpath.txt" >/dev/null)
   echo "$(cat "$BENCH_DIR/classpath.txt"):$ROOT/tests/target/classes"
 }
@@ -154,6 +156,69 @@ server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switc
   done
 }
 
+# YCSB 0.17 as the load generator (BENCH_GENERATOR=ycsb): issue 10 measured both stores with it,
+# so this checks bench.sh's own figures against the yardstick's generator. The same workloads
+# (YCSB's CoreWorkload, its default zipfian key choice, one 256-byte field over 100k records,
+# loaded first), points and columns as run_points; YCSB's threads are the clients. Each point
+# is one YCSB JVM that runs WARMUP_S + the duration with a status line every second: the window
+# opens at the first line past WARMUP_S and closes at the first past WARMUP_S + duration, throughput
+# and server CPU are counted between the two, and the latencies come from YCSB's per-second
+# HdrHistogram logs of those seconds (HdrWindow). $1 = target, $2 = the YCSB DB class, $3 = its
+# read-consistency property, $4 = that property's value for get-eventual, $5... = other -p options.
+run_ycsb_points() {
+  local target=$1 db=$2 consistency_prop=$3 eventual=$4; shift 4
+  local cp; cp=$(tests_classpath)
+  local ycsb=(java $GEN_JAVA_OPTS -cp "$cp" site.ycsb.Client -db "$db" -p workload=site.ycsb.workloads.CoreWorkload -p recordcount=100000
+    -p fieldcount=1 -p fieldlength=256 -p scanproportion=0 -p insertproportion=0
+    -p operationcount=2000000000 "$@")
+  local label="target=$target"
+  [ "$target" != cairn ] ||
+    label="$label shards=$(sed -n 's/^cluster\.shards=//p' "$CAIRN_RUN_DIR/n1/node.properties")"
+  "${ycsb[@]}" -load -threads 16 -p insertcount=100000 >"$BENCH_DIR/ycsb-load.log" 2>&1 \
+    || { echo "bench.sh: YCSB's load phase failed against $target; see $BENCH_DIR/ycsb-load.log" >&2; exit 1; }
+  # Both paths compiled before the first point, as in run_points.
+  "${ycsb[@]}" -t -threads 16 -p readproportion=0.5 -p updateproportion=0.5 \
+    -p maxexecutiontime="${WARM_START_S:-30}" >/dev/null 2>&1
+  local name props c hdr out sec ops start_t start_ops end_t end_ops before after switches_before
+  local switches_after stages_before stages
+  for name in ${BENCH_WORKLOADS:-put get}; do
+    case "$name" in
+      put) props=(-p readproportion=0 -p updateproportion=1) ;;
+      get) props=(-p readproportion=1 -p updateproportion=0 -p "$consistency_prop=linearizable") ;;
+      get-eventual) props=(-p readproportion=1 -p updateproportion=0 -p "$consistency_prop=$eventual") ;;
+      mix) props=(-p readproportion=0.5 -p updateproportion=0.5 -p "$consistency_prop=linearizable") ;;
+      *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual, mix)" >&2; exit 2 ;;
+    esac
+    for c in $CLIENTS; do
+      hdr="$BENCH_DIR/ycsb-hdr/$name-$c"; rm -rf "$hdr"; mkdir -p "$hdr"
+      start_t="" end_t="" stages=""
+      while IFS= read -r out; do
+        [[ "$out" =~ \ ([0-9]+)\ sec:\ ([0-9]+)\ operations\; ]] || continue
+        sec=${BASH_REMATCH[1]} ops=${BASH_REMATCH[2]}
+        if [ -z "$start_t" ] && [ "$sec" -ge "$WARMUP" ]; then
+          start_t=$EPOCHREALTIME start_ops=$ops before=$(server_ticks) switches_before=$(server_switches)
+          [ "$target" != cairn ] || stages_before=$(cairn_stages)
+        elif [ -n "$start_t" ] && [ -z "$end_t" ] && [ "$sec" -ge $((WARMUP + DURATION)) ]; then
+          end_t=$EPOCHREALTIME end_ops=$ops after=$(server_ticks) switches_after=$(server_switches)
+          [ "$target" != cairn ] || stages=$(stages_between "$stages_before" "$(cairn_stages)")
+        fi
+      done < <("${ycsb[@]}" -t -threads "$c" "${props[@]}" -s -p status.interval=1 \
+        -p maxexecutiontime=$((WARMUP + DURATION + 3)) -p measurementtype=hdrhistogram \
+        -p hdrhistogram.fileoutput=true -p hdrhistogram.output.path="$hdr/" 2>&1 >/dev/null)
+      [ -n "$end_t" ] || { echo "bench.sh: the YCSB point $name@$c against $target never reached its window's end" >&2; exit 1; }
+      local n=$((end_ops - start_ops))
+      echo "BENCH $label generator=ycsb workload=$name clients=$c" \
+        "ops_per_s=$(awk -v n=$n -v a="$start_t" -v b="$end_t" 'BEGIN { printf "%.0f", n / (b - a) }')" \
+        "$(java -cp "$cp" io.cairn.tests.bench.HdrWindow "$start_t" "$end_t" READ="$hdr/READ.hdr" \
+          UPDATE="$hdr/UPDATE.hdr" READ-FAILED="$hdr/READ-FAILED.hdr" UPDATE-FAILED="$hdr/UPDATE-FAILED.hdr")" \
+        "server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n=$n \
+          'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')" \
+        "server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n=$n \
+          'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')$stages"
+    done
+  done
+}
+
 bench_cairn() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
@@ -172,7 +237,13 @@ bench_cairn() {
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/auth.env" ] || . "$CAIRN_RUN_DIR/auth.env"
   SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
-  CAIRNCTL_JAVA_OPTS="$GEN_JAVA_OPTS" run_points cairn "$ROOT/scripts/cairnctl" bench
+  if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
+    run_ycsb_points cairn io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual \
+      -p cairn.tls-ca="${CAIRN_TLS_CA:-}" -p cairn.tls-cert="${CAIRN_TLS_CERT:-}" \
+      -p cairn.tls-key="${CAIRN_TLS_KEY:-}" -p cairn.user="${CAIRN_USER:-}" -p cairn.password="${CAIRN_PASSWORD:-}"
+  else
+    CAIRNCTL_JAVA_OPTS="$GEN_JAVA_OPTS" run_points cairn "$ROOT/scripts/cairnctl" bench
+  fi
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
 }
 
@@ -187,14 +258,26 @@ bench_etcd() {
   command -v etcd >/dev/null || { echo "bench.sh: etcd not found; apt-get install etcd-server" >&2; exit 1; }
   rm -rf "$BENCH_DIR/etcd"; mkdir -p "$BENCH_DIR/etcd"
   local cp; cp=$(tests_classpath)
-  local cluster="e1=http://127.0.0.1:2380,e2=http://127.0.0.2:2380,e3=http://127.0.0.3:2380"
+  # BENCH_ETCD_PEER_TLS=1: mutual TLS between the members, certificates of their own CA, as Cairn's
+  # Raft port always has; etcd's default (and bench.sh's) is plaintext between members.
+  local scheme=http peer_tls=() certs="$BENCH_DIR/etcd/certs"
+  if [ "${BENCH_ETCD_PEER_TLS:-0}" = 1 ]; then
+    scheme=https
+    "$ROOT/scripts/cairnctl" certs ca --dir "$certs" --cluster etcd-bench >/dev/null
+  fi
+  local cluster="e1=$scheme://127.0.0.1:2380,e2=$scheme://127.0.0.2:2380,e3=$scheme://127.0.0.3:2380"
   trap stop_etcd EXIT
   for i in 1 2 3; do
+    if [ "$scheme" = https ]; then
+      "$ROOT/scripts/cairnctl" certs node --dir "$certs" --id "e$i" --host "127.0.0.$i" >/dev/null
+      peer_tls=(--peer-cert-file "$certs/e$i.pem" --peer-key-file "$certs/e$i.key"
+        --peer-trusted-ca-file "$certs/ca.pem" --peer-client-cert-auth)
+    fi
     etcd --name "e$i" --data-dir "$BENCH_DIR/etcd/e$i" \
       --listen-client-urls "http://127.0.0.$i:2379" --advertise-client-urls "http://127.0.0.$i:2379" \
-      --listen-peer-urls "http://127.0.0.$i:2380" --initial-advertise-peer-urls "http://127.0.0.$i:2380" \
+      --listen-peer-urls "$scheme://127.0.0.$i:2380" --initial-advertise-peer-urls "$scheme://127.0.0.$i:2380" \
       --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token cairn-bench \
-      > "$BENCH_DIR/etcd/e$i.log" 2>&1 &
+      "${peer_tls[@]}" > "$BENCH_DIR/etcd/e$i.log" 2>&1 &
     ETCD_PIDS+=($!)
   done
   local deadline=$((SECONDS + 60))
@@ -204,7 +287,11 @@ bench_etcd() {
   done
   SERVER_PIDS=("${ETCD_PIDS[@]}")
   # The same JVM options as Cairn's generator, so both stores face the same load generator.
-  run_points etcd java $GEN_JAVA_OPTS -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
+  if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
+    run_ycsb_points etcd io.cairn.tests.bench.EtcdYcsbClient etcd.read-consistency serializable
+  else
+    run_points etcd java $GEN_JAVA_OPTS -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
+  fi
   stop_etcd
 }
 

@@ -8,12 +8,13 @@ import java.util.TreeMap;
 
 /**
  * How a YCSB record (named fields with byte values) is stored as one Cairn value: per field, in
- * name order, a 2-byte name length, the UTF-8 name, a 4-byte value length and the value.
+ * name order, a 2-byte name length, the UTF-8 name, a 4-byte value length and the value. Public so
+ * that the etcd yardstick binding (cairn-tests) stores the very same bytes per record.
  */
-final class RecordCodec {
+public final class RecordCodec {
   private RecordCodec() {}
 
-  static byte[] encode(Map<String, byte[]> fields) {
+  public static byte[] encode(Map<String, byte[]> fields) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Map.Entry<String, byte[]> f : new TreeMap<>(fields).entrySet()) {
       byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
@@ -33,7 +34,7 @@ final class RecordCodec {
    * @throws IllegalArgumentException if {@code stored} was not written by {@link #encode} (a key
    *     written by something else than this binding)
    */
-  static Map<String, byte[]> decode(byte[] stored) {
+  public static Map<String, byte[]> decode(byte[] stored) {
     Map<String, byte[]> fields = new TreeMap<>();
     ByteBuffer in = ByteBuffer.wrap(stored);
     try {
