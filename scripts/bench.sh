@@ -28,6 +28,7 @@
 # etcd comes from Debian (apt-get install etcd-server); it is started on 127.0.0.1..3 with its
 # own data dirs under run-bench/ and stopped afterwards.
 set -euo pipefail
+export LC_ALL=C  # EPOCHREALTIME and awk's numbers with a decimal point, whatever the locale
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WHAT="${1:-both}"
 DURATION="${2:-20}"
@@ -158,22 +159,27 @@ server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switc
 
 # YCSB 0.17 as the load generator (BENCH_GENERATOR=ycsb): issue 10 measured both stores with it,
 # so this checks bench.sh's own figures against the yardstick's generator. The same workloads
-# (YCSB's CoreWorkload, its default zipfian key choice, one 256-byte field over 100k records,
-# loaded first), points and columns as run_points; YCSB's threads are the clients. Each point
-# is one YCSB JVM that runs WARMUP_S + the duration with a status line every second: the window
-# opens at the first line past WARMUP_S and closes at the first past WARMUP_S + duration, throughput
-# and server CPU are counted between the two, and the latencies come from YCSB's per-second
-# HdrHistogram logs of those seconds (HdrWindow). $1 = target, $2 = the YCSB DB class, $3 = its
-# read-consistency property, $4 = that property's value for get-eventual, $5... = other -p options.
+# (YCSB's CoreWorkload, one 256-byte field over 100k records, loaded first; keys chosen uniformly,
+# CoreWorkload's default, or as BENCH_YCSB_DISTRIBUTION says: zipfian, the standard workload files'
+# choice, makes a few keys hot), points and columns as run_points; YCSB's threads are the clients.
+# Each point is one YCSB JVM that runs WARMUP_S + the duration with a status line every second: the
+# window opens at the first line past WARMUP_S and closes at the first past WARMUP_S + duration,
+# throughput and server CPU are counted between the two, and the latencies come from YCSB's
+# per-second HdrHistogram logs of those seconds (HdrWindow). $1 = target, $2 = the class path
+# (made before the servers start: a build must not rewrite the jars running nodes load from), $3 =
+# the YCSB DB class, $4 = its read-consistency property, $5 = that property's value for
+# get-eventual, $6 = a properties file for the binding (may hold a password: mode 600, not argv).
 run_ycsb_points() {
-  local target=$1 db=$2 consistency_prop=$3 eventual=$4; shift 4
-  local cp; cp=$(tests_classpath)
+  local target=$1 cp=$2 db=$3 consistency_prop=$4 eventual=$5 binding_props=$6
+  local distribution="${BENCH_YCSB_DISTRIBUTION:-uniform}"
   local ycsb=(java $GEN_JAVA_OPTS -cp "$cp" site.ycsb.Client -db "$db" -p workload=site.ycsb.workloads.CoreWorkload -p recordcount=100000
     -p fieldcount=1 -p fieldlength=256 -p scanproportion=0 -p insertproportion=0
-    -p operationcount=2000000000 "$@")
+    -p requestdistribution="$distribution" -p operationcount=2000000000 -P "$binding_props")
   local label="target=$target"
   [ "$target" != cairn ] ||
     label="$label shards=$(sed -n 's/^cluster\.shards=//p' "$CAIRN_RUN_DIR/n1/node.properties")"
+  [ "$target" != etcd ] || [ "${BENCH_ETCD_PEER_TLS:-0}" != 1 ] || label="$label peer_tls=1"
+  label="$label generator=ycsb distribution=$distribution"
   "${ycsb[@]}" -load -threads 16 -p insertcount=100000 >"$BENCH_DIR/ycsb-load.log" 2>&1 \
     || { echo "bench.sh: YCSB's load phase failed against $target; see $BENCH_DIR/ycsb-load.log" >&2; exit 1; }
   # Both paths compiled before the first point, as in run_points.
@@ -204,17 +210,18 @@ run_ycsb_points() {
         fi
       done < <("${ycsb[@]}" -t -threads "$c" "${props[@]}" -s -p status.interval=1 \
         -p maxexecutiontime=$((WARMUP + DURATION + 3)) -p measurementtype=hdrhistogram \
-        -p hdrhistogram.fileoutput=true -p hdrhistogram.output.path="$hdr/" 2>&1 >/dev/null)
-      [ -n "$end_t" ] || { echo "bench.sh: the YCSB point $name@$c against $target never reached its window's end" >&2; exit 1; }
-      local n=$((end_ops - start_ops))
-      echo "BENCH $label generator=ycsb workload=$name clients=$c" \
-        "ops_per_s=$(awk -v n=$n -v a="$start_t" -v b="$end_t" 'BEGIN { printf "%.0f", n / (b - a) }')" \
-        "$(java -cp "$cp" io.cairn.tests.bench.HdrWindow "$start_t" "$end_t" READ="$hdr/READ.hdr" \
-          UPDATE="$hdr/UPDATE.hdr" READ-FAILED="$hdr/READ-FAILED.hdr" UPDATE-FAILED="$hdr/UPDATE-FAILED.hdr")" \
-        "server_cpu_ms_per_op=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n=$n \
-          'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')" \
-        "server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n=$n \
-          'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')$stages"
+        -p hdrhistogram.fileoutput=true -p hdrhistogram.output.path="$hdr/" 2>&1 >/dev/null | tee "$hdr/ycsb.log")
+      [ -n "$end_t" ] || { echo "bench.sh: the YCSB point $name@$c against $target never reached its window's end; see $hdr/ycsb.log" >&2; exit 1; }
+      local n=$((end_ops - start_ops)) rate latencies cpu switches
+      rate=$(awk -v n=$n -v a="$start_t" -v b="$end_t" 'BEGIN { printf "%.0f", n / (b - a) }')
+      latencies=$(java -cp "$cp" io.cairn.tests.bench.HdrWindow "$start_t" "$end_t" READ="$hdr/READ.hdr" \
+        UPDATE="$hdr/UPDATE.hdr" READ-FAILED="$hdr/READ-FAILED.hdr" UPDATE-FAILED="$hdr/UPDATE-FAILED.hdr")
+      cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n=$n \
+        'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')
+      switches=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n=$n \
+        'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')
+      echo "BENCH $label workload=$name clients=$c ops_per_s=$rate $latencies" \
+        "server_cpu_ms_per_op=$cpu server_switches_per_op=$switches$stages"
     done
   done
 }
@@ -222,6 +229,8 @@ run_ycsb_points() {
 bench_cairn() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
+  local cp=""
+  [ "${BENCH_GENERATOR:-bench}" != ycsb ] || cp=$(tests_classpath)
   local extra="${CAIRN_EXTRA_CONFIG:-}"
   if [ "${BENCH_CAIRN_AT_REST:-0}" = 1 ]; then
     mkdir -p "$BENCH_DIR/at-rest" && chmod 700 "$BENCH_DIR/at-rest"
@@ -238,9 +247,11 @@ bench_cairn() {
   [ ! -f "$CAIRN_RUN_DIR/auth.env" ] || . "$CAIRN_RUN_DIR/auth.env"
   SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
   if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
-    run_ycsb_points cairn io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual \
-      -p cairn.tls-ca="${CAIRN_TLS_CA:-}" -p cairn.tls-cert="${CAIRN_TLS_CERT:-}" \
-      -p cairn.tls-key="${CAIRN_TLS_KEY:-}" -p cairn.user="${CAIRN_USER:-}" -p cairn.password="${CAIRN_PASSWORD:-}"
+    local props="$BENCH_DIR/cairn-ycsb.properties"
+    (umask 077 && printf '%s\n' "cairn.tls-ca=${CAIRN_TLS_CA:-}" "cairn.tls-cert=${CAIRN_TLS_CERT:-}" \
+      "cairn.tls-key=${CAIRN_TLS_KEY:-}" "cairn.user=${CAIRN_USER:-}" "cairn.password=${CAIRN_PASSWORD:-}" >"$props")
+    run_ycsb_points cairn "$cp" io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual "$props"
+    rm -f "$props"
   else
     CAIRNCTL_JAVA_OPTS="$GEN_JAVA_OPTS" run_points cairn "$ROOT/scripts/cairnctl" bench
   fi
@@ -288,7 +299,9 @@ bench_etcd() {
   SERVER_PIDS=("${ETCD_PIDS[@]}")
   # The same JVM options as Cairn's generator, so both stores face the same load generator.
   if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
-    run_ycsb_points etcd io.cairn.tests.bench.EtcdYcsbClient etcd.read-consistency serializable
+    : >"$BENCH_DIR/etcd-ycsb.properties"
+    run_ycsb_points etcd "$cp" io.cairn.tests.bench.EtcdYcsbClient etcd.read-consistency serializable \
+      "$BENCH_DIR/etcd-ycsb.properties"
   else
     run_points etcd java $GEN_JAVA_OPTS -cp "$cp" io.cairn.tests.bench.EtcdBench --endpoints 127.0.0.1:2379,127.0.0.2:2379,127.0.0.3:2379
   fi

@@ -37,8 +37,9 @@ import site.ycsb.Status;
  *
  * <ul>
  *   <li>{@code etcd.endpoints}: comma-separated host:port of the members (default the three of
- *       {@code scripts/bench.sh}); YCSB thread i talks to member i mod n, as etcd's own client
- *       spreads its connections and as {@link EtcdBench} does;
+ *       {@code scripts/bench.sh}); YCSB's threads take the members in turn, in the order they
+ *       initialise, so n threads spread evenly over them, as etcd's own client spreads its
+ *       connections and as {@link EtcdBench} does;
  *   <li>{@code etcd.read-consistency}: linearizable (default, etcd's default Range) or
  *       serializable;
  *   <li>{@code etcd.request-timeout-ms}: per operation (default 10000).
@@ -213,7 +214,7 @@ public final class EtcdYcsbClient extends DB {
 
   /**
    * One channel per member for all of YCSB's threads (YCSB makes one {@code DB} per thread), closed
-   * when the last thread cleans up; each thread gets the next member in turn.
+   * when the last thread cleans up; each thread, as it initialises, gets the next member in turn.
    */
   static final class SharedChannels {
     private final Function<String, ManagedChannel> factory;

@@ -14,13 +14,13 @@ import org.HdrHistogram.HistogramLogReader;
  * scripts/bench.sh} with {@code BENCH_GENERATOR=ycsb}).
  *
  * <p>{@code HdrWindow <start epoch s> <end epoch s> <NAME=file.hdr>...} prints, per operation,
- * {@code name_ops=N name_p50_ms= name_p99_ms= name_p999_ms= name_max_ms=} over the intervals that
- * lie inside the window (a tenth of a second's slack on both ends, for the time between YCSB
- * closing an interval and the script reading its status line).
+ * {@code name_ops=N name_p50_ms= name_p99_ms= name_p999_ms= name_max_ms=} over the intervals whose
+ * middle lies inside the window. The window's ends are the moments the script read YCSB's status
+ * lines, a little after YCSB closed the intervals they report (printing, the pipe, a busy CPU): an
+ * interval's ends may fall on either side of a mark, its middle does not, short of a delay of half
+ * a second.
  */
 public final class HdrWindow {
-  private static final double SLACK_S = 0.1;
-
   private HdrWindow() {}
 
   /** The merged histogram of the intervals inside [startS, endS], in YCSB's microseconds. */
@@ -31,9 +31,8 @@ public final class HdrWindow {
       for (EncodableHistogram h = reader.nextIntervalHistogram();
           h != null;
           h = reader.nextIntervalHistogram()) {
-        if (h.getStartTimeStamp() / 1000.0 >= startS - SLACK_S
-            && h.getEndTimeStamp() / 1000.0 <= endS + SLACK_S
-            && h instanceof Histogram interval) {
+        double middleS = (h.getStartTimeStamp() + h.getEndTimeStamp()) / 2000.0;
+        if (middleS >= startS && middleS <= endS && h instanceof Histogram interval) {
           merged.add(interval);
         }
       }

@@ -44,6 +44,9 @@ class HdrWindowTest {
     assertThat(w.getTotalCount()).isEqualTo(30); // the intervals [5,6), [6,7), [7,8)
     assertThat(w.getMinValue() / 1000).isEqualTo(6);
     assertThat(w.getMaxValue() / 1000).isEqualTo(8);
+
+    // Read 0.3 s late at both ends (a pause in the script): still the same three seconds.
+    assertThat(HdrWindow.window(log, t0 + 5.3, t0 + 8.3).getTotalCount()).isEqualTo(30);
   }
 
   @Test
