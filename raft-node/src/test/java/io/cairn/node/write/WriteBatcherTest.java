@@ -45,12 +45,22 @@ class WriteBatcherTest {
   }
 
   private static Command put(String key) {
+    return put(key, "v");
+  }
+
+  private static Command put(String key, String value) {
     return Command.newBuilder()
         .setPut(
             PutCommand.newBuilder()
                 .setKey(ByteString.copyFromUtf8(key))
-                .setValue(ByteString.copyFromUtf8("v")))
+                .setValue(ByteString.copyFromUtf8(value)))
         .build();
+  }
+
+  private static List<String> keyEqualsValue(CommandBatch entry) {
+    return entry.getCommandsList().stream()
+        .map(c -> c.getPut().getKey().toStringUtf8() + "=" + c.getPut().getValue().toStringUtf8())
+        .toList();
   }
 
   private static final long ENTRY_DEADLINE_MS = 3000;
@@ -157,7 +167,7 @@ class WriteBatcherTest {
   }
 
   @Test
-  void anEntryNeverHoldsTheSameKeyTwice() {
+  void anEntryNeverHoldsTheSameKeyTwiceAndARepeatDoesNotHoldBackOtherKeys() {
     FakeGroup group = new FakeGroup();
     WriteBatcher b = batcher(group, 100, 1, 0L);
     b.submit(put("x"));
@@ -167,11 +177,49 @@ class WriteBatcherTest {
     group.commit(0, 1);
     assertThat(group.entries.get(1).getCommandsList())
         .extracting(c -> c.getPut().getKey().toStringUtf8())
-        .containsExactly("k");
+        .containsExactly("k", "m");
     group.commit(1, 2);
     assertThat(group.entries.get(2).getCommandsList())
         .extracting(c -> c.getPut().getKey().toStringUtf8())
-        .containsExactly("k", "m");
+        .containsExactly("k");
+  }
+
+  @Test
+  void oneKeysWritesKeepTheirOrderAcrossEntries() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 100, 1, 0L);
+    b.submit(put("x"));
+    for (String v : List.of("1", "2", "3")) {
+      b.submit(put("hot", v));
+      b.submit(put("cold" + v, v));
+    }
+    group.commit(0, 1);
+    assertThat(keyEqualsValue(group.entries.get(1)))
+        .containsExactly("hot=1", "cold1=1", "cold2=2", "cold3=3");
+    group.commit(1, 2);
+    assertThat(keyEqualsValue(group.entries.get(2))).containsExactly("hot=2");
+    group.commit(2, 3);
+    assertThat(keyEqualsValue(group.entries.get(3))).containsExactly("hot=3");
+  }
+
+  @Test
+  void theLookForOtherKeysIsBoundedToTwiceAnEntry() {
+    FakeGroup group = new FakeGroup();
+    WriteBatcher b = batcher(group, 2, 1, 0L);
+    b.submit(put("x"));
+    for (int i = 0; i < 4; i++) {
+      b.submit(put("hot", "v" + i));
+    }
+    b.submit(put("far"));
+    group.commit(0, 1);
+    // Four commands looked at (twice the limit of 2): "far", fifth in line, waits.
+    assertThat(group.entries.get(1).getCommandsList())
+        .extracting(c -> c.getPut().getKey().toStringUtf8())
+        .containsExactly("hot");
+    group.commit(1, 2);
+    assertThat(group.entries.get(2).getCommandsList())
+        .extracting(c -> c.getPut().getKey().toStringUtf8())
+        .containsExactly("hot", "far");
   }
 
   @Test
