@@ -6,7 +6,6 @@ import io.cairn.client.ClientConfig;
 import io.cairn.client.GetResult;
 import io.cairn.client.VersionMismatchException;
 import io.cairn.proto.Consistency;
-import io.grpc.Status.Code;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
@@ -15,7 +14,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.Vector;
 import java.util.function.Function;
-import site.ycsb.ByteArrayByteIterator;
 import site.ycsb.ByteIterator;
 import site.ycsb.DB;
 import site.ycsb.DBException;
@@ -117,11 +115,7 @@ public final class CairnYcsbClient extends DB {
       if (!r.found()) {
         return Status.NOT_FOUND;
       }
-      for (Map.Entry<String, byte[]> f : RecordCodec.decode(r.value()).entrySet()) {
-        if (fields == null || fields.contains(f.getKey())) {
-          result.put(f.getKey(), new ByteArrayByteIterator(f.getValue()));
-        }
-      }
+      YcsbRecords.readInto(r.value(), fields, result);
       return Status.OK;
     } catch (CairnException e) {
       return statusOf(e);
@@ -143,7 +137,7 @@ public final class CairnYcsbClient extends DB {
   @Override
   public Status insert(String table, String key, Map<String, ByteIterator> values) {
     try {
-      client.put(keyOf(table, key), RecordCodec.encode(bytesOf(values)));
+      client.put(keyOf(table, key), YcsbRecords.encode(values));
       return Status.OK;
     } catch (CairnException e) {
       return statusOf(e);
@@ -152,7 +146,7 @@ public final class CairnYcsbClient extends DB {
 
   @Override
   public Status update(String table, String key, Map<String, ByteIterator> values) {
-    Map<String, byte[]> changed = bytesOf(values);
+    Map<String, byte[]> changed = YcsbRecords.bytesOf(values);
     byte[] k = keyOf(table, key);
     try {
       if (changed.size() >= fieldCount) {
@@ -194,20 +188,8 @@ public final class CairnYcsbClient extends DB {
     return (table + "/" + key).getBytes(StandardCharsets.UTF_8);
   }
 
-  private static Map<String, byte[]> bytesOf(Map<String, ByteIterator> values) {
-    Map<String, byte[]> out = new HashMap<>();
-    values.forEach((name, value) -> out.put(name, value.toArray()));
-    return out;
-  }
-
   private static Status statusOf(CairnException e) {
-    Code code = e.code();
-    return switch (code) {
-      case INVALID_ARGUMENT, OUT_OF_RANGE -> Status.BAD_REQUEST;
-      case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> Status.SERVICE_UNAVAILABLE;
-      case PERMISSION_DENIED, UNAUTHENTICATED -> Status.FORBIDDEN;
-      default -> Status.ERROR;
-    };
+    return YcsbRecords.statusOf(e.code());
   }
 
   /** One client for all of YCSB's threads, closed when the last thread cleans up. */

@@ -8,13 +8,12 @@ import java.util.TreeMap;
 
 /**
  * How a YCSB record (named fields with byte values) is stored as one Cairn value: per field, in
- * name order, a 2-byte name length, the UTF-8 name, a 4-byte value length and the value. Public so
- * that the etcd yardstick binding (cairn-tests) stores the very same bytes per record.
+ * name order, a 2-byte name length, the UTF-8 name, a 4-byte value length and the value.
  */
-public final class RecordCodec {
+final class RecordCodec {
   private RecordCodec() {}
 
-  public static byte[] encode(Map<String, byte[]> fields) {
+  static byte[] encode(Map<String, byte[]> fields) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (Map.Entry<String, byte[]> f : new TreeMap<>(fields).entrySet()) {
       byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
@@ -34,7 +33,7 @@ public final class RecordCodec {
    * @throws IllegalArgumentException if {@code stored} was not written by {@link #encode} (a key
    *     written by something else than this binding)
    */
-  public static Map<String, byte[]> decode(byte[] stored) {
+  static Map<String, byte[]> decode(byte[] stored) {
     Map<String, byte[]> fields = new TreeMap<>();
     ByteBuffer in = ByteBuffer.wrap(stored);
     try {

@@ -6,7 +6,7 @@ import io.cairn.tests.bench.etcd.KVGrpc;
 import io.cairn.tests.bench.etcd.PutRequest;
 import io.cairn.tests.bench.etcd.RangeRequest;
 import io.cairn.tests.bench.etcd.RangeResponse;
-import io.cairn.ycsb.RecordCodec;
+import io.cairn.ycsb.YcsbRecords;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.Vector;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import site.ycsb.ByteArrayByteIterator;
 import site.ycsb.ByteIterator;
 import site.ycsb.DB;
 import site.ycsb.DBException;
@@ -30,8 +29,8 @@ import site.ycsb.Status;
 /**
  * YCSB's {@code DB} on etcd 3.4's KV API: the yardstick, so that {@code scripts/bench.sh} can run
  * both stores under the same YCSB (issue 10 compares them that way). A record is stored as the same
- * bytes as {@code CairnYcsbClient} stores it ({@link RecordCodec}), under the key {@code
- * table/key}.
+ * bytes as {@code CairnYcsbClient} stores it, under the key {@code table/key}, and it answers YCSB
+ * as that binding does ({@link YcsbRecords}).
  *
  * <p>Properties (YCSB {@code -p name=value}):
  *
@@ -132,12 +131,7 @@ public final class EtcdYcsbClient extends DB {
       if (r.getKvsCount() == 0) {
         return Status.NOT_FOUND;
       }
-      for (Map.Entry<String, byte[]> f :
-          RecordCodec.decode(r.getKvs(0).getValue().toByteArray()).entrySet()) {
-        if (fields == null || fields.contains(f.getKey())) {
-          result.put(f.getKey(), new ByteArrayByteIterator(f.getValue()));
-        }
-      }
+      YcsbRecords.readInto(r.getKvs(0).getValue().toByteArray(), fields, result);
       return Status.OK;
     } catch (StatusRuntimeException e) {
       return statusOf(e);
@@ -180,14 +174,12 @@ public final class EtcdYcsbClient extends DB {
   }
 
   private Status put(String table, String key, Map<String, ByteIterator> values) {
-    Map<String, byte[]> fields = new HashMap<>();
-    values.forEach((name, value) -> fields.put(name, value.toArray()));
     try {
       stub()
           .put(
               PutRequest.newBuilder()
                   .setKey(keyOf(table, key))
-                  .setValue(ByteString.copyFrom(RecordCodec.encode(fields)))
+                  .setValue(ByteString.copyFrom(YcsbRecords.encode(values)))
                   .build());
       return Status.OK;
     } catch (StatusRuntimeException e) {
@@ -204,12 +196,7 @@ public final class EtcdYcsbClient extends DB {
   }
 
   private static Status statusOf(StatusRuntimeException e) {
-    return switch (e.getStatus().getCode()) {
-      case INVALID_ARGUMENT, OUT_OF_RANGE -> Status.BAD_REQUEST;
-      case UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED -> Status.SERVICE_UNAVAILABLE;
-      case PERMISSION_DENIED, UNAUTHENTICATED -> Status.FORBIDDEN;
-      default -> Status.ERROR;
-    };
+    return YcsbRecords.statusOf(e.getStatus().getCode());
   }
 
   /**
