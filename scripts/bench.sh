@@ -4,6 +4,9 @@
 # 100k keys, writes and linearizable reads at 1, 16 and 64 clients.
 #
 #   scripts/bench.sh cairn|etcd|both [duration_s]     default both, 20 s per point
+#   scripts/bench.sh interleaved [duration_s]         both stores up side by side under YCSB,
+#                                                     BENCH_ROUNDS rounds of every point on each
+#                                                     (bench_interleaved): for close comparisons
 #
 # Prints one BENCH line per point (target, for Cairn its shard count: CAIRN_SHARDS of cluster.sh;
 # workload, clients, ops/s, p50/p99/p99.9/max ms, and
@@ -165,72 +168,105 @@ server_switches_per_op=$(awk -v s="$(switches_between "$switches_before" "$switc
 # Each point is one YCSB JVM that runs WARMUP_S + the duration with a status line every second: the
 # window opens at the first line past WARMUP_S and closes at the first past WARMUP_S + duration,
 # throughput and server CPU are counted between the two, and the latencies come from YCSB's
-# per-second HdrHistogram logs of those seconds (HdrWindow). $1 = target, $2 = the class path
-# (made before the servers start: a build must not rewrite the jars running nodes load from), $3 =
-# the YCSB DB class, $4 = its read-consistency property, $5 = that property's value for
-# get-eventual, $6 = a properties file for the binding (may hold a password: mode 600, not argv).
-run_ycsb_points() {
-  local target=$1 cp=$2 db=$3 consistency_prop=$4 eventual=$5 binding_props=$6
-  local distribution="${BENCH_YCSB_DISTRIBUTION:-uniform}"
-  local ycsb=(java $GEN_JAVA_OPTS -cp "$cp" site.ycsb.Client -db "$db" -p workload=site.ycsb.workloads.CoreWorkload -p recordcount=100000
-    -p fieldcount=1 -p fieldlength=256 -p scanproportion=0 -p insertproportion=0
-    -p requestdistribution="$distribution" -p operationcount=2000000000 -P "$binding_props")
-  local label="target=$target"
-  [ "$target" != cairn ] ||
+# per-second HdrHistogram logs of those seconds (HdrWindow).
+
+# YCSB's command line for a target registered with ycsb_register, with the arguments that follow.
+ycsb_cmd() {  # $1 = target, $2... = YCSB arguments
+  local t=$1; shift
+  java $GEN_JAVA_OPTS -cp "$YCSB_CP" site.ycsb.Client -db "${YCSB_DB[$t]}" \
+    -p workload=site.ycsb.workloads.CoreWorkload -p recordcount=100000 \
+    -p fieldcount=1 -p fieldlength=256 -p scanproportion=0 -p insertproportion=0 \
+    -p requestdistribution="${BENCH_YCSB_DISTRIBUTION:-uniform}" -p operationcount=2000000000 \
+    -P "${YCSB_PROPS[$t]}" "$@"
+}
+
+declare -A YCSB_DB YCSB_CONSISTENCY YCSB_EVENTUAL YCSB_PROPS TARGET_PIDS TARGET_LABEL
+YCSB_CP=""
+ROUND_LABEL=""  # "round=N " in interleaved rounds
+
+# What ycsb_cmd and ycsb_point need of a running target: $1 = target, $2 = the class path (made
+# before the servers start: a build must not rewrite the jars running nodes load from), $3 = the
+# YCSB DB class, $4 = its read-consistency property, $5 = that property's value for get-eventual,
+# $6 = a properties file for the binding (may hold a password: mode 600, not argv). The target's
+# server processes are SERVER_PIDS at the call.
+ycsb_register() {
+  local t=$1
+  YCSB_CP=$2 YCSB_DB[$t]=$3 YCSB_CONSISTENCY[$t]=$4 YCSB_EVENTUAL[$t]=$5 YCSB_PROPS[$t]=$6
+  TARGET_PIDS[$t]="${SERVER_PIDS[*]}"
+  local label="target=$t"
+  [ "$t" != cairn ] ||
     label="$label shards=$(sed -n 's/^cluster\.shards=//p' "$CAIRN_RUN_DIR/n1/node.properties")"
-  [ "$target" != etcd ] || [ "${BENCH_ETCD_PEER_TLS:-0}" != 1 ] || label="$label peer_tls=1"
-  label="$label generator=ycsb distribution=$distribution"
-  "${ycsb[@]}" -load -threads 16 -p insertcount=100000 >"$BENCH_DIR/ycsb-load.log" 2>&1 \
-    || { echo "bench.sh: YCSB's load phase failed against $target; see $BENCH_DIR/ycsb-load.log" >&2; exit 1; }
+  [ "$t" != etcd ] || [ "${BENCH_ETCD_PEER_TLS:-0}" != 1 ] || label="$label peer_tls=1"
+  TARGET_LABEL[$t]="$label generator=ycsb distribution=${BENCH_YCSB_DISTRIBUTION:-uniform}"
+}
+
+# Loads the records and warms the target: $1 = target, $2 = seconds of warm-up.
+ycsb_prepare() {
+  ycsb_cmd "$1" -load -threads 16 -p insertcount=100000 >"$BENCH_DIR/ycsb-load-$1.log" 2>&1 \
+    || { echo "bench.sh: YCSB's load phase failed against $1; see $BENCH_DIR/ycsb-load-$1.log" >&2; exit 1; }
   # Both paths compiled before the first point, as in run_points.
-  "${ycsb[@]}" -t -threads 16 -p readproportion=0.5 -p updateproportion=0.5 \
-    -p maxexecutiontime="${WARM_START_S:-30}" >/dev/null 2>&1
-  local name props c hdr out sec ops start_t start_ops end_t end_ops before after switches_before
-  local switches_after stages_before stages
+  ycsb_cmd "$1" -t -threads 16 -p readproportion=0.5 -p updateproportion=0.5 \
+    -p maxexecutiontime="$2" >/dev/null 2>&1
+}
+
+# One point: $1 = target, $2 = workload, $3 = clients. Prints its BENCH line.
+ycsb_point() {
+  local target=$1 name=$2 c=$3 props hdr out sec ops start_t start_ops end_t end_ops before after
+  local switches_before switches_after stages_before stages
+  SERVER_PIDS=(${TARGET_PIDS[$target]})
+  case "$name" in
+    put) props=(-p readproportion=0 -p updateproportion=1) ;;
+    get) props=(-p readproportion=1 -p updateproportion=0 -p "${YCSB_CONSISTENCY[$target]}=linearizable") ;;
+    get-eventual) props=(-p readproportion=1 -p updateproportion=0
+      -p "${YCSB_CONSISTENCY[$target]}=${YCSB_EVENTUAL[$target]}") ;;
+    mix) props=(-p readproportion=0.5 -p updateproportion=0.5 -p "${YCSB_CONSISTENCY[$target]}=linearizable") ;;
+    *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual, mix)" >&2; exit 2 ;;
+  esac
+  hdr="$BENCH_DIR/ycsb-hdr/$target-$name-$c"; rm -rf "$hdr"; mkdir -p "$hdr"
+  start_t="" end_t="" stages=""
+  while IFS= read -r out; do
+    [[ "$out" =~ \ ([0-9]+)\ sec:\ ([0-9]+)\ operations\; ]] || continue
+    sec=${BASH_REMATCH[1]} ops=${BASH_REMATCH[2]}
+    if [ -z "$start_t" ] && [ "$sec" -ge "$WARMUP" ]; then
+      start_t=$EPOCHREALTIME start_ops=$ops before=$(server_ticks) switches_before=$(server_switches)
+      [ "$target" != cairn ] || stages_before=$(cairn_stages)
+    elif [ -n "$start_t" ] && [ -z "$end_t" ] && [ "$sec" -ge $((WARMUP + DURATION)) ]; then
+      end_t=$EPOCHREALTIME end_ops=$ops after=$(server_ticks) switches_after=$(server_switches)
+      [ "$target" != cairn ] || stages=$(stages_between "$stages_before" "$(cairn_stages)")
+    fi
+  done < <(ycsb_cmd "$target" -t -threads "$c" "${props[@]}" -s -p status.interval=1 \
+    -p maxexecutiontime=$((WARMUP + DURATION + 3)) -p measurementtype=hdrhistogram \
+    -p hdrhistogram.fileoutput=true -p hdrhistogram.output.path="$hdr/" 2>&1 >/dev/null | tee "$hdr/ycsb.log")
+  [ -n "$end_t" ] || { echo "bench.sh: the YCSB point $name@$c against $target never reached its window's end; see $hdr/ycsb.log" >&2; exit 1; }
+  local n=$((end_ops - start_ops)) rate latencies cpu switches
+  rate=$(awk -v n=$n -v a="$start_t" -v b="$end_t" 'BEGIN { printf "%.0f", n / (b - a) }')
+  latencies=$(java -cp "$YCSB_CP" io.cairn.tests.bench.HdrWindow "$start_t" "$end_t" READ="$hdr/READ.hdr" \
+    UPDATE="$hdr/UPDATE.hdr" READ-FAILED="$hdr/READ-FAILED.hdr" UPDATE-FAILED="$hdr/UPDATE-FAILED.hdr")
+  cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n=$n \
+    'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')
+  switches=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n=$n \
+    'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')
+  echo "BENCH $ROUND_LABEL${TARGET_LABEL[$target]} workload=$name clients=$c ops_per_s=$rate $latencies" \
+    "server_cpu_ms_per_op=$cpu server_switches_per_op=$switches$stages"
+}
+
+# Every point against one target, after its load and warm-up (WARM_START_S, default 30).
+run_ycsb_points() {
+  ycsb_register "$@"
+  ycsb_prepare "$1" "${WARM_START_S:-30}"
+  local name c
   for name in ${BENCH_WORKLOADS:-put get}; do
-    case "$name" in
-      put) props=(-p readproportion=0 -p updateproportion=1) ;;
-      get) props=(-p readproportion=1 -p updateproportion=0 -p "$consistency_prop=linearizable") ;;
-      get-eventual) props=(-p readproportion=1 -p updateproportion=0 -p "$consistency_prop=$eventual") ;;
-      mix) props=(-p readproportion=0.5 -p updateproportion=0.5 -p "$consistency_prop=linearizable") ;;
-      *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual, mix)" >&2; exit 2 ;;
-    esac
     for c in $CLIENTS; do
-      hdr="$BENCH_DIR/ycsb-hdr/$name-$c"; rm -rf "$hdr"; mkdir -p "$hdr"
-      start_t="" end_t="" stages=""
-      while IFS= read -r out; do
-        [[ "$out" =~ \ ([0-9]+)\ sec:\ ([0-9]+)\ operations\; ]] || continue
-        sec=${BASH_REMATCH[1]} ops=${BASH_REMATCH[2]}
-        if [ -z "$start_t" ] && [ "$sec" -ge "$WARMUP" ]; then
-          start_t=$EPOCHREALTIME start_ops=$ops before=$(server_ticks) switches_before=$(server_switches)
-          [ "$target" != cairn ] || stages_before=$(cairn_stages)
-        elif [ -n "$start_t" ] && [ -z "$end_t" ] && [ "$sec" -ge $((WARMUP + DURATION)) ]; then
-          end_t=$EPOCHREALTIME end_ops=$ops after=$(server_ticks) switches_after=$(server_switches)
-          [ "$target" != cairn ] || stages=$(stages_between "$stages_before" "$(cairn_stages)")
-        fi
-      done < <("${ycsb[@]}" -t -threads "$c" "${props[@]}" -s -p status.interval=1 \
-        -p maxexecutiontime=$((WARMUP + DURATION + 3)) -p measurementtype=hdrhistogram \
-        -p hdrhistogram.fileoutput=true -p hdrhistogram.output.path="$hdr/" 2>&1 >/dev/null | tee "$hdr/ycsb.log")
-      [ -n "$end_t" ] || { echo "bench.sh: the YCSB point $name@$c against $target never reached its window's end; see $hdr/ycsb.log" >&2; exit 1; }
-      local n=$((end_ops - start_ops)) rate latencies cpu switches
-      rate=$(awk -v n=$n -v a="$start_t" -v b="$end_t" 'BEGIN { printf "%.0f", n / (b - a) }')
-      latencies=$(java -cp "$cp" io.cairn.tests.bench.HdrWindow "$start_t" "$end_t" READ="$hdr/READ.hdr" \
-        UPDATE="$hdr/UPDATE.hdr" READ-FAILED="$hdr/READ-FAILED.hdr" UPDATE-FAILED="$hdr/UPDATE-FAILED.hdr")
-      cpu=$(awk -v t=$((after - before)) -v hz="$CLK_TCK" -v n=$n \
-        'BEGIN { if (n > 0) printf "%.3f", t * 1000 / hz / n; else print "n/a" }')
-      switches=$(awk -v s="$(switches_between "$switches_before" "$switches_after")" -v n=$n \
-        'BEGIN { if (n > 0) printf "%.1f", s / n; else print "n/a" }')
-      echo "BENCH $label workload=$name clients=$c ops_per_s=$rate $latencies" \
-        "server_cpu_ms_per_op=$cpu server_switches_per_op=$switches$stages"
+      ycsb_point "$1" "$name" "$c"
     done
   done
 }
 
-bench_cairn() {
+# Starts Cairn's 3 local nodes, sets SERVER_PIDS and, with YCSB, writes the binding's properties
+# (CAIRN_YCSB_PROPS; the client certificate and user of --tls or --auth).
+CAIRN_YCSB_PROPS="$BENCH_DIR/cairn-ycsb.properties"
+cairn_up() {
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
-  (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
-  local cp=""
-  [ "${BENCH_GENERATOR:-bench}" != ycsb ] || cp=$(tests_classpath)
   local extra="${CAIRN_EXTRA_CONFIG:-}"
   if [ "${BENCH_CAIRN_AT_REST:-0}" = 1 ]; then
     mkdir -p "$BENCH_DIR/at-rest" && chmod 700 "$BENCH_DIR/at-rest"
@@ -246,16 +282,27 @@ bench_cairn() {
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/auth.env" ] || . "$CAIRN_RUN_DIR/auth.env"
   SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
+  (umask 077 && printf '%s\n' "cairn.tls-ca=${CAIRN_TLS_CA:-}" "cairn.tls-cert=${CAIRN_TLS_CERT:-}" \
+    "cairn.tls-key=${CAIRN_TLS_KEY:-}" "cairn.user=${CAIRN_USER:-}" "cairn.password=${CAIRN_PASSWORD:-}" \
+    >"$CAIRN_YCSB_PROPS")
+}
+
+cairn_down() {
+  rm -f "$CAIRN_YCSB_PROPS"
+  "$ROOT/scripts/cluster.sh" wipe >/dev/null
+}
+
+bench_cairn() {
+  (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
+  local cp=""
+  [ "${BENCH_GENERATOR:-bench}" != ycsb ] || cp=$(tests_classpath)
+  cairn_up
   if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
-    local props="$BENCH_DIR/cairn-ycsb.properties"
-    (umask 077 && printf '%s\n' "cairn.tls-ca=${CAIRN_TLS_CA:-}" "cairn.tls-cert=${CAIRN_TLS_CERT:-}" \
-      "cairn.tls-key=${CAIRN_TLS_KEY:-}" "cairn.user=${CAIRN_USER:-}" "cairn.password=${CAIRN_PASSWORD:-}" >"$props")
-    run_ycsb_points cairn "$cp" io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual "$props"
-    rm -f "$props"
+    run_ycsb_points cairn "$cp" io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual "$CAIRN_YCSB_PROPS"
   else
     CAIRNCTL_JAVA_OPTS="$GEN_JAVA_OPTS" run_points cairn "$ROOT/scripts/cairnctl" bench
   fi
-  "$ROOT/scripts/cluster.sh" wipe >/dev/null
+  cairn_down
 }
 
 ETCD_PIDS=()
@@ -265,10 +312,10 @@ stop_etcd() {
   ETCD_PIDS=()
 }
 
-bench_etcd() {
+# Starts etcd's 3 local members and sets SERVER_PIDS; stop_etcd stops them.
+etcd_up() {
   command -v etcd >/dev/null || { echo "bench.sh: etcd not found; apt-get install etcd-server" >&2; exit 1; }
   rm -rf "$BENCH_DIR/etcd"; mkdir -p "$BENCH_DIR/etcd"
-  local cp; cp=$(tests_classpath)
   # BENCH_ETCD_PEER_TLS=1: mutual TLS between the members, certificates of their own CA, as Cairn's
   # Raft port always has; etcd's default (and bench.sh's) is plaintext between members.
   local scheme=http peer_tls=() certs="$BENCH_DIR/etcd/certs"
@@ -277,7 +324,6 @@ bench_etcd() {
     "$ROOT/scripts/cairnctl" certs ca --dir "$certs" --cluster etcd-bench >/dev/null
   fi
   local cluster="e1=$scheme://127.0.0.1:2380,e2=$scheme://127.0.0.2:2380,e3=$scheme://127.0.0.3:2380"
-  trap stop_etcd EXIT
   for i in 1 2 3; do
     if [ "$scheme" = https ]; then
       "$ROOT/scripts/cairnctl" certs node --dir "$certs" --id "e$i" --host "127.0.0.$i" >/dev/null
@@ -297,9 +343,15 @@ bench_etcd() {
     sleep 0.5
   done
   SERVER_PIDS=("${ETCD_PIDS[@]}")
+  : >"$BENCH_DIR/etcd-ycsb.properties"
+}
+
+bench_etcd() {
+  local cp; cp=$(tests_classpath)
+  trap stop_etcd EXIT
+  etcd_up
   # The same JVM options as Cairn's generator, so both stores face the same load generator.
   if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
-    : >"$BENCH_DIR/etcd-ycsb.properties"
     run_ycsb_points etcd "$cp" io.cairn.tests.bench.EtcdYcsbClient etcd.read-consistency serializable \
       "$BENCH_DIR/etcd-ycsb.properties"
   else
@@ -308,9 +360,45 @@ bench_etcd() {
   stop_etcd
 }
 
+# Both stores up side by side, under YCSB, measured in BENCH_ROUNDS rounds (default 5): each round
+# runs every point once on each store, the first store alternating between rounds, so that the
+# VM's slow and fast minutes (its speed moves +-25 % between runs) fall on both alike. A store
+# idles while the other is measured (at about 80 ms of CPU per second for Cairn's three nodes and
+# 32 for etcd's members, 2026-12-07), and only the measured store's CPU is counted. The rounds'
+# BENCH lines go to run-bench/rounds.txt as well; RoundsSummary ends with one SUMMARY line per
+# point: each store's medians and the rounds Cairn won. WARM_START_S (default 180) warms Cairn,
+# ETCD_WARM_START_S (default 60) etcd, once before the first round.
+bench_interleaved() {
+  (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
+  local cp; cp=$(tests_classpath)
+  trap 'stop_etcd; cairn_down' EXIT
+  cairn_up
+  ycsb_register cairn "$cp" io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual "$CAIRN_YCSB_PROPS"
+  etcd_up
+  ycsb_register etcd "$cp" io.cairn.tests.bench.EtcdYcsbClient etcd.read-consistency serializable \
+    "$BENCH_DIR/etcd-ycsb.properties"
+  ycsb_prepare cairn "${WARM_START_S:-180}"
+  ycsb_prepare etcd "${ETCD_WARM_START_S:-60}"
+  : >"$BENCH_DIR/rounds.txt"
+  local r order name c t
+  for r in $(seq 1 "${BENCH_ROUNDS:-5}"); do
+    ROUND_LABEL="round=$r "
+    order="cairn etcd"; [ $((r % 2)) = 1 ] || order="etcd cairn"
+    for name in ${BENCH_WORKLOADS:-put get}; do
+      for c in $CLIENTS; do
+        for t in $order; do
+          ycsb_point "$t" "$name" "$c" | tee -a "$BENCH_DIR/rounds.txt"
+        done
+      done
+    done
+  done
+  java -cp "$cp" io.cairn.tests.bench.RoundsSummary <"$BENCH_DIR/rounds.txt"
+}
+
 case "$WHAT" in
   cairn) bench_cairn ;;
   etcd) bench_etcd ;;
   both) bench_cairn; bench_etcd ;;
-  *) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  interleaved) bench_interleaved ;;
+  *) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
