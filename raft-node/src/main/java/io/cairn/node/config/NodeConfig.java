@@ -113,6 +113,8 @@ public record NodeConfig(
       int electionTimeoutMsMax,
       int requestTimeoutMs,
       int snapshotEveryEntries,
+      int snapshotLogPercentOfState,
+      int snapshotEntriesMax,
       int snapshotsRetained,
       int logSegmentBytesMax,
       boolean logMetadataEnabled,

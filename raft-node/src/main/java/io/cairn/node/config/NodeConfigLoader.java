@@ -63,6 +63,10 @@ public final class NodeConfigLoader {
     d.put("raft.election-timeout-ms-max", "600");
     d.put("raft.request-timeout-ms", "3000");
     d.put("raft.snapshot-every-entries", "10000");
+    // A snapshot writes the whole state: taken once the log since the last one is as large as it
+    // (SnapshotSchedule), and after at most 100,000 entries, etcd's snapshot-count.
+    d.put("raft.snapshot-log-percent-of-state", "100");
+    d.put("raft.snapshot-entries-max", "100000");
     d.put("raft.snapshots-retained", "2");
     d.put("raft.log-segment-bytes-max", "8388608");
     d.put("raft.log-metadata-enabled", "false");
@@ -265,6 +269,8 @@ public final class NodeConfigLoader {
             electionMax,
             v.intIn("raft.request-timeout-ms", 100, 600_000),
             v.intIn("raft.snapshot-every-entries", 16, Integer.MAX_VALUE),
+            v.intIn("raft.snapshot-log-percent-of-state", 0, 100_000),
+            v.intIn("raft.snapshot-entries-max", 16, Integer.MAX_VALUE),
             v.intIn("raft.snapshots-retained", 1, 100),
             v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30),
             v.bool("raft.log-metadata-enabled"),

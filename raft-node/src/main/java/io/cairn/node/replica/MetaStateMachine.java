@@ -28,7 +28,8 @@ public final class MetaStateMachine extends SnapshottingStateMachine {
   private final Consumer<ShardMap> onMapChanged;
 
   public MetaStateMachine(Consumer<ShardMap> onMapChanged, ReplicaFailures failures) {
-    super(failures, null); // the meta group's state is small: snapshots on the apply thread
+    // The meta group's state is small: a snapshot whenever Ratis asks, on the apply thread.
+    super(failures, null, SnapshotSchedule.whenRatisAsks());
     this.onMapChanged = onMapChanged;
   }
 

@@ -131,7 +131,9 @@ public final class RaftHost implements Closeable {
               clock,
               failures,
               leaderEvents,
-              snapshotWriter);
+              snapshotWriter,
+              new SnapshotSchedule(
+                  config.raft().snapshotLogPercentOfState(), config.raft().snapshotEntriesMax()));
         };
     this.server =
         RaftServer.newBuilder()

@@ -64,8 +64,9 @@ public final class ShardStateMachine extends SnapshottingStateMachine {
       NodeClock clock,
       ReplicaFailures failures,
       LeaderEvents leaderEvents,
-      Executor snapshotWriter) {
-    super(failures, snapshotWriter);
+      Executor snapshotWriter,
+      SnapshotSchedule snapshotSchedule) {
+    super(failures, snapshotWriter, snapshotSchedule);
     this.shardId = shardId;
     this.settings = settings;
     this.rules = rules;

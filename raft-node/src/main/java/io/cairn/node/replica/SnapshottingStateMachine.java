@@ -55,12 +55,14 @@ import org.slf4j.LoggerFactory;
 public abstract class SnapshottingStateMachine extends BaseStateMachine {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshottingStateMachine.class);
 
-  private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+  private final SimpleStateMachineStorage storage = new SnapshotFileStorage();
   private final AppliedIndexWaiters waiters = new AppliedIndexWaiters();
   private final ReplicaFailures failures;
   private volatile RaftStorage raftStorage;
   // Writes snapshots of a frozen state beside the apply thread; null: on the apply thread.
   private final Executor snapshotWriter;
+  // When a snapshot Ratis asks for is worth taking; on the apply thread only.
+  private final SnapshotSchedule schedule;
   // Guarded by this: whether a snapshot may start in the background (not while pausing or closing).
   private boolean backgroundAllowed;
   private volatile Background background;
@@ -68,10 +70,14 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
   /**
    * @param snapshotWriter where snapshots of a {@link #freezeState frozen state} are written, or
    *     null to write every snapshot on the apply thread
+   * @param schedule which of the snapshots Ratis asks for are taken while the replica runs (one is
+   *     always taken as it stops)
    */
-  SnapshottingStateMachine(ReplicaFailures failures, Executor snapshotWriter) {
+  SnapshottingStateMachine(
+      ReplicaFailures failures, Executor snapshotWriter, SnapshotSchedule schedule) {
     this.failures = failures;
     this.snapshotWriter = snapshotWriter;
+    this.schedule = schedule;
   }
 
   /**
@@ -96,7 +102,8 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   /** A snapshot being written in the background: where it will stand, and its outcome. */
-  private record Background(TermIndex at, long startedNanos, CompletableFuture<Written> outcome) {}
+  private record Background(
+      TermIndex at, long logBytes, long startedNanos, CompletableFuture<Written> outcome) {}
 
   private record Written(long bytes, int changedKeys, long endedNanos) {}
 
@@ -158,6 +165,7 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     if (snapshot == null) {
       resetState(Optional.empty());
       setLastAppliedTermIndex(TermIndex.INITIAL_VALUE);
+      schedule.empty();
       return;
     }
     Path file = snapshot.getFile().getPath();
@@ -171,7 +179,10 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     TermIndex ti = snapshot.getTermIndex();
     setLastAppliedTermIndex(ti);
     appliedThrough(ti.getIndex());
-    LOG.info("{}: loaded snapshot {} ({} bytes)", describe(), ti, Files.size(file));
+    long bytes = Files.size(file);
+    // Ratis replays the log after the snapshot through applyTransaction, which counts it again.
+    schedule.loaded(ti.getIndex(), bytes);
+    LOG.info("{}: loaded snapshot {} ({} bytes)", describe(), ti, bytes);
   }
 
   /** Replaces the whole in-memory state: from the snapshot stream, or empty. */
@@ -191,6 +202,7 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     LogEntryProto entry = trx.getLogEntry();
     try {
       Message reply = applyEntry(entry);
+      schedule.applied(entry.getSerializedSize());
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       appliedThrough(entry.getIndex());
       return CompletableFuture.completedFuture(reply);
@@ -274,17 +286,41 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
       background = null;
       return reportBackground(running);
     }
+    if (!schedule.due(ti.getIndex()) && !stopping()) {
+      return -1; // not worth it yet (SnapshotSchedule); Ratis asks again after the next entries
+    }
+    long logBytes = schedule.logBytesSince();
+    schedule.started(ti.getIndex());
     FrozenState frozen = backgroundAllowed() ? freezeState() : null;
     if (frozen != null) {
-      startBackground(ti, frozen);
+      startBackground(ti, logBytes, frozen);
       // Nothing to report yet: Ratis purges the log only behind a snapshot it is told about,
       // and it is told once the file is on disk (the call after the write ended).
       return -1;
     }
     long bytes = writeSnapshotFile(ti, this::writeState);
+    schedule.written(bytes);
     afterSnapshot();
-    LOG.info("{}: took snapshot at {} ({} bytes)", describe(), ti, bytes);
+    LOG.info(
+        "{}: took snapshot at {} ({} bytes; {} bytes of log applied since the last)",
+        describe(),
+        ti,
+        bytes,
+        logBytes);
     return ti.getIndex();
+  }
+
+  /**
+   * Whether this replica is stopping: Ratis takes a snapshot as a replica stops, so that it starts
+   * again from it instead of replaying its log; that one is taken whatever the schedule.
+   */
+  private boolean stopping() {
+    try {
+      RaftServer server = getServer().getNow(null);
+      return server != null && !server.getDivision(getGroupId()).getInfo().isAlive();
+    } catch (IOException | RuntimeException e) {
+      return true; // the division is gone already
+    }
   }
 
   /**
@@ -296,14 +332,14 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
   }
 
   /** Writes the snapshot of {@code frozen} on the snapshot writer; closes it when done. */
-  private void startBackground(TermIndex ti, FrozenState frozen) {
+  private void startBackground(TermIndex ti, long logBytes, FrozenState frozen) {
     CompletableFuture<Written> outcome = new CompletableFuture<>();
     synchronized (this) {
       if (!backgroundAllowed) {
         frozen.close(); // paused or closing since the check: no snapshot this time, none lost
         return;
       }
-      background = new Background(ti, System.nanoTime(), outcome);
+      background = new Background(ti, logBytes, System.nanoTime(), outcome);
     }
     try {
       snapshotWriter.execute(
@@ -336,15 +372,17 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
       LOG.warn("{}: snapshot at {} failed; the log is kept", describe(), done.at(), e.getCause());
       return -1;
     }
+    schedule.written(w.bytes());
     afterSnapshot();
     LOG.info(
         "{}: took snapshot at {} ({} bytes, written in {} ms beside the apply thread, which changed"
-            + " {} keys meanwhile)",
+            + " {} keys meanwhile; {} bytes of log applied since the last)",
         describe(),
         done.at(),
         w.bytes(),
         (w.endedNanos() - done.startedNanos()) / 1_000_000,
-        w.changedKeys());
+        w.changedKeys(),
+        done.logBytes());
     return done.at().getIndex();
   }
 

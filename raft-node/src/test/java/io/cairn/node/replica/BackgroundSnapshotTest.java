@@ -94,6 +94,10 @@ class BackgroundSnapshotTest {
   }
 
   private void start() throws IOException {
+    start(SnapshotSchedule.whenRatisAsks());
+  }
+
+  private void start(SnapshotSchedule schedule) throws IOException {
     shard =
         new ShardStateMachine(
             1,
@@ -102,7 +106,8 @@ class BackgroundSnapshotTest {
             NodeClock.system(),
             new ReplicaFailures((reason, cause) -> halts.add(reason)),
             new LeaderEvents(Runnable::run),
-            writer);
+            writer,
+            schedule);
     OneRatisServer one =
         OneRatisServer.start(
             dir,
@@ -223,5 +228,52 @@ class BackgroundSnapshotTest {
     SingleFileSnapshotInfo onDisk = shard.getStateMachineStorage().loadLatestSnapshot();
     assertThat(onDisk).isNotNull();
     assertThat(onDisk.getIndex()).isEqualTo(last);
+  }
+
+  @Test
+  void aSnapshotWaitsForTheLogToOutgrowTheStateButOneIsTakenAsTheReplicaStops() throws Exception {
+    writer.release(); // snapshots written as soon as they start
+    start(new SnapshotSchedule(500, Long.MAX_VALUE));
+    long last = 0;
+    try (RaftClient client =
+        RaftClient.newBuilder().setProperties(new RaftProperties()).setRaftGroup(group).build()) {
+      int i = 0;
+      while (shard.getLatestSnapshot() == null && i < 10 * SNAPSHOT_EVERY) {
+        put(client, "k" + i++);
+      }
+      SingleFileSnapshotInfo first = (SingleFileSnapshotInfo) shard.getLatestSnapshot();
+      assertThat(first).as("the first snapshot, when Ratis first asks").isNotNull();
+      long firstBytes = Files.size(first.getFile().getPath());
+
+      // Ratis asks every SNAPSHOT_EVERY entries. An entry (one 1,000-byte value) is about as large
+      // as a key in the snapshot, so the log reaches 5 x the snapshot after about 5 x its keys.
+      int keysInFirst = (int) first.getIndex();
+      for (int j = 0; j < 3 * SNAPSHOT_EVERY; j++) {
+        put(client, "k" + (j % keysInFirst)); // overwrites: the state stays as large
+      }
+      assertThat(shard.getLatestSnapshot().getIndex())
+          .as("Ratis asked three times; the log was still below 5 x %d bytes", firstBytes)
+          .isEqualTo(first.getIndex());
+
+      for (int j = 0; j < 10 * SNAPSHOT_EVERY && shard.getLatestSnapshot() == first; j++) {
+        last = put(client, "k" + (j % keysInFirst));
+      }
+      long second = shard.getLatestSnapshot().getIndex();
+      assertThat(second)
+          .as("a second snapshot once the log outgrew the state")
+          .isGreaterThan(first.getIndex());
+      assertThat(second - first.getIndex())
+          .as("entries between the snapshots (Ratis asks every %d)", SNAPSHOT_EVERY)
+          .isGreaterThanOrEqualTo(4L * keysInFirst);
+
+      for (int j = 0; j < 3; j++) {
+        last = put(client, "after" + j);
+      }
+    }
+    server.close();
+    server = null;
+
+    SingleFileSnapshotInfo onDisk = shard.getStateMachineStorage().loadLatestSnapshot();
+    assertThat(onDisk.getIndex()).as("the snapshot taken as the replica stopped").isEqualTo(last);
   }
 }
