@@ -222,7 +222,7 @@ ycsb_point() {
     mix) props=(-p readproportion=0.5 -p updateproportion=0.5 -p "${YCSB_CONSISTENCY[$target]}=linearizable") ;;
     *) echo "bench.sh: unknown workload '$name' (put, get, get-eventual, mix)" >&2; exit 2 ;;
   esac
-  hdr="$BENCH_DIR/ycsb-hdr/$target-$name-$c"; rm -rf "$hdr"; mkdir -p "$hdr"
+  hdr="$BENCH_DIR/ycsb-hdr/${ROUND_LABEL:+${ROUND_LABEL// /}-}$target-$name-$c"; rm -rf "$hdr"; mkdir -p "$hdr"
   start_t="" end_t="" stages=""
   while IFS= read -r out; do
     [[ "$out" =~ \ ([0-9]+)\ sec:\ ([0-9]+)\ operations\; ]] || continue
@@ -282,6 +282,7 @@ cairn_up() {
   # shellcheck disable=SC1091
   [ ! -f "$CAIRN_RUN_DIR/auth.env" ] || . "$CAIRN_RUN_DIR/auth.env"
   SERVER_PIDS=($(cat "$CAIRN_RUN_DIR"/n[123]/pid))
+  [ "${BENCH_GENERATOR:-bench}" = ycsb ] || [ "$WHAT" = interleaved ] || return 0
   (umask 077 && printf '%s\n' "cairn.tls-ca=${CAIRN_TLS_CA:-}" "cairn.tls-cert=${CAIRN_TLS_CERT:-}" \
     "cairn.tls-key=${CAIRN_TLS_KEY:-}" "cairn.user=${CAIRN_USER:-}" "cairn.password=${CAIRN_PASSWORD:-}" \
     >"$CAIRN_YCSB_PROPS")
@@ -296,6 +297,7 @@ bench_cairn() {
   (cd "$ROOT" && mvn -B -q -DskipTests package >/dev/null)
   local cp=""
   [ "${BENCH_GENERATOR:-bench}" != ycsb ] || cp=$(tests_classpath)
+  trap cairn_down EXIT
   cairn_up
   if [ "${BENCH_GENERATOR:-bench}" = ycsb ]; then
     run_ycsb_points cairn "$cp" io.cairn.ycsb.CairnYcsbClient cairn.read-consistency eventual "$CAIRN_YCSB_PROPS"

@@ -14,6 +14,9 @@ package io.cairn.node.replica;
  * worth of log. {@code entriesMax} bounds the wait in entries all the same: Ratis keeps an index
  * record of every entry in its log on the heap, and a log of tiny entries replays slowly.
  *
+ * <p>A snapshot asked for through Ratis's snapshot management API waits like the others; Cairn
+ * itself never asks that way, and that API is served on the Raft port, to members only.
+ *
  * <p>Not thread-safe: used on the group's apply thread only (where Ratis applies entries and asks
  * for snapshots), and before it starts.
  */
@@ -25,6 +28,9 @@ final class SnapshotSchedule {
   // The index the last snapshot stands at (started at, for one still being written).
   private long snapshotIndex = -1;
   private long logBytesSince;
+  // What started() reset, so that a snapshot that fails gives it back.
+  private long indexBeforeStart = -1;
+  private long logBytesBeforeStart;
 
   /**
    * @param logPercentOfState how large the log since the last snapshot must be, in percent of that
@@ -65,8 +71,19 @@ final class SnapshotSchedule {
 
   /** A snapshot at {@code index} was started: the log counts from there. */
   void started(long index) {
+    indexBeforeStart = snapshotIndex;
+    logBytesBeforeStart = logBytesSince;
     snapshotIndex = index;
     logBytesSince = 0;
+  }
+
+  /**
+   * The snapshot started last was not written: the log still counts from the snapshot before it, so
+   * the next one is due as soon as it was before, not after a whole new share of log.
+   */
+  void failed() {
+    snapshotIndex = indexBeforeStart;
+    logBytesSince += logBytesBeforeStart;
   }
 
   /** The snapshot started last was written, {@code bytes} long. */

@@ -298,7 +298,13 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
       // and it is told once the file is on disk (the call after the write ended).
       return -1;
     }
-    long bytes = writeSnapshotFile(ti, this::writeState);
+    long bytes;
+    try {
+      bytes = writeSnapshotFile(ti, this::writeState);
+    } catch (IOException | RuntimeException e) {
+      schedule.failed();
+      throw e;
+    }
     schedule.written(bytes);
     afterSnapshot();
     LOG.info(
@@ -337,6 +343,7 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     synchronized (this) {
       if (!backgroundAllowed) {
         frozen.close(); // paused or closing since the check: no snapshot this time, none lost
+        schedule.failed();
         return;
       }
       background = new Background(ti, logBytes, System.nanoTime(), outcome);
@@ -370,6 +377,7 @@ public abstract class SnapshottingStateMachine extends BaseStateMachine {
     } catch (CompletionException | CancellationException e) {
       // Nothing was registered, so the log stays whole; Ratis asks again after the next entries.
       LOG.warn("{}: snapshot at {} failed; the log is kept", describe(), done.at(), e.getCause());
+      schedule.failed();
       return -1;
     }
     schedule.written(w.bytes());

@@ -67,6 +67,27 @@ class SnapshotScheduleTest {
   }
 
   @Test
+  void aSnapshotThatFailedLeavesTheNextOneDueAsSoonAsItWas() {
+    SnapshotSchedule s = new SnapshotSchedule(100, 50_000);
+    s.loaded(1_000, 10_000);
+    s.applied(12_000);
+    assertThat(s.due(11_000)).isTrue();
+
+    s.started(11_000);
+    s.applied(100); // applied while the failed snapshot was being written
+    s.failed();
+
+    assertThat(s.logBytesSince()).isEqualTo(12_100);
+    assertThat(s.due(11_010)).as("the log is still past the state").isTrue();
+    SnapshotSchedule byEntries = new SnapshotSchedule(100, 50_000);
+    byEntries.loaded(1_000, 1L << 40);
+    byEntries.started(40_000); // not due by bytes, but say it was started and failed
+    byEntries.failed();
+    assertThat(byEntries.due(50_999)).as("entries count from the last written snapshot").isFalse();
+    assertThat(byEntries.due(51_000)).isTrue();
+  }
+
+  @Test
   void entriesMaxMakesASnapshotDueWhateverTheBytes() {
     SnapshotSchedule s = new SnapshotSchedule(100, 50_000);
     s.loaded(1_000, 1L << 40); // a state far larger than any log of tiny entries

@@ -21,7 +21,9 @@ import java.util.TreeMap;
  * target=cairn|etcd}, {@code workload=}, {@code clients=}) on standard input and prints, per
  * workload and clients, one {@code SUMMARY} line: the median over the rounds of each figure for
  * each store, and for each figure the rounds in which Cairn was better (more operations per second;
- * lower latency or CPU per operation) out of the rounds that measured both.
+ * lower latency or CPU per operation) out of the rounds that measured both, and each store's failed
+ * operations over all rounds (YCSB counts a failure as an operation, so a store that fails fast can
+ * look fast: read the wins only when both are 0).
  */
 public final class RoundsSummary {
   /** The figures compared, and whether more is better. */
@@ -35,6 +37,9 @@ public final class RoundsSummary {
     FIGURES.put("read_p99_ms", false);
     FIGURES.put("server_cpu_ms_per_op", false);
   }
+
+  /** Operations that failed, summed over the rounds: a store that fails fast may look fast. */
+  static final List<String> FAILURES = List.of("read_failed_ops", "update_failed_ops");
 
   private RoundsSummary() {}
 
@@ -60,6 +65,12 @@ public final class RoundsSummary {
             "a BENCH line without target, round, workload or clients: " + line);
       }
       Map<String, Double> figures = new LinkedHashMap<>();
+      for (String figure : FAILURES) {
+        String v = tokens.get(figure);
+        if (v != null) {
+          figures.put(figure, Double.parseDouble(v));
+        }
+      }
       for (String figure : FIGURES.keySet()) {
         String v = tokens.get(figure);
         if (v != null && !v.equals("n/a")) {
@@ -81,6 +92,16 @@ public final class RoundsSummary {
   private static String summarizePoint(String point, Map<String, Round> rounds) {
     StringBuilder s = new StringBuilder("SUMMARY ").append(point);
     s.append(" rounds=").append(rounds.size());
+    for (String target : List.of("cairn", "etcd")) {
+      long failed = 0;
+      for (Round r : rounds.values()) {
+        Map<String, Double> figures = r.byTarget.getOrDefault(target, Map.of());
+        for (String f : FAILURES) {
+          failed += figures.getOrDefault(f, 0.0).longValue();
+        }
+      }
+      s.append(' ').append(target).append("_failed_ops=").append(failed);
+    }
     for (Map.Entry<String, Boolean> figure : FIGURES.entrySet()) {
       String name = figure.getKey();
       List<Double> cairn = new ArrayList<>();

@@ -31,7 +31,9 @@ class RoundsSummaryTest {
 
     assertThat(out).hasSize(1);
     String s = out.get(0);
-    assertThat(s).startsWith("SUMMARY workload=put clients=1 rounds=3 ");
+    assertThat(s)
+        .startsWith(
+            "SUMMARY workload=put clients=1 rounds=3 cairn_failed_ops=0 etcd_failed_ops=0 ");
     // Cairn 850/900/1000, etcd 800/950/990: Cairn faster in rounds 2 and 3.
     assertThat(s).contains("cairn_ops_per_s=900 etcd_ops_per_s=950 cairn_better_ops_per_s=2/3");
     // Latency: lower is better; Cairn lower in rounds 1 and 3.
@@ -72,6 +74,19 @@ class RoundsSummaryTest {
     assertThat(out.get(0)).contains("clients=64").contains("cairn_better_ops_per_s=1/1");
     assertThat(out.get(1)).contains("clients=1").contains("etcd_ops_per_s=n/a");
     assertThat(out.get(1)).doesNotContain("cairn_better");
+  }
+
+  @Test
+  void failedOperationsAreSummedPerStore() {
+    String s =
+        RoundsSummary.summarize(
+                List.of(
+                    line("cairn", 1, "ops_per_s=900 update_failed_ops=3"),
+                    line("etcd", 1, "ops_per_s=950"),
+                    line("cairn", 2, "ops_per_s=900 update_failed_ops=4 read_failed_ops=1")))
+            .get(0);
+
+    assertThat(s).contains("cairn_failed_ops=8 etcd_failed_ops=0");
   }
 
   @Test
