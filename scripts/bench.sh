@@ -288,8 +288,21 @@ cairn_up() {
     >"$CAIRN_YCSB_PROPS")
 }
 
+# The nodes' logs outlive the cluster, in run-bench/cairn-logs: a slow window is explained there
+# (a snapshot, an election, a host pause), and the wipe would take them.
+keep_cairn_logs() {
+  local logs="$BENCH_DIR/cairn-logs" f
+  # cairn_down runs again on exit, after the wipe: keep what the first call kept.
+  compgen -G "$CAIRN_RUN_DIR/n*/node.log" >/dev/null || return 0
+  rm -rf "$logs" && mkdir -p "$logs"
+  for f in "$CAIRN_RUN_DIR"/n*/node.log; do
+    [ ! -f "$f" ] || cp "$f" "$logs/$(basename "$(dirname "$f")").log"
+  done
+}
+
 cairn_down() {
   rm -f "$CAIRN_YCSB_PROPS"
+  keep_cairn_logs
   "$ROOT/scripts/cluster.sh" wipe >/dev/null
 }
 
