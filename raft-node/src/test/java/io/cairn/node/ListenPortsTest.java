@@ -21,7 +21,7 @@ class ListenPortsTest {
 
   @Test
   void aNodeWhoseRaftPortIsTakenSaysWhichKeyToChangeAndWritesNothing() throws IOException {
-    int[] p = FreePorts.take(4);
+    int[] p = FreePorts.forNode();
     Path dataDir = dir.resolve("n1");
     NodeConfig config = oneNode(p, dataDir);
     try (ServerSocket squatter = new ServerSocket()) {
@@ -35,8 +35,8 @@ class ListenPortsTest {
   }
 
   @Test
-  void eachOfTheFourPortsIsChecked() throws IOException {
-    int[] p = FreePorts.take(4);
+  void eachOfTheFivePortsIsChecked() throws IOException {
+    int[] p = FreePorts.forNode();
     NodeConfig config = oneNode(p, dir.resolve("n1"));
     String[] keys = {"node.raft-port", "node.client-port", "node.http-port", "node.peer-port"};
     for (int i = 0; i < 4; i++) {
@@ -45,6 +45,12 @@ class ListenPortsTest {
         assertThatThrownBy(() -> ListenPorts.requireFree(config.node()))
             .hasMessageStartingWith(keys[i] + "=" + p[i]);
       }
+    }
+    try (ServerSocket squatter = new ServerSocket()) {
+      squatter.bind(new InetSocketAddress("127.0.0.1", p[0] + 4));
+      assertThatThrownBy(() -> ListenPorts.requireFree(config.node()))
+          .hasMessageStartingWith("the Raft link port " + (p[0] + 4) + " (node.raft-port + 4)")
+          .hasMessageContaining("set node.raft-port to a port whose +4 is free too");
     }
     ListenPorts.requireFree(config.node());
   }

@@ -118,7 +118,23 @@ public record NodeConfig(
       int snapshotsRetained,
       int logSegmentBytesMax,
       boolean logMetadataEnabled,
-      int snapshotChunkBytesMax) {}
+      int snapshotChunkBytesMax,
+      RaftTransport transport) {}
+
+  /**
+   * What carries a leader's appends and snapshot chunks to its followers. Votes, elections and
+   * Ratis's client and admin calls go over the Raft port's gRPC either way.
+   */
+  public enum RaftTransport {
+    /**
+     * Raft links: a connection per leader and follower on the link port (the Raft port + 4), one
+     * request at a time, read and written by the appender's own thread (docs/architecture.md, "Raft
+     * links"). Every node serves the link port whatever this setting.
+     */
+    LINKS,
+    /** Ratis's gRPC streams on the Raft port, as before links existed. */
+    GRPC
+  }
 
   /**
    * @param timeoutMsDefault how long a request without a client deadline may take

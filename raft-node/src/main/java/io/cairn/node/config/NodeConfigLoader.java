@@ -71,6 +71,7 @@ public final class NodeConfigLoader {
     d.put("raft.log-segment-bytes-max", "8388608");
     d.put("raft.log-metadata-enabled", "false");
     d.put("raft.snapshot-chunk-bytes-max", "16777216");
+    d.put("raft.transport", "links");
     d.put("request.timeout-ms-default", "9000");
     d.put("request.forward-timeout-ms-max", "4000");
     d.put("batch.commands-max", "256");
@@ -274,7 +275,8 @@ public final class NodeConfigLoader {
             v.intIn("raft.snapshots-retained", 1, 100),
             v.intIn("raft.log-segment-bytes-max", 1 << 16, 1 << 30),
             v.bool("raft.log-metadata-enabled"),
-            v.intIn("raft.snapshot-chunk-bytes-max", 1 << 10, 1 << 30)),
+            v.intIn("raft.snapshot-chunk-bytes-max", 1 << 10, 1 << 30),
+            v.transport("raft.transport")),
         new NodeConfig.Request(
             v.intIn("request.timeout-ms-default", 1, 600_000),
             v.intIn("request.forward-timeout-ms-max", 1, 600_000)),
@@ -548,6 +550,15 @@ public final class NodeConfigLoader {
         throw new ConfigException(key + " is " + n + "; it must be between " + min + " and " + max);
       }
       return n;
+    }
+
+    NodeConfig.RaftTransport transport(String key) {
+      String raw = text(key);
+      return switch (raw) {
+        case "links" -> NodeConfig.RaftTransport.LINKS;
+        case "grpc" -> NodeConfig.RaftTransport.GRPC;
+        default -> throw new ConfigException(key + " is '" + raw + "'; it must be links or grpc");
+      };
     }
 
     boolean bool(String key) {

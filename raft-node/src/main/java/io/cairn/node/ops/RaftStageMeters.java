@@ -18,7 +18,7 @@ import java.util.function.Predicate;
 public final class RaftStageMeters {
   /** Ratis timers, summed: where they live and what Cairn calls their sum. */
   record Stage(
-      String application,
+      List<String> applications,
       String component,
       Predicate<String> ratisNames,
       String name,
@@ -27,26 +27,28 @@ public final class RaftStageMeters {
   static final List<Stage> STAGES =
       List.of(
           new Stage(
-              "ratis",
+              List.of("ratis"),
               "log_worker",
               "flushTime"::equals,
               "cairn.raft.log.flush",
               "Writes and fsyncs of this replica's Raft log, one per batch of appended entries"),
           new Stage(
-              "ratis",
+              List.of("ratis"),
               "log_worker",
               "enqueuedTime"::equals,
               "cairn.raft.log.queue",
               "Time an entry of this replica waited in its log worker's queue before its write"),
           new Stage(
-              "ratis",
+              List.of("ratis"),
               "server",
               "follower_append_entry_latency"::equals,
               "cairn.raft.follower.append",
               "On a follower: time from receiving a leader's entries to answering (written and"
                   + " flushed)"),
           new Stage(
-              "ratis_grpc",
+              // Ratis's gRPC appender, or Cairn's Raft links (LinkAppendTimers), whichever the
+              // node sends with.
+              List.of("ratis_grpc", "ratis_link"),
               "log_appender",
               // One timer per follower, "<peer>_latency"; heartbeats are
               // "<peer>_latency_heartbeat".
@@ -88,7 +90,9 @@ public final class RaftStageMeters {
     }
 
     private List<RatisMeters.Timer> timers() {
-      return ratis.timers(member, stage.application(), stage.component(), stage.ratisNames());
+      return stage.applications().stream()
+          .flatMap(a -> ratis.timers(member, a, stage.component(), stage.ratisNames()).stream())
+          .toList();
     }
   }
 }

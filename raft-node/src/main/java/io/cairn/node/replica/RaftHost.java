@@ -1,6 +1,9 @@
 package io.cairn.node.replica;
 
 import io.cairn.node.config.NodeConfig;
+import io.cairn.node.replica.link.LinkRpcType;
+import io.cairn.node.replica.link.LinkServer;
+import io.cairn.node.replica.link.LinkSettings;
 import io.cairn.node.runtime.DaemonThreads;
 import io.cairn.node.runtime.NodeClock;
 import io.cairn.node.security.NodeTls;
@@ -12,6 +15,7 @@ import io.cairn.proto.ShardMap;
 import io.cairn.statemachine.RequestLimits;
 import java.io.Closeable;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -33,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupManagementRequest;
@@ -65,6 +71,9 @@ public final class RaftHost implements Closeable {
 
   private final NodeConfig config;
   private final RaftServer server;
+  private final LinkSettings linkSettings;
+  // Served whatever raft.transport says, so nodes that send over links reach this one.
+  private final LinkServer links;
   private final ClientId localClientId = ClientId.randomId();
   private final AtomicLong callIds = new AtomicLong();
   private final Map<RaftGroupId, Integer> shardOfGroup = new ConcurrentHashMap<>();
@@ -135,14 +144,27 @@ public final class RaftHost implements Closeable {
               new SnapshotSchedule(
                   config.raft().snapshotLogPercentOfState(), config.raft().snapshotEntriesMax()));
         };
+    RaftProperties properties = RaftSettings.serverProperties(config);
+    Parameters parameters = PeerTlsParameters.of(tls);
+    this.linkSettings = RaftLinkSettings.of(config, tls);
+    if (config.raft().transport() == NodeConfig.RaftTransport.LINKS) {
+      LinkRpcType.configure(properties, parameters, linkSettings);
+    }
     this.server =
         RaftServer.newBuilder()
             .setServerId(RaftPeerId.valueOf(config.nodeId()))
-            .setProperties(RaftSettings.serverProperties(config))
-            .setParameters(PeerTlsParameters.of(tls))
+            .setProperties(properties)
+            .setParameters(parameters)
             .setStateMachineRegistry(registry::apply)
             .setOption(RaftStorage.StartupOption.RECOVER)
             .build();
+    this.links =
+        new LinkServer(
+            server,
+            new InetSocketAddress(
+                config.node().listen().raftHost(),
+                config.node().raftPort() + LinkSettings.PORT_OFFSET),
+            linkSettings);
   }
 
   /** Remembers which group is which shard, so recovered and new groups get the right machine. */
@@ -155,6 +177,7 @@ public final class RaftHost implements Closeable {
 
   public void start() throws IOException {
     server.start();
+    links.start();
     started = true;
   }
 
@@ -711,6 +734,7 @@ public final class RaftHost implements Closeable {
   @Override
   public void close() throws IOException {
     failures.nodeClosing();
+    links.close();
     try {
       server.close(); // every replica waits for its snapshot in writing as it closes
     } finally {

@@ -44,6 +44,11 @@ public final class RaftSettings {
     RaftServerConfigKeys.Log.Appender.setRetryPolicy(
         p, appenderRetryPolicy(c.raft().electionTimeoutMsMin()));
     RaftServerConfigKeys.Log.Appender.setWaitTimeMin(p, APPENDER_WAIT_MIN);
+    // The pause of the link transport's appender (Ratis's LogAppenderDefault) after a failed send
+    // to a follower, before it tries again; the retry policy above is the gRPC appender's. Below
+    // the heartbeat interval, for the same reason; above Ratis's 25 ms, so a node that is down is
+    // not dialled 40 times a second by every leader.
+    RaftServerConfigKeys.Rpc.setSleepTime(p, ms(Math.max(25, c.raft().electionTimeoutMsMin() / 5)));
     // A follower appends a leader's entries on the thread that received them. Ratis's default
     // (RATIS-2235) first hands every append to the division's server executor, one more thread
     // hand-off per append; Ratis made it a switch after users measured the cost (RATIS-2387), and

@@ -23,13 +23,36 @@ public final class FreePorts {
 
   private FreePorts() {}
 
-  /** {@code n} ports that were free on 127.0.0.1 a moment ago and were never handed out before. */
+  /**
+   * {@code n} consecutive ports that were free on 127.0.0.1 a moment ago and were never handed out
+   * before. Consecutive, because a node's Raft link port is its Raft port + 4: a node given the
+   * first four of five ports as its Raft, client, HTTP and peer ports finds its link port free.
+   */
   public static int[] take(int n) {
-    int[] ports = new int[n];
-    for (int i = 0; i < n; i++) {
-      ports[i] = takeOne();
+    for (int attempt = 0; attempt < SPAN; attempt++) {
+      int first = LOWEST + Math.floorMod(NEXT.getAndAdd(n), SPAN);
+      if (first + n > LOWEST + SPAN) {
+        continue;
+      }
+      boolean free = true;
+      for (int p = first; p < first + n && free; p++) {
+        free = isFree(p);
+      }
+      if (free) {
+        int[] ports = new int[n];
+        for (int i = 0; i < n; i++) {
+          ports[i] = first + i;
+        }
+        return ports;
+      }
     }
-    return ports;
+    throw new IllegalStateException(
+        "no " + n + " free ports in a row left in " + LOWEST + "-" + (LOWEST + SPAN - 1));
+  }
+
+  /** The ports of one node: Raft, client, HTTP, peer, then its link port (Raft + 4). */
+  public static int[] forNode() {
+    return take(5);
   }
 
   public static int takeOne() {

@@ -248,7 +248,7 @@ public final class LocalCluster implements AutoCloseable {
     List<int[]> ports = new ArrayList<>();
     StringBuilder nodes = new StringBuilder();
     for (int i = 1; i <= b.nodes; i++) {
-      int[] p = FreePorts.take(4);
+      int[] p = FreePorts.forNode();
       ports.add(p);
       nodes
           .append(i == 1 ? "" : ",")
@@ -312,7 +312,7 @@ public final class LocalCluster implements AutoCloseable {
    */
   public int addNode() {
     int i = members.size() + 1;
-    Map<String, String> c = nodeConfig(i, FreePorts.take(4));
+    Map<String, String> c = nodeConfig(i, FreePorts.forNode());
     Member via = runningMembers().findFirst().orElseThrow();
     c.put(
         "cluster.join",

@@ -594,17 +594,18 @@ public final class ProcessCluster implements AutoCloseable {
   static int freeBasePort(int nodes, IntFunction<String> hosts) {
     Random random = new Random();
     for (int attempt = 0; attempt < 200; attempt++) {
-      int base = 20_000 + 4 * random.nextInt(4_200);
+      // Five ports per base: Raft, client, HTTP, peer, and the Raft link port (Raft + 4).
+      int base = 20_000 + 5 * random.nextInt(3_360);
       if (allFree(base, nodes, hosts)) {
         return base;
       }
     }
-    throw new IllegalStateException("no four free ports in a row found on the node addresses");
+    throw new IllegalStateException("no five free ports in a row found on the node addresses");
   }
 
   private static boolean allFree(int base, int nodes, IntFunction<String> hosts) {
     for (int i = 1; i <= nodes; i++) {
-      for (int p = base; p < base + 4; p++) {
+      for (int p = base; p < base + 5; p++) {
         try (ServerSocket s = new ServerSocket()) {
           s.bind(new InetSocketAddress(hosts.apply(i), p));
         } catch (IOException e) {

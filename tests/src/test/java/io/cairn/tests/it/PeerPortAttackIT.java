@@ -13,19 +13,34 @@ import io.cairn.proto.ShardInfo;
 import io.cairn.proto.ShardMap;
 import io.cairn.proto.internal.MetaCommand;
 import io.cairn.tests.cluster.ProcessCluster;
+import io.grpc.util.CertificateUtils;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.apache.ratis.proto.RaftProtos.RaftGroupIdProto;
+import org.apache.ratis.proto.RaftProtos.RaftRpcRequestProto;
 import org.apache.ratis.protocol.GroupListReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroup;
@@ -160,6 +175,112 @@ class PeerPortAttackIT {
               })
           .isInstanceOf(IOException.class);
     }
+  }
+
+  /**
+   * The Raft link port (Raft port + 4) carries appends straight into a replica's log. A forged
+   * append, sent in the clear, or over TLS with a certificate of another CA, ends at the handshake;
+   * over TLS with a member certificate the handshake passes (the port is the right one) and the
+   * garbage that follows closes the connection. The canary and map checks after each test show that
+   * nothing was applied.
+   */
+  @Test
+  void appendsOnTheLinkPortNeedAMemberCertificate() throws Exception {
+    NodeInfo n1 = mapAtStart.getNodes(0);
+    InetSocketAddress link = new InetSocketAddress(n1.getHost(), n1.getRaftPort() + 4);
+    byte[] forged =
+        AppendEntriesRequestProto.newBuilder()
+            .setServerRequest(
+                RaftRpcRequestProto.newBuilder()
+                    .setRequestorId(ByteString.copyFromUtf8("n2"))
+                    .setReplyId(ByteString.copyFromUtf8(n1.getId()))
+                    .setRaftGroupId(
+                        RaftGroupIdProto.newBuilder()
+                            .setId(RaftHost.groupIdOf(mapAtStart.getShards(0)).toByteString())))
+            .setLeaderTerm(1_000)
+            .build()
+            .toByteArray();
+
+    try (Socket clear = new Socket()) {
+      clear.connect(link, 2_000);
+      clear.setSoTimeout(10_000);
+      DataOutputStream out = new DataOutputStream(clear.getOutputStream());
+      out.writeInt(1 + forged.length);
+      out.writeByte(1);
+      out.write(forged);
+      out.flush();
+      assertThat(readsToTheEnd(clear)).isTrue();
+    }
+
+    CertificateAuthority foreign =
+        CertificateAuthority.create("impostor", Duration.ofDays(1), Clock.systemUTC());
+    try (SSLSocket impostor = tlsSocket(foreign, "impostor-link", link)) {
+      assertThatThrownBy(
+              () -> {
+                impostor.startHandshake();
+                // TLS 1.3: the server's refusal of the certificate may arrive with the first read.
+                impostor.getOutputStream().write(forged);
+                impostor.getOutputStream().flush();
+                if (impostor.getInputStream().read() == -1) {
+                  throw new IOException("closed by the server");
+                }
+              })
+          .isInstanceOf(IOException.class);
+    }
+
+    try (SSLSocket member = tlsSocket(clusterCa(), "link-auditor", link)) {
+      member.startHandshake();
+      OutputStream out = member.getOutputStream();
+      out.write(new byte[] {0, 0, 0, 6, 1, (byte) 0xff, (byte) 0xff, (byte) 0xff, 1, 2});
+      out.flush();
+      assertThat(readsToTheEnd(member)).isTrue();
+    }
+  }
+
+  /** True once the peer closed the connection (end of stream or a reset), reading what it sent. */
+  private static boolean readsToTheEnd(Socket s) {
+    try {
+      InputStream in = s.getInputStream();
+      while (in.read() != -1) {
+        // The link answers nothing to a request it refuses; drain whatever comes.
+      }
+      return true;
+    } catch (IOException e) {
+      return !(e instanceof java.net.SocketTimeoutException);
+    }
+  }
+
+  /** A TLS socket to {@code to} presenting a certificate {@code ca} issued for {@code name}. */
+  private static SSLSocket tlsSocket(CertificateAuthority ca, String name, InetSocketAddress to)
+      throws Exception {
+    Path out = dir.resolve("link-clients");
+    ca.issue(name, List.of("127.0.0.1"), Duration.ofDays(1)).save(out, name);
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    keys.load(null, null);
+    try (InputStream key = Files.newInputStream(out.resolve(name + ".key"));
+        InputStream cert = Files.newInputStream(out.resolve(name + ".pem"))) {
+      keys.setKeyEntry(
+          name,
+          CertificateUtils.getPrivateKey(key),
+          new char[0],
+          CertificateUtils.getX509Certificates(cert));
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(keys, new char[0]);
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    try (InputStream ca2 = Files.newInputStream(cluster.certificatesDir().resolve("ca.pem"))) {
+      trusted.setCertificateEntry("cluster-ca", CertificateUtils.getX509Certificates(ca2)[0]);
+    }
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusted);
+    SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+    ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+    SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket();
+    s.connect(to, 2_000);
+    s.setSoTimeout(10_000);
+    return s;
   }
 
   /** No certificate at all, and a well-formed certificate from a CA the cluster does not trust. */
