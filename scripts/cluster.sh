@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local Cairn cluster on loopback: node i listens on 127.0.0.i (raft 7000, clients 7001, http 7002,
-# peers 7003),
+# peers 7003, Raft links 7004),
 # with its own data dir, config and log under run/n<i>/ (CAIRN_RUN_DIR overrides run/).
 #
 #   scripts/cluster.sh start [--auth|--tls|--insecure] [N]

@@ -19,10 +19,23 @@ final class RaftLinkSettings {
         (int)
             Math.min(
                 Integer.MAX_VALUE - 1,
-                Math.max(64L << 20, 4L * c.limits().valueBytesMax()) + (1 << 20));
+                Math.max(
+                        Math.max(64L << 20, 4L * c.limits().valueBytesMax()),
+                        c.raft().snapshotChunkBytesMax())
+                    + (1 << 20));
+    int requestMs = c.raft().requestTimeoutMs();
+    // One chunk at a time on a link: its transfer at the slowest link sized for, then the
+    // follower's install, which a request timeout bounds as for any other call.
+    long chunkMs =
+        requestMs
+            + (c.raft().snapshotChunkBytesMax() * 1000L
+                    + RaftSettings.SNAPSHOT_BYTES_PER_SECOND_MIN
+                    - 1)
+                / RaftSettings.SNAPSHOT_BYTES_PER_SECOND_MIN;
     return new LinkSettings(
-        (int) Math.min(c.raft().requestTimeoutMs(), 3_000),
-        (int) c.raft().requestTimeoutMs(),
+        Math.min(requestMs, 3_000),
+        requestMs,
+        (int) Math.min(Integer.MAX_VALUE, chunkMs),
         frameMax,
         256,
         context);

@@ -12,20 +12,22 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Stalled-follower recovery with time in the test's hands: a replica whose disk was wiped rejoins
- * an idle shard and Ratis sends it nothing but heartbeats (docs/ratis-workarounds.md, #8); only
- * when its node's watch has looked twice does it report, and the leader's empty entry starts its
- * catch-up.
+ * an idle shard and Ratis's gRPC appender sends it nothing but heartbeats
+ * (docs/ratis-workarounds.md, #8); only when its node's watch has looked twice does it report, and
+ * the leader's empty entry starts its catch-up. Over Raft links (the default transport) Ratis's
+ * other appender catches such a replica up by itself ({@link WipedReplicaOverLinksTest}).
  */
 class StalledFollowerCatchUpTest {
   private static final int KEYS = 10;
 
   @RegisterExtension
-  final LocalClusterExtension local =
-      new LocalClusterExtension(b -> b.nodes(3).shards(1).manualTime());
+  final LocalClusterExtension overGrpc =
+      new LocalClusterExtension(
+          b -> b.nodes(3).shards(1).manualTime().config("raft.transport", "grpc"));
 
   @Test
   void aWipedReplicaOfAnIdleShardCatchesUpOnceItsWatchReportsIt() {
-    LocalCluster cluster = local.cluster();
+    LocalCluster cluster = overGrpc.cluster();
     int leader = cluster.leaderOf(1);
     for (int i = 0; i < KEYS; i++) {
       cluster

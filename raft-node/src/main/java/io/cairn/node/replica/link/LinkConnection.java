@@ -26,7 +26,16 @@ final class LinkConnection implements Closeable {
   private final SocketFactory sockets;
   private final int connectTimeoutMs;
   private final int frameBytesMax;
+
+  /**
+   * The longest wait between dials of a peer that is down. Below the 300 ms minimum election
+   * timeout would spare nothing; a restarted follower's pre-votes fail while the others hear from
+   * the leader, so a wait of this length disrupts nothing.
+   */
+  static final long BACKOFF_MAX_MS = 500;
+
   private volatile Socket socket;
+  private int failedDials;
   private DataInputStream in;
   private DataOutputStream out;
 
@@ -64,7 +73,11 @@ final class LinkConnection implements Closeable {
   }
 
   private void open(int timeoutMs) throws IOException {
+    if (socket != null && socket.isClosed()) {
+      closeSocket(); // closed from outside (the replica stopped leading): dial again
+    }
     if (socket == null) {
+      waitOutBackoff();
       Socket s = sockets.createSocket();
       try {
         s.setTcpNoDelay(true);
@@ -79,11 +92,33 @@ final class LinkConnection implements Closeable {
         out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
       } catch (IOException | RuntimeException e) {
         s.close();
+        failedDials++;
         throw e;
       }
+      failedDials = 0;
       socket = s;
     } else {
       socket.setSoTimeout(timeoutMs);
+    }
+  }
+
+  /**
+   * Before dialling a peer that refused the last dials, waits 50 ms, doubled per failure, at most
+   * {@link #BACKOFF_MAX_MS}. Ratis's appender retries a failed send after a short sleep, and warns
+   * every tenth time: without this, a node that is down would be dialled many times a second by
+   * every leader, and each leader's log would fill with its warnings. An interrupt (the appender
+   * being stopped) ends the wait.
+   */
+  private void waitOutBackoff() throws IOException {
+    if (failedDials == 0) {
+      return;
+    }
+    long waitMs = Math.min(BACKOFF_MAX_MS, 50L << Math.min(failedDials - 1, 10));
+    try {
+      Thread.sleep(waitMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("stopped while waiting to dial " + target);
     }
   }
 

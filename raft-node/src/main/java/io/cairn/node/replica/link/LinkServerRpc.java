@@ -97,20 +97,32 @@ final class LinkServerRpc implements RaftServerRpc {
     grpc.addRaftPeers(peers);
   }
 
+  /**
+   * A failed call has closed its own link already (LinkConnection), and only its own: the other
+   * groups' links to the same peer may be fine.
+   */
   @Override
   public void handleException(RaftPeerId serverId, Exception e, boolean reconnect) {
-    connections.forEach(
-        (route, c) -> {
-          if (route.peer().equals(serverId)
-              && !(e instanceof LinkConnection.RemoteFailureException)) {
-            c.close();
-          }
-        });
     grpc.handleException(serverId, e, reconnect);
   }
 
+  /**
+   * Ratis calls this as a replica stops leading, after telling its appenders to stop; it waits for
+   * them before the replica answers the new leader. An appender blocked reading a silent follower's
+   * answer would not see an interrupt, so its socket is closed here: the read fails at once.
+   */
   @Override
   public void notifyNotLeader(RaftGroupId groupId) {
+    connections
+        .entrySet()
+        .removeIf(
+            e -> {
+              boolean ofGroup = e.getKey().group().equals(groupId);
+              if (ofGroup) {
+                e.getValue().close();
+              }
+              return ofGroup;
+            });
     grpc.notifyNotLeader(groupId);
   }
 
@@ -155,7 +167,8 @@ final class LinkServerRpc implements RaftServerRpc {
         LinkFrames.APPEND,
         request,
         LinkFrames.APPEND_REPLY,
-        AppendEntriesReplyProto.parser());
+        AppendEntriesReplyProto.parser(),
+        settings.requestTimeoutMs());
   }
 
   @Override
@@ -166,11 +179,17 @@ final class LinkServerRpc implements RaftServerRpc {
         LinkFrames.SNAPSHOT,
         request,
         LinkFrames.SNAPSHOT_REPLY,
-        InstallSnapshotReplyProto.parser());
+        InstallSnapshotReplyProto.parser(),
+        settings.snapshotChunkTimeoutMs());
   }
 
   private <T> T call(
-      RaftRpcRequestProto header, byte kind, MessageLite request, byte answerKind, Parser<T> parser)
+      RaftRpcRequestProto header,
+      byte kind,
+      MessageLite request,
+      byte answerKind,
+      Parser<T> parser,
+      int timeoutMs)
       throws IOException {
     RaftPeerId peer = RaftPeerId.valueOf(header.getReplyId());
     RaftGroupId group = RaftGroupId.valueOf(header.getRaftGroupId().getId());
@@ -184,7 +203,7 @@ final class LinkServerRpc implements RaftServerRpc {
             r ->
                 new LinkConnection(
                     target, dialer, settings.connectTimeoutMs(), settings.frameBytesMax()));
-    byte[] body = c.call(kind, request, answerKind, settings.requestTimeoutMs());
+    byte[] body = c.call(kind, request, answerKind, timeoutMs);
     try {
       return parser.parseFrom(body);
     } catch (InvalidProtocolBufferException e) {

@@ -52,7 +52,7 @@ class LinkServerTest {
         new LinkServer(
             ratis,
             new InetSocketAddress("127.0.0.1", FreePorts.takeOne()),
-            new LinkSettings(2_000, 2_000, FRAME_MAX, 4, Optional.empty()));
+            new LinkSettings(2_000, 2_000, 2_000, FRAME_MAX, 4, Optional.empty()));
     server.start();
   }
 
