@@ -11,6 +11,13 @@ import javax.net.ssl.TrustManager;
 
 /** The Raft links' settings from a node's config: the same TLS material as its Raft port. */
 final class RaftLinkSettings {
+  /**
+   * A leader sends at least a heartbeat every half election timeout, and closes its links when it
+   * stops leading: a link silent this long lost its leader without a word (a host that died), and
+   * its follower closes it rather than hold a thread and a connection slot for ever.
+   */
+  static final int IDLE_TIMEOUT_MS = 60_000;
+
   private RaftLinkSettings() {}
 
   static LinkSettings of(NodeConfig c, Optional<NodeTls> tls) {
@@ -36,6 +43,7 @@ final class RaftLinkSettings {
         Math.min(requestMs, 3_000),
         requestMs,
         (int) Math.min(Integer.MAX_VALUE, chunkMs),
+        IDLE_TIMEOUT_MS,
         frameMax,
         256,
         context);

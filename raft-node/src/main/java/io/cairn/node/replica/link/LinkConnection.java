@@ -66,6 +66,13 @@ final class LinkConnection implements Closeable {
           target + " answered with kind " + answer.kind() + " where " + answerKind + " was due");
     } catch (RemoteFailureException e) {
       throw e;
+    } catch (java.net.SocketTimeoutException e) {
+      closeSocket();
+      // Not an InterruptedIOException, which is what a timeout is to Java: Ratis's appender takes
+      // that for its own stop and ends, and its leader starts a new one. A silent follower is an
+      // error like any other, to be tried again.
+      throw new IOException(
+          "no answer from " + target + " within " + timeoutMs + " ms: " + e.getMessage());
     } catch (IOException | RuntimeException e) {
       closeSocket();
       throw e;
@@ -110,16 +117,20 @@ final class LinkConnection implements Closeable {
    * being stopped) ends the wait.
    */
   private void waitOutBackoff() throws IOException {
-    if (failedDials == 0) {
+    long waitMs = backoffMs(failedDials);
+    if (waitMs == 0) {
       return;
     }
-    long waitMs = Math.min(BACKOFF_MAX_MS, 50L << Math.min(failedDials - 1, 10));
     try {
       Thread.sleep(waitMs);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("stopped while waiting to dial " + target);
     }
+  }
+
+  static long backoffMs(int failedDials) {
+    return failedDials == 0 ? 0 : Math.min(BACKOFF_MAX_MS, 50L << Math.min(failedDials - 1, 10));
   }
 
   /** Closes the socket, which also ends a call waiting on it (not synchronized for that reason). */

@@ -49,6 +49,7 @@ public final class LinkServer implements Closeable {
   private final ServerSocketFactory sockets;
   private final int frameBytesMax;
   private final int handshakeTimeoutMs;
+  private final int idleTimeoutMs;
   private final Semaphore connectionSlots;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile ServerSocket listener;
@@ -69,6 +70,7 @@ public final class LinkServer implements Closeable {
     this.frameBytesMax = settings.frameBytesMax();
     this.connectionSlots = new Semaphore(settings.connectionsMax());
     this.handshakeTimeoutMs = settings.connectTimeoutMs();
+    this.idleTimeoutMs = settings.idleTimeoutMs();
   }
 
   public void start() throws IOException {
@@ -123,7 +125,8 @@ public final class LinkServer implements Closeable {
         socket.setSoTimeout(handshakeTimeoutMs);
         tls.startHandshake();
       }
-      socket.setSoTimeout(0);
+      // A silent link lost its leader without a word (a host that died): see RaftLinkSettings.
+      socket.setSoTimeout(idleTimeoutMs);
       DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
       DataOutputStream out =
           new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 64 << 10));
@@ -131,6 +134,9 @@ public final class LinkServer implements Closeable {
         Frame frame = LinkFrames.read(in, frameBytesMax);
         handle(frame, out);
       }
+    } catch (java.net.SocketTimeoutException e) {
+      LOG.info(
+          "Raft link from {} closed: silent past its timeout", socket.getRemoteSocketAddress());
     } catch (EOFException | SocketException e) {
       LOG.debug("Raft link from {} ended", socket.getRemoteSocketAddress(), e);
     } catch (IOException e) {

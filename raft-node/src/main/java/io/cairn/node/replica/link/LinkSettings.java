@@ -6,15 +6,16 @@ import javax.net.ssl.SSLContext;
 
 /**
  * How Raft links are set up: how long a connect (or a TLS handshake), an append and a snapshot
- * chunk may take, the largest frame, how many links a node accepts, and the TLS context both ends
- * use (empty only when the node's Raft port is configured open). A node's link port is its Raft
- * port plus {@link #PORT_OFFSET}, on its Raft host, so peers find it from the address Ratis already
- * has.
+ * chunk may take, how long a link may stay silent before its follower closes it, the largest frame,
+ * how many links a node accepts, and the TLS context both ends use (empty only when the node's Raft
+ * port is configured open). A node's link port is its Raft port plus {@link #PORT_OFFSET}, on its
+ * Raft host, so peers find it from the address Ratis already has.
  */
 public record LinkSettings(
     int connectTimeoutMs,
     int requestTimeoutMs,
     int snapshotChunkTimeoutMs,
+    int idleTimeoutMs,
     int frameBytesMax,
     int connectionsMax,
     Optional<SSLContext> tls) {

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class LinkServerTest {
   private static final int FRAME_MAX = 1 << 16;
+  private static final int IDLE_MS = 1_000;
 
   private final List<AppendEntriesRequestProto> appended = new CopyOnWriteArrayList<>();
   private LinkServer server;
@@ -52,7 +53,7 @@ class LinkServerTest {
         new LinkServer(
             ratis,
             new InetSocketAddress("127.0.0.1", FreePorts.takeOne()),
-            new LinkSettings(2_000, 2_000, 2_000, FRAME_MAX, 4, Optional.empty()));
+            new LinkSettings(2_000, 2_000, 2_000, IDLE_MS, FRAME_MAX, 4, Optional.empty()));
     server.start();
   }
 
@@ -132,6 +133,14 @@ class LinkServerTest {
     org.awaitility.Awaitility.await()
         .atMost(java.time.Duration.ofSeconds(10))
         .untilAsserted(this::anAppendStillGetsThrough);
+  }
+
+  @Test
+  void aSilentLinkIsClosedAfterItsIdleTime() throws IOException {
+    try (Socket s = raw()) {
+      // raw() reads with a 5 s timeout: the end of stream must come from the server's 1 s.
+      assertThat(s.getInputStream().read()).isEqualTo(-1);
+    }
   }
 
   private void anAppendStillGetsThrough() throws IOException {

@@ -1,0 +1,77 @@
+package io.cairn.node.replica.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cairn.node.testing.FreePorts;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.net.SocketFactory;
+import org.apache.ratis.proto.RaftProtos.AppendEntriesRequestProto;
+import org.junit.jupiter.api.Test;
+
+class LinkConnectionTest {
+  private static final AppendEntriesRequestProto HEARTBEAT =
+      AppendEntriesRequestProto.newBuilder().setLeaderTerm(1).build();
+
+  /** What a replica that stops leading relies on: its appender is not left waiting. */
+  @Test
+  void closingEndsACallWaitingOnASilentFollower() throws Exception {
+    try (ServerSocket silent = new ServerSocket()) {
+      silent.bind(new InetSocketAddress("127.0.0.1", 0));
+      LinkConnection c =
+          new LinkConnection(
+              (InetSocketAddress) silent.getLocalSocketAddress(),
+              SocketFactory.getDefault(),
+              2_000,
+              1 << 16);
+      CompletableFuture<Throwable> call =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  c.call(LinkFrames.APPEND, HEARTBEAT, LinkFrames.APPEND_REPLY, 60_000);
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
+      try (Socket accepted = silent.accept()) {
+        // The request has been written once the follower can read it.
+        assertThat(accepted.getInputStream().read()).isNotEqualTo(-1);
+        c.close();
+        assertThat(call.get(10, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+      }
+    }
+  }
+
+  @Test
+  void aPeerThatRefusesIsDialledAgainOnlyAfterABackoff() {
+    int closedPort = FreePorts.takeOne();
+    LinkConnection c =
+        new LinkConnection(
+            new InetSocketAddress("127.0.0.1", closedPort),
+            SocketFactory.getDefault(),
+            2_000,
+            1024);
+    assertThatThrownBy(() -> c.call(LinkFrames.APPEND, HEARTBEAT, LinkFrames.APPEND_REPLY, 1_000))
+        .isInstanceOf(ConnectException.class);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> c.call(LinkFrames.APPEND, HEARTBEAT, LinkFrames.APPEND_REPLY, 1_000))
+        .isInstanceOf(ConnectException.class);
+    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(50);
+  }
+
+  @Test
+  void theBackoffDoublesPerRefusalUpToHalfASecond() {
+    assertThat(
+            java.util.stream.IntStream.of(0, 1, 2, 3, 4, 5, 6, 40)
+                .mapToLong(LinkConnection::backoffMs)
+                .toArray())
+        .containsExactly(0, 50, 100, 200, 400, 500, 500, 500);
+  }
+}
