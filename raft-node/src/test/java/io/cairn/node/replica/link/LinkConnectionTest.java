@@ -49,6 +49,28 @@ class LinkConnectionTest {
     }
   }
 
+  /**
+   * Java's read timeout is an InterruptedIOException, which Ratis's appender takes for its own stop
+   * (it then ends, and its leader starts another): a silent follower must be a plain error.
+   */
+  @Test
+  void aFollowerThatDoesNotAnswerInTimeIsAnErrorNotAnInterrupt() throws IOException {
+    try (ServerSocket silent = new ServerSocket()) {
+      silent.bind(new InetSocketAddress("127.0.0.1", 0));
+      LinkConnection c =
+          new LinkConnection(
+              (InetSocketAddress) silent.getLocalSocketAddress(),
+              SocketFactory.getDefault(),
+              2_000,
+              1 << 16);
+      assertThatThrownBy(() -> c.call(LinkFrames.APPEND, HEARTBEAT, LinkFrames.APPEND_REPLY, 200))
+          .isInstanceOf(IOException.class)
+          .isNotInstanceOf(java.io.InterruptedIOException.class)
+          .hasMessageContaining("no answer from")
+          .hasMessageContaining("within 200 ms");
+    }
+  }
+
   @Test
   void aPeerThatRefusesIsDialledAgainOnlyAfterABackoff() {
     int closedPort = FreePorts.takeOne();
