@@ -2,10 +2,8 @@ package io.cairn.node.catchup;
 
 import static org.awaitility.Awaitility.await;
 
-import com.google.protobuf.ByteString;
 import io.cairn.node.testing.LocalCluster;
 import io.cairn.node.testing.LocalClusterExtension;
-import io.cairn.proto.PutRequest;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,8 +16,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * other appender catches such a replica up by itself ({@link WipedReplicaOverLinksTest}).
  */
 class StalledFollowerCatchUpTest {
-  private static final int KEYS = 10;
-
   @RegisterExtension
   final LocalClusterExtension overGrpc =
       new LocalClusterExtension(
@@ -28,20 +24,7 @@ class StalledFollowerCatchUpTest {
   @Test
   void aWipedReplicaOfAnIdleShardCatchesUpOnceItsWatchReportsIt() {
     LocalCluster cluster = overGrpc.cluster();
-    int leader = cluster.leaderOf(1);
-    for (int i = 0; i < KEYS; i++) {
-      cluster
-          .kv(leader)
-          .put(
-              PutRequest.newBuilder()
-                  .setKey(ByteString.copyFromUtf8("k" + i))
-                  .setValue(ByteString.copyFromUtf8("v"))
-                  .build());
-    }
-    int wiped = cluster.followerOf(1);
-    cluster.stop(wiped);
-    cluster.wipe(wiped);
-    cluster.restart(wiped);
+    int wiped = WipedIdleReplica.wipeAFollowerOfAnIdleShard(cluster);
 
     // No writes, no time for Cairn's timers: the empty replica stays empty.
     await("n" + wiped + " stays empty while nothing reports it")
@@ -50,12 +33,6 @@ class StalledFollowerCatchUpTest {
         .ignoreExceptions()
         .until(() -> cluster.replica(wiped, 1).core().keyCount() == 0);
 
-    int tickMs = cluster.config(wiped).catchup().tickMs();
-    cluster.advance(tickMs);
-    cluster.advance(tickMs);
-    await("n" + wiped + " caught up after its report")
-        .atMost(Duration.ofSeconds(20))
-        .ignoreExceptions()
-        .until(() -> cluster.replica(wiped, 1).core().keyCount() == KEYS);
+    WipedIdleReplica.watchReportsAndReplicaCatchesUp(cluster, wiped);
   }
 }

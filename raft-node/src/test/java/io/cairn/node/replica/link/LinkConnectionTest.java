@@ -22,14 +22,8 @@ class LinkConnectionTest {
   /** What a replica that stops leading relies on: its appender is not left waiting. */
   @Test
   void closingEndsACallWaitingOnASilentFollower() throws Exception {
-    try (ServerSocket silent = new ServerSocket()) {
-      silent.bind(new InetSocketAddress("127.0.0.1", 0));
-      LinkConnection c =
-          new LinkConnection(
-              (InetSocketAddress) silent.getLocalSocketAddress(),
-              SocketFactory.getDefault(),
-              2_000,
-              1 << 16);
+    try (ServerSocket silent = silentFollower()) {
+      LinkConnection c = connectionTo(silent);
       CompletableFuture<Throwable> call =
           CompletableFuture.supplyAsync(
               () -> {
@@ -55,14 +49,8 @@ class LinkConnectionTest {
    */
   @Test
   void aFollowerThatDoesNotAnswerInTimeIsAnErrorNotAnInterrupt() throws IOException {
-    try (ServerSocket silent = new ServerSocket()) {
-      silent.bind(new InetSocketAddress("127.0.0.1", 0));
-      LinkConnection c =
-          new LinkConnection(
-              (InetSocketAddress) silent.getLocalSocketAddress(),
-              SocketFactory.getDefault(),
-              2_000,
-              1 << 16);
+    try (ServerSocket silent = silentFollower()) {
+      LinkConnection c = connectionTo(silent);
       assertThatThrownBy(() -> c.call(LinkFrames.APPEND, HEARTBEAT, LinkFrames.APPEND_REPLY, 200))
           .isInstanceOf(IOException.class)
           .isNotInstanceOf(java.io.InterruptedIOException.class)
@@ -95,5 +83,20 @@ class LinkConnectionTest {
                 .mapToLong(LinkConnection::backoffMs)
                 .toArray())
         .containsExactly(0, 50, 100, 200, 400, 500, 500, 500);
+  }
+
+  /** A follower that accepts connections and never answers. */
+  private static ServerSocket silentFollower() throws IOException {
+    ServerSocket s = new ServerSocket();
+    s.bind(new InetSocketAddress("127.0.0.1", 0));
+    return s;
+  }
+
+  private static LinkConnection connectionTo(ServerSocket follower) {
+    return new LinkConnection(
+        (InetSocketAddress) follower.getLocalSocketAddress(),
+        SocketFactory.getDefault(),
+        2_000,
+        1 << 16);
   }
 }
