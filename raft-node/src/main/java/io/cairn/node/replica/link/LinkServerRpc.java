@@ -82,16 +82,7 @@ final class LinkServerRpc implements RaftServerRpc {
       InetSocketAddress before = linkAddresses.put(p.getId(), now);
       if (before != null && !before.equals(now)) {
         // The peer moved: links to its old address must not be used again.
-        connections
-            .entrySet()
-            .removeIf(
-                e -> {
-                  boolean stale = e.getKey().peer().equals(p.getId());
-                  if (stale) {
-                    e.getValue().close();
-                  }
-                  return stale;
-                });
+        closeLinks(route -> route.peer().equals(p.getId()));
       }
     }
     grpc.addRaftPeers(peers);
@@ -113,17 +104,22 @@ final class LinkServerRpc implements RaftServerRpc {
    */
   @Override
   public void notifyNotLeader(RaftGroupId groupId) {
+    closeLinks(route -> route.group().equals(groupId));
+    grpc.notifyNotLeader(groupId);
+  }
+
+  /** Closes and forgets the links on the routes given; the next call on such a route dials anew. */
+  private void closeLinks(java.util.function.Predicate<Route> which) {
     connections
         .entrySet()
         .removeIf(
             e -> {
-              boolean ofGroup = e.getKey().group().equals(groupId);
-              if (ofGroup) {
+              boolean closing = which.test(e.getKey());
+              if (closing) {
                 e.getValue().close();
               }
-              return ofGroup;
+              return closing;
             });
-    grpc.notifyNotLeader(groupId);
   }
 
   @Override
